@@ -1,0 +1,1 @@
+#include "jsonrpc/jsonrpcmessage.h"
