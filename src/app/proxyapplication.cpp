@@ -1,1 +1,115 @@
-// stub
+#include "app/proxyapplication.h"
+
+#include "app/signalwatcher.h"
+#include "logging/logcategories.h"
+#include "stdio/stdinreader.h"
+
+#include <QtCore/QFile>
+#include <QtNetwork/QSslCertificate>
+
+namespace McpProxy {
+
+namespace {
+// How long in-flight requests may still finish after stdin closed / after SIGINT or SIGTERM.
+constexpr int EndOfInputGraceCapMs = 30000;
+constexpr int SignalGraceMs = 2000;
+} // namespace
+
+ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
+    , m_http(transportOptions(config))
+{
+    m_graceTimer.setSingleShot(true);
+    m_stdin = StdinReader::create(this);
+    m_signals = SignalWatcher::create(this);
+
+    connect(m_stdin, &StdinReader::chunkReceived, &m_stdio, &StdioChannel::feed);
+    connect(m_stdin, &StdinReader::endOfInput, &m_stdio, &StdioChannel::finishInput);
+    connect(&m_stdio, &StdioChannel::lineReceived, &m_session, &ProxySession::routeClientLine);
+    connect(&m_stdio, &StdioChannel::lineTooLong, &m_session, &ProxySession::rejectOverlongLine);
+    connect(&m_session, &ProxySession::serverBoundMessage, &m_http, &StreamableHttpClient::send);
+    connect(&m_session, &ProxySession::cancelRequested, &m_http, &StreamableHttpClient::cancel);
+    connect(&m_http, &StreamableHttpClient::messageReceived, &m_session,
+            &ProxySession::routeServerMessage);
+    connect(&m_http, &StreamableHttpClient::requestFailed, &m_session, &ProxySession::failRequest);
+    connect(&m_session, &ProxySession::clientBoundMessage, &m_stdio, &StdioChannel::send);
+
+    connect(&m_stdio, &StdioChannel::inputClosed, this, [this] {
+        beginShutdown(qMin(m_config.upstream.timeoutMs, EndOfInputGraceCapMs), "stdin closed");
+    });
+    connect(&m_stdio, &StdioChannel::outputClosed, this,
+            [this] { beginShutdown(0, "stdout closed"); });
+    connect(m_signals, &SignalWatcher::terminationRequested, this, [this](const QString &name) {
+        qCInfo(lcApp).noquote() << "received" << name;
+        if (m_shuttingDown)
+            shutDownTransport(); // a second signal: stop waiting
+        else
+            beginShutdown(SignalGraceMs, "signal");
+    });
+    connect(&m_session, &ProxySession::idle, this, [this] {
+        if (m_shuttingDown)
+            shutDownTransport();
+    });
+    connect(&m_graceTimer, &QTimer::timeout, this, &ProxyApplication::shutDownTransport);
+    connect(&m_http, &StreamableHttpClient::shutdownFinished, this, [this] {
+        qCInfo(lcApp) << "exiting";
+        Q_EMIT finished(0);
+    });
+}
+
+StreamableHttpClient::Options ProxyApplication::transportOptions(const ProxyConfig &config)
+{
+    StreamableHttpClient::Options options;
+    options.url = config.upstream.url;
+    options.timeoutMs = config.upstream.timeoutMs;
+    options.openServerStream = config.upstream.openServerStream;
+    options.protocolVersion = config.upstream.protocolVersion;
+    options.headers = config.upstream.headers;
+    if (!config.upstream.caBundle.isEmpty()) {
+        // Trust the system store plus the configured bundle (corporate TLS inspection, private CA).
+        const QList<QSslCertificate> extra = QSslCertificate::fromPath(config.upstream.caBundle);
+        if (extra.isEmpty())
+            qCWarning(lcApp) << "CA bundle holds no PEM certificate; using the system store only";
+        options.sslConfiguration.addCaCertificates(extra);
+    }
+    return options;
+}
+
+void ProxyApplication::start()
+{
+    qCInfo(lcApp).noquote() << "mcp-oauth2-proxy" << MCPPROXY_VERSION << "started; upstream"
+                            << m_config.upstream.url.toDisplayString(QUrl::RemoveUserInfo
+                                                                     | QUrl::RemoveQuery);
+    if (standardInputIsTerminal()) {
+        qCWarning(lcApp) << "stdin is a terminal: paste one JSON-RPC message per line "
+                            "(an MCP host normally starts this program)";
+    }
+    m_stdin->start();
+}
+
+void ProxyApplication::beginShutdown(int graceMs, const char *why)
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    qCInfo(lcApp).noquote() << "shutting down:" << why << "with" << m_session.pendingRequestCount()
+                            << "request(s) in flight";
+    if (m_session.pendingRequestCount() == 0 || graceMs <= 0) {
+        shutDownTransport();
+        return;
+    }
+    m_graceTimer.start(graceMs);
+}
+
+void ProxyApplication::shutDownTransport()
+{
+    if (m_transportShutDown)
+        return;
+    m_transportShutDown = true;
+    m_graceTimer.stop();
+    m_http.shutdown();
+}
+
+} // namespace McpProxy

@@ -1,1 +1,45 @@
 #pragma once
+
+#include "bridge/proxysession.h"
+#include "config/proxyconfig.h"
+#include "stdio/stdiochannel.h"
+#include "transport/streamablehttpclient.h"
+
+#include <QtCore/QObject>
+#include <QtCore/QTimer>
+
+namespace McpProxy {
+
+class SignalWatcher;
+class StdinReader;
+
+// The composition root: builds every component once, wires their signals, and turns the end of
+// input, a termination signal or a vanished host into an orderly shutdown and an exit code.
+class ProxyApplication : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ProxyApplication(const ProxyConfig &config, QObject *parent = nullptr);
+
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    static StreamableHttpClient::Options transportOptions(const ProxyConfig &config);
+    void beginShutdown(int graceMs, const char *why);
+    void shutDownTransport();
+
+    ProxyConfig m_config;
+    StdioChannel m_stdio;
+    ProxySession m_session;
+    StreamableHttpClient m_http;
+    QTimer m_graceTimer;
+    StdinReader *m_stdin = nullptr;
+    SignalWatcher *m_signals = nullptr;
+    bool m_shuttingDown = false;
+    bool m_transportShutDown = false;
+};
+
+} // namespace McpProxy

@@ -10,15 +10,16 @@
 namespace McpProxy {
 
 // What the command line asked for (QCommandLineParser), before merging with file and env.
+// An empty string means "not given".
 struct CommandLineOptions
 {
-    QString configFile;        // --config FILE (overrides MCP_PROXY_CONFIG)
-    QString url;               // positional URL (overrides UPSTREAM_URL)
-    QStringList headers;       // --header "Name: value", repeatable, raw (not yet expanded)
-    QString logLevel;          // --log-level
-    QString logFile;           // --log-file
-    bool allowHttp = false;    // --allow-http
-    QString caBundle;          // --ca-bundle
+    QString configFile; // --config FILE (overrides MCP_PROXY_CONFIG)
+    QString url; // positional URL (overrides UPSTREAM_URL)
+    QStringList headers; // --header "Name: value", repeatable, raw (not yet expanded)
+    QString logLevel; // --log-level
+    QString logFile; // --log-file
+    bool allowHttp = false; // --allow-http
+    QString caBundle; // --ca-bundle
 };
 
 struct CommandLineParseResult
@@ -26,24 +27,42 @@ struct CommandLineParseResult
     enum class Status { Ok, Error, HelpRequested, VersionRequested };
     Status status = Status::Ok;
     CommandLineOptions options;
-    QString text; // the error line, or the help / version text to print
+    QString text; // the error line, or the help / version text to print (translated)
 };
 
-// Pure: no I/O beyond reading nothing; argv[0] is arguments.first().
+// Pure: never exits, never prints; argv[0] is arguments.first().
+// `mcp-oauth2-proxy [options] [URL]`; more than one positional argument is an error.
 CommandLineParseResult parseCommandLine(const QStringList &arguments);
 
 struct ConfigLoadResult
 {
     std::optional<ProxyConfig> config;
-    QString error;          // one line: names the field, the bad value (secrets masked), what is allowed
-    QStringList warnings;   // e.g. unknown keys in the file, with the closest known key
+    // One translated line: names the field (JSON path, env var or option), the bad value (secrets
+    // as "****") and what is allowed. The caller prints "failed to load config: <error>" and
+    // exits 2 (reference §1.4).
+    QString error;
+    // Log text (not translated), e.g. `config: unknown key "upstream.timeout" (did you mean
+    // "upstream.timeoutMs"?)`. Filled even when error is set.
+    QStringList warnings;
 };
 
 // Merge built-in defaults < JSON file (options.configFile, else env MCP_PROXY_CONFIG) < environment
-// < command line, then validate. Never calls qgetenv: the environment is injected.
+// < command line, then validate (reference §1). Never calls qgetenv: the environment is injected;
+// it also supplies ${VAR} in header values. In the file, keys starting with "//" or "$" (comments,
+// "$schema") are ignored; other unknown keys are warnings.
 ConfigLoadResult loadConfig(const CommandLineOptions &options, const QProcessEnvironment &env);
 
-// The reference's loopback rule (reference §7.1): localhost, 127.0.0.0/8 (dotted quad), ::1.
+// The reference's loopback rule (reference §7.1): trimmed, case-insensitive localhost,
+// 127.0.0.0/8 as a dotted quad (octets not range-checked), ::1 and [::1].
 bool isLoopbackHost(const QString &host);
+
+// The reference's assertSecureUrl (reference §7.1), for discovered endpoints too: an empty
+// string when url may be used, else the reference's message (English, for logs) with label as
+// the subject, e.g. "oauth2.tokenUrl uses cleartext http to a non-loopback host (…) …".
+QString checkSecureUrl(const QString &url, bool allowInsecureHttp, const QString &label);
+
+// The values of config that must never appear in logs (client secret, refresh token,
+// authorization code, code verifier, static header values); give each to Redactor::addSecret.
+QStringList configSecrets(const ProxyConfig &config);
 
 } // namespace McpProxy

@@ -13,7 +13,12 @@ namespace McpProxy {
 
 // Validated settings. Names, types and defaults follow the reference implementation
 // (npm mcp-oauth2-proxy 0.2.0, shared/reference/reference-behaviour.md §1.3); additions are
-// marked. Filled by ConfigLoader: defaults < JSON file < environment < command line.
+// marked "addition" and documented in config.example.json. Filled by loadConfig(): defaults <
+// JSON file < environment < command line. Each comment: JSON path / env var / option.
+// Differences from the reference on purpose: oauth2.grant and oauth2.clientId are optional
+// (Grant::None: the upstream needs no OAuth), upstream.url may come from the URL argument,
+// unknown file keys are warnings (not silently dropped), and every field is validated whatever
+// the grant (the reference strips the fields of the other grant).
 struct ProxyConfig
 {
     enum class Grant { None, ClientCredentials, AuthorizationCode };
@@ -21,47 +26,61 @@ struct ProxyConfig
 
     struct Upstream
     {
-        QUrl url;                        // upstream.url / UPSTREAM_URL / positional URL
-        int timeoutMs = 300000;          // upstream.timeoutMs / UPSTREAM_TIMEOUT_MS (inactivity)
-        bool openServerStream = true;    // upstream.openServerStream / UPSTREAM_OPEN_SERVER_STREAM
-        QString protocolVersion;         // upstream.protocolVersion / UPSTREAM_PROTOCOL_VERSION
-        // addition: static headers sent on every request, never logged.
-        // upstream.headers {"Name":"value"} / --header "Name: value"; ${VAR} expanded.
+        QUrl url; // upstream.url / UPSTREAM_URL / positional URL (required)
+        int timeoutMs = 300000; // upstream.timeoutMs / UPSTREAM_TIMEOUT_MS (> 0, inactivity)
+        bool openServerStream = true; // upstream.openServerStream / UPSTREAM_OPEN_SERVER_STREAM
+        QString protocolVersion; // upstream.protocolVersion / UPSTREAM_PROTOCOL_VERSION
+        // addition: static headers sent on every request, never logged (configSecrets()).
+        // upstream.headers {"Name":"value"} / --header "Name: value" (command line replaces a
+        // same-named file header, case-insensitive). Names are RFC 9110 tokens, values have no
+        // control characters, ${VAR} is expanded from the environment (unset: error), and the
+        // headers the proxy manages (Host, Content-Length, Content-Type, Accept, Mcp-Session-Id,
+        // MCP-Protocol-Version, Last-Event-ID, Transfer-Encoding, Connection) are refused.
+        // In file order, then new command-line headers.
         QList<std::pair<QByteArray, QByteArray>> headers;
-        QString caBundle;                // addition: upstream.caBundle / MCP_PROXY_CA_BUNDLE / --ca-bundle
+        // addition: PEM file of extra trusted CA certificates (exists and is readable).
+        // upstream.caBundle / MCP_PROXY_CA_BUNDLE / --ca-bundle; empty: system CAs only.
+        QString caBundle;
     };
 
     struct OAuth2
     {
-        Grant grant = Grant::None;       // oauth2.grant / OAUTH2_GRANT (optional now)
-        QUrl tokenUrl;
-        QString clientId;
-        QString clientSecret;
-        QString scope;
-        QString resource;
-        QString audience;
-        AuthStyle authStyle = AuthStyle::Body;
-        int refreshSkewSeconds = 30;
-        QList<std::pair<QString, QString>> extraParams; // in file order
-        QString authorizationCode;
-        QUrl authorizationUrl;
-        QUrl redirectUri;
-        QString codeVerifier;
-        QString refreshToken;
-        bool interactive = true;
-        QString callbackHost = QStringLiteral("127.0.0.1");
-        int callbackPort = 53682;
-        int callbackTimeoutSeconds = 300;
-        QString tokenCacheDir;
+        Grant grant = Grant::None; // oauth2.grant / OAUTH2_GRANT (optional now)
+        QUrl tokenUrl; // oauth2.tokenUrl / OAUTH2_TOKEN_URL (empty: discovery)
+        QString clientId; // oauth2.clientId / OAUTH2_CLIENT_ID (optional now)
+        QString clientSecret; // oauth2.clientSecret / OAUTH2_CLIENT_SECRET
+        QString scope; // oauth2.scope / OAUTH2_SCOPE (space-separated)
+        QString resource; // oauth2.resource / OAUTH2_RESOURCE (RFC 8707)
+        QString audience; // oauth2.audience / OAUTH2_AUDIENCE
+        AuthStyle authStyle = AuthStyle::Body; // oauth2.authStyle / OAUTH2_AUTH_STYLE
+        int refreshSkewSeconds = 30; // oauth2.refreshSkewSeconds / OAUTH2_REFRESH_SKEW_SECONDS
+        // oauth2.extraParams / OAUTH2_EXTRA_PARAMS (JSON object of strings), in JSON.parse key
+        // order (integer-like keys first, then file order), as the reference's Object.entries.
+        QList<std::pair<QString, QString>> extraParams;
+        QString authorizationCode; // oauth2.authorizationCode / OAUTH2_AUTHORIZATION_CODE
+        QUrl authorizationUrl; // oauth2.authorizationUrl / OAUTH2_AUTHORIZATION_URL
+        QUrl redirectUri; // oauth2.redirectUri / OAUTH2_REDIRECT_URI
+        QString codeVerifier; // oauth2.codeVerifier / OAUTH2_CODE_VERIFIER
+        QString refreshToken; // oauth2.refreshToken / OAUTH2_REFRESH_TOKEN
+        bool interactive = true; // oauth2.interactive / OAUTH2_INTERACTIVE
+        QString callbackHost =
+                QStringLiteral("127.0.0.1"); // oauth2.callbackHost / OAUTH2_CALLBACK_HOST
+        int callbackPort = 53682; // oauth2.callbackPort / OAUTH2_CALLBACK_PORT (0..65535)
+        int callbackTimeoutSeconds =
+                300; // oauth2.callbackTimeoutSeconds / OAUTH2_CALLBACK_TIMEOUT_SECONDS
+        QString tokenCacheDir; // oauth2.tokenCacheDir / OAUTH2_TOKEN_CACHE_DIR (empty: OS default,
+                               // reference §4)
     };
 
     Upstream upstream;
     OAuth2 oauth2;
-    bool discoveryEnabled = true;        // discovery.enabled / DISCOVERY_ENABLED
-    LogLevel logLevel = LogLevel::Info;  // log.level / LOG_LEVEL / --log-level
-    QString logFile;                     // addition: log.file / LOG_FILE / --log-file
-    bool allowInsecureHttp = false;      // allowInsecureHttp / ALLOW_INSECURE_HTTP / --allow-http
-    qsizetype maxLineBytes = 64 * 1024 * 1024; // addition: stdio.maxLineBytes / MCP_PROXY_MAX_LINE_BYTES
+    bool discoveryEnabled = true; // discovery.enabled / DISCOVERY_ENABLED
+    LogLevel logLevel = LogLevel::Info; // log.level / LOG_LEVEL / --log-level
+    // addition: log.file / LOG_FILE / --log-file: append logs there (0600) instead of stderr.
+    QString logFile;
+    bool allowInsecureHttp = false; // allowInsecureHttp / ALLOW_INSECURE_HTTP / --allow-http
+    // addition: stdio.maxLineBytes / MCP_PROXY_MAX_LINE_BYTES (>= 1024): longest stdin line.
+    qsizetype maxLineBytes = 64 * 1024 * 1024;
 };
 
 } // namespace McpProxy

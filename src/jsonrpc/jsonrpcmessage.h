@@ -41,11 +41,16 @@ public:
     bool isNotification() const { return m_kind == Kind::Notification; }
     bool isResponse() const { return m_kind == Kind::Response; }
 
-    // The id exactly as JSON typed it (string or number); Undefined when absent, Null for null.
+    // The id's JSON text exactly as it appeared in the input (`7`, `"abc"`, `1e400`), so an error
+    // we synthesise carries the client's id byte for byte; "null" when absent or unreadable.
+    QByteArray rawId() const { return m_rawId; }
+    // The id as a QJsonValue (string, or number: qint64 when it is an integer literal that fits);
+    // Undefined when absent, Null for null.
     QJsonValue id() const { return m_id; }
-    // A canonical key for the id, equal for equal ids whatever their spelling
-    // ("\u0041" == "A", 1 == 1.0); empty when there is no usable id.
-    QString idKey() const { return idKey(m_id); }
+    // A canonical key for the id, equal for equal ids whatever their spelling ("\u0041" == "A",
+    // 1 == 1.0 == 1e0): "s:<decoded string>" or "n:<canonical number>"; empty when there is no
+    // string/number id. idKey(QJsonValue) gives the same key for the same id.
+    QString idKey() const { return m_idKey; }
     static QString idKey(const QJsonValue &id);
 
     QString method() const { return m_method; }
@@ -54,11 +59,11 @@ public:
     // For Kind::Invalid: ParseError or InvalidRequest, and a short English reason.
     JsonRpcErrorCode error() const { return m_error; }
     QString errorMessage() const { return m_errorMessage; }
-    // For Kind::Invalid with InvalidRequest: the id when one could still be read, else Null.
+    // For Kind::Invalid with InvalidRequest, rawId() still holds the id when one could be read.
 
-    // {"jsonrpc":"2.0","id":<id>,"error":{"code":<code>,"message":<message>[,"data":<data>]}}
-    // as one line without the trailing newline. An Undefined id is written as null.
-    static QByteArray errorResponse(const QJsonValue &id, int code, const QString &message,
+    // {"jsonrpc":"2.0","id":<rawId>,"error":{"code":<code>,"message":<message>[,"data":<data>]}}
+    // as one line without the trailing newline. An empty rawId is written as null.
+    static QByteArray errorResponse(QByteArrayView rawId, int code, const QString &message,
                                     const QJsonValue &data = QJsonValue(QJsonValue::Undefined));
 
     // Valid JSON cannot hold a raw CR or LF inside a string, so outside strings they are plain
@@ -68,7 +73,9 @@ public:
 
 private:
     Kind m_kind = Kind::Invalid;
+    QByteArray m_rawId = QByteArrayLiteral("null");
     QJsonValue m_id = QJsonValue(QJsonValue::Undefined);
+    QString m_idKey;
     QString m_method;
     bool m_isErrorResponse = false;
     JsonRpcErrorCode m_error = JsonRpcErrorCode::ParseError;

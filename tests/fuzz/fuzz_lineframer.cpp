@@ -1,0 +1,102 @@
+// libFuzzer target: LineFramer output must not depend on how the input is fragmented
+// (MCP 2025-11-25 transports, stdio: one message per line), and its frames must be well-formed.
+#include "stdio/lineframer.h"
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+using namespace McpProxy;
+
+namespace {
+
+struct Run
+{
+    QList<LineFramer::Frame> frames;
+    qsizetype bufferedAfterFinish = 0;
+};
+
+Run frame(const QList<QByteArrayView> &chunks, qsizetype maxLineLength)
+{
+    LineFramer framer(maxLineLength);
+    Run run;
+    for (const QByteArrayView chunk : chunks)
+        framer.feed(chunk, run.frames);
+    framer.finish(run.frames);
+    run.bufferedAfterFinish = framer.bufferedBytes();
+    return run;
+}
+
+bool sameFrames(const Run &left, const Run &right)
+{
+    if (left.frames.size() != right.frames.size())
+        return false;
+    for (qsizetype i = 0; i < left.frames.size(); ++i) {
+        if (left.frames.at(i).overlong != right.frames.at(i).overlong
+                || left.frames.at(i).line != right.frames.at(i).line)
+            return false;
+    }
+    return true;
+}
+
+[[noreturn]] void fail(const char *what)
+{
+    std::fprintf(stderr, "fuzz_lineframer: %s\n", what);
+    std::abort();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    FuzzedDataProvider provider(data, size);
+    // Mostly small limits, so that overlong lines and the exact limit are reached.
+    const uint8_t limitChoice = provider.ConsumeIntegral<uint8_t>();
+    const qsizetype maxLineLength =
+            limitChoice < 192 ? qsizetype(limitChoice % 48) : LineFramer::DefaultMaxLineLength;
+
+    // The fuzzer picks the chunk boundaries; the payload is the chunks joined.
+    QList<QByteArray> storage;
+    QByteArray whole;
+    while (provider.remaining_bytes() > 0) {
+        const size_t length = provider.ConsumeIntegralInRange<size_t>(0, 64);
+        const std::vector<uint8_t> bytes = provider.ConsumeBytes<uint8_t>(length);
+        storage.append(
+                QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())));
+        whole.append(storage.last());
+    }
+    QList<QByteArrayView> chunks;
+    for (const QByteArray &chunk : std::as_const(storage))
+        chunks.append(chunk);
+    QList<QByteArrayView> singleBytes;
+    for (qsizetype i = 0; i < whole.size(); ++i)
+        singleBytes.append(QByteArrayView(whole).sliced(i, 1));
+
+    const Run oneShot = frame({whole}, maxLineLength);
+    if (!sameFrames(oneShot, frame(chunks, maxLineLength)))
+        fail("chunked feed differs from the one-shot feed");
+    if (!sameFrames(oneShot, frame(singleBytes, maxLineLength)))
+        fail("byte-by-byte feed differs from the one-shot feed");
+    if (oneShot.bufferedAfterFinish != 0)
+        fail("bytes left buffered after finish()");
+
+    for (const LineFramer::Frame &frame : oneShot.frames) {
+        if (frame.overlong) {
+            if (!frame.line.isEmpty())
+                fail("overlong frame carries a line");
+            continue;
+        }
+        if (frame.line.size() > maxLineLength)
+            fail("line longer than the limit");
+        if (frame.line.contains('\n'))
+            fail("line contains LF");
+        bool blank = true;
+        for (const char c : frame.line)
+            blank = blank && (c == ' ' || c == '\t' || c == '\r');
+        if (blank)
+            fail("blank line reported");
+    }
+    return 0;
+}
