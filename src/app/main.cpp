@@ -24,7 +24,8 @@ int main(int argc, char *argv[])
         std::fputs(qPrintable(cli.text + u'\n'), isError ? stderr : stdout);
         return isError ? 2 : 0;
     }
-    const ConfigLoadResult loaded = loadConfig(cli.options, QProcessEnvironment::systemEnvironment());
+    const ConfigLoadResult loaded =
+            loadConfig(cli.options, QProcessEnvironment::systemEnvironment());
     for (const QString &warning : loaded.warnings)
         std::fprintf(stderr, "%s\n", qPrintable(warning));
     if (!loaded.config) {
@@ -35,11 +36,12 @@ int main(int argc, char *argv[])
     for (const auto &header : loaded.config->upstream.headers)
         redactor.addSecret(QString::fromUtf8(header.second));
     const ProxyConfig::OAuth2 &oauth = loaded.config->oauth2;
-    for (const QString &secret : {oauth.clientSecret, oauth.refreshToken, oauth.authorizationCode,
-                                  oauth.codeVerifier})
+    for (const QString &secret :
+            {oauth.clientSecret, oauth.refreshToken, oauth.authorizationCode, oauth.codeVerifier})
         redactor.addSecret(secret);
     QString logError;
-    if (!installMessageHandler({loaded.config->logLevel, loaded.config->logFile}, redactor, &logError))
+    if (!installMessageHandler(
+                {loaded.config->logLevel, loaded.config->logFile}, redactor, &logError))
         std::fprintf(stderr, "log file: %s\n", qPrintable(logError));
 
     ProxyApplication proxy(*loaded.config);

@@ -80,8 +80,8 @@ StreamableHttpClient::Options ProxyApplication::transportOptions(const ProxyConf
 void ProxyApplication::start()
 {
     qCInfo(lcApp).noquote() << "mcp-oauth2-proxy" << MCPPROXY_VERSION << "started; upstream"
-                            << m_config.upstream.url.toDisplayString(QUrl::RemoveUserInfo
-                                                                     | QUrl::RemoveQuery);
+                            << m_config.upstream.url.toDisplayString(
+                                       QUrl::RemoveUserInfo | QUrl::RemoveQuery);
     if (standardInputIsTerminal()) {
         qCWarning(lcApp) << "stdin is a terminal: paste one JSON-RPC message per line "
                             "(an MCP host normally starts this program)";

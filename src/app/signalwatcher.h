@@ -16,7 +16,9 @@ Q_SIGNALS:
     void terminationRequested(const QString &signalName);
 
 protected:
-    explicit SignalWatcher(QObject *parent) : QObject(parent) { }
+    explicit SignalWatcher(QObject *parent)
+        : QObject(parent)
+    { }
 };
 
 // Process set-up that must happen before QCoreApplication exists (qt64-notes pitfalls 26, 27):

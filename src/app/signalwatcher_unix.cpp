@@ -24,7 +24,8 @@ void onSignal(int signum)
 class UnixSignalWatcher final : public SignalWatcher
 {
 public:
-    explicit UnixSignalWatcher(QObject *parent) : SignalWatcher(parent)
+    explicit UnixSignalWatcher(QObject *parent)
+        : SignalWatcher(parent)
     {
         if (::pipe(s_pipe) != 0)
             return;
@@ -36,8 +37,8 @@ public:
         connect(m_notifier, &QSocketNotifier::activated, this, [this] {
             char byte = 0;
             while (::read(s_pipe[0], &byte, 1) == 1) {
-                Q_EMIT terminationRequested(byte == SIGINT ? QStringLiteral("SIGINT")
-                                                           : QStringLiteral("SIGTERM"));
+                Q_EMIT terminationRequested(
+                        byte == SIGINT ? QStringLiteral("SIGINT") : QStringLiteral("SIGTERM"));
             }
         });
         struct sigaction action = {};

@@ -16,8 +16,8 @@ BOOL WINAPI onConsoleControl(DWORD type)
     if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && type != CTRL_CLOSE_EVENT)
         return FALSE;
     if (SignalWatcher *watcher = s_watcher.data()) {
-        const QString name = type == CTRL_CLOSE_EVENT ? QStringLiteral("CTRL_CLOSE")
-                                                      : QStringLiteral("CTRL_C");
+        const QString name =
+                type == CTRL_CLOSE_EVENT ? QStringLiteral("CTRL_CLOSE") : QStringLiteral("CTRL_C");
         QMetaObject::invokeMethod(
                 watcher, [watcher, name] { Q_EMIT watcher->terminationRequested(name); },
                 Qt::QueuedConnection);
@@ -28,7 +28,8 @@ BOOL WINAPI onConsoleControl(DWORD type)
 class WinSignalWatcher final : public SignalWatcher
 {
 public:
-    explicit WinSignalWatcher(QObject *parent) : SignalWatcher(parent)
+    explicit WinSignalWatcher(QObject *parent)
+        : SignalWatcher(parent)
     {
         s_watcher = this;
         SetConsoleCtrlHandler(onConsoleControl, TRUE);

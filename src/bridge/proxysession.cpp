@@ -9,7 +9,9 @@ namespace McpProxy {
 
 using namespace Qt::StringLiterals;
 
-ProxySession::ProxySession(QObject *parent) : QObject(parent) { }
+ProxySession::ProxySession(QObject *parent)
+    : QObject(parent)
+{ }
 
 void ProxySession::routeClientLine(const QByteArray &line)
 {
@@ -19,24 +21,25 @@ void ProxySession::routeClientLine(const QByteArray &line)
         // JSON-RPC 2.0 §5: -32700 for unparseable text (id null), -32600 for valid JSON that is
         // not a request object. The proxy goes on either way.
         qCWarning(lcBridge).noquote() << "stdin: rejected line:" << message.errorMessage();
-        Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse(
-                message.rawId(), int(message.error()),
-                message.error() == JsonRpcErrorCode::ParseError ? u"Parse error"_s
-                                                                : u"Invalid Request"_s,
-                QJsonObject{{u"reason"_s, message.errorMessage()}}));
+        Q_EMIT clientBoundMessage(
+                JsonRpcMessage::errorResponse(message.rawId(), int(message.error()),
+                        message.error() == JsonRpcErrorCode::ParseError ? u"Parse error"_s
+                                                                        : u"Invalid Request"_s,
+                        QJsonObject{{u"reason"_s, message.errorMessage()}}));
         return;
     case JsonRpcMessage::Kind::Batch:
         // MCP 2025-06-18 removed JSON-RPC batching; hosts never send batches. Answer instead of
         // forwarding something the server must reject.
         qCWarning(lcBridge) << "stdin: rejected a JSON-RPC batch";
-        Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse(
-                "null", int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
-                QJsonObject{{u"reason"_s, u"JSON-RPC batches are not supported (removed in MCP 2025-06-18)"_s}}));
+        Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse("null",
+                int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
+                QJsonObject{{u"reason"_s,
+                        u"JSON-RPC batches are not supported (removed in MCP 2025-06-18)"_s}}));
         return;
     case JsonRpcMessage::Kind::Request:
         if (m_pending.contains(message.idKey())) {
-            Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse(
-                    message.rawId(), int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
+            Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse(message.rawId(),
+                    int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
                     QJsonObject{{u"reason"_s, u"a request with this id is already in flight"_s}}));
             return;
         }
@@ -69,10 +72,10 @@ void ProxySession::routeClientLine(const QByteArray &line)
 
 void ProxySession::rejectOverlongLine(qsizetype maxLength)
 {
-    Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse(
-            "null", int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
+    Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse("null",
+            int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
             QJsonObject{{u"reason"_s,
-                         QStringLiteral("message longer than %1 bytes dropped").arg(maxLength)}}));
+                    QStringLiteral("message longer than %1 bytes dropped").arg(maxLength)}}));
 }
 
 void ProxySession::routeServerMessage(const QByteArray &line, const JsonRpcMessage &message)
@@ -80,8 +83,8 @@ void ProxySession::routeServerMessage(const QByteArray &line, const JsonRpcMessa
     if (message.isResponse()) {
         if (!m_pending.contains(message.idKey())) {
             // Already answered (e.g. timed out, cancelled): exactly one response per request.
-            qCInfo(lcBridge).noquote() << "dropping a late upstream response for id"
-                                       << message.rawId();
+            qCInfo(lcBridge).noquote()
+                    << "dropping a late upstream response for id" << message.rawId();
             return;
         }
         Q_EMIT clientBoundMessage(line);

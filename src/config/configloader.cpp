@@ -1163,8 +1163,7 @@ QString helpText()
                     CommandLineText::tr("JSON config file (instead of MCP_PROXY_CONFIG)")},
             {u"--header <\"Name: value\">"_s,
                     CommandLineText::tr(
-                            "Header sent on every upstream request; repeatable; ${VAR} is "
-                            "taken from the environment")},
+                            "Upstream request header (repeatable; ${VAR} is expanded)")},
             {u"--log-level <level>"_s,
                     CommandLineText::tr(
                             "trace, debug, info, warn, error or fatal (default: info)")},

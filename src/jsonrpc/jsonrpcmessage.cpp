@@ -2,6 +2,7 @@
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
+#include <QtCore/qalgorithms.h>
 
 #include <algorithm>
 #include <array>
@@ -9,6 +10,10 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -38,6 +43,25 @@ struct Token
 
 enum class Member : std::uint8_t { Other, JsonRpc, Id, Method, Result, Error };
 
+QLatin1StringView memberName(Member member)
+{
+    switch (member) {
+    case Member::JsonRpc:
+        return "jsonrpc"_L1;
+    case Member::Id:
+        return "id"_L1;
+    case Member::Method:
+        return "method"_L1;
+    case Member::Result:
+        return "result"_L1;
+    case Member::Error:
+        return "error"_L1;
+    case Member::Other:
+        break;
+    }
+    return {};
+}
+
 bool isDigit(char c)
 {
     return c >= '0' && c <= '9';
@@ -54,22 +78,57 @@ int hexValue(char c)
     return -1;
 }
 
-constexpr std::uint64_t repeatByte(std::uint8_t byte)
+// Bytes that need a closer look inside a string: '"', '\\', control characters (RFC 8259 §7)
+// and non-ASCII bytes (UTF-8 validation).
+constexpr std::array<bool, 256> specialStringBytes = [] {
+    std::array<bool, 256> table{};
+    for (int byte = 0; byte < 256; ++byte)
+        table[std::size_t(byte)] = byte < 0x20 || byte >= 0x80 || byte == '"' || byte == '\\';
+    return table;
+}();
+
+bool isSpecialStringByte(char c)
 {
-    return 0x0101010101010101ULL * byte;
+    return specialStringBytes[static_cast<unsigned char>(c)];
 }
 
-// True when one of the 8 bytes in word needs a closer look inside a string: '"', '\\', a control
-// character (< 0x20) or a non-ASCII byte. Uses the "haszero"/"hasless" bit tricks (Sean Anderson,
-// Bit Twiddling Hacks); they are exact for "any byte matches", which is all that is asked here.
-bool hasSpecialStringByte(std::uint64_t word)
+// Skips bytes that are not special string bytes, 16 at a time; stops at most 15 bytes before the
+// next special byte (or the end), the caller goes on byte by byte.
+const char *skipPlainStringBytes(const char *p, const char *end)
 {
-    const std::uint64_t quote = word ^ repeatByte('"');
-    const std::uint64_t backslash = word ^ repeatByte('\\');
-    const std::uint64_t flags = ((quote - repeatByte(1)) & ~quote)
-            | ((backslash - repeatByte(1)) & ~backslash) | ((word - repeatByte(0x20)) & ~word)
-            | word;
-    return (flags & repeatByte(0x80)) != 0;
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+        // A signed comparison: non-ASCII bytes are negative, so "< 0x20" catches them too.
+        const __m128i special = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)),
+                _mm_cmplt_epi8(chunk, space));
+        const int mask = _mm_movemask_epi8(special);
+        if (mask != 0)
+            return p + qCountTrailingZeroBits(quint32(mask));
+        p += 16;
+    }
+#else
+    // The "haszero"/"hasless" tricks (Bit Twiddling Hacks), exact for "some byte matches".
+    constexpr auto repeat = [](std::uint8_t byte) {
+        return 0x0101010101010101ULL * byte;
+    };
+    while (end - p >= 8) {
+        std::uint64_t word;
+        std::memcpy(&word, p, sizeof word);
+        const std::uint64_t quote = word ^ repeat('"');
+        const std::uint64_t backslash = word ^ repeat('\\');
+        const std::uint64_t flags = ((quote - repeat(1)) & ~quote)
+                | ((backslash - repeat(1)) & ~backslash) | ((word - repeat(0x20)) & ~word) | word;
+        if ((flags & repeat(0x80)) != 0)
+            break;
+        p += 8;
+    }
+#endif
+    return p;
 }
 
 // Length of the well-formed UTF-8 sequence at p (RFC 3629 §4: no overlongs, no surrogates, nothing
@@ -176,18 +235,30 @@ bool stringTokenEquals(const Token &token, QLatin1StringView text)
 
 Member memberForKey(const Token &key)
 {
-    static constexpr std::array<std::pair<QLatin1StringView, Member>, 5> names{{
-            {"jsonrpc"_L1, Member::JsonRpc},
-            {"id"_L1, Member::Id},
-            {"method"_L1, Member::Method},
-            {"result"_L1, Member::Result},
-            {"error"_L1, Member::Error},
-    }};
-    for (const auto &[name, member] : names) {
-        if (stringTokenEquals(key, name))
-            return member;
+    const auto check = [&key](QLatin1StringView name, Member member) {
+        return stringTokenEquals(key, name) ? member : Member::Other;
+    };
+    if (key.hasEscapes) {
+        for (const Member member :
+                {Member::JsonRpc, Member::Id, Member::Method, Member::Result, Member::Error}) {
+            if (check(memberName(member), member) == member)
+                return member;
+        }
+        return Member::Other;
     }
-    return Member::Other;
+    switch (key.contentEnd() - key.contentBegin()) {
+    case 2:
+        return check("id"_L1, Member::Id);
+    case 5:
+        return check("error"_L1, Member::Error);
+    case 6:
+        return key.contentBegin()[0] == 'm' ? check("method"_L1, Member::Method)
+                                            : check("result"_L1, Member::Result);
+    case 7:
+        return check("jsonrpc"_L1, Member::JsonRpc);
+    default:
+        return Member::Other;
+    }
 }
 
 // Full decoding of a validated string token (RFC 8259 §7). Lone surrogates from \uXXXX are kept
@@ -369,23 +440,9 @@ bool Scanner::scanString(bool *hasEscapes)
     *hasEscapes = false;
     ++m_p; // opening quote
     for (;;) {
-        while (m_end - m_p >= 16) {
-            std::uint64_t words[2];
-            std::memcpy(words, m_p, sizeof words);
-            if (hasSpecialStringByte(words[0]))
-                break;
-            if (hasSpecialStringByte(words[1])) {
-                m_p += 8;
-                break;
-            }
-            m_p += 16;
-        }
-        while (m_p != m_end) {
-            const auto c = static_cast<unsigned char>(*m_p);
-            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-                break;
+        m_p = skipPlainStringBytes(m_p, m_end);
+        while (m_p != m_end && !isSpecialStringByte(*m_p))
             ++m_p;
-        }
         if (m_p == m_end)
             return fail("unterminated string", start);
         const auto c = static_cast<unsigned char>(*m_p);
@@ -423,11 +480,14 @@ bool Scanner::scanString(bool *hasEscapes)
             // text has no raw CR/LF inside strings (see toSingleLine()). Qt accepts them.
             return fail("control character in string", m_p);
         } else {
-            const int length = utf8SequenceLength(reinterpret_cast<const unsigned char *>(m_p),
-                    reinterpret_cast<const unsigned char *>(m_end));
-            if (length == 0)
-                return fail("invalid UTF-8 in string", m_p);
-            m_p += length;
+            // Non-ASCII text tends to come in runs: validate the whole run here.
+            do {
+                const int length = utf8SequenceLength(reinterpret_cast<const unsigned char *>(m_p),
+                        reinterpret_cast<const unsigned char *>(m_end));
+                if (length == 0)
+                    return fail("invalid UTF-8 in string", m_p);
+                m_p += length;
+            } while (m_p != m_end && static_cast<unsigned char>(*m_p) >= 0x80);
         }
     }
 }

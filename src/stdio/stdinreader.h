@@ -23,7 +23,9 @@ Q_SIGNALS:
     void endOfInput();
 
 protected:
-    explicit StdinReader(QObject *parent) : QObject(parent) { }
+    explicit StdinReader(QObject *parent)
+        : QObject(parent)
+    { }
 };
 
 } // namespace McpProxy

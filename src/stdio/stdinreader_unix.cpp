@@ -19,7 +19,8 @@ class UnixStdinReader final : public StdinReader
 {
 public:
     explicit UnixStdinReader(QObject *parent)
-        : StdinReader(parent), m_notifier(STDIN_FILENO, QSocketNotifier::Read)
+        : StdinReader(parent)
+        , m_notifier(STDIN_FILENO, QSocketNotifier::Read)
     {
         m_notifier.setEnabled(false);
         connect(&m_notifier, &QSocketNotifier::activated, this, [this] { readAvailable(); });

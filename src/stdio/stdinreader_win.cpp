@@ -17,7 +17,9 @@ namespace {
 class WinStdinReader final : public StdinReader
 {
 public:
-    explicit WinStdinReader(QObject *parent) : StdinReader(parent) { }
+    explicit WinStdinReader(QObject *parent)
+        : StdinReader(parent)
+    { }
 
     ~WinStdinReader() override
     {
@@ -32,7 +34,8 @@ public:
         m_thread = QThread::create([this] {
             HANDLE input = GetStdHandle(STD_INPUT_HANDLE);
             if (input == nullptr || input == INVALID_HANDLE_VALUE) {
-                QMetaObject::invokeMethod(this, [this] { Q_EMIT endOfInput(); }, Qt::QueuedConnection);
+                QMetaObject::invokeMethod(
+                        this, [this] { Q_EMIT endOfInput(); }, Qt::QueuedConnection);
                 return;
             }
             QByteArray buffer(256 * 1024, Qt::Uninitialized);
@@ -44,7 +47,8 @@ public:
                 QMetaObject::invokeMethod(
                         this, [this, chunk] { Q_EMIT chunkReceived(chunk); }, Qt::QueuedConnection);
             }
-            QMetaObject::invokeMethod(this, [this] { Q_EMIT endOfInput(); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                    this, [this] { Q_EMIT endOfInput(); }, Qt::QueuedConnection);
         });
         m_thread->setParent(this);
         m_thread->start();

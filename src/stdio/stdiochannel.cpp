@@ -7,9 +7,10 @@
 namespace McpProxy {
 
 StdioChannel::StdioChannel(StdoutWriter writer, qsizetype maxLineLength, QObject *parent)
-    : QObject(parent), m_framer(maxLineLength), m_writer(writer)
-{
-}
+    : QObject(parent)
+    , m_framer(maxLineLength)
+    , m_writer(writer)
+{ }
 
 void StdioChannel::feed(const QByteArray &chunk)
 {

@@ -13,7 +13,9 @@ class StdoutWriter
 public:
     // The process's standard output: fd 1, or GetStdHandle(STD_OUTPUT_HANDLE) put in binary mode.
     static StdoutWriter standardOutput();
-    explicit StdoutWriter(qintptr handle) : m_handle(handle) { }
+    explicit StdoutWriter(qintptr handle)
+        : m_handle(handle)
+    { }
 
     bool writeLine(QByteArrayView line);
     bool isClosed() const { return m_closed; }

@@ -18,7 +18,7 @@ bool StdoutWriter::writeLine(QByteArrayView line)
         return false;
     static const char newline = '\n';
     iovec parts[2] = {{const_cast<char *>(line.data()), size_t(line.size())},
-                      {const_cast<char *>(&newline), 1}};
+            {const_cast<char *>(&newline), 1}};
     iovec *next = parts;
     int count = 2;
     while (count > 0) {

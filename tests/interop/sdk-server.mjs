@@ -2,7 +2,7 @@
 // A stateful Streamable HTTP MCP server built with the official TypeScript SDK
 // (McpServer + StreamableHTTPServerTransport), used as the upstream of the interop tests.
 //
-//   node sdk-server.mjs [--port N] [--retry-ms N] [--keepalive-ms N]
+//   node sdk-server.mjs [--port N] [--retry-ms N] [--keepalive-ms N] [--verbose]
 //
 // Listens on 127.0.0.1 (port 0 = ephemeral) and prints its MCP endpoint URL as the first line of
 // stdout, e.g. http://127.0.0.1:41234/mcp. Logs go to stderr.
@@ -10,6 +10,9 @@
 // MCP endpoint /mcp: one McpServer + transport per session (Mcp-Session-Id), resumable through an
 // in-memory event store, SSE priming events with a retry field, keep-alive comments.
 // Unknown session id -> 404 (so a client must re-initialize), missing one -> 400.
+//
+// Tools: echo, progress, sample, elicit, notify, drop_get_stream, big, resumable (see their
+// descriptions).
 //
 // Admin endpoints (plain JSON, not MCP):
 //   POST /admin/expire  forget every session and close its transport (its GET stream ends);
@@ -37,11 +40,14 @@ const { values: opts } = parseArgs({
         port: { type: 'string', default: '0' },
         'retry-ms': { type: 'string', default: '300' },
         'keepalive-ms': { type: 'string', default: '1000' },
+        verbose: { type: 'boolean', default: false },
     },
 });
 
 const MAX_BODY = 64 * 1024 * 1024;
 const log = (...args) => process.stderr.write(`[sdk-server] ${args.join(' ')}\n`);
+const debug = opts.verbose ? log : () => {};
+const describe = m => (m && Object.keys(m).length ? `${m.method ?? 'response'}${m.id !== undefined ? ` #${m.id}` : ''}` : 'priming');
 const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Event store with strictly ordered ids "<streamId>|<seq>" (the SDK's example store sorts ids of
@@ -52,6 +58,7 @@ class OrderedEventStore {
     async storeEvent(streamId, message) {
         const id = `${streamId}|${++this.#seq}`;
         this.#events.push({ id, streamId, message });
+        debug('event', id, describe(message));
         return id;
     }
     async getStreamIdForEventId(eventId) {
@@ -68,6 +75,7 @@ class OrderedEventStore {
             const e = this.#events[i];
             // the priming events have an empty message: nothing to replay
             if (e.streamId === streamId && e.message && Object.keys(e.message).length > 0) {
+                debug('replay', e.id, describe(e.message));
                 await send(e.id, e.message);
             }
         }
@@ -197,6 +205,28 @@ function createMcpServer(session) {
     );
 
     server.registerTool(
+        'drop_get_stream',
+        {
+            description:
+                'Closes the standalone GET stream (the client must reconnect after the retry interval, ' +
+                'with Last-Event-ID), then at once sends a notifications/message, which is only stored: ' +
+                'it reaches the client only through the replay of a resumed GET stream',
+            inputSchema: { text: z.string(), waitMs: z.number().int().min(0).optional() },
+        },
+        async ({ text, waitMs = 10000 }, extra) => {
+            const deadline = Date.now() + waitMs;
+            while (!session.getOpen && Date.now() < deadline) await sleep(20);
+            const getStreamOpen = session.getOpen;
+            extra.closeStandaloneSSEStream?.();
+            await server.server.notification({
+                method: 'notifications/message',
+                params: { level: 'info', logger: 'drop_get_stream', data: text },
+            });
+            return { content: [{ type: 'text', text: JSON.stringify({ getStreamOpen }) }] };
+        },
+    );
+
+    server.registerTool(
         'big',
         {
             description: 'Returns a text of exactly `bytes` UTF-8 bytes (lib/payload.mjs makePayload(bytes, seed))',
@@ -277,6 +307,7 @@ function noteHeaders(req) {
 
 async function handleMcp(req, res) {
     const sessionId = req.headers['mcp-session-id'];
+    debug(req.method, `session=${sessionId ?? '-'}`, `last-event-id=${req.headers['last-event-id'] ?? '-'}`);
 
     if (req.method === 'POST') {
         ++stats.posts;

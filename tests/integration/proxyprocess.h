@@ -1,0 +1,150 @@
+#pragma once
+
+#include <QtCore/QByteArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QProcess>
+#include <QtCore/QProcessEnvironment>
+#include <QtCore/QStringList>
+#include <QtTest/QTest>
+
+#include <functional>
+
+namespace McpProxy::Test {
+
+// The real mcp-oauth2-proxy binary under QProcess, driven as an MCP host drives it: lines on
+// stdin, lines from stdout. Every stdout line must be one JSON object (stdout carries JSON-RPC
+// only); violations are recorded in stdoutViolations().
+class ProxyProcess : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ProxyProcess(QObject *parent = nullptr)
+        : QObject(parent)
+    {
+        connect(&m_process, &QProcess::readyReadStandardOutput, this, [this] { readStdout(); });
+        connect(&m_process, &QProcess::readyReadStandardError, this,
+                [this] { m_stderr += m_process.readAllStandardError(); });
+    }
+    ~ProxyProcess() override
+    {
+        if (m_process.state() != QProcess::NotRunning) {
+            m_process.kill();
+            m_process.waitForFinished(5000);
+        }
+    }
+
+    static QString binary() { return QStringLiteral(MCPPROXY_BINARY); }
+
+    // Starts the binary; the environment is a clean one (PATH, HOME, LANG) plus `env`.
+    bool start(const QStringList &arguments, const QProcessEnvironment &extra = {})
+    {
+        QProcessEnvironment env;
+        const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
+        for (const char *name :
+                {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+            const QString key = QString::fromLatin1(name);
+            if (system.contains(key))
+                env.insert(key, system.value(key));
+        }
+        env.insert(extra);
+        if (!env.contains(QStringLiteral("LOG_LEVEL")))
+            env.insert(QStringLiteral("LOG_LEVEL"), QStringLiteral("debug"));
+        m_process.setProcessEnvironment(env);
+        m_process.start(binary(), arguments);
+        return m_process.waitForStarted(5000);
+    }
+
+    void send(const QByteArray &line) { m_process.write(line + '\n'); }
+    void sendRaw(const QByteArray &bytes) { m_process.write(bytes); }
+    void closeStdin() { m_process.closeWriteChannel(); }
+
+    // Waits for the first not-yet-taken message for which `match` holds, and takes it.
+    QJsonObject take(const std::function<bool(const QJsonObject &)> &match, int timeoutMs = 10000)
+    {
+        QJsonObject found;
+        const bool ok = QTest::qWaitFor(
+                [&] {
+                    for (qsizetype i = 0; i < m_messages.size(); ++i) {
+                        if (match(m_messages.at(i))) {
+                            found = m_messages.takeAt(i);
+                            return true;
+                        }
+                    }
+                    return false;
+                },
+                timeoutMs);
+        if (!ok)
+            qWarning("no matching message; proxy stderr:\n%s", m_stderr.constData());
+        return found;
+    }
+    QJsonObject takeResponse(const QJsonValue &id, int timeoutMs = 10000)
+    {
+        return take(
+                [id](const QJsonObject &m) {
+                    return m.value(u"id") == id && !m.contains(u"method");
+                },
+                timeoutMs);
+    }
+    QJsonObject takeMethod(const QString &method, int timeoutMs = 10000)
+    {
+        return take(
+                [method](const QJsonObject &m) { return m.value(u"method").toString() == method; },
+                timeoutMs);
+    }
+
+    bool waitForExit(int timeoutMs = 10000)
+    {
+        if (m_process.state() == QProcess::NotRunning)
+            return true;
+        return QTest::qWaitFor(
+                [this] { return m_process.state() == QProcess::NotRunning; }, timeoutMs);
+    }
+
+    QProcess &process() { return m_process; }
+    const QList<QJsonObject> &messages() const { return m_messages; }
+    const QList<QByteArray> &stdoutLines() const { return m_lines; }
+    const QList<QByteArray> &stdoutViolations() const { return m_violations; }
+    QByteArray stderrText() const { return m_stderr; }
+
+    void initialize(const QString &protocolVersion = QStringLiteral("2025-11-25"))
+    {
+        send(R"({"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":")"
+                + protocolVersion.toLatin1()
+                + R"(","capabilities":{"sampling":{}},"clientInfo":{"name":"tst","version":"1"}}})");
+        const QJsonObject response = takeResponse(QStringLiteral("init"));
+        QVERIFY2(response.contains(u"result"), m_stderr.constData());
+        send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    }
+
+private:
+    void readStdout()
+    {
+        m_buffer += m_process.readAllStandardOutput();
+        qsizetype newline;
+        while ((newline = m_buffer.indexOf('\n')) >= 0) {
+            const QByteArray line = m_buffer.left(newline);
+            m_buffer.remove(0, newline + 1);
+            m_lines.append(line);
+            QJsonParseError error;
+            const QJsonDocument document = QJsonDocument::fromJson(line, &error);
+            if (error.error != QJsonParseError::NoError || !document.isObject()
+                    || line.contains('\r')) {
+                m_violations.append(line);
+                continue;
+            }
+            m_messages.append(document.object());
+        }
+    }
+
+    QProcess m_process;
+    QByteArray m_buffer;
+    QByteArray m_stderr;
+    QList<QByteArray> m_lines;
+    QList<QByteArray> m_violations;
+    QList<QJsonObject> m_messages;
+};
+
+} // namespace McpProxy::Test
