@@ -10,6 +10,7 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonParseError>
+#include <QtCore/QLocale>
 
 #include <algorithm>
 #include <array>
@@ -179,7 +180,7 @@ QString numberText(double value)
 {
     if (std::isfinite(value) && std::floor(value) == value && std::fabs(value) <= MaxSafeInteger)
         return QString::number(static_cast<qint64>(value));
-    return QString::number(value, 'g', 17);
+    return QString::number(value, 'g', QLocale::FloatingPointShortest);
 }
 
 // "string \"x\"", "number 1.5", "boolean true", "null", "array", "object"; secrets as "****".
@@ -763,21 +764,24 @@ private:
         return true;
     }
 
-    bool makeHeader(const QString &origin, const QString &name, const QString &rawValue,
+    // group: "upstream.headers" or "--header"; the value's errors name the header too.
+    bool makeHeader(const QString &group, const QString &name, const QString &rawValue,
             HeaderSetting *header)
     {
         if (!isHeaderToken(name)) {
             return fail(ConfigText::tr("%1: %2 is not a valid header name (allowed: letters, "
                                        "digits and !#$%&'*+-.^_`|~)")
-                                .arg(origin, quoted(name)));
+                                .arg(group, quoted(name)));
         }
+        const QString origin =
+                group.startsWith(u'-') ? group + u' ' + quoted(name) : group + u'.' + name;
         if (isReservedHeader(name)) {
             QStringList reserved;
             for (QLatin1String r : ReservedHeaders)
                 reserved << QString(r);
             return fail(ConfigText::tr("%1: the header %2 cannot be set, the proxy manages it "
                                        "(reserved: %3)")
-                                .arg(origin, quoted(name), reserved.join(u", "_s)));
+                                .arg(group, quoted(name), reserved.join(u", "_s)));
         }
         QString value;
         if (!expandVariables(origin, rawValue, &value))
@@ -815,7 +819,7 @@ private:
             if (!member.isString())
                 return failType(origin, ValueType::String, member, true);
             HeaderSetting header;
-            if (!makeHeader(origin, name, member.toString(), &header))
+            if (!makeHeader(path, name, member.toString(), &header))
                 return false;
             if (findHeader(headers, name) >= 0) {
                 return fail(ConfigText::tr("%1: the header %2 is given twice (header names are "
@@ -917,7 +921,7 @@ private:
             }
             const QString name = raw.left(colon);
             HeaderSetting header;
-            if (!makeHeader(u"--header "_s + name, name, raw.mid(colon + 1), &header))
+            if (!makeHeader(u"--header"_s, name, raw.mid(colon + 1), &header))
                 return false;
             if (findHeader(commandLineHeaders, name) >= 0) {
                 return fail(ConfigText::tr("--header: the header %1 is given twice (header names "

@@ -251,7 +251,9 @@ void StreamableHttpClient::handleReadyRead(quint64 serial)
 void StreamableHttpClient::processSseEvents(Exchange *exchange, QList<SseEvent> &events)
 {
     const quint64 serial = exchange->serial;
-    if (exchange->sse.lastEventId() != exchange->lastEventId) {
+    // A fresh parser (after a reconnection) starts without an id: keep the last one we had.
+    if (!exchange->sse.lastEventId().isEmpty()
+            && exchange->sse.lastEventId() != exchange->lastEventId) {
         exchange->lastEventId = exchange->sse.lastEventId();
         exchange->resumeAttempts = 0; // progress: the stream moved on
     }
@@ -681,7 +683,8 @@ void StreamableHttpClient::handleServerStreamReadyRead()
         return;
     QList<SseEvent> events;
     m_stream.sse.feed(chunk, events);
-    m_stream.lastEventId = m_stream.sse.lastEventId();
+    if (!m_stream.sse.lastEventId().isEmpty())
+        m_stream.lastEventId = m_stream.sse.lastEventId();
     if (const auto retry = m_stream.sse.reconnectionTime())
         m_stream.retryMs = *retry;
     for (SseEvent &event : events) {

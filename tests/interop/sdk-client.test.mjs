@@ -287,13 +287,17 @@ describe(`MCP TypeScript SDK client -> ${DIRECT ? 'DIRECT (no proxy)' : 'mcp-oau
 
     test('the GET stream is resumed with Last-Event-ID: a notification sent while it was down arrives', { timeout: 60000 }, () =>
         withSetup({}, async ({ client, server }) => {
+            const data = [];
             const received = new Promise(resolve => {
-                client.setNotificationHandler(LoggingMessageNotificationSchema, n => resolve(n.params));
+                client.setNotificationHandler(LoggingMessageNotificationSchema, n => {
+                    data.push(n.params.data);
+                    if (data.length === 2) resolve();
+                });
             });
-            const result = JSON.parse(textOf(await call(client, 'drop_get_stream', { text: 'sent while the GET stream was down' })));
+            const result = JSON.parse(textOf(await call(client, 'drop_get_stream', { text: 'notification' })));
             assert.equal(result.getStreamOpen, true, 'no standalone GET stream was open within 10 s of initialize');
-            const params = await withTimeout(received, 10000, 'the stored notification, replayed on the resumed GET stream');
-            assert.equal(params.data, 'sent while the GET stream was down');
+            await withTimeout(received, 10000, `the notification stored while the GET stream was down (got ${JSON.stringify(data)})`);
+            assert.deepEqual(data, ['notification 1', 'notification 2']);
             const stats = await server.stats();
             assert.ok(
                 stats.lastEventIds.some(id => id.startsWith('_GET_stream|')),

@@ -208,20 +208,23 @@ function createMcpServer(session) {
         'drop_get_stream',
         {
             description:
-                'Closes the standalone GET stream (the client must reconnect after the retry interval, ' +
-                'with Last-Event-ID), then at once sends a notifications/message, which is only stored: ' +
-                'it reaches the client only through the replay of a resumed GET stream',
+                'Sends notifications/message "<text> 1" on the standalone GET stream (the SDK sends no ' +
+                'priming event there: this gives the client an event id), closes that stream (the client ' +
+                'must reconnect after the retry interval, with Last-Event-ID), then at once sends ' +
+                '"<text> 2", which is only stored: it reaches the client only by the replay of a resumed ' +
+                'GET stream',
             inputSchema: { text: z.string(), waitMs: z.number().int().min(0).optional() },
         },
         async ({ text, waitMs = 10000 }, extra) => {
             const deadline = Date.now() + waitMs;
             while (!session.getOpen && Date.now() < deadline) await sleep(20);
             const getStreamOpen = session.getOpen;
+            const notify = data =>
+                server.server.notification({ method: 'notifications/message', params: { level: 'info', logger: 'drop_get_stream', data } });
+            await notify(`${text} 1`);
+            await sleep(200);
             extra.closeStandaloneSSEStream?.();
-            await server.server.notification({
-                method: 'notifications/message',
-                params: { level: 'info', logger: 'drop_get_stream', data: text },
-            });
+            await notify(`${text} 2`);
             return { content: [{ type: 'text', text: JSON.stringify({ getStreamOpen }) }] };
         },
     );

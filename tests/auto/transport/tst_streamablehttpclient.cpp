@@ -1,0 +1,330 @@
+// StreamableHttpClient's state machine against the in-process fake servers: ordering barriers,
+// session and version capture, re-initialization, resumption limits, GET stream policy,
+// cancellation, shutdown, redirects.
+#include "support/fakehttpserver.h"
+#include "support/fakemcpserver.h"
+#include "transport/streamablehttpclient.h"
+
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+using namespace McpProxy;
+using namespace McpProxy::Test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QByteArray Initialize =
+        R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+const QByteArray Initialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";
+
+QByteArray echo(int id, const QByteArray &text = "x")
+{
+    return R"({"jsonrpc":"2.0","id":)" + QByteArray::number(id)
+            + R"(,"method":"tools/call","params":{"name":"echo","arguments":{"text":")" + text
+            + R"("}}})";
+}
+
+QByteArray slow(int id, int ms)
+{
+    return R"({"jsonrpc":"2.0","id":)" + QByteArray::number(id)
+            + R"(,"method":"tools/call","params":{"name":"slow","arguments":{"ms":)"
+            + QByteArray::number(ms) + "}}}";
+}
+
+struct Harness
+{
+    explicit Harness(const QUrl &url, int timeoutMs = 10000)
+        : client(options(url, timeoutMs))
+        , received(&client, &StreamableHttpClient::messageReceived)
+        , failed(&client, &StreamableHttpClient::requestFailed)
+    { }
+    static StreamableHttpClient::Options options(const QUrl &url, int timeoutMs)
+    {
+        StreamableHttpClient::Options o;
+        o.url = url;
+        o.timeoutMs = timeoutMs;
+        o.defaultRetryMs = 50;
+        o.maxBackoffMs = 200;
+        return o;
+    }
+    void send(const QByteArray &body) { client.send(body, JsonRpcMessage::classify(body)); }
+    bool handshake()
+    {
+        send(Initialize);
+        send(Initialized);
+        return QTest::qWaitFor([this] { return responseFor(0).has_value(); }, 5000);
+    }
+    std::optional<QJsonObject> responseFor(int id) const
+    {
+        for (const QList<QVariant> &args : received) {
+            const QJsonObject m = QJsonDocument::fromJson(args.at(0).toByteArray()).object();
+            if (m.value(u"id").toInt(-1) == id && !m.contains(u"method"))
+                return m;
+        }
+        for (const QList<QVariant> &args : failed) {
+            const QJsonObject m = QJsonDocument::fromJson(args.at(1).toByteArray()).object();
+            if (m.value(u"id").toInt(-1) == id)
+                return m;
+        }
+        return std::nullopt;
+    }
+    QJsonObject waitFor(int id, int timeoutMs = 5000)
+    {
+        std::optional<QJsonObject> found;
+        (void)QTest::qWaitFor([&] { return (found = responseFor(id)).has_value(); }, timeoutMs);
+        return found.value_or(QJsonObject());
+    }
+
+    StreamableHttpClient client;
+    QSignalSpy received;
+    QSignalSpy failed;
+};
+
+} // namespace
+
+class tst_StreamableHttpClient : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void messagesWaitForTheHandshake();
+    void negotiatedVersionAndSessionAreSent();
+    void statelessServerWorksWithoutSession();
+    void reinitializationFailureIsReported();
+    void resumptionGivesUpAfterTheLimit();
+    void getStreamBacksOffOnServerErrors();
+    void cancelledRequestEmitsNothing();
+    void shutdownFailsPendingAndDeletesSession();
+    void invalidSuccessBodiesFailTheRequest_data();
+    void invalidSuccessBodiesFailTheRequest();
+    void batchResponseIsSplit();
+    void crossOriginRedirectIsNotFollowed();
+};
+
+void tst_StreamableHttpClient::messagesWaitForTheHandshake()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    server.setDelayHeadersMs(200); // a slow initialize
+    Harness h(server.url());
+    h.send(Initialize);
+    h.send(Initialized);
+    h.send(echo(1));
+    h.send(echo(2));
+    QVERIFY(!h.waitFor(2).isEmpty());
+    // Nothing reached the server before the initialize response: every later POST carries the
+    // session, and notifications/initialized came before the calls.
+    const QList<FakeHttpRequest> &requests = server.http().requests();
+    QStringList order;
+    for (const FakeHttpRequest &r : requests) {
+        if (r.method != "POST")
+            continue;
+        const QJsonObject m = QJsonDocument::fromJson(r.body).object();
+        order << m.value(u"method").toString();
+        if (m.value(u"method").toString() != u"initialize")
+            QCOMPARE(r.header("Mcp-Session-Id"), server.sessionId());
+    }
+    QCOMPARE(order.mid(0, 2), (QStringList{u"initialize"_s, u"notifications/initialized"_s}));
+}
+
+void tst_StreamableHttpClient::negotiatedVersionAndSessionAreSent()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    Harness h(server.url());
+    QVERIFY(h.handshake());
+    QCOMPARE(h.client.protocolVersion(), u"2025-11-25"_s);
+    QCOMPARE(h.client.sessionId(), server.sessionId());
+    h.send(echo(1));
+    QVERIFY(!h.waitFor(1).isEmpty());
+    QCOMPARE(server.lastProtocolVersionSeen(), "2025-11-25"_ba);
+    QTRY_COMPARE(server.openGetStreamCount(), 1);
+}
+
+void tst_StreamableHttpClient::statelessServerWorksWithoutSession()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    server.setSessionsEnabled(false);
+    server.setGetStreamMode(FakeMcpServer::GetStreamMode::MethodNotAllowed405);
+    Harness h(server.url());
+    QVERIFY(h.handshake());
+    QVERIFY(h.client.sessionId().isEmpty());
+    h.send(echo(1));
+    QCOMPARE(h.waitFor(1).value(u"result")[u"content"][0][u"text"].toString(), u"x"_s);
+    QSignalSpy finished(&h.client, &StreamableHttpClient::shutdownFinished);
+    h.client.shutdown();
+    QVERIFY(finished.wait(2000));
+    QCOMPARE(server.deleteCount(), 0); // no session, nothing to DELETE
+}
+
+void tst_StreamableHttpClient::reinitializationFailureIsReported()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    Harness h(server.url());
+    QVERIFY(h.handshake());
+    QTRY_COMPARE(server.openGetStreamCount(), 1); // notifications/initialized is through
+    server.expireSession();
+    server.failStatus(u"initialize"_s, 500, "down");
+    h.send(echo(1));
+    const QJsonObject error = h.waitFor(1).value(u"error").toObject();
+    QCOMPARE(error.value(u"code").toInt(), -32001);
+    QCOMPARE(error.value(u"data")[u"status"].toInt(), 404);
+}
+
+void tst_StreamableHttpClient::resumptionGivesUpAfterTheLimit()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    server.setRetryMs(10);
+    Harness h(server.url());
+    QVERIFY(h.handshake());
+    // From now on every stream ends after a priming event, and every resumption ends without a
+    // new event: the client must stop after maxResumeAttempts.
+    server.http().setHandler([](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
+        if (!request.hasHeader("Last-Event-ID"))
+            responder->writeChunk(FakeHttpServer::sseEvent({}, "s-0", 10));
+        responder->endStream();
+    });
+    h.send(echo(7));
+    const QJsonObject error = h.waitFor(7, 5000).value(u"error").toObject();
+    QCOMPARE(error.value(u"code").toInt(), -32000);
+    QVERIFY2(error.value(u"data")[u"reason"].toString().contains(u"gave up after 5 attempts"),
+            qPrintable(error.value(u"data")[u"reason"].toString()));
+}
+
+void tst_StreamableHttpClient::getStreamBacksOffOnServerErrors()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    server.setGetStreamMode(FakeMcpServer::GetStreamMode::Error500);
+    Harness h(server.url());
+    QVERIFY(h.handshake());
+    QTRY_VERIFY_WITH_TIMEOUT(server.getCount() >= 4, 5000); // keeps trying, with backoff
+    const QList<FakeHttpRequest> &requests = server.http().requests();
+    QList<qint64> gets;
+    for (const FakeHttpRequest &r : requests) {
+        if (r.method == "GET")
+            gets << r.arrivalMs;
+    }
+    QVERIFY(gets.size() >= 4);
+    QVERIFY(gets.at(1) - gets.at(0) >= 20); // jittered: at least half of the 50 ms base
+    // It never disturbs requests.
+    h.send(echo(3));
+    QVERIFY(!h.waitFor(3).isEmpty());
+}
+
+void tst_StreamableHttpClient::cancelledRequestEmitsNothing()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    Harness h(server.url());
+    QVERIFY(h.handshake());
+    h.send(slow(5, 300));
+    QTest::qWait(50);
+    h.client.cancel(JsonRpcMessage::classify(slow(5, 300)).idKey());
+    QCOMPARE(h.client.pendingRequestCount(), 0);
+    QTest::qWait(600);
+    QVERIFY(!h.responseFor(5).has_value());
+}
+
+void tst_StreamableHttpClient::shutdownFailsPendingAndDeletesSession()
+{
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    Harness h(server.url());
+    QVERIFY(h.handshake());
+    h.send(slow(8, 5000));
+    QTest::qWait(50);
+    QSignalSpy finished(&h.client, &StreamableHttpClient::shutdownFinished);
+    h.client.shutdown();
+    const QJsonObject error = h.responseFor(8).value_or(QJsonObject());
+    QCOMPARE(error.value(u"error")[u"data"][u"reason"].toString(), u"proxy is shutting down"_s);
+    QVERIFY(finished.wait(3000));
+    QCOMPARE(server.deleteCount(), 1);
+    // After shutdown, new requests fail at once.
+    h.send(echo(9));
+    QVERIFY(h.responseFor(9).has_value());
+}
+
+void tst_StreamableHttpClient::invalidSuccessBodiesFailTheRequest_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("contentType");
+    QTest::addColumn<QByteArray>("body");
+    QTest::newRow("202 for a request") << 202 << QByteArray() << QByteArray();
+    QTest::newRow("200 empty") << 200 << "application/json"_ba << QByteArray();
+    QTest::newRow("200 not json") << 200 << "application/json"_ba
+                                  << "<html>oops</html>"_ba;
+    QTest::newRow("200 other id") << 200 << "application/json"_ba
+                                  << R"({"jsonrpc":"2.0","id":999,"result":{}})"_ba;
+}
+
+void tst_StreamableHttpClient::invalidSuccessBodiesFailTheRequest()
+{
+    QFETCH(int, status);
+    QFETCH(QByteArray, contentType);
+    QFETCH(QByteArray, body);
+    FakeHttpServer server;
+    QVERIFY(server.listen());
+    server.setHandler([&](const FakeHttpRequest &, FakeHttpResponder *responder) {
+        FakeHttpHeaders headers;
+        if (!contentType.isEmpty())
+            headers.append({"Content-Type", contentType});
+        responder->reply(status, headers, body);
+    });
+    Harness h(server.url(u"/mcp"_s));
+    h.send(echo(4));
+    const QJsonObject error = h.waitFor(4).value(u"error").toObject();
+    QCOMPARE(error.value(u"code").toInt(), -32000);
+    QVERIFY(error.value(u"data")[u"reason"].toString().contains(u"without a JSON-RPC response"));
+}
+
+void tst_StreamableHttpClient::batchResponseIsSplit()
+{
+    FakeHttpServer server;
+    QVERIFY(server.listen());
+    server.setHandler([](const FakeHttpRequest &, FakeHttpResponder *responder) {
+        responder->reply(200, {{"Content-Type", "application/json"}},
+                R"([{"jsonrpc":"2.0","method":"notifications/message","params":{}},
+                    {"jsonrpc":"2.0","id":6,"result":{"ok":true}}])");
+    });
+    Harness h(server.url(u"/mcp"_s));
+    h.send(echo(6));
+    QVERIFY(h.waitFor(6).value(u"result")[u"ok"].toBool());
+    QCOMPARE(h.received.size(), 2);
+    for (const QList<QVariant> &args : h.received)
+        QVERIFY(!args.at(0).toByteArray().contains('\n'));
+}
+
+void tst_StreamableHttpClient::crossOriginRedirectIsNotFollowed()
+{
+    FakeHttpServer elsewhere;
+    QVERIFY(elsewhere.listen());
+    elsewhere.setHandler([](const FakeHttpRequest &, FakeHttpResponder *responder) {
+        responder->reply(200, {{"Content-Type", "application/json"}},
+                R"({"jsonrpc":"2.0","id":1,"result":{}})");
+    });
+    FakeHttpServer origin;
+    QVERIFY(origin.listen());
+    const QByteArray target = elsewhere.url(u"/steal"_s).toString().toUtf8();
+    origin.setHandler([target](const FakeHttpRequest &, FakeHttpResponder *responder) {
+        responder->reply(307, {{"Location", target}});
+    });
+    StreamableHttpClient::Options o = Harness::options(origin.url(u"/mcp"_s), 5000);
+    o.headers.append(std::pair<QByteArray, QByteArray>("Authorization", "Bearer secret-token"));
+    StreamableHttpClient client(o);
+    QSignalSpy failed(&client, &StreamableHttpClient::requestFailed);
+    client.send(echo(1), JsonRpcMessage::classify(echo(1)));
+    QVERIFY(failed.wait(3000));
+    QTest::qWait(100);
+    QCOMPARE(elsewhere.requests().size(), 0);
+}
+
+QTEST_GUILESS_MAIN(tst_StreamableHttpClient)
+#include "tst_streamablehttpclient.moc"
