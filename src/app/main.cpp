@@ -3,6 +3,7 @@
 #include "config/configloader.h"
 #include "logging/messagehandler.h"
 #include "logging/redactor.h"
+#include "transport/environmentproxyfactory.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QTimer>
@@ -43,6 +44,10 @@ int main(int argc, char *argv[])
     if (!installMessageHandler(
                 {loaded.config->logLevel, loaded.config->logFile}, redactor, &logError))
         std::fprintf(stderr, "log file: %s\n", qPrintable(logError));
+
+    // Takes ownership; environment proxies first, then the system's (PAC, OS settings).
+    QNetworkProxyFactory::setApplicationProxyFactory(
+            new EnvironmentProxyFactory(QProcessEnvironment::systemEnvironment()));
 
     ProxyApplication proxy(*loaded.config);
     QObject::connect(&proxy, &ProxyApplication::finished, &app, &QCoreApplication::exit);

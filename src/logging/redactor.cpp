@@ -104,18 +104,32 @@ bool isSpace(QChar c)
     return c == u' ' || c == u'\t' || c == u'\r' || c == u'\n';
 }
 
+// ASCII case-insensitive equality with a lower-case name; cheap rejections first, as this runs
+// for every ':' and '=' of a log line.
+bool equalsName(QStringView text, QLatin1String name)
+{
+    if (text.size() != name.size())
+        return false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const char16_t c = text.at(i).unicode();
+        const char16_t folded = (c >= u'A' && c <= u'Z') ? char16_t(c | 0x20) : c;
+        if (folded != char16_t(name.at(i).unicode()))
+            return false;
+    }
+    return true;
+}
+
 bool isParameterName(QStringView name)
 {
     return std::any_of(ParameterNames.begin(), ParameterNames.end(),
-            [name](QLatin1String known) { return name.compare(known, Qt::CaseInsensitive) == 0; });
+            [name](QLatin1String known) { return equalsName(name, known); });
 }
 
 bool isJsonSecretName(QStringView name)
 {
     return isParameterName(name)
-            || std::any_of(HeaderNames.begin(), HeaderNames.end(), [name](QLatin1String known) {
-                   return name.compare(known, Qt::CaseInsensitive) == 0;
-               });
+            || std::any_of(HeaderNames.begin(), HeaderNames.end(),
+                    [name](QLatin1String known) { return equalsName(name, known); });
 }
 
 // A JSON-RPC-style numeric code ("code=-32000", "status code=401") is not an authorization code.
@@ -125,6 +139,27 @@ bool isSmallNumber(QStringView value)
         value = value.mid(1);
     return !value.isEmpty() && value.size() <= 6
             && std::all_of(value.begin(), value.end(), isAsciiDigit);
+}
+
+// Case-insensitive search for an ASCII lower-case letters-only keyword; much cheaper than
+// QString::indexOf(..., Qt::CaseInsensitive), which folds every character. (c | 0x20) maps an
+// upper-case ASCII letter to lower case and nothing else onto a lower-case letter.
+qsizetype findKeyword(const QString &text, qsizetype from, QLatin1String keyword)
+{
+    const char *key = keyword.data();
+    const qsizetype length = keyword.size();
+    const qsizetype last = text.size() - length;
+    const char16_t *data = reinterpret_cast<const char16_t *>(text.constData());
+    for (qsizetype i = from; i <= last; ++i) {
+        if ((data[i] | 0x20) != char16_t(key[0]))
+            continue;
+        qsizetype j = 1;
+        while (j < length && (data[i + j] | 0x20) == char16_t(key[j]))
+            ++j;
+        if (j == length)
+            return i;
+    }
+    return -1;
 }
 
 bool alreadyMasked(QStringView text, qsizetype start)
@@ -157,7 +192,7 @@ QString maskHeaderLines(const QString &text)
     for (QLatin1String name : {"authorization"_L1, "cookie"_L1}) {
         QList<Range> found;
         qsizetype from = 0;
-        while ((from = text.indexOf(name, from, Qt::CaseInsensitive)) >= 0) {
+        while ((from = findKeyword(text, from, name)) >= 0) {
             qsizetype i = from + name.size();
             from = i;
             while (i < text.size() && isBlank(text.at(i)))
@@ -264,7 +299,7 @@ QString maskJsonMembers(const QString &text)
         }
         const qsizetype end = findJsonStringEnd(text, v, escaped);
         // An unterminated value (a truncated log line) is masked to the end of the text.
-        const qsizetype valueEnd = end < 0 ? text.size() : (escaped ? end - 1 : end);
+        const qsizetype valueEnd = end < 0 ? text.size() : end;
         if (valueEnd <= v || alreadyMasked(text, v))
             continue;
         ranges.append({v, valueEnd - v});
@@ -298,7 +333,7 @@ QString maskParameters(const QString &text)
         const QStringView value = QStringView(text).mid(equals + 1, end - equals - 1);
         if (value.isEmpty() || value.startsWith(Redactor::Mask))
             continue;
-        if (name.compare("code"_L1, Qt::CaseInsensitive) == 0 && isSmallNumber(value))
+        if (equalsName(name, "code"_L1) && isSmallNumber(value))
             continue;
         ranges.append({equals + 1, value.size()});
         from = end;
@@ -313,7 +348,7 @@ QString maskCredentials(const QString &text)
     QList<Range> ranges;
     for (QLatin1String scheme : {"bearer"_L1, "basic"_L1}) {
         qsizetype from = 0;
-        while ((from = text.indexOf(scheme, from, Qt::CaseInsensitive)) >= 0) {
+        while ((from = findKeyword(text, from, scheme)) >= 0) {
             const qsizetype at = from;
             from += scheme.size();
             if (at > 0 && (isAsciiLetter(text.at(at - 1)) || isAsciiDigit(text.at(at - 1))))
@@ -331,11 +366,11 @@ QString maskCredentials(const QString &text)
             const bool padded = end < text.size() && text.at(end) == u'=';
             while (end < text.size() && text.at(end) == u'=')
                 ++end;
-            if (end < text.size()) {
-                const QChar next = text.at(end);
-                if (next == u'"' || (padded && isTokenChar(next)))
-                    continue;
-            }
+            // realm="x" / error=invalid_token: a name, "=" and a value. Base64 padding makes a
+            // padded token68 a multiple of 4 long; the auth-param names are not.
+            if (padded && (end - i) % 4 != 0 && end < text.size()
+                    && (text.at(end) == u'"' || isTokenChar(text.at(end))))
+                continue;
             ranges.append({i, end - i});
             from = end;
         }

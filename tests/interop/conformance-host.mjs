@@ -12,6 +12,11 @@
 // DIRECT=1: no proxy, the SDK's own StreamableHTTPClientTransport (to validate this driver).
 // Exit code 0 = the host-side steps succeeded; the runner judges the HTTP side itself.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -22,9 +27,34 @@ const scenario = process.env.MCP_CONFORMANCE_SCENARIO ?? '';
 const proxyBin = process.env.PROXY_BIN;
 const proxyArgs = (process.env.PROXY_ARGS ?? '').split(' ').filter(Boolean);
 const direct = process.env.DIRECT === '1';
+const here = path.dirname(fileURLToPath(import.meta.url));
 const TIMEOUT = { timeout: 20000 };
 
 const log = (...args) => process.stderr.write(`[conformance-host] ${args.join(' ')}\n`);
+
+/**
+ * For the auth/* scenarios: the proxy's OAuth settings from the scenario's context (its env names
+ * follow ProxyConfig), a fresh token cache, and lib/fake-browser first in PATH so that the
+ * proxy's `xdg-open <authorization URL>` completes the authorization_code flow headlessly.
+ * CONFORMANCE_AUTH_ENV=0 turns this off.
+ */
+function authEnvironment() {
+    if (!scenario.startsWith('auth/') || process.env.CONFORMANCE_AUTH_ENV === '0') return {};
+    const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT ?? '{}');
+    const cache = mkdtempSync(path.join(tmpdir(), 'mcp-conformance-tokens-'));
+    const env = {
+        PATH: `${path.join(here, 'lib', 'fake-browser')}${path.delimiter}${process.env.PATH ?? ''}`,
+        OAUTH2_TOKEN_CACHE_DIR: cache,
+        OAUTH2_CALLBACK_TIMEOUT_SECONDS: '20',
+        OAUTH2_GRANT: scenario.startsWith('auth/client-credentials') ? 'client_credentials' : 'authorization_code',
+    };
+    if (context.client_id) env.OAUTH2_CLIENT_ID = context.client_id;
+    if (context.client_secret) env.OAUTH2_CLIENT_SECRET = context.client_secret;
+    // the scenarios with credentials in the context only accept HTTP Basic client authentication
+    if (context.client_secret) env.OAUTH2_AUTH_STYLE = 'header';
+    log('auth environment:', JSON.stringify({ ...env, OAUTH2_CLIENT_SECRET: env.OAUTH2_CLIENT_SECRET && '***' }));
+    return env;
+}
 
 async function main() {
     if (!proxyBin && !direct) throw new Error('PROXY_BIN is not set (or DIRECT=1 to run the SDK client without the proxy)');
@@ -44,7 +74,7 @@ async function main() {
         : new StdioClientTransport({
               command: proxyBin,
               args: [...proxyArgs, serverUrl],
-              env: { ...process.env, LOG_LEVEL: process.env.PROXY_LOG_LEVEL ?? 'debug' },
+              env: { ...process.env, LOG_LEVEL: process.env.PROXY_LOG_LEVEL ?? 'debug', ...authEnvironment() },
               stderr: 'inherit',
           });
 

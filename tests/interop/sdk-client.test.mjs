@@ -144,7 +144,13 @@ async function connectHost(dir, url, { capabilities = {} } = {}) {
         });
         transport.stderr.pipe(createWriteStream(proxyLog));
     }
-    await withTimeout(client.connect(transport, { timeout: 20000 }), 25000, 'initialize through the proxy');
+    try {
+        await withTimeout(client.connect(transport, { timeout: 20000 }), 25000, 'initialize through the proxy');
+    } catch (e) {
+        await client.close().catch(() => {}); // ends the proxy process
+        await transport.close().catch(() => {});
+        throw e;
+    }
     // Every message the host receives, in wire order (the SDK runs notification handlers a
     // microtask later than response handlers, so onprogress alone cannot tell the wire order).
     const wire = [];
