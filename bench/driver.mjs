@@ -6,11 +6,13 @@
 //   reference   mcp-oauth2-proxy 0.2.0 from npm (Node)
 //   mcp-remote  mcp-remote 0.15.1 from npm (Node)
 // Node builtins only. Usage:
-//   node driver.mjs --proxy PATH --demo PATH [--out FILE] [--only a,b] [--quick]
+//   node driver.mjs --proxy PATH --demo PATH [--out FILE] [--only a,b] [--quick] [--wait-idle SECONDS]
+//   --only takes: direct, direct-http, ours, reference, mcp-remote
 // Paths are resolved against the current directory; see run.sh.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +35,10 @@ function parseArgs(argv) {
         else if (a === '--out') opts.out = path.resolve(value());
         else if (a === '--only') opts.only = value().split(',');
         else if (a === '--quick') opts.quick = true;
+        else if (a === '--wait-idle') opts.waitIdleS = Number(value());
         else throw new Error(`unknown argument ${a}`);
     }
-    if (!opts.proxy || !opts.demo) throw new Error('usage: driver.mjs --proxy PATH --demo PATH [--out FILE] [--only a,b] [--quick]');
+    if (!opts.proxy || !opts.demo) throw new Error('usage: driver.mjs --proxy PATH --demo PATH [--out FILE] [--only a,b] [--quick] [--wait-idle SECONDS]');
     return opts;
 }
 
@@ -58,6 +61,8 @@ const TOKEN = 't';
 const CLIENT_ID = 'bench-client';
 const CLIENT_SECRET = 'bench-secret';
 const PROTOCOL_VERSION = '2025-06-18';
+// Connections of the raw floor client: as many as Qt's QNetworkAccessManager opens per host (6).
+const RAW_CONNECTIONS = 6;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -117,6 +122,35 @@ function cpuMs(pid) {
     return (ticks * 1000) / CLK_TCK;
 }
 
+// CPU of this driver and everything it started (live descendants plus reaped children), in ms.
+function ownCpuMs() {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return cpuMs(process.pid) + ((Number(f[13]) + Number(f[14])) * 1000) / CLK_TCK; // cutime, cstime
+}
+
+// Busy CPU time of the whole machine, in ms, from /proc/stat.
+function machineBusyMs() {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
+    return ((total - f[3] - f[4]) * 1000) / CLK_TCK;
+}
+
+// Measures how much CPU processes other than the bench took while fn ran (% of all cores).
+async function watchingOthers(r, fn) {
+    const m0 = machineBusyMs();
+    const o0 = ownCpuMs();
+    const t0 = now();
+    try {
+        return await fn();
+    } finally {
+        const wall = now() - t0;
+        const others = machineBusyMs() - m0 - (ownCpuMs() - o0);
+        r.othersPct = Math.max(0, (100 * others) / (wall * os.cpus().length));
+        r.wallS = wall / 1000;
+    }
+}
+
 function statusKb(pid, key) {
     let kb = 0;
     for (const p of processTree(pid)) {
@@ -128,11 +162,17 @@ function statusKb(pid, key) {
     return kb;
 }
 
-// Samples VmRSS of a process tree until stopped; returns the maximum in kB.
+// Samples VmRSS and RssAnon of a process tree until stopped; returns the maxima in kB.
 function rssSampler(pid) {
-    let max = statusKb(pid, 'VmRSS');
-    const timer = setInterval(() => { max = Math.max(max, statusKb(pid, 'VmRSS')); }, CFG.rssSampleMs);
-    return { stop() { clearInterval(timer); max = Math.max(max, statusKb(pid, 'VmRSS')); return max; } };
+    let rss = 0;
+    let anon = 0;
+    const sample = () => {
+        rss = Math.max(rss, statusKb(pid, 'VmRSS'));
+        anon = Math.max(anon, statusKb(pid, 'RssAnon'));
+    };
+    sample();
+    const timer = setInterval(sample, CFG.rssSampleMs);
+    return { stop() { clearInterval(timer); sample(); return { rss, anon }; } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,6 +313,96 @@ class HttpClient {
         return this.post(JSON.stringify({ jsonrpc: '2.0', method, ...(params ? { params } : {}) }));
     }
     async close() { this.agent.destroy(); }
+}
+
+// The floor: HTTP/1.1 over raw keep-alive sockets, requests preformatted, responses framed by
+// Content-Length only (the demo server answers JSON with Content-Length when not in --sse mode).
+// One request at a time per connection; up to maxConnections, then requests wait for a free one.
+class RawHttpClient {
+    constructor(url, maxConnections = Infinity) {
+        this.name = 'direct-raw';
+        this.url = new URL(url);
+        this.maxConnections = maxConnections;
+        this.idle = [];
+        this.all = [];
+        this.queue = [];
+        this.nextId = 1;
+        this.sessionId = null;
+        this.pid = null;
+    }
+    connection() {
+        const idle = this.idle.pop();
+        if (idle) return Promise.resolve(idle);
+        if (this.all.length >= this.maxConnections) return new Promise((resolve) => this.queue.push(resolve));
+        return new Promise((resolve, reject) => {
+            const sock = net.connect({ host: this.url.hostname, port: Number(this.url.port), noDelay: true }, () => resolve(conn));
+            const conn = { sock, chunks: [], size: 0, total: -1, head: null, waiter: null };
+            sock.on('data', (c) => this.onData(conn, c));
+            sock.on('error', (err) => { if (conn.waiter) conn.waiter.reject(err); else reject(err); });
+            sock.on('close', () => { if (conn.waiter) conn.waiter.reject(new Error('direct-raw: connection closed')); });
+            this.all.push(conn);
+        });
+    }
+    release(conn) {
+        const next = this.queue.shift();
+        if (next) next(conn);
+        else this.idle.push(conn);
+    }
+    onData(conn, chunk) {
+        conn.chunks.push(chunk);
+        conn.size += chunk.length;
+        if (conn.total < 0) {
+            const buf = conn.chunks.length === 1 ? conn.chunks[0] : Buffer.concat(conn.chunks);
+            conn.chunks = [buf];
+            const headEnd = buf.indexOf('\r\n\r\n');
+            if (headEnd === -1) return;
+            const head = buf.subarray(0, headEnd).toString('latin1');
+            const m = head.match(/\r\ncontent-length:\s*(\d+)/i);
+            if (!m) { conn.waiter?.reject(new Error(`direct-raw: no Content-Length in ${head.slice(0, 200)}`)); return; }
+            conn.head = head;
+            conn.bodyStart = headEnd + 4;
+            conn.total = headEnd + 4 + Number(m[1]);
+        }
+        if (conn.size < conn.total) return;
+        const buf = conn.chunks.length === 1 ? conn.chunks[0] : Buffer.concat(conn.chunks);
+        const body = buf.subarray(conn.bodyStart, conn.total).toString('utf8');
+        const head = conn.head;
+        conn.chunks = buf.length > conn.total ? [buf.subarray(conn.total)] : [];
+        conn.size = buf.length - conn.total;
+        conn.total = -1;
+        const status = Number(head.slice(9, 12));
+        const sid = head.match(/\r\nmcp-session-id:\s*(\S+)/i);
+        if (sid && !this.sessionId) this.sessionId = sid[1];
+        const w = conn.waiter;
+        conn.waiter = null;
+        this.release(conn);
+        w?.resolve({ status, body });
+    }
+    async post(body) {
+        const conn = await this.connection();
+        const payload = Buffer.from(body, 'utf8');
+        const head = `POST ${this.url.pathname} HTTP/1.1\r\nHost: ${this.url.host}\r\nContent-Type: application/json\r\n`
+            + `Accept: application/json, text/event-stream\r\nAuthorization: Bearer ${TOKEN}\r\n`
+            + (this.sessionId ? `Mcp-Session-Id: ${this.sessionId}\r\nMCP-Protocol-Version: ${PROTOCOL_VERSION}\r\n` : '')
+            + `Content-Length: ${payload.length}\r\n\r\n`;
+        return new Promise((resolve, reject) => {
+            conn.waiter = { resolve, reject };
+            conn.sock.write(payload.length < 65536 ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : head);
+            if (payload.length >= 65536) conn.sock.write(payload);
+        });
+    }
+    async request(method, params) {
+        const id = this.nextId++;
+        const res = await this.post(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+        if (res.status !== 200) throw new Error(`direct-raw: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+        const msg = JSON.parse(res.body);
+        if (msg.error) throw new Error(`direct-raw: ${res.body.slice(0, 300)}`);
+        return msg;
+    }
+    notify(method, params) {
+        return this.post(JSON.stringify({ jsonrpc: '2.0', method, ...(params ? { params } : {}) }));
+    }
+    async close() { for (const c of this.all) c.sock.destroy(); }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -458,7 +588,11 @@ async function measureThroughput(client, inFlight, upstreamPid, sampleRss) {
         upstreamCpuMsPerCall: (cpuMs(upstreamPid) - up0) / CFG.throughputCalls,
         driverCpuMsPerCall: (drv.user + drv.system) / 1000 / CFG.throughputCalls,
     };
-    if (sampler) res.sampledRssKb = sampler.stop();
+    if (sampler) {
+        const { rss, anon } = sampler.stop();
+        res.sampledRssKb = rss;
+        res.sampledAnonKb = anon;
+    }
     return res;
 }
 
@@ -478,7 +612,8 @@ async function measureBig(client) {
         argument.push(now() - t0);
         if (e.result?.content?.[0]?.text?.length !== CFG.bigBytes) throw new Error(`${client.name}: 8 MB echo came back wrong`);
     }
-    return { resultMs: median(result), argumentMs: median(argument), sampledRssKb: sampler ? sampler.stop() : NaN,
+    const sampled = sampler ? sampler.stop() : { rss: NaN, anon: NaN };
+    return { resultMs: median(result), argumentMs: median(argument), sampledRssKb: sampled.rss, sampledAnonKb: sampled.anon,
         hwmKb: client.pid ? statusKb(client.pid, 'VmHWM') : NaN };
 }
 
@@ -522,7 +657,7 @@ async function measurePerf(c) {
 // ---------------------------------------------------------------------------------------------
 // Run
 
-async function benchContender(c, upstream, withPerf) {
+async function benchContender(c, upstream, token, withPerf) {
     const r = { name: c.name, label: c.label, authNote: c.authNote, errors: [] };
     const step = async (what, fn) => {
         try { return await fn(); } catch (err) { r.errors.push(`${what}: ${err.message.split('\n')[0].slice(0, 400)}`); log(`  ${what} FAILED: ${err.message.slice(0, 600)}`); return undefined; }
@@ -533,16 +668,20 @@ async function benchContender(c, upstream, withPerf) {
 
     // Process A: latency, then the throughput runs; its VmHWM is the peak with up to 256 in flight.
     log(`${c.label}: latency and throughput`);
+    const tokensBefore = token.requests();
     const a = launch(c);
     await step('small calls', async () => {
         await initialize(a);
         r.idleRssKb = statusKb(a.pid, 'VmRSS');
+        r.idleRssAnonKb = statusKb(a.pid, 'RssAnon');
+        r.idleRssFileKb = statusKb(a.pid, 'RssFile');
         r.latency = await measureLatency(a);
         r.throughput = {};
         for (const k of CFG.inFlight) r.throughput[k] = await measureThroughput(a, k, upstream.pid, k === 256);
         r.hwmSmallKb = statusKb(a.pid, 'VmHWM');
     });
     await a.close();
+    r.tokenRequests = token.requests() - tokensBefore;
 
     // Process B: only 8 MB messages, so its VmHWM is attributable to them.
     log(`${c.label}: 8 MB messages`);
@@ -560,10 +699,12 @@ async function benchContender(c, upstream, withPerf) {
     return r;
 }
 
-async function benchDirect(upstream) {
-    const r = { name: 'direct', label: 'direct HTTP client (floor)', errors: [] };
-    log('direct: latency and throughput');
-    const client = new HttpClient(upstream.url);
+async function benchDirect(upstream, kind) {
+    const r = kind === 'raw'
+        ? { name: 'direct', label: 'direct, raw socket (floor)', errors: [] }
+        : { name: 'direct-http', label: 'direct, node:http', errors: [] };
+    log(`${r.label}: latency, throughput, 8 MB`);
+    const client = kind === 'raw' ? new RawHttpClient(upstream.url, RAW_CONNECTIONS) : new HttpClient(upstream.url);
     try {
         const t0 = now();
         await client.request('initialize', INIT_PARAMS);
@@ -621,6 +762,7 @@ function machineInfo() {
 
 const f = (v, d = 2) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(d));
 const mb = (kb) => (kb === undefined || Number.isNaN(kb) ? '–' : (kb / 1024).toFixed(1));
+const isDirect = (r) => r.name.startsWith('direct');
 const fi = (v) => (v === undefined || Number.isNaN(v) ? '–' : Math.round(v).toLocaleString('en-US'));
 
 function report(info, results, elapsedS) {
@@ -640,22 +782,25 @@ function report(info, results, elapsedS) {
     lines.push(row('small tools/call round trip p99, ms', (r) => f(r.latency?.p99, 3)));
     lines.push(row('p50 minus direct p50, ms', (r) => r.name === 'direct' ? '0' : f(r.latency?.p50 - results.find((x) => x.name === 'direct')?.latency?.p50, 3)));
     for (const k of CFG.inFlight) lines.push(row(`throughput, ${k} in flight, calls/s`, (r) => fi(r.throughput?.[k]?.callsPerS)));
-    for (const k of CFG.inFlight) lines.push(row(`proxy CPU per call, ${k} in flight, ms`, (r) => r.name === 'direct' ? 'n/a' : f(r.throughput?.[k]?.proxyCpuMsPerCall, 3)));
-    lines.push(row('proxy CPU per call, `perf stat` of the proxy alone, 1 in flight, ms', (r) => r.name === 'direct' ? 'n/a' : f(r.perf?.[1], 3)));
-    lines.push(row('proxy CPU per call, `perf stat` of the proxy alone, 32 in flight, ms', (r) => r.name === 'direct' ? 'n/a' : f(r.perf?.[32], 3)));
-    lines.push(row('proxy CPU from spawn to exit with no calls (`perf stat`), ms', (r) => r.name === 'direct' ? 'n/a' : f(r.perf?.baseMs, 1)));
+    for (const k of CFG.inFlight) lines.push(row(`proxy CPU per call, ${k} in flight, ms`, (r) => isDirect(r) ? 'n/a' : f(r.throughput?.[k]?.proxyCpuMsPerCall, 3)));
+    lines.push(row('proxy CPU per call, `perf stat` of the proxy alone, 1 in flight, ms', (r) => isDirect(r) ? 'n/a' : f(r.perf?.[1], 3)));
+    lines.push(row('proxy CPU per call, `perf stat` of the proxy alone, 32 in flight, ms', (r) => isDirect(r) ? 'n/a' : f(r.perf?.[32], 3)));
+    lines.push(row('proxy CPU from spawn to exit with no calls (`perf stat`), ms', (r) => isDirect(r) ? 'n/a' : f(r.perf?.baseMs, 1)));
     for (const k of CFG.inFlight) lines.push(row(`upstream CPU per call, ${k} in flight, ms`, (r) => f(r.throughput?.[k]?.upstreamCpuMsPerCall, 3)));
     for (const k of CFG.inFlight) lines.push(row(`driver (Node client) CPU per call, ${k} in flight, ms`, (r) => f(r.throughput?.[k]?.driverCpuMsPerCall, 3)));
     lines.push(row('8 MB result (`big`) round trip, ms (median)', (r) => f(r.big?.resultMs, 1)));
     lines.push(row('8 MB argument (`echo`, 8 MB back too) round trip, ms (median)', (r) => f(r.big?.argumentMs, 1)));
-    lines.push(row('RSS after initialize, MB', (r) => r.name === 'direct' ? 'n/a' : mb(r.idleRssKb)));
-    lines.push(row('peak RSS, small calls up to 256 in flight (VmHWM), MB', (r) => r.name === 'direct' ? 'n/a' : mb(r.hwmSmallKb)));
-    lines.push(row('max sampled RSS during the 256-in-flight run, MB', (r) => r.name === 'direct' ? 'n/a' : mb(r.throughput?.[256]?.sampledRssKb)));
-    lines.push(row('peak RSS, process moving only 8 MB messages (VmHWM), MB', (r) => r.name === 'direct' ? 'n/a' : mb(r.big?.hwmKb)));
-    lines.push(row('max sampled RSS during the 8 MB run, MB', (r) => r.name === 'direct' ? 'n/a' : mb(r.big?.sampledRssKb)));
+    lines.push(row('RSS after initialize, MB', (r) => isDirect(r) ? 'n/a' : mb(r.idleRssKb)));
+    lines.push(row('  of which anonymous (heap, stacks) / file-backed (code, shared libraries), MB', (r) => isDirect(r) ? 'n/a' : `${mb(r.idleRssAnonKb)} / ${mb(r.idleRssFileKb)}`));
+    lines.push(row('peak RSS, small calls up to 256 in flight (VmHWM), MB', (r) => isDirect(r) ? 'n/a' : mb(r.hwmSmallKb)));
+    lines.push(row('max sampled RSS during the 256-in-flight run (all / anonymous), MB', (r) => isDirect(r) ? 'n/a' : `${mb(r.throughput?.[256]?.sampledRssKb)} / ${mb(r.throughput?.[256]?.sampledAnonKb)}`));
+    lines.push(row('peak RSS, process moving only 8 MB messages (VmHWM), MB', (r) => isDirect(r) ? 'n/a' : mb(r.big?.hwmKb)));
+    lines.push(row('max sampled RSS during the 8 MB run (all / anonymous), MB', (r) => isDirect(r) ? 'n/a' : `${mb(r.big?.sampledRssKb)} / ${mb(r.big?.sampledAnonKb)}`));
     lines.push('');
     lines.push('How each proxy authenticated:');
-    for (const r of results) lines.push(`- ${r.label}: ${r.name === 'direct' ? 'static Authorization: Bearer t header, node http keep-alive agent' : r.authNote}`);
+    for (const r of results) lines.push(`- ${r.label}: ${r.name === 'direct' ? `static Authorization: Bearer t header; preformatted HTTP/1.1 on net.Socket, keep-alive, up to ${RAW_CONNECTIONS} connections (as QNAM), requests queue beyond that` : r.name === 'direct-http' ? 'static Authorization: Bearer t header; node:http keep-alive Agent (maxSockets Infinity)' : `${r.authNote}; token requests by the latency/throughput process: ${r.tokenRequests ?? '–'}`}`);
+    lines.push('');
+    lines.push(`CPU taken by processes outside the bench while each column ran (share of all ${info.nproc} cores; above a few % the column is disturbed): ${results.map((r) => `${r.label} ${f(r.othersPct, 0)} % over ${f(r.wallS, 0)} s`).join('; ')}.`);
     const errs = results.flatMap((r) => r.errors.map((e) => `- ${r.label}: ${e}`));
     if (errs.length) { lines.push(''); lines.push('Errors:'); lines.push(...errs); }
     return lines.join('\n') + '\n';
@@ -665,17 +810,24 @@ async function main() {
     const started = now();
     const info = machineInfo();
     info.busyBefore = await machineBusy(2000);
+    // --wait-idle S: wait up to S seconds for the machine to be quiet (< 15 % busy) first.
+    for (const deadline = now() + (opts.waitIdleS ?? 0) * 1000; info.busyBefore >= 0.15 && now() < deadline;) {
+        log(`machine ${(info.busyBefore * 100).toFixed(0)} % busy, waiting for it to be idle`);
+        await sleep(3000);
+        info.busyBefore = await machineBusy(2000);
+    }
     log(`machine busy before the run: ${(info.busyBefore * 100).toFixed(0)} %`);
     const upstream = await startUpstream(opts.demo);
     const token = await startTokenEndpoint();
     log(`upstream ${upstream.url}, token endpoint ${token.url}`);
     const results = [];
     try {
-        if (!opts.only || opts.only.includes('direct')) results.push(await benchDirect(upstream));
+        if (!opts.only || opts.only.includes('direct')) { const r = {}; const x = await watchingOthers(r, () => benchDirect(upstream, 'raw')); results.push(Object.assign(x, r)); }
+        if (!opts.only || opts.only.includes('direct-http')) { const r = {}; const x = await watchingOthers(r, () => benchDirect(upstream, 'http')); results.push(Object.assign(x, r)); }
         for (const c of contenders(upstream, token)) {
             if (opts.only && !opts.only.includes(c.name)) continue;
             if (c.name === 'ours') await probeOursAuth(c, token);
-            results.push(await benchContender(c, upstream, info.perf));
+            { const r = {}; const x = await watchingOthers(r, () => benchContender(c, upstream, token, info.perf)); results.push(Object.assign(x, r)); }
         }
     } finally {
         await token.stop();

@@ -34,11 +34,7 @@ int main(int argc, char *argv[])
         return 2;
     }
     Redactor redactor;
-    for (const auto &header : loaded.config->upstream.headers)
-        redactor.addSecret(QString::fromUtf8(header.second));
-    const ProxyConfig::OAuth2 &oauth = loaded.config->oauth2;
-    for (const QString &secret :
-            {oauth.clientSecret, oauth.refreshToken, oauth.authorizationCode, oauth.codeVerifier})
+    for (const QString &secret : configSecrets(*loaded.config))
         redactor.addSecret(secret);
     QString logError;
     if (!installMessageHandler(

@@ -48,9 +48,9 @@ struct FieldSpec
 {
     QLatin1String path;
     QLatin1String env; // empty: no environment variable
-    ValueType type;
-    EnvRule envRule;
-    bool secret;
+    ValueType type = ValueType::String;
+    EnvRule envRule = EnvRule::NonEmpty;
+    bool secret = false;
 };
 
 // Reference §1.3, in the reference's env-application order; additions marked.
@@ -139,7 +139,8 @@ const FieldSpec *findField(QAnyStringView path)
 
 // ---- text helpers -------------------------------------------------------------------------
 
-// A value quoted for a one-line message: control characters escaped, long values shortened.
+// A value quoted for a one-line message: quotes and control characters escaped (backslashes are
+// not, so Windows paths stay readable), long values shortened.
 QString quoted(const QString &value)
 {
     QString text;
@@ -150,9 +151,6 @@ QString quoted(const QString &value)
         switch (c.unicode()) {
         case '"':
             text += u"\\\""_s;
-            break;
-        case '\\':
-            text += u"\\\\"_s;
             break;
         case '\n':
             text += u"\\n"_s;
@@ -621,6 +619,8 @@ private:
                                 .arg(origin, quoted(path), file.errorString()));
         }
         m_fileText = file.readAll();
+        if (m_fileText.startsWith("\xEF\xBB\xBF"))
+            m_fileText.remove(0, 3); // a UTF-8 byte order mark, as some Windows editors write
         QJsonParseError parseError;
         const QJsonDocument document = QJsonDocument::fromJson(m_fileText, &parseError);
         if (parseError.error != QJsonParseError::NoError) {
@@ -645,6 +645,8 @@ private:
                 }
                 if (!readGroup(key, it.value().toObject()))
                     return false;
+            } else if (key.contains(u'.')) {
+                warnUnknownKey(key); // "upstream.url" at the top is not upstream.url
             } else if (!readMember(key, it.value())) {
                 return false;
             }

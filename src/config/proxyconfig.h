@@ -80,7 +80,7 @@ struct ProxyConfig
     QString logFile;
     bool allowInsecureHttp = false; // allowInsecureHttp / ALLOW_INSECURE_HTTP / --allow-http
     // addition: stdio.maxLineBytes / MCP_PROXY_MAX_LINE_BYTES (>= 1024): longest stdin line.
-    qsizetype maxLineBytes = 64 * 1024 * 1024;
+    qsizetype maxLineBytes = qsizetype(64) * 1024 * 1024;
 };
 
 } // namespace McpProxy

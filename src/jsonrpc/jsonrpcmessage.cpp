@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -92,8 +91,8 @@ bool isSpecialStringByte(char c)
     return specialStringBytes[static_cast<unsigned char>(c)];
 }
 
-// Skips bytes that are not special string bytes, 16 at a time; stops at most 15 bytes before the
-// next special byte (or the end), the caller goes on byte by byte.
+// Skips plain string bytes a block at a time. It may stop short of the next special byte (at the
+// end, or at the start of the word holding it); the caller goes on byte by byte.
 const char *skipPlainStringBytes(const char *p, const char *end)
 {
 #if defined(__SSE2__)
@@ -539,7 +538,7 @@ bool Scanner::scan()
 {
     enum class Step { Value, AfterValue, MemberName };
     // Which containers are open: true for an object.
-    std::array<bool, MaxNestingDepth> isObject;
+    std::array<bool, MaxNestingDepth> isObject{};
     int depth = 0;
     // The top-level member whose value is being scanned, and where that value started.
     Member pending = Member::Other;
@@ -816,7 +815,8 @@ QByteArray JsonRpcMessage::toSingleLine(QByteArray json)
 {
     // RFC 8259 §7 forbids raw control characters inside strings, so in a valid text every CR and
     // LF is insignificant whitespace (§2) and a space is an equally good one: the value and every
-    // other byte stay the same. (In an invalid text nothing is lost that could have been parsed.)
+    // other byte stay the same. Only for valid texts: in an invalid one a raw line break inside a
+    // string would become a space (and the text might turn valid).
     const auto isLineBreak = [](char c) {
         return c == '\n' || c == '\r';
     };

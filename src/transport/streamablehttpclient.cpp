@@ -6,6 +6,7 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QMetaEnum>
+#include <QtCore/QMetaMethod>
 #include <QtCore/QRandomGenerator>
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkReply>
@@ -135,7 +136,7 @@ void StreamableHttpClient::dispatchOrQueue(Exchange *exchange)
     // The session id arrives with the initialize response, and the server may reject anything
     // sent before notifications/initialized: later messages wait behind these two (the
     // reference races them, reference §10 item 9).
-    if (m_barrierSerial != 0 || m_reinitializing) {
+    if (m_barrierSerial != 0 || m_reinitializing || m_authorizing) {
         m_queue.append(exchange->serial);
         return;
     }
@@ -155,6 +156,8 @@ QNetworkRequest StreamableHttpClient::buildRequest(const char *accept) const
         request.setRawHeader(HeaderProtocolVersion, m_protocolVersion.toLatin1());
     for (const auto &[name, value] : m_options.headers)
         request.setRawHeader(name, value);
+    if (!m_authorization.isEmpty())
+        request.setRawHeader("Authorization", m_authorization);
     request.setSslConfiguration(m_options.sslConfiguration);
     request.setAttribute(
             QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
@@ -351,6 +354,8 @@ void StreamableHttpClient::handleFinished(quint64 serial)
         completeJson(exchange);
         return;
     }
+    if ((status == 401 || status == 403) && handleUnauthorized(exchange, reply))
+        return;
     if (status == 404 && exchange->sentWithSession && !exchange->internal && !exchange->retried
             && !m_initializeBody.isEmpty() && exchange->message.method() != "initialize"_L1
             && m_reinitFailures < 2) {
@@ -540,11 +545,90 @@ void StreamableHttpClient::releaseBarrier(quint64 serial)
 
 void StreamableHttpClient::drainQueue()
 {
-    while (!m_queue.isEmpty() && m_barrierSerial == 0 && !m_reinitializing && !m_shuttingDown) {
+    while (!m_queue.isEmpty() && m_barrierSerial == 0 && !m_reinitializing && !m_authorizing
+           && !m_shuttingDown) {
         Exchange *next = exchange(m_queue.takeFirst());
         if (next)
             dispatchOrQueue(next);
     }
+}
+
+bool StreamableHttpClient::handleUnauthorized(Exchange *exchange, QNetworkReply *reply)
+{
+    const QByteArray challenge = reply->rawHeader("WWW-Authenticate");
+    TransportError error;
+    error.kind = TransportError::Kind::Authorization;
+    error.httpStatus = exchange->status;
+    if (exchange->status == 403) {
+        // RFC 6750 §3.1: only insufficient_scope asks for a step-up (MCP 2025-11-25 "Scope
+        // Challenge Handling"); any other 403 is an ordinary HTTP error.
+        if (!challenge.toLower().contains("insufficient_scope"))
+            return false;
+        if (exchange->stepUps >= 3) {
+            error.reason = u"the server still requires more scope after 3 step-up authorizations; "
+                           "check the scopes your account may be granted"_s;
+            fail(exchange, error);
+            return true;
+        }
+        ++exchange->stepUps;
+    } else {
+        if (exchange->unauthorizedRetries >= 2) {
+            error.reason = u"the server rejected the new access token; check the OAuth settings "
+                           "(oauth2.*) or log in again"_s;
+            fail(exchange, error);
+            return true;
+        }
+        ++exchange->unauthorizedRetries;
+    }
+    if (!isSignalConnected(QMetaMethod::fromSignal(&StreamableHttpClient::authorizationRequired))) {
+        error.reason = u"the server requires authorization"_s;
+        fail(exchange, error);
+        return true;
+    }
+    m_awaitingAuthorization.append(exchange->serial);
+    requestAuthorization(challenge, exchange->status);
+    return true;
+}
+
+void StreamableHttpClient::requestAuthorization(const QByteArray &wwwAuthenticate, int httpStatus)
+{
+    if (m_authorizing)
+        return; // one authorization round at a time; everyone waits for it
+    m_authorizing = true;
+    qCInfo(lcTransport) << "upstream requires authorization (HTTP" << httpStatus << ")";
+    Q_EMIT authorizationRequired(wwwAuthenticate, httpStatus);
+}
+
+void StreamableHttpClient::finishAuthorization(bool ok, const QString &message)
+{
+    if (!m_authorizing)
+        return;
+    m_authorizing = false;
+    QList<quint64> parked;
+    parked.swap(m_awaitingAuthorization);
+    for (const quint64 serial : parked) {
+        Exchange *exchange = this->exchange(serial);
+        if (!exchange)
+            continue;
+        if (ok) {
+            if (exchange->resuming)
+                resume(serial);
+            else
+                post(exchange);
+            continue;
+        }
+        TransportError error;
+        error.kind = TransportError::Kind::Authorization;
+        error.httpStatus = exchange->status;
+        error.reason = message;
+        fail(exchange, error);
+    }
+    if (m_streamAwaitsAuthorization) {
+        m_streamAwaitsAuthorization = false;
+        if (ok)
+            openServerStream();
+    }
+    drainQueue();
 }
 
 void StreamableHttpClient::startReinitialization(Exchange *trigger)
@@ -731,6 +815,12 @@ void StreamableHttpClient::handleServerStreamFinished()
                 m_stream.failures > 1 ? qMax(base, 0) * m_stream.failures : base);
         return;
     }
+    if (status == 401
+        && isSignalConnected(QMetaMethod::fromSignal(&StreamableHttpClient::authorizationRequired))) {
+        m_streamAwaitsAuthorization = true;
+        requestAuthorization(reply->rawHeader("WWW-Authenticate"), status);
+        return;
+    }
     if (status == 405) {
         qCInfo(lcTransport) << "upstream offers no standalone GET stream (405)";
         m_stream.disabled = true;
@@ -801,6 +891,7 @@ void StreamableHttpClient::shutdown()
     stopServerStream();
     m_queue.clear();
     m_retryAfterReinit.clear();
+    m_awaitingAuthorization.clear();
     TransportError error;
     error.kind = TransportError::Kind::Shutdown;
     error.reason = u"proxy is shutting down"_s;

@@ -63,6 +63,13 @@ public:
     // (bounded, 405 is fine), then emits shutdownFinished().
     void shutdown();
 
+    // The Authorization header value for every later request ("Bearer …"); empty: none.
+    // Never logged. (MCP authorization: the token goes in the header of every request.)
+    void setAuthorizationHeader(const QByteArray &value) { m_authorization = value; }
+    // The answer to authorizationRequired(): ok → parked messages are sent again with the new
+    // header; otherwise they fail with `message` (what the user can do).
+    void finishAuthorization(bool ok, const QString &message);
+
     QByteArray sessionId() const { return m_sessionId; }
     QString protocolVersion() const { return m_protocolVersion; }
     int pendingRequestCount() const { return int(m_pendingByIdKey.size()); }
@@ -74,6 +81,10 @@ Q_SIGNALS:
     // error line to give the client instead.
     void requestFailed(const QString &idKey, const QByteArray &errorResponse);
     void shutdownFinished();
+    // A 401, or a 403 with error="insufficient_scope" (RFC 6750 §3.1): messages wait until
+    // finishAuthorization(). Emitted once per authorization round; `wwwAuthenticate` is the raw
+    // header (several challenges joined by ", ").
+    void authorizationRequired(const QByteArray &wwwAuthenticate, int httpStatus);
 
 private:
     struct Exchange
@@ -92,6 +103,8 @@ private:
         bool isSse = false;
         int status = 0;
         int resumeAttempts = 0;
+        int unauthorizedRetries = 0;  // 401 → authorize → retry, at most twice
+        int stepUps = 0;              // 403 insufficient_scope → step-up, at most three times
         int retryMs = -1;
         QByteArray lastEventId;
         QByteArray responseBody; // JSON body, or a bounded excerpt of an error body
@@ -135,6 +148,9 @@ private:
     void releaseBarrier(quint64 serial);
     void drainQueue();
 
+    bool handleUnauthorized(Exchange *exchange, QNetworkReply *reply);
+    void requestAuthorization(const QByteArray &wwwAuthenticate, int httpStatus);
+
     void startReinitialization(Exchange *trigger);
     void finishReinitialization(bool ok);
 
@@ -161,6 +177,10 @@ private:
     QHash<QString, quint64> m_pendingByIdKey; // client requests awaiting their response
     QList<quint64> m_queue; // waiting behind a barrier or a re-initialization
     QList<quint64> m_retryAfterReinit;
+    QList<quint64> m_awaitingAuthorization;
+    bool m_authorizing = false;
+    bool m_streamAwaitsAuthorization = false;
+    QByteArray m_authorization;
     quint64 m_nextSerial = 1;
     quint64 m_barrierSerial = 0;
 

@@ -22,6 +22,12 @@ QByteArray TransportError::toErrorResponse(QByteArrayView rawId, int timeoutMs) 
         data.insert(QStringLiteral("status"), httpStatus);
         data.insert(QStringLiteral("body"), QString::fromUtf8(body).left(BodyExcerptChars));
         break;
+    case Kind::Authorization:
+        // Never a bare "401": say what failed and what the user can do (reason).
+        errorCode = int(JsonRpcErrorCode::UpstreamStatus);
+        message = QStringLiteral("mcp-oauth2-proxy: authorization failed: %1").arg(reason);
+        data.insert(QStringLiteral("status"), httpStatus);
+        break;
     case Kind::Timeout:
         message = QStringLiteral("mcp-oauth2-proxy: upstream timed out after %1 ms").arg(timeoutMs);
         break;
@@ -32,7 +38,9 @@ QByteArray TransportError::toErrorResponse(QByteArrayView rawId, int timeoutMs) 
         message = QStringLiteral("mcp-oauth2-proxy: upstream request failed");
         break;
     }
-    if (kind != Kind::HttpStatus) {
+    if (kind == Kind::Authorization) {
+        data.insert(QStringLiteral("reason"), reason);
+    } else if (kind != Kind::HttpStatus) {
         data.insert(QStringLiteral("reason"), reason);
         if (!code.isEmpty())
             data.insert(QStringLiteral("code"), code);
@@ -44,6 +52,8 @@ QString TransportError::describe() const
 {
     if (kind == Kind::HttpStatus)
         return QStringLiteral("HTTP %1").arg(httpStatus);
+    if (kind == Kind::Authorization)
+        return QStringLiteral("authorization failed (HTTP %1): %2").arg(httpStatus).arg(reason);
     return code.isEmpty() ? reason : reason + QStringLiteral(" (") + code + u')';
 }
 

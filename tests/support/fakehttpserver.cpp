@@ -3,7 +3,6 @@
 #include <QtNetwork/QTcpSocket>
 
 #include <utility>
-#include <sys/socket.h>
 
 using namespace Qt::StringLiterals;
 
@@ -15,7 +14,8 @@ constexpr qsizetype MaxHeadSize = 64 * 1024;
 
 bool headerNameIs(const QByteArray &name, QByteArrayView wanted)
 {
-    return name.size() == wanted.size() && qstrnicmp(name.constData(), wanted.data(), name.size()) == 0;
+    return name.size() == wanted.size()
+            && qstrnicmp(name.constData(), wanted.data(), name.size()) == 0;
 }
 
 bool containsHeader(const FakeHttpHeaders &headers, QByteArrayView name)
@@ -71,7 +71,10 @@ class FakeHttpConnection : public QObject
 {
 public:
     FakeHttpConnection(QTcpSocket *socket, int id, FakeHttpServer *server)
-        : QObject(server), m_server(server), m_socket(socket), m_id(id)
+        : QObject(server)
+        , m_server(server)
+        , m_socket(socket)
+        , m_id(id)
     {
         m_socket->setParent(this);
         connect(m_socket, &QTcpSocket::readyRead, this, &FakeHttpConnection::readAvailable);
@@ -85,9 +88,19 @@ public:
 
     void responseFinished(bool closeConnection);
     void abort() { m_socket->abort(); }
+    bool isOpen() const { return m_phase != Phase::Closing; }
 
 private:
-    enum class Phase { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, ChunkTrailers, Dispatched, Closing };
+    enum class Phase {
+        Head,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkDataEnd,
+        ChunkTrailers,
+        Dispatched,
+        Closing
+    };
 
     void readAvailable();
     void handleDisconnected();
@@ -119,7 +132,6 @@ void FakeHttpConnection::readAvailable()
 void FakeHttpConnection::handleDisconnected()
 {
     m_phase = Phase::Closing;
-    m_server->m_connections.removeOne(this);
     if (m_responder && m_responder->state() != FakeHttpResponder::State::Finished)
         Q_EMIT m_responder->disconnected();
     Q_EMIT m_server->connectionClosed(m_id);
@@ -256,7 +268,8 @@ bool FakeHttpConnection::parseHead(qsizetype headEnd)
             fail(400);
             return false;
         }
-        m_request.headers.append({headerLine.left(colon).trimmed(), headerLine.mid(colon + 1).trimmed()});
+        m_request.headers.append(
+                {headerLine.left(colon).trimmed(), headerLine.mid(colon + 1).trimmed()});
     }
     if (requestLine.at(2) == "HTTP/1.0")
         m_request.headers.append({"Connection"_ba, "close"_ba}); // no keep-alive for 1.0 clients
@@ -303,14 +316,18 @@ void FakeHttpConnection::fail(int status)
 }
 
 FakeHttpResponder::FakeHttpResponder(QTcpSocket *socket, FakeHttpRequest request, QObject *parent)
-    : QObject(parent), m_socket(socket), m_request(std::move(request))
+    : QObject(parent)
+    , m_socket(socket)
+    , m_request(std::move(request))
 {
     m_closeAfterResponse = hasToken(m_request.header("Connection"), "close");
 }
 
-void FakeHttpResponder::writeHead(int status, const FakeHttpHeaders &headers, const FakeHttpHeaders &extra)
+void FakeHttpResponder::writeHead(
+        int status, const FakeHttpHeaders &headers, const FakeHttpHeaders &extra)
 {
-    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' ' + FakeHttpServer::reasonPhrase(status) + "\r\n";
+    QByteArray head = "HTTP/1.1 " + QByteArray::number(status) + ' '
+            + FakeHttpServer::reasonPhrase(status) + "\r\n";
     for (const auto &list : {headers, extra}) {
         for (const auto &header : list)
             head += header.first + ": " + header.second + "\r\n";
@@ -324,7 +341,6 @@ void FakeHttpResponder::writeHead(int status, const FakeHttpHeaders &headers, co
     head += "\r\n";
     writeRaw(head);
 }
-
 
 void FakeHttpResponder::reply(int status, const FakeHttpHeaders &headers, const QByteArray &body)
 {
@@ -382,8 +398,6 @@ void FakeHttpResponder::closeAbruptly()
     m_state = State::Finished;
     if (m_socket) {
         m_socket->flush(); // what was written so far reaches the peer, nothing more
-        struct linger hard{1, 0};
-        ::setsockopt(int(m_socket->socketDescriptor()), SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
         m_socket->abort(); // emits disconnected() through the connection
     }
 }
@@ -401,7 +415,8 @@ void FakeHttpResponder::finish(bool closeConnection)
     static_cast<FakeHttpConnection *>(parent())->responseFinished(closeConnection);
 }
 
-FakeHttpServer::FakeHttpServer(QObject *parent) : QObject(parent)
+FakeHttpServer::FakeHttpServer(QObject *parent)
+    : QObject(parent)
 {
     m_clock.start();
     connect(&m_server, &QTcpServer::newConnection, this, &FakeHttpServer::acceptConnections);
@@ -439,6 +454,14 @@ void FakeHttpServer::setHandler(Handler handler)
     m_handler = std::move(handler);
 }
 
+int FakeHttpServer::openConnectionCount() const
+{
+    int count = 0;
+    for (const FakeHttpConnection *connection : m_connections)
+        count += connection->isOpen() ? 1 : 0;
+    return count;
+}
+
 void FakeHttpServer::closeAllConnections()
 {
     const QList<FakeHttpConnection *> connections = m_connections;
@@ -463,8 +486,8 @@ void FakeHttpServer::dispatch(const FakeHttpRequest &request, FakeHttpResponder 
         responder->reply(404);
 }
 
-QByteArray FakeHttpServer::sseEvent(const QByteArray &data, const QByteArray &id, int retryMs,
-        const QByteArray &event)
+QByteArray FakeHttpServer::sseEvent(
+        const QByteArray &data, const QByteArray &id, int retryMs, const QByteArray &event)
 {
     QByteArray out;
     out.reserve(data.size() + id.size() + event.size() + 32);
@@ -488,29 +511,52 @@ QByteArray FakeHttpServer::sseEvent(const QByteArray &data, const QByteArray &id
 QByteArray FakeHttpServer::reasonPhrase(int status)
 {
     switch (status) {
-    case 100: return "Continue"_ba;
-    case 200: return "OK"_ba;
-    case 202: return "Accepted"_ba;
-    case 204: return "No Content"_ba;
-    case 302: return "Found"_ba;
-    case 307: return "Temporary Redirect"_ba;
-    case 308: return "Permanent Redirect"_ba;
-    case 400: return "Bad Request"_ba;
-    case 401: return "Unauthorized"_ba;
-    case 403: return "Forbidden"_ba;
-    case 404: return "Not Found"_ba;
-    case 405: return "Method Not Allowed"_ba;
-    case 406: return "Not Acceptable"_ba;
-    case 409: return "Conflict"_ba;
-    case 413: return "Content Too Large"_ba;
-    case 415: return "Unsupported Media Type"_ba;
-    case 429: return "Too Many Requests"_ba;
-    case 431: return "Request Header Fields Too Large"_ba;
-    case 500: return "Internal Server Error"_ba;
-    case 502: return "Bad Gateway"_ba;
-    case 503: return "Service Unavailable"_ba;
-    case 504: return "Gateway Timeout"_ba;
-    default: return "Status"_ba;
+    case 100:
+        return "Continue"_ba;
+    case 200:
+        return "OK"_ba;
+    case 202:
+        return "Accepted"_ba;
+    case 204:
+        return "No Content"_ba;
+    case 302:
+        return "Found"_ba;
+    case 307:
+        return "Temporary Redirect"_ba;
+    case 308:
+        return "Permanent Redirect"_ba;
+    case 400:
+        return "Bad Request"_ba;
+    case 401:
+        return "Unauthorized"_ba;
+    case 403:
+        return "Forbidden"_ba;
+    case 404:
+        return "Not Found"_ba;
+    case 405:
+        return "Method Not Allowed"_ba;
+    case 406:
+        return "Not Acceptable"_ba;
+    case 409:
+        return "Conflict"_ba;
+    case 413:
+        return "Content Too Large"_ba;
+    case 415:
+        return "Unsupported Media Type"_ba;
+    case 429:
+        return "Too Many Requests"_ba;
+    case 431:
+        return "Request Header Fields Too Large"_ba;
+    case 500:
+        return "Internal Server Error"_ba;
+    case 502:
+        return "Bad Gateway"_ba;
+    case 503:
+        return "Service Unavailable"_ba;
+    case 504:
+        return "Gateway Timeout"_ba;
+    default:
+        return "Status"_ba;
     }
 }
 

@@ -105,7 +105,7 @@ public:
     const QList<FakeHttpRequest> &requests() const { return m_requests; }
     void clearRequests() { m_requests.clear(); }
     int connectionCount() const { return m_connectionCount; } // accepted so far
-    int openConnectionCount() const { return int(m_connections.size()); }
+    int openConnectionCount() const;
     qint64 elapsedMs() const { return m_clock.elapsed(); }
     void closeAllConnections();
 
@@ -127,7 +127,7 @@ private:
     QElapsedTimer m_clock;
     Handler m_handler;
     QList<FakeHttpRequest> m_requests;
-    QList<FakeHttpConnection *> m_connections;
+    QList<FakeHttpConnection *> m_connections; // until deleted, also closed ones
     qint64 m_maxBodySize = 64 * 1024 * 1024;
     int m_connectionCount = 0;
     int m_requestCount = 0;

@@ -37,7 +37,7 @@ QJsonObject response(const QJsonValue &id, const QJsonObject &result)
 QJsonObject errorResponse(const QJsonValue &id, int code, const QString &message)
 {
     return {{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, id},
-        {u"error"_s, QJsonObject{{u"code"_s, code}, {u"message"_s, message}}}};
+            {u"error"_s, QJsonObject{{u"code"_s, code}, {u"message"_s, message}}}};
 }
 
 QJsonObject notification(const QString &method, const QJsonObject &params)
@@ -48,7 +48,8 @@ QJsonObject notification(const QString &method, const QJsonObject &params)
 QJsonObject tool(const QString &name, const QString &description, const QJsonObject &properties)
 {
     return {{u"name"_s, name}, {u"description"_s, description},
-        {u"inputSchema"_s, QJsonObject{{u"type"_s, u"object"_s}, {u"properties"_s, properties}}}};
+            {u"inputSchema"_s,
+                    QJsonObject{{u"type"_s, u"object"_s}, {u"properties"_s, properties}}}};
 }
 
 QJsonObject typed(const QString &type)
@@ -63,13 +64,15 @@ QByteArray eventId(int stream, qsizetype sequence)
 
 } // namespace
 
-FakeMcpServer::FakeMcpServer(QObject *parent) : QObject(parent)
+FakeMcpServer::FakeMcpServer(QObject *parent)
+    : QObject(parent)
 {
     m_sessions.insert(QByteArray(), Session{LatestVersion, 0});
     m_http.setHandler([this](const FakeHttpRequest &request, FakeHttpResponder *responder) {
         if (m_delayHeadersMs <= 0)
             return handle(request, responder);
-        QTimer::singleShot(m_delayHeadersMs, responder, [this, request, responder] { handle(request, responder); });
+        QTimer::singleShot(m_delayHeadersMs, responder,
+                [this, request, responder] { handle(request, responder); });
     });
     connect(&m_heartbeat, &QTimer::timeout, this, &FakeMcpServer::writeHeartbeat);
 }
@@ -100,10 +103,14 @@ void FakeMcpServer::expireSession()
 
 void FakeMcpServer::failStatus(const QString &method, int status, const QByteArray &body, int times)
 {
-    m_failures.insert(method, Failure{status, body, times});
+    if (times == 0)
+        m_failures.remove(method);
+    else
+        m_failures.insert(method, Failure{status, body, times});
 }
 
-void FakeMcpServer::requireHeader(const QByteArray &name, const QByteArray &value, const QByteArray &challenge)
+void FakeMcpServer::requireHeader(
+        const QByteArray &name, const QByteArray &value, const QByteArray &challenge)
 {
     m_requiredHeaders.append(RequiredHeader{name, value, challenge});
 }
@@ -193,7 +200,7 @@ void FakeMcpServer::handlePost(const FakeHttpRequest &request, FakeHttpResponder
 
     if (const auto failure = m_failures.find(method); failure != m_failures.end()) {
         const FakeHttpHeaders headers{
-            {"Content-Type"_ba, failure->body.startsWith('{') ? JsonType : "text/plain"_ba}};
+                {"Content-Type"_ba, failure->body.startsWith('{') ? JsonType : "text/plain"_ba}};
         const int status = failure->status;
         const QByteArray body = failure->body;
         if (failure->remaining > 0 && --failure->remaining == 0)
@@ -241,7 +248,8 @@ void FakeMcpServer::handlePost(const FakeHttpRequest &request, FakeHttpResponder
         responder->beginStream(200, {{"Content-Type"_ba, SseType}});
         return logExchange(responder, summary, 200, SseType);
     }
-    const bool alwaysSse = method == u"tools/call" && (toolName == u"progress" || toolName == u"sample");
+    const bool alwaysSse =
+            method == u"tools/call" && (toolName == u"progress" || toolName == u"sample");
     if (m_useSse || alwaysSse) {
         FakeHttpHeaders headers;
         if (call.newSession)
@@ -272,22 +280,32 @@ void FakeMcpServer::handleRequest(Call call, const QString &method)
 {
     if (method == u"initialize") {
         const QJsonObject result{{u"protocolVersion"_s, QString::fromLatin1(call.protocolVersion)},
-            {u"capabilities"_s, QJsonObject{{u"tools"_s, QJsonObject{{u"listChanged"_s, false}}},
-                                    {u"logging"_s, QJsonObject()}}},
-            {u"serverInfo"_s, QJsonObject{{u"name"_s, u"fake-mcp-server"_s}, {u"version"_s, u"1.0.0"_s}}}};
+                {u"capabilities"_s,
+                        QJsonObject{{u"tools"_s, QJsonObject{{u"listChanged"_s, false}}},
+                                {u"logging"_s, QJsonObject()}}},
+                {u"serverInfo"_s,
+                        QJsonObject{
+                                {u"name"_s, u"fake-mcp-server"_s}, {u"version"_s, u"1.0.0"_s}}}};
         return complete(call, response(call.id, result));
     }
     if (method == u"ping" || method == u"logging/setLevel")
         return complete(call, response(call.id, {}));
     if (method == u"tools/list") {
-        const QJsonArray tools{tool(u"echo"_s, u"Returns the text"_s, {{u"text"_s, typed(u"string"_s)}}),
-            tool(u"add"_s, u"Adds two numbers"_s, {{u"a"_s, typed(u"number"_s)}, {u"b"_s, typed(u"number"_s)}}),
-            tool(u"slow"_s, u"Answers after ms milliseconds"_s, {{u"ms"_s, typed(u"integer"_s)}}),
-            tool(u"progress"_s, u"Sends progress notifications"_s,
-                    {{u"steps"_s, typed(u"integer"_s)}, {u"intervalMs"_s, typed(u"integer"_s)}}),
-            tool(u"big"_s, u"Returns a text of the given size"_s, {{u"bytes"_s, typed(u"integer"_s)}}),
-            tool(u"sample"_s, u"Asks the client to sample"_s, {{u"prompt"_s, typed(u"string"_s)}}),
-            tool(u"notify"_s, u"Logs on the standalone stream"_s, {{u"text"_s, typed(u"string"_s)}})};
+        const QJsonArray tools{
+                tool(u"echo"_s, u"Returns the text"_s, {{u"text"_s, typed(u"string"_s)}}),
+                tool(u"add"_s, u"Adds two numbers"_s,
+                        {{u"a"_s, typed(u"number"_s)}, {u"b"_s, typed(u"number"_s)}}),
+                tool(u"slow"_s, u"Answers after ms milliseconds"_s,
+                        {{u"ms"_s, typed(u"integer"_s)}}),
+                tool(u"progress"_s, u"Sends progress notifications"_s,
+                        {{u"steps"_s, typed(u"integer"_s)},
+                                {u"intervalMs"_s, typed(u"integer"_s)}}),
+                tool(u"big"_s, u"Returns a text of the given size"_s,
+                        {{u"bytes"_s, typed(u"integer"_s)}}),
+                tool(u"sample"_s, u"Asks the client to sample"_s,
+                        {{u"prompt"_s, typed(u"string"_s)}}),
+                tool(u"notify"_s, u"Logs on the standalone stream"_s,
+                        {{u"text"_s, typed(u"string"_s)}})};
         return complete(call, response(call.id, {{u"tools"_s, tools}}));
     }
     if (method == u"tools/call")
@@ -301,12 +319,14 @@ void FakeMcpServer::callTool(Call call)
     const QJsonObject arguments = call.params.value(u"arguments"_s).toObject();
     if (name == u"echo") {
         const QJsonValue text = arguments.value(u"text"_s);
-        return completeTool(call, text.isString() ? text.toString() : QString::fromUtf8(compact(arguments)));
+        return completeTool(
+                call, text.isString() ? text.toString() : QString::fromUtf8(compact(arguments)));
     }
     if (name == u"add") {
         const double sum = arguments.value(u"a"_s).toDouble() + arguments.value(u"b"_s).toDouble();
         const bool integral = std::floor(sum) == sum && std::abs(sum) < 1e15;
-        return completeTool(call, integral ? QString::number(qint64(sum)) : QString::number(sum, 'g', 17));
+        return completeTool(
+                call, integral ? QString::number(qint64(sum)) : QString::number(sum, 'g', 17));
     }
     if (name == u"slow") {
         const int ms = arguments.value(u"ms"_s).toInt(1000);
@@ -319,12 +339,14 @@ void FakeMcpServer::callTool(Call call)
     if (name == u"progress") {
         const int steps = arguments.value(u"steps"_s).toInt(3);
         const int intervalMs = arguments.value(u"intervalMs"_s).toInt(10);
-        QTimer::singleShot(0, this, [this, call, steps, intervalMs] { progressStep(call, 0, steps, intervalMs); });
+        QTimer::singleShot(0, this,
+                [this, call, steps, intervalMs] { progressStep(call, 0, steps, intervalMs); });
         return;
     }
     if (name == u"big") {
         const int bytes = qMax(0, arguments.value(u"bytes"_s).toInt(1024 * 1024));
-        const QByteArray text = "abcdefghijklmnopqrstuvwxyz"_ba.repeated(bytes / 26 + 1).left(bytes);
+        const QByteArray text =
+                "abcdefghijklmnopqrstuvwxyz"_ba.repeated(bytes / 26 + 1).left(bytes);
         return completeTool(call, QString::fromLatin1(text));
     }
     if (name == u"sample") {
@@ -332,17 +354,20 @@ void FakeMcpServer::callTool(Call call)
         const QString prompt = arguments.value(u"prompt"_s).toString(u"Say hello"_s);
         const QJsonObject content{{u"type"_s, u"text"_s}, {u"text"_s, prompt}};
         const QJsonObject params{
-            {u"messages"_s, QJsonArray{QJsonObject{{u"role"_s, u"user"_s}, {u"content"_s, content}}}},
-            {u"maxTokens"_s, 100}};
+                {u"messages"_s,
+                        QJsonArray{QJsonObject{{u"role"_s, u"user"_s}, {u"content"_s, content}}}},
+                {u"maxTokens"_s, 100}};
         m_awaitingClient.insert(requestId, call);
-        return sendToClient(call, {{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, requestId},
-                {u"method"_s, u"sampling/createMessage"_s}, {u"params"_s, params}});
+        return sendToClient(call,
+                {{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, requestId},
+                        {u"method"_s, u"sampling/createMessage"_s}, {u"params"_s, params}});
     }
     if (name == u"notify") {
         const QJsonValue text = arguments.value(u"text"_s);
-        sendStandalone(call.session, notification(u"notifications/message"_s,
-                {{u"level"_s, u"info"_s}, {u"logger"_s, u"fake-mcp-server"_s},
-                    {u"data"_s, text.isString() ? text : QJsonValue(u"notify"_s)}}));
+        sendStandalone(call.session,
+                notification(u"notifications/message"_s,
+                        {{u"level"_s, u"info"_s}, {u"logger"_s, u"fake-mcp-server"_s},
+                                {u"data"_s, text.isString() ? text : QJsonValue(u"notify"_s)}}));
         return completeTool(call, u"ok"_s);
     }
     complete(call, errorResponse(call.id, -32602, u"Unknown tool: "_s + name));
@@ -356,9 +381,10 @@ void FakeMcpServer::progressStep(const Call &call, int done, int steps, int inte
         return completeTool(call, u"done %1 steps"_s.arg(steps));
     const QJsonValue token = call.params.value(u"_meta"_s)[u"progressToken"_s];
     if (token.isString() || token.isDouble()) {
-        sendToClient(call, notification(u"notifications/progress"_s,
-                {{u"progressToken"_s, token}, {u"progress"_s, done + 1}, {u"total"_s, steps},
-                    {u"message"_s, u"step %1"_s.arg(done + 1)}}));
+        sendToClient(call,
+                notification(u"notifications/progress"_s,
+                        {{u"progressToken"_s, token}, {u"progress"_s, done + 1},
+                                {u"total"_s, steps}, {u"message"_s, u"step %1"_s.arg(done + 1)}}));
     }
     QTimer::singleShot(intervalMs, this, [this, call, done, steps, intervalMs] {
         progressStep(call, done + 1, steps, intervalMs);
@@ -382,7 +408,8 @@ void FakeMcpServer::handleClientResponse(const QJsonObject &message)
         return;
     if (message.contains(u"error"_s))
         return completeTool(call, message.value(u"error"_s)[u"message"_s].toString(), true);
-    completeTool(call, u"sampled: "_s + message.value(u"result"_s)[u"content"_s][u"text"_s].toString());
+    completeTool(
+            call, u"sampled: "_s + message.value(u"result"_s)[u"content"_s][u"text"_s].toString());
 }
 
 void FakeMcpServer::handleGet(const FakeHttpRequest &request, FakeHttpResponder *responder)
@@ -408,7 +435,8 @@ void FakeMcpServer::handleGet(const FakeHttpRequest &request, FakeHttpResponder 
                 && sequence >= 0 && sequence <= stream->events.size()) {
             attachLive(streamId, responder);
             stream->dropAfter = -1;
-            responder->beginStream(200, {{"Content-Type"_ba, SseType}, {"Cache-Control"_ba, "no-cache"_ba}});
+            responder->beginStream(
+                    200, {{"Content-Type"_ba, SseType}, {"Cache-Control"_ba, "no-cache"_ba}});
             logExchange(responder, "resume", 200, SseType);
             for (qsizetype i = sequence; i < stream->events.size(); ++i)
                 responder->writeChunk(stream->events.at(i));
@@ -427,8 +455,10 @@ void FakeMcpServer::handleGet(const FakeHttpRequest &request, FakeHttpResponder 
         return respond(responder, {}, 500);
     Session &state = m_sessions[session];
     if (state.standaloneStream != 0 && m_streams.value(state.standaloneStream).live)
-        return respondError(responder, {}, 409, -32600, u"Only one standalone SSE stream per session"_s);
-    state.standaloneStream = openStream(responder, {}, session, version, {}, state.standaloneStream);
+        return respondError(
+                responder, {}, 409, -32600, u"Only one standalone SSE stream per session"_s);
+    state.standaloneStream =
+            openStream(responder, {}, session, version, {}, state.standaloneStream);
     Q_EMIT getStreamOpened();
 }
 
@@ -483,8 +513,10 @@ int FakeMcpServer::openStream(FakeHttpResponder *responder, const QByteArray &su
     logExchange(responder, summary, 200, SseType);
     // SEP-1699 priming event; older clients may choke on empty data, so only for 2025-11-25+.
     if (m_primingEvents && protocolVersion >= LatestVersion)
-        responder->writeChunk(FakeHttpServer::sseEvent({}, eventId(id, stream.delivered), m_retryMs));
-    for (qsizetype i = stream.delivered; i < stream.events.size(); ++i) // queued standalone messages
+        responder->writeChunk(
+                FakeHttpServer::sseEvent({}, eventId(id, stream.delivered), m_retryMs));
+    for (qsizetype i = stream.delivered; i < stream.events.size();
+            ++i) // queued standalone messages
         responder->writeChunk(stream.events.at(i));
     stream.delivered = stream.events.size();
     if (stream.dropAfter == 0)
@@ -509,7 +541,8 @@ void FakeMcpServer::pushEvent(int streamId, const QJsonObject &message, bool fin
     const auto stream = m_streams.find(streamId);
     if (stream == m_streams.end())
         return;
-    const QByteArray event = FakeHttpServer::sseEvent(compact(message), eventId(streamId, stream->events.size() + 1));
+    const QByteArray event = FakeHttpServer::sseEvent(
+            compact(message), eventId(streamId, stream->events.size() + 1));
     stream->events.append(event);
     stream->complete = final;
     if (!stream->live || !stream->live->isStreaming())
@@ -555,7 +588,8 @@ void FakeMcpServer::complete(const Call &call, const QJsonObject &message)
 void FakeMcpServer::completeTool(const Call &call, const QString &text, bool isError)
 {
     const QJsonObject content{{u"type"_s, u"text"_s}, {u"text"_s, text}};
-    complete(call, response(call.id, {{u"content"_s, QJsonArray{content}}, {u"isError"_s, isError}}));
+    complete(call,
+            response(call.id, {{u"content"_s, QJsonArray{content}}, {u"isError"_s, isError}}));
 }
 
 // A cancelled request gets no response (MCP "Cancellation"): its SSE stream just ends, a JSON

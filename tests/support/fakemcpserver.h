@@ -140,10 +140,11 @@ private:
 
     void respond(FakeHttpResponder *responder, const QByteArray &summary, int status,
             const FakeHttpHeaders &headers = {}, const QByteArray &body = {});
-    void respondError(FakeHttpResponder *responder, const QByteArray &summary, int status,
-            int code, const QString &message);
-    int openStream(FakeHttpResponder *responder, const QByteArray &summary, const QByteArray &session,
-            const QByteArray &protocolVersion, FakeHttpHeaders headers, int existingStream = 0);
+    void respondError(FakeHttpResponder *responder, const QByteArray &summary, int status, int code,
+            const QString &message);
+    int openStream(FakeHttpResponder *responder, const QByteArray &summary,
+            const QByteArray &session, const QByteArray &protocolVersion, FakeHttpHeaders headers,
+            int existingStream = 0);
     void attachLive(int streamId, FakeHttpResponder *responder);
     void pushEvent(int streamId, const QJsonObject &message, bool final);
     void dropLive(EventStream &stream);

@@ -48,10 +48,10 @@ void tst_CommandLine::parse_data()
             << QString() << QString() << QStringList{u"X-A: 1"_s, u"X-B: two"_s} << QString()
             << QString() << false << QString();
     QTest::addRow("everything") << QStringList{u"p"_s, u"--log-level"_s, u"debug"_s,
-            u"--log-file"_s, u"/tmp/x.log"_s, u"--allow-http"_s, u"--ca-bundle"_s, u"ca.pem"_s,
+            u"--log-file"_s, u"logs/proxy.log"_s, u"--allow-http"_s, u"--ca-bundle"_s, u"ca.pem"_s,
             u"http://h/mcp"_s} << QString()
                                 << u"http://h/mcp"_s << QStringList{} << u"debug"_s
-                                << u"/tmp/x.log"_s << true << u"ca.pem"_s;
+                                << u"logs/proxy.log"_s << true << u"ca.pem"_s;
     QTest::addRow("option after url")
             << QStringList{u"p"_s, u"https://h/mcp"_s, u"--allow-http"_s} << QString()
             << u"https://h/mcp"_s << QStringList{} << QString() << QString() << true << QString();

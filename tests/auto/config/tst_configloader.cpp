@@ -386,6 +386,9 @@ void tst_ConfigLoader::fields_data()
             << QStringList{Url, u"OAUTH2_GRANT=authorization_code"_s} << QString() << QStringList{}
             << expect({{u"oauth2.grant"_s, u"authorization_code"_s},
                        {u"oauth2.clientId"_s, QString()}});
+    QTest::addRow("file with a UTF-8 byte order mark")
+            << QStringList{} << u"\uFEFF{\"upstream\":{\"url\":\"https://bom.example/mcp\"}}"_s
+            << QStringList{} << expect({{u"upstream.url"_s, u"https://bom.example/mcp"_s}});
     QTest::addRow("comment keys are ignored")
             << QStringList{}
             << uR"({"//":"top","$schema":"x","upstream":{"//url":"c","url":"https://mcp.example.com/mcp"}})"_s
@@ -1058,6 +1061,10 @@ void tst_ConfigLoader::unknownKeys_data()
     QTest::addRow("discovery.enable") << u"{%1,\"discovery\":{\"enable\":false}}"_s.arg(base)
                                       << QStringList{u"config: unknown key \"discovery.enable\" "
                                                      "(did you mean \"discovery.enabled\"?)"_s};
+    QTest::addRow("dotted key at the top")
+            << u"{%1,\"upstream.timeoutMs\":5}"_s.arg(base)
+            << QStringList{u"config: unknown key \"upstream.timeoutMs\" (did you mean "
+                           "\"upstream.timeoutMs\"?)"_s};
     QTest::addRow("unrelated") << u"{%1,\"totallyUnrelatedSetting\":1}"_s.arg(base)
                                << QStringList{u"config: unknown key \"totallyUnrelatedSetting\" "
                                               "(ignored)"_s};

@@ -63,7 +63,7 @@ QByteArray requestWithId(const QByteArray &rawId)
 // An 8 MB string argument, as a tools/call with a large file would carry.
 QByteArray largeRequest(const QByteArray &tail)
 {
-    QByteArray blob(8 * 1024 * 1024, 'x');
+    QByteArray blob(qsizetype(8) * 1024 * 1024, 'x');
     for (qsizetype i = 0; i < blob.size(); i += 4096)
         blob[i] = ' ';
     return requestWithParams(

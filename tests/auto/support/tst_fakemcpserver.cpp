@@ -141,8 +141,8 @@ void tst_FakeMcpServer::cleanup()
     m_server.reset();
 }
 
-QNetworkReply *tst_FakeMcpServer::post(const QJsonObject &message, const QByteArray &session,
-        const QByteArray &accept)
+QNetworkReply *tst_FakeMcpServer::post(
+        const QJsonObject &message, const QByteArray &session, const QByteArray &accept)
 {
     QNetworkRequest request(m_server->url());
     request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
@@ -151,7 +151,8 @@ QNetworkReply *tst_FakeMcpServer::post(const QJsonObject &message, const QByteAr
         request.setRawHeader("Mcp-Session-Id", session);
         request.setRawHeader("MCP-Protocol-Version", "2025-11-25");
     }
-    QNetworkReply *reply = m_nam->post(request, QJsonDocument(message).toJson(QJsonDocument::Compact));
+    QNetworkReply *reply =
+            m_nam->post(request, QJsonDocument(message).toJson(QJsonDocument::Compact));
     reply->setParent(this);
     return reply;
 }
@@ -187,8 +188,10 @@ QByteArray tst_FakeMcpServer::initialize()
 {
     const Result init = wait(post(request(1, u"initialize"_s,
             {{u"protocolVersion"_s, u"2025-11-25"_s}, {u"capabilities"_s, QJsonObject()},
-                {u"clientInfo"_s, QJsonObject{{u"name"_s, u"test"_s}, {u"version"_s, u"1"_s}}}})));
-    const QJsonObject initialized{{u"jsonrpc"_s, u"2.0"_s}, {u"method"_s, u"notifications/initialized"_s}};
+                    {u"clientInfo"_s,
+                            QJsonObject{{u"name"_s, u"test"_s}, {u"version"_s, u"1"_s}}}})));
+    const QJsonObject initialized{
+            {u"jsonrpc"_s, u"2.0"_s}, {u"method"_s, u"notifications/initialized"_s}};
     const Result ack = wait(post(initialized, init.sessionId));
     return init.status == 200 && ack.status == 202 ? init.sessionId : QByteArray();
 }
@@ -207,7 +210,8 @@ void tst_FakeMcpServer::initializeIssuesSession()
 {
     QFETCH(QString, requested);
     QFETCH(QString, negotiated);
-    const Result result = wait(post(request(1, u"initialize"_s, {{u"protocolVersion"_s, requested}})));
+    const Result result =
+            wait(post(request(1, u"initialize"_s, {{u"protocolVersion"_s, requested}})));
     QCOMPARE(result.status, 200);
     QCOMPARE(result.contentType, "application/json"_ba);
     QVERIFY(!result.sessionId.isEmpty());
@@ -279,13 +283,15 @@ void tst_FakeMcpServer::toolCallSse()
 void tst_FakeMcpServer::notificationGets202()
 {
     const QByteArray session = initialize();
-    const QJsonObject cancelled{{u"jsonrpc"_s, u"2.0"_s}, {u"method"_s, u"notifications/cancelled"_s},
-        {u"params"_s, QJsonObject{{u"requestId"_s, 7}}}};
+    const QJsonObject cancelled{{u"jsonrpc"_s, u"2.0"_s},
+            {u"method"_s, u"notifications/cancelled"_s},
+            {u"params"_s, QJsonObject{{u"requestId"_s, 7}}}};
     const Result result = wait(post(cancelled, session));
     QCOMPARE(result.status, 202);
     QVERIFY(result.body.isEmpty());
     QCOMPARE(m_server->cancelledRequestIds(), QList<QJsonValue>{QJsonValue(7)});
-    const QJsonObject response{{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, u"x"_s}, {u"result"_s, QJsonObject()}};
+    const QJsonObject response{
+            {u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, u"x"_s}, {u"result"_s, QJsonObject()}};
     QCOMPARE(wait(post(response, session)).status, 202);
 }
 
@@ -299,7 +305,8 @@ void tst_FakeMcpServer::postValidation()
     badVersion.setRawHeader("Accept", "application/json, text/event-stream");
     badVersion.setRawHeader("Mcp-Session-Id", session);
     badVersion.setRawHeader("MCP-Protocol-Version", "1999-01-01");
-    QCOMPARE(wait(m_nam->post(badVersion, QJsonDocument(toolCall(2, u"echo"_s)).toJson())).status, 400);
+    QCOMPARE(wait(m_nam->post(badVersion, QJsonDocument(toolCall(2, u"echo"_s)).toJson())).status,
+            400);
     QNetworkRequest notJson(m_server->url());
     notJson.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
     notJson.setRawHeader("Accept", "application/json, text/event-stream");
@@ -325,12 +332,14 @@ void tst_FakeMcpServer::getStreamCarriesNotifications()
     QSignalSpy opened(m_server.get(), &FakeMcpServer::getStreamOpened);
     QNetworkReply *stream = get(session);
     QByteArray received;
-    connect(stream, &QNetworkReply::readyRead, this, [stream, &received] { received += stream->readAll(); });
+    connect(stream, &QNetworkReply::readyRead, this,
+            [stream, &received] { received += stream->readAll(); });
     QVERIFY(opened.wait());
     QCOMPARE(m_server->openGetStreamCount(), 1);
     QTRY_VERIFY(parseSse(received).size() == 1); // priming event
 
-    const Result result = wait(post(toolCall(2, u"notify"_s, {{u"text"_s, u"hi there"_s}}), session));
+    const Result result =
+            wait(post(toolCall(2, u"notify"_s, {{u"text"_s, u"hi there"_s}}), session));
     QCOMPARE(toolText(json(result.body)), u"ok"_s);
     QTRY_COMPARE(parseSse(received).size(), 2);
     const QJsonObject note = json(parseSse(received).at(1).data);
@@ -404,7 +413,8 @@ void tst_FakeMcpServer::resumeDroppedStream()
     call[u"params"_s] = params;
     const Result first = wait(post(call, session));
     QCOMPARE(first.status, 200);
-    QCOMPARE(first.error != QNetworkReply::NoError, abruptly);
+    if (!abruptly) // QNAM 6.4 reports an abrupt close between chunks as NoError or as an error
+        QCOMPARE(first.error, QNetworkReply::NoError);
     const QList<Event> before = parseSse(first.body);
     QCOMPARE(before.size(), postEvents);
     QCOMPARE(before.at(0).retry, 20);
@@ -426,15 +436,19 @@ void tst_FakeMcpServer::samplingRoundTrip()
     const QByteArray session = initialize();
     QNetworkReply *call = post(toolCall(2, u"sample"_s, {{u"prompt"_s, u"Say hi"_s}}), session);
     QByteArray received;
-    connect(call, &QNetworkReply::readyRead, this, [call, &received] { received += call->readAll(); });
+    connect(call, &QNetworkReply::readyRead, this,
+            [call, &received] { received += call->readAll(); });
     QTRY_COMPARE(parseSse(received).size(), 2);
     const QJsonObject samplingRequest = json(parseSse(received).at(1).data);
     QCOMPARE(samplingRequest[u"method"_s].toString(), u"sampling/createMessage"_s);
-    QCOMPARE(samplingRequest[u"params"_s][u"messages"_s][0][u"content"_s][u"text"_s].toString(), u"Say hi"_s);
+    QCOMPARE(samplingRequest[u"params"_s][u"messages"_s][0][u"content"_s][u"text"_s].toString(),
+            u"Say hi"_s);
 
     const QJsonObject content{{u"type"_s, u"text"_s}, {u"text"_s, u"hi!"_s}};
     const QJsonObject answer{{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, samplingRequest[u"id"_s]},
-        {u"result"_s, QJsonObject{{u"role"_s, u"assistant"_s}, {u"content"_s, content}, {u"model"_s, u"m"_s}}}};
+            {u"result"_s,
+                    QJsonObject{{u"role"_s, u"assistant"_s}, {u"content"_s, content},
+                            {u"model"_s, u"m"_s}}}};
     QCOMPARE(wait(post(answer, session)).status, 202);
     const Result result = wait(call);
     received += result.body;
@@ -460,7 +474,8 @@ void tst_FakeMcpServer::failuresAndRequiredHeader()
     authorized.setRawHeader("Accept", "application/json, text/event-stream");
     authorized.setRawHeader("Mcp-Session-Id", session);
     authorized.setRawHeader("Authorization", "Bearer good");
-    QCOMPARE(wait(m_nam->post(authorized, QJsonDocument(toolCall(5, u"echo"_s)).toJson())).status, 200);
+    QCOMPARE(wait(m_nam->post(authorized, QJsonDocument(toolCall(5, u"echo"_s)).toJson())).status,
+            200);
 }
 
 void tst_FakeMcpServer::delayAndStall()
@@ -490,7 +505,8 @@ void tst_FakeMcpServer::heartbeat()
     m_server->setHeartbeatMs(10);
     QNetworkReply *stream = get(session);
     QByteArray received;
-    connect(stream, &QNetworkReply::readyRead, this, [stream, &received] { received += stream->readAll(); });
+    connect(stream, &QNetworkReply::readyRead, this,
+            [stream, &received] { received += stream->readAll(); });
     QTRY_VERIFY(received.count(": ping\n\n") >= 2);
     stream->abort();
 }
@@ -507,7 +523,8 @@ void tst_FakeMcpServer::chunkedSseSplitMidEvent()
     });
     QNetworkReply *reply = m_nam->get(QNetworkRequest(server.url(u"/sse"_s)));
     QList<QByteArray> reads;
-    connect(reply, &QNetworkReply::readyRead, this, [reply, &reads] { reads.append(reply->readAll()); });
+    connect(reply, &QNetworkReply::readyRead, this,
+            [reply, &reads] { reads.append(reply->readAll()); });
     QTRY_COMPARE(reads.size(), 1);
     QCOMPARE(reads.at(0), "id: 1\nda"_ba);
     QVERIFY(kept);
@@ -522,7 +539,8 @@ void tst_FakeMcpServer::chunkedSseSplitMidEvent()
     QCOMPARE(events.at(1).id, "2"_ba);
     QCOMPARE(events.at(1).data, "second"_ba);
     QTRY_VERIFY(!kept); // deleted once the response is complete
-    QCOMPARE(FakeHttpServer::sseEvent("a\nb", {}, 5, "message"), "event: message\nretry: 5\ndata: a\ndata: b\n\n"_ba);
+    QCOMPARE(FakeHttpServer::sseEvent("a\nb", {}, 5, "message"),
+            "event: message\nretry: 5\ndata: a\ndata: b\n\n"_ba);
 }
 
 void tst_FakeMcpServer::closeDelimitedBody()
@@ -543,26 +561,49 @@ void tst_FakeMcpServer::closeDelimitedBody()
     QTRY_COMPARE(server.openConnectionCount(), 0);
 }
 
+// A raw socket, not QNAM: Qt 6.4's QNAM reports a chunked body cut at a chunk boundary as
+// NoError about half the time (and may open a connection to re-send the request).
 void tst_FakeMcpServer::closeAbruptly()
 {
     FakeHttpServer server;
     QVERIFY(server.listen());
-    server.setHandler([](const FakeHttpRequest &, FakeHttpResponder *responder) {
+    QSignalSpy peerGone(&server, &FakeHttpServer::connectionClosed);
+    server.setHandler([](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        if (request.path() == "/none")
+            return responder->closeAbruptly();
         responder->beginStream(200, {{"Content-Type"_ba, "text/event-stream"_ba}});
         responder->writeChunk("data: partial\n\n"_ba);
         QTimer::singleShot(20, responder, &FakeHttpResponder::closeAbruptly);
     });
-    const Result result = wait(m_nam->get(QNetworkRequest(server.url(u"/x"_s))));
-    QVERIFY(result.finished);
-    QCOMPARE(result.error, QNetworkReply::RemoteHostClosedError);
-    QCOMPARE(result.body, "data: partial\n\n"_ba);
+    for (const QByteArray &path : {"/none"_ba, "/midway"_ba}) {
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, server.port());
+        QVERIFY(socket.waitForConnected());
+        socket.write("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        QByteArray received;
+        connect(&socket, &QTcpSocket::readyRead, this,
+                [&socket, &received] { received += socket.readAll(); });
+        QTRY_COMPARE(socket.state(), QAbstractSocket::UnconnectedState);
+        received += socket.readAll();
+        if (path == "/none") {
+            QVERIFY(received.isEmpty());
+        } else {
+            QVERIFY(received.startsWith("HTTP/1.1 200 OK\r\n"));
+            QVERIFY(received.contains("Transfer-Encoding: chunked\r\n"));
+            QVERIFY(received.endsWith("\r\n\r\nf\r\ndata: partial\n\n\r\n")); // no last chunk
+        }
+    }
+    QTRY_COMPARE(peerGone.size(), 2);
 }
 
 void tst_FakeMcpServer::keepAliveReuse()
 {
+    QSignalSpy received(&m_server->http(), &FakeHttpServer::requestReceived);
     const QByteArray session = initialize();
     QCOMPARE(wait(post(toolCall(2, u"echo"_s), session)).status, 200);
     QCOMPARE(wait(post(toolCall(3, u"echo"_s), session)).status, 200);
+    QCOMPARE(received.size(), 4);
+    QCOMPARE(received.at(2).at(0).value<FakeHttpRequest>().method, "POST"_ba);
     const QList<FakeHttpRequest> &requests = m_server->http().requests();
     QCOMPARE(requests.size(), 4);
     for (const FakeHttpRequest &request : requests)
@@ -584,11 +625,13 @@ void tst_FakeMcpServer::chunkedRequestBody()
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, server.port());
     QVERIFY(socket.waitForConnected());
-    socket.write("POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n"
-                 "6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
-                 "POST /b?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"_ba);
+    socket.write(
+            "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n"
+            "6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
+            "POST /b?q=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"_ba);
     QByteArray received;
-    connect(&socket, &QTcpSocket::readyRead, this, [&socket, &received] { received += socket.readAll(); });
+    connect(&socket, &QTcpSocket::readyRead, this,
+            [&socket, &received] { received += socket.readAll(); });
     QTRY_VERIFY(received.endsWith("abc"));
     QVERIFY(received.contains("Content-Length: 11\r\n\r\nhello world"));
     QCOMPARE(server.requests().size(), 2);
@@ -603,7 +646,8 @@ void tst_FakeMcpServer::largeBody()
     FakeHttpServer server;
     QVERIFY(server.listen());
     server.setHandler([](const FakeHttpRequest &request, FakeHttpResponder *responder) {
-        responder->reply(200, {{"Content-Type"_ba, "text/plain"_ba}}, QByteArray::number(request.body.size()));
+        responder->reply(200, {{"Content-Type"_ba, "text/plain"_ba}},
+                QByteArray::number(request.body.size()));
     });
     QByteArray body(8 * 1024 * 1024, 'x');
     body[body.size() - 1] = 'y';

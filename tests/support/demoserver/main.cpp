@@ -87,19 +87,20 @@ int main(int argc, char *argv[])
                                      u"progress, big, sample, notify) on 127.0.0.1."_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption portOption(u"port"_s, u"TCP port; 0 picks a free one."_s, u"port"_s, u"0"_s);
+    const QCommandLineOption portOption(
+            u"port"_s, u"TCP port; 0 picks a free one."_s, u"port"_s, u"0"_s);
     const QCommandLineOption pathOption(u"path"_s, u"Endpoint path."_s, u"path"_s, u"/mcp"_s);
     const QCommandLineOption quietOption(u"quiet"_s, u"Do not log requests."_s);
     const QCommandLineOption stdinOption(u"exit-on-stdin-eof"_s, u"Exit when stdin closes."_s);
     const QCommandLineOption sseOption(u"sse"_s, u"Answer every request with an SSE stream."_s);
-    const QCommandLineOption getOption(u"get-stream"_s, u"Standalone GET stream: sse, 405 or 500."_s,
-            u"mode"_s, u"sse"_s);
+    const QCommandLineOption getOption(
+            u"get-stream"_s, u"Standalone GET stream: sse, 405 or 500."_s, u"mode"_s, u"sse"_s);
     const QCommandLineOption statelessOption(u"stateless"_s, u"Issue no Mcp-Session-Id."_s);
     const QCommandLineOption headerOption(u"require-header"_s,
             u"Answer 401 unless the request has this header, e.g. \"Authorization: Bearer x\"."_s,
             u"name: value"_s);
-    const QCommandLineOption heartbeatOption(u"heartbeat-ms"_s, u"SSE keep-alive comment interval."_s,
-            u"ms"_s, u"0"_s);
+    const QCommandLineOption heartbeatOption(
+            u"heartbeat-ms"_s, u"SSE keep-alive comment interval."_s, u"ms"_s, u"0"_s);
     parser.addOptions({portOption, pathOption, quietOption, stdinOption, sseOption, getOption,
             statelessOption, headerOption, heartbeatOption});
     parser.process(app);
