@@ -20,6 +20,7 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
     , m_http(transportOptions(config))
+    , m_auth(config)
 {
     m_graceTimer.setSingleShot(true);
     m_stdin = StdinReader::create(this);
@@ -35,6 +36,15 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
             &ProxySession::routeServerMessage);
     connect(&m_http, &StreamableHttpClient::requestFailed, &m_session, &ProxySession::failRequest);
     connect(&m_session, &ProxySession::clientBoundMessage, &m_stdio, &StdioChannel::send);
+    connect(&m_http, &StreamableHttpClient::authorizationRequired, &m_auth,
+            [this](const QByteArray &wwwAuthenticate, int httpStatus) {
+                m_auth.setProtocolVersion(m_http.protocolVersion());
+                m_auth.authorize(wwwAuthenticate, httpStatus);
+            });
+    connect(&m_auth, &AuthorizationManager::authorizationHeaderChanged, &m_http,
+            &StreamableHttpClient::setAuthorizationHeader);
+    connect(&m_auth, &AuthorizationManager::authorizationFinished, &m_http,
+            &StreamableHttpClient::finishAuthorization);
 
     connect(&m_stdio, &StdioChannel::inputClosed, this, [this] {
         beginShutdown(qMin(m_config.upstream.timeoutMs, EndOfInputGraceCapMs), "stdin closed");
@@ -85,6 +95,12 @@ void ProxyApplication::start()
     if (standardInputIsTerminal()) {
         qCWarning(lcApp) << "stdin is a terminal: paste one JSON-RPC message per line "
                             "(an MCP host normally starts this program)";
+    }
+    if (m_auth.prefetches()) {
+        // A grant is configured: obtain a token now, while stdin is already being read; messages
+        // wait for it in order (never blocking the reader).
+        m_http.holdForAuthorization();
+        m_auth.start();
     }
     m_stdin->start();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/authorizationmanager.h"
 #include "bridge/proxysession.h"
 #include "config/proxyconfig.h"
 #include "stdio/stdiochannel.h"
@@ -35,6 +36,7 @@ private:
     StdioChannel m_stdio;
     ProxySession m_session;
     StreamableHttpClient m_http;
+    AuthorizationManager m_auth;
     QTimer m_graceTimer;
     StdinReader *m_stdin = nullptr;
     SignalWatcher *m_signals = nullptr;

@@ -54,7 +54,7 @@ struct FieldSpec
 };
 
 // Reference §1.3, in the reference's env-application order; additions marked.
-constexpr std::array<FieldSpec, 31> Fields = {{
+constexpr std::array<FieldSpec, 37> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
                 false},
@@ -102,6 +102,18 @@ constexpr std::array<FieldSpec, 31> Fields = {{
                 ValueType::Integer, EnvRule::NonEmpty, false},
         {"oauth2.tokenCacheDir"_L1, "OAUTH2_TOKEN_CACHE_DIR"_L1, ValueType::NonEmptyString,
                 EnvRule::NonEmpty, false},
+        {"oauth2.tokenEndpointAuthMethod"_L1, "OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD"_L1,
+                ValueType::String, EnvRule::NonEmpty, false}, // addition
+        {"oauth2.clientMetadataUrl"_L1, "OAUTH2_CLIENT_METADATA_URL"_L1, ValueType::Url,
+                EnvRule::NonEmpty, false}, // addition
+        {"oauth2.privateKeyFile"_L1, "OAUTH2_PRIVATE_KEY_FILE"_L1, ValueType::String,
+                EnvRule::NonEmpty, false}, // addition
+        {"oauth2.signingAlgorithm"_L1, "OAUTH2_SIGNING_ALGORITHM"_L1, ValueType::String,
+                EnvRule::NonEmpty, false}, // addition
+        {"oauth2.sendResource"_L1, "OAUTH2_SEND_RESOURCE"_L1, ValueType::Boolean,
+                EnvRule::Defined, false}, // addition
+        {"oauth2.requirePkceSupport"_L1, "OAUTH2_REQUIRE_PKCE_SUPPORT"_L1, ValueType::Boolean,
+                EnvRule::Defined, false}, // addition
         {"discovery.enabled"_L1, "DISCOVERY_ENABLED"_L1, ValueType::Boolean, EnvRule::Defined,
                 false},
         {"log.level"_L1, "LOG_LEVEL"_L1, ValueType::String, EnvRule::NonEmpty, false},
@@ -1034,6 +1046,23 @@ private:
         return true;
     }
 
+    // MCP 2025-11-25 "Client ID Metadata Documents": the client_id is an https URL with a path.
+    bool takeClientMetadataUrl(QLatin1String path, QUrl *out)
+    {
+        const Setting *s = setting(path);
+        if (!s)
+            return true;
+        const QUrl url(s->value.toString(), QUrl::StrictMode);
+        if (!url.isValid() || url.scheme() != u"https"_s || url.host().isEmpty()
+                || url.path().size() <= 1 || url.hasFragment()) {
+            return fail(ConfigText::tr("%1 must be an https URL with a path (where the client "
+                                       "metadata document is hosted), got %2")
+                                .arg(s->origin, s->shown));
+        }
+        *out = url;
+        return true;
+    }
+
     bool takeReadableFile(QLatin1String path, QString *out)
     {
         const Setting *s = setting(path);
@@ -1093,6 +1122,16 @@ private:
                 {"error"_L1, LogLevel::Error},
                 {"fatal"_L1, LogLevel::Fatal},
         }};
+        static const std::array<std::pair<QLatin1String, QString>, 4> authMethods = {{
+                {"none"_L1, u"none"_s},
+                {"client_secret_basic"_L1, u"client_secret_basic"_s},
+                {"client_secret_post"_L1, u"client_secret_post"_s},
+                {"private_key_jwt"_L1, u"private_key_jwt"_s},
+        }};
+        static const std::array<std::pair<QLatin1String, QString>, 2> algorithms = {{
+                {"ES256"_L1, u"ES256"_s},
+                {"RS256"_L1, u"RS256"_s},
+        }};
         constexpr qint64 intMax = std::numeric_limits<int>::max();
         constexpr qint64 unbounded = std::numeric_limits<qint64>::max();
 
@@ -1131,12 +1170,20 @@ private:
                 && takeInteger(
                         "oauth2.callbackTimeoutSeconds"_L1, 1, intMax, &o.callbackTimeoutSeconds)
                 && takeString("oauth2.tokenCacheDir"_L1, &o.tokenCacheDir)
+                && takeEnum("oauth2.tokenEndpointAuthMethod"_L1, authMethods,
+                        &o.tokenEndpointAuthMethod)
+                && takeClientMetadataUrl("oauth2.clientMetadataUrl"_L1, &o.clientMetadataUrl)
+                && takeReadableFile("oauth2.privateKeyFile"_L1, &o.privateKeyFile)
+                && takeEnum("oauth2.signingAlgorithm"_L1, algorithms, &o.signingAlgorithm)
+                && takeBool("oauth2.sendResource"_L1, &o.sendResource)
+                && takeBool("oauth2.requirePkceSupport"_L1, &o.requirePkceSupport)
                 && takeBool("discovery.enabled"_L1, &c.discoveryEnabled)
                 && takeEnum("log.level"_L1, levels, &c.logLevel)
                 && takeLogFile("log.file"_L1, &c.logFile)
                 && takeInteger("stdio.maxLineBytes"_L1, 1024, unbounded, &c.maxLineBytes);
         if (!ok)
             return false;
+        o.authStyleSet = setting("oauth2.authStyle"_L1) != nullptr;
         if (m_hasExtraParams)
             o.extraParams = m_extraParams;
         for (const HeaderSetting &header : std::as_const(m_headers))

@@ -70,6 +70,26 @@ struct ProxyConfig
                 300; // oauth2.callbackTimeoutSeconds / OAUTH2_CALLBACK_TIMEOUT_SECONDS
         QString tokenCacheDir; // oauth2.tokenCacheDir / OAUTH2_TOKEN_CACHE_DIR (empty: OS default,
                                // reference §4)
+
+        // Additions (MCP 2025-11-25 authorization):
+        // oauth2.tokenEndpointAuthMethod / OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD: none,
+        // client_secret_basic, client_secret_post or private_key_jwt (RFC 7591 names); empty:
+        // from authStyle when set explicitly, the registration, or the AS metadata.
+        QString tokenEndpointAuthMethod;
+        bool authStyleSet = false; // authStyle was given (it then maps to basic/post)
+        // oauth2.clientMetadataUrl / OAUTH2_CLIENT_METADATA_URL: an https URL with a path where
+        // the user hosts a Client ID Metadata Document; used as client_id when the AS supports it.
+        QUrl clientMetadataUrl;
+        // oauth2.privateKeyFile / OAUTH2_PRIVATE_KEY_FILE: PEM key for private_key_jwt (RFC 7523).
+        QString privateKeyFile;
+        // oauth2.signingAlgorithm / OAUTH2_SIGNING_ALGORITHM: ES256 or RS256 (empty: from the key).
+        QString signingAlgorithm;
+        // oauth2.sendResource / OAUTH2_SEND_RESOURCE: send the RFC 8707 resource parameter
+        // (default true; false for authorization servers that reject it, e.g. Entra ID v2).
+        bool sendResource = true;
+        // oauth2.requirePkceSupport / OAUTH2_REQUIRE_PKCE_SUPPORT: refuse an authorization server
+        // whose metadata does not list S256 (MCP 2025-11-25 MUST; false only for broken servers).
+        bool requirePkceSupport = true;
     };
 
     Upstream upstream;

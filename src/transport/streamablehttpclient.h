@@ -69,6 +69,8 @@ public:
     // The answer to authorizationRequired(): ok → parked messages are sent again with the new
     // header; otherwise they fail with `message` (what the user can do).
     void finishAuthorization(bool ok, const QString &message);
+    // Messages wait from now until finishAuthorization() (a token is being obtained at start-up).
+    void holdForAuthorization() { m_authorizing = true; }
 
     QByteArray sessionId() const { return m_sessionId; }
     QString protocolVersion() const { return m_protocolVersion; }

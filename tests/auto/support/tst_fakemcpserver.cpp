@@ -116,6 +116,7 @@ private Q_SLOTS:
     void keepAliveReuse();
     void chunkedRequestBody();
     void largeBody();
+    void destroyWithClosingConnections();
 
 private:
     QNetworkReply *post(const QJsonObject &message, const QByteArray &session = {},
@@ -657,6 +658,26 @@ void tst_FakeMcpServer::largeBody()
     QCOMPARE(result.status, 200);
     QCOMPARE(result.body, QByteArray::number(body.size()));
     QCOMPARE(server.requests().constFirst().body, body);
+}
+
+// Connections closed by the peer are deleted later; the server may go first.
+void tst_FakeMcpServer::destroyWithClosingConnections()
+{
+    auto server = std::make_unique<FakeHttpServer>();
+    QVERIFY(server->listen());
+    QSignalSpy closed(server.get(), &FakeHttpServer::connectionClosed);
+    QTcpSocket open;
+    QTcpSocket closing;
+    for (QTcpSocket *socket : {&open, &closing}) {
+        socket->connectToHost(QHostAddress::LocalHost, server->port());
+        QVERIFY(socket->waitForConnected());
+    }
+    QTRY_COMPARE(server->openConnectionCount(), 2);
+    closing.disconnectFromHost();
+    QVERIFY(closed.wait());
+    QCOMPARE(server->openConnectionCount(), 1);
+    server.reset();
+    QTRY_COMPARE(open.state(), QAbstractSocket::UnconnectedState);
 }
 
 QTEST_GUILESS_MAIN(tst_FakeMcpServer)

@@ -1,0 +1,594 @@
+#include "auth/authorizationmanager.h"
+
+#include "auth/protocol/metadata.h"
+#include "auth/protocol/scopeselection.h"
+#include "logging/logcategories.h"
+#include "logging/messagehandler.h"
+
+#include <QtCore/QDateTime>
+#include <QtCore/QFile>
+#include <QtNetwork/QHostAddress>
+#include <QtNetwork/QTcpServer>
+
+namespace McpProxy {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+constexpr int MaxRenewFailures = 3;
+
+QString hostForUri(const QString &host)
+{
+    return host.contains(u':') && !host.startsWith(u'[') ? u'[' + host + u']' : host;
+}
+
+} // namespace
+
+AuthorizationManager::AuthorizationManager(const ProxyConfig &config, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_tokenClient(&m_nam)
+    , m_discovery(&m_nam)
+    , m_registration(&m_nam)
+{
+    m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    m_renewTimer.setSingleShot(true);
+    connect(&m_renewTimer, &QTimer::timeout, this, &AuthorizationManager::renew);
+    connect(&m_login, &AuthorizationCodeLogin::authorizationCodeReceived, this,
+            &AuthorizationManager::exchangeCode);
+    connect(&m_login, &AuthorizationCodeLogin::failed, this,
+            [this](const QString &error, const QString &description) {
+                qCWarning(lcAuth).noquote() << "login failed:" << error << description;
+                finishRound(false,
+                            description.isEmpty() ? error
+                                                  : QStringLiteral("%1 (%2)").arg(description, error));
+            });
+    if (!m_config.oauth2.privateKeyFile.isEmpty()) {
+        QFile key(m_config.oauth2.privateKeyFile);
+        if (key.open(QIODevice::ReadOnly))
+            m_privateKey = key.readAll();
+        else
+            qCWarning(lcAuth) << "cannot read oauth2.privateKeyFile:" << key.errorString();
+    }
+    if (!m_config.oauth2.refreshToken.isEmpty())
+        addLogSecret(m_config.oauth2.refreshToken);
+}
+
+AuthorizationManager::~AuthorizationManager() = default;
+
+bool AuthorizationManager::prefetches() const
+{
+    return m_config.oauth2.grant != ProxyConfig::Grant::None;
+}
+
+bool AuthorizationManager::isAuthorizationCodeGrant() const
+{
+    // Auth on demand without configuration means the interactive grant (the usual MCP case).
+    return m_config.oauth2.grant != ProxyConfig::Grant::ClientCredentials;
+}
+
+void AuthorizationManager::start()
+{
+    if (!prefetches())
+        return;
+    qCInfo(lcAuth) << "obtaining an access token at start-up";
+    beginRound(Round::Prefetch);
+}
+
+void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int httpStatus)
+{
+    m_challenge = BearerChallenge::fromHeader(wwwAuthenticate);
+    if (httpStatus == 403) {
+        // MCP 2025-11-25 "Scope Challenge Handling": re-authorize with the union of the scopes
+        // held and the ones challenged.
+        const QString held = m_tokens.scope.isEmpty() ? m_requestedScope : m_tokens.scope;
+        m_stepUpScope = unionOfScopes(held, m_challenge ? m_challenge->scope : QString());
+        qCInfo(lcAuth).noquote() << "step-up authorization for scope" << m_stepUpScope;
+        beginRound(Round::StepUp);
+        return;
+    }
+    beginRound(Round::Unauthorized);
+}
+
+void AuthorizationManager::beginRound(Round round)
+{
+    if (m_round == Round::ProactiveRefresh) {
+        m_round = round; // the running renewal's end answers this round (see renew())
+        return;
+    }
+    if (m_round != Round::None)
+        return; // a round is running; its end answers everyone (the transport waits for it)
+    m_round = round;
+    m_renewTimer.stop();
+    if (round == Round::Unauthorized) {
+        // RFC 6750 §3.1 invalid_token: forget the rejected token; a refresh token may still work.
+        m_tokens.accessToken.clear();
+        Q_EMIT authorizationHeaderChanged(QByteArray());
+        if (!m_tokens.refreshToken.isEmpty()) {
+            refresh([this](bool ok, const OAuthError &error) {
+                if (ok) {
+                    finishRound(true, QString());
+                    return;
+                }
+                qCInfo(lcAuth).noquote() << "refresh failed (" << error.toString()
+                                         << "); authorizing again";
+                runFullAuthorization();
+            });
+            return;
+        }
+    }
+    runFullAuthorization();
+}
+
+void AuthorizationManager::runFullAuthorization()
+{
+    withMetadata([this] { withClient([this] { runGrant(); }); });
+}
+
+void AuthorizationManager::withMetadata(std::function<void()> next)
+{
+    const QUrl fromChallenge = m_challenge ? m_challenge->resourceMetadata : QUrl();
+    if (m_metadata && (fromChallenge.isEmpty() || fromChallenge == m_metadataFromChallenge)) {
+        next();
+        return;
+    }
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    if (!m_config.discoveryEnabled) {
+        DiscoveryResult result;
+        result.ok = true;
+        result.server.tokenEndpoint = o.tokenUrl;
+        result.server.authorizationEndpoint = o.authorizationUrl;
+        result.server.fromFallback = true;
+        result.resource = canonicalResourceUri(m_config.upstream.url);
+        if (o.tokenUrl.isEmpty()) {
+            finishRound(false, u"discovery is disabled (DISCOVERY_ENABLED=false) and no token "
+                               "endpoint is configured: set OAUTH2_TOKEN_URL (oauth2.tokenUrl)"_s);
+            return;
+        }
+        m_metadata = result;
+        next();
+        return;
+    }
+    DiscoveryRequest request;
+    request.serverUrl = m_config.upstream.url;
+    request.resourceMetadataUrl = fromChallenge;
+    request.protocolVersion = m_protocolVersion;
+    request.allowInsecureHttp = m_config.allowInsecureHttp;
+    m_discovery.discover(request, this, [this, fromChallenge, next](const DiscoveryResult &result) {
+        if (!result.ok) {
+            finishRound(false, u"authorization discovery failed: "_s + result.error);
+            return;
+        }
+        qCInfo(lcAuth).noquote() << "authorization server"
+                                 << (result.server.fromFallback ? u"(2025-03-26 default endpoints)"_s
+                                                                : result.server.issuer);
+        if (m_client && m_client->issuer != result.server.issuer) {
+            // 2026-07-28 "Authorization Server Binding": never reuse credentials with another AS.
+            if (m_client->dynamic)
+                m_client.reset();
+        }
+        m_metadata = result;
+        m_metadataFromChallenge = fromChallenge;
+        next();
+    });
+}
+
+QString AuthorizationManager::redirectUriForLogin()
+{
+    if (!m_config.oauth2.redirectUri.isEmpty())
+        return m_config.oauth2.redirectUri.toString();
+    if (!m_redirectUri.isEmpty())
+        return m_redirectUri;
+    int port = m_config.oauth2.callbackPort;
+    if (port == 0) {
+        // The redirect URI must be known before registration (RFC 7591 redirect_uris): reserve
+        // an ephemeral port now and keep it for this process.
+        QTcpServer probe;
+        if (probe.listen(QHostAddress::LocalHost, 0))
+            port = probe.serverPort();
+    }
+    m_redirectUri = QStringLiteral("http://%1:%2/callback")
+                            .arg(hostForUri(m_config.oauth2.callbackHost))
+                            .arg(port);
+    return m_redirectUri;
+}
+
+void AuthorizationManager::withClient(std::function<void()> next)
+{
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    const AuthorizationServerMetadata &server = m_metadata->server;
+    const bool codeGrant = isAuthorizationCodeGrant();
+    QString configuredMethod = o.tokenEndpointAuthMethod;
+    if (configuredMethod.isEmpty() && o.authStyleSet && !o.clientSecret.isEmpty()) {
+        // The reference's authStyle: header = client_secret_basic, body = client_secret_post.
+        configuredMethod = o.authStyle == ProxyConfig::AuthStyle::Header ? u"client_secret_basic"_s
+                                                                          : u"client_secret_post"_s;
+    }
+    const auto makeClient = [&](const QString &clientId, const QString &secret,
+                                const QString &registeredMethod) {
+        Client client;
+        client.auth.clientId = clientId;
+        client.auth.clientSecret = secret;
+        client.auth.privateKeyPem = m_privateKey;
+        client.auth.signingAlgorithm = o.signingAlgorithm;
+        client.auth.assertionAudience = server.issuer;
+        client.auth.method = chooseClientAuthMethod(
+                configuredMethod, server.tokenEndpointAuthMethodsSupported, registeredMethod,
+                !secret.isEmpty(), !m_privateKey.isEmpty());
+        client.issuer = server.issuer;
+        return client;
+    };
+
+    // MCP 2025-11-25 "Client Registration Approaches", in priority order.
+    if (!o.clientId.isEmpty()) {
+        m_client = makeClient(o.clientId, o.clientSecret, QString());
+        next();
+        return;
+    }
+    if (m_client) {
+        next();
+        return;
+    }
+    if (server.clientIdMetadataDocumentSupported && !o.clientMetadataUrl.isEmpty()) {
+        m_client = makeClient(o.clientMetadataUrl.toString(), QString(), u"none"_s);
+        next();
+        return;
+    }
+    QUrl registrationEndpoint = server.registrationEndpoint;
+    if (registrationEndpoint.isEmpty() && server.fromFallback && m_config.discoveryEnabled) {
+        registrationEndpoint = m_config.upstream.url.resolved(QUrl(u"/register"_s));
+    }
+    if (registrationEndpoint.isEmpty()) {
+        finishRound(false,
+                    QStringLiteral("the authorization server %1 offers neither dynamic client "
+                                   "registration nor client ID metadata documents: register a "
+                                   "client there and set OAUTH2_CLIENT_ID (oauth2.clientId), and "
+                                   "OAUTH2_CLIENT_SECRET if it is confidential")
+                            .arg(server.issuer.isEmpty() ? m_config.upstream.url.host()
+                                                         : server.issuer));
+        return;
+    }
+    RegistrationRequest request;
+    request.registrationEndpoint = registrationEndpoint;
+    if (codeGrant) {
+        request.redirectUri = redirectUriForLogin();
+        request.grantTypes = {u"authorization_code"_s, u"refresh_token"_s};
+    } else {
+        request.grantTypes = {u"client_credentials"_s};
+    }
+    request.scope = scopeForRequest();
+    request.tokenEndpointAuthMethod = configuredMethod.isEmpty()
+            ? (server.tokenEndpointAuthMethodsSupported.isEmpty()
+                               || server.tokenEndpointAuthMethodsSupported.contains(u"none"_s)
+                       ? u"none"_s
+                       : server.tokenEndpointAuthMethodsSupported.first())
+            : configuredMethod;
+    qCInfo(lcAuth).noquote() << "registering a client at" << registrationEndpoint.toString(
+            QUrl::RemoveQuery | QUrl::RemoveUserInfo);
+    m_registration.registerClient(request, this, [this, next, makeClient, request](
+                                                         const RegistrationResult &result) {
+        if (!result.ok) {
+            finishRound(false, u"client registration failed: "_s + result.error
+                                       + u"; set OAUTH2_CLIENT_ID (oauth2.clientId) to a "
+                                         "pre-registered client instead"_s);
+            return;
+        }
+        addLogSecret(result.clientSecret);
+        Client client = makeClient(result.clientId, result.clientSecret,
+                                   result.tokenEndpointAuthMethod);
+        client.dynamic = true;
+        client.redirectUri = request.redirectUri;
+        m_client = client;
+        next();
+    });
+}
+
+QString AuthorizationManager::scopeForRequest() const
+{
+    if (!m_config.oauth2.scope.isEmpty())
+        return m_config.oauth2.scope;
+    if (!m_stepUpScope.isEmpty())
+        return m_stepUpScope;
+    ScopeInputs inputs;
+    inputs.challenge = m_challenge ? m_challenge->scope : QString();
+    if (m_metadata && m_metadata->resourceMetadata) {
+        inputs.protectedResourceScopes = m_metadata->resourceMetadata->scopesSupported;
+        inputs.protectedResourceListsScopes = m_metadata->resourceMetadata->hasScopesSupported;
+    }
+    if (m_metadata)
+        inputs.authorizationServerScopes = m_metadata->server.scopesSupported;
+    inputs.requestOfflineAccess = isAuthorizationCodeGrant();
+    return selectScope(inputs);
+}
+
+QString AuthorizationManager::resourceParameter() const
+{
+    if (!m_config.oauth2.sendResource)
+        return QString();
+    if (!m_config.oauth2.resource.isEmpty())
+        return m_config.oauth2.resource;
+    // RFC 8707 / MCP 2025-06-18: the canonical URI of the MCP server, or the PRM's resource.
+    return m_metadata ? m_metadata->resource : canonicalResourceUri(m_config.upstream.url);
+}
+
+void AuthorizationManager::runGrant()
+{
+    if (isAuthorizationCodeGrant())
+        runAuthorizationCode();
+    else
+        runClientCredentials();
+}
+
+TokenRequest AuthorizationManager::baseTokenRequest() const
+{
+    TokenRequest request;
+    request.tokenEndpoint = m_config.oauth2.tokenUrl.isEmpty() ? m_metadata->server.tokenEndpoint
+                                                               : m_config.oauth2.tokenUrl;
+    request.resource = resourceParameter();
+    request.audience = m_config.oauth2.audience;
+    request.extraParams = m_config.oauth2.extraParams;
+    request.client = m_client->auth;
+    return request;
+}
+
+void AuthorizationManager::runClientCredentials()
+{
+    TokenRequest request = baseTokenRequest();
+    request.grant = {{u"grant_type"_s, u"client_credentials"_s}};
+    request.scope = scopeForRequest();
+    m_requestedScope = request.scope;
+    requestToken(request, [this](const TokenResponse &response) {
+        if (response.tokens) {
+            accept(*response.tokens);
+            finishRound(true, QString());
+            return;
+        }
+        finishRound(false, u"the client_credentials grant failed: "_s + describe(response.error));
+    });
+}
+
+void AuthorizationManager::runAuthorizationCode()
+{
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    const AuthorizationServerMetadata &server = m_metadata->server;
+    // A refresh token or code the user configured comes first (reference §2.4).
+    if (!o.refreshToken.isEmpty() && !m_configuredRefreshTokenUsed && m_tokens.refreshToken.isEmpty()) {
+        m_configuredRefreshTokenUsed = true;
+        m_tokens.refreshToken = o.refreshToken;
+        refresh([this](bool ok, const OAuthError &) {
+            if (ok)
+                finishRound(true, QString());
+            else
+                runAuthorizationCode();
+        });
+        return;
+    }
+    if (!o.authorizationCode.isEmpty() && !m_configuredCodeUsed) {
+        m_configuredCodeUsed = true; // a code is single-use (RFC 6749 §4.1.2)
+        exchangeCode(o.authorizationCode, o.codeVerifier.toUtf8(),
+                     o.redirectUri.isEmpty() ? QUrl(redirectUriForLogin()) : o.redirectUri);
+        return;
+    }
+    if (!o.interactive) {
+        finishRound(false, u"a browser login is needed but interactive login is disabled "
+                           "(OAUTH2_INTERACTIVE=false): set OAUTH2_REFRESH_TOKEN or "
+                           "OAUTH2_AUTHORIZATION_CODE, or enable interactive login"_s);
+        return;
+    }
+    // MCP 2025-11-25 "Authorization Code Protection": PKCE support MUST be verified from the
+    // metadata; without it the client MUST refuse (unless the user overrides it knowingly).
+    if (!server.fromFallback && !server.codeChallengeMethodsSupported.contains(u"S256"_s)
+        && o.requirePkceSupport) {
+        finishRound(false,
+                    QStringLiteral("the authorization server %1 does not advertise PKCE S256 "
+                                   "support (code_challenge_methods_supported), which MCP "
+                                   "requires; set OAUTH2_REQUIRE_PKCE_SUPPORT=false only if you "
+                                   "know it supports PKCE")
+                            .arg(server.issuer));
+        return;
+    }
+    QUrl authorizationEndpoint =
+            o.authorizationUrl.isEmpty() ? server.authorizationEndpoint : o.authorizationUrl;
+    if (authorizationEndpoint.isEmpty()) {
+        finishRound(false, u"no authorization endpoint is known: set OAUTH2_AUTHORIZATION_URL "
+                           "(oauth2.authorizationUrl) or enable discovery"_s);
+        return;
+    }
+    AuthorizationCodeLogin::Options options;
+    options.authorizationEndpoint = authorizationEndpoint;
+    options.tokenEndpoint = baseTokenRequest().tokenEndpoint;
+    options.clientId = m_client->auth.clientId;
+    options.scope = scopeForRequest();
+    m_requestedScope = options.scope;
+    options.resource = resourceParameter();
+    options.extraParams = o.extraParams;
+    options.redirectUri = QUrl(redirectUriForLogin());
+    options.callbackHost = o.callbackHost;
+    options.callbackPort = o.callbackPort;
+    options.timeoutSeconds = o.callbackTimeoutSeconds;
+    options.expectedIssuer = server.issuer;
+    options.issParameterSupported = server.authorizationResponseIssParameterSupported;
+    options.serverName = m_config.upstream.url.host();
+    if (!m_login.start(options))
+        qCWarning(lcAuth) << "a login is already running";
+}
+
+void AuthorizationManager::exchangeCode(const QString &code, const QByteArray &verifier,
+                                        const QUrl &redirectUri)
+{
+    TokenRequest request = baseTokenRequest();
+    request.grant = {{u"grant_type"_s, u"authorization_code"_s}, {u"code"_s, code}};
+    if (!redirectUri.isEmpty())
+        request.grant.append({u"redirect_uri"_s, redirectUri.toString()});
+    if (!verifier.isEmpty())
+        request.grant.append({u"code_verifier"_s, QString::fromLatin1(verifier)});
+    requestToken(request, [this](const TokenResponse &response) {
+        if (response.tokens) {
+            accept(*response.tokens);
+            finishRound(true, QString());
+            return;
+        }
+        if (response.error.error == u"invalid_client" && m_client && m_client->dynamic
+            && !m_reregistered) {
+            m_reregistered = true; // SEP-2352: re-register once on invalid_client
+            m_client.reset();
+        }
+        finishRound(false, u"the authorization code exchange failed: "_s + describe(response.error));
+    });
+}
+
+void AuthorizationManager::refresh(std::function<void(bool, const OAuthError &)> done)
+{
+    if (!m_metadata || !m_client) {
+        // Metadata and client first (a configured refresh token at start-up).
+        withMetadata([this, done] {
+            withClient([this, done] { refresh(done); });
+        });
+        return;
+    }
+    TokenRequest request = baseTokenRequest();
+    request.grant = {{u"grant_type"_s, u"refresh_token"_s},
+                     {u"refresh_token"_s, m_tokens.refreshToken}};
+    if (!m_config.oauth2.scope.isEmpty())
+        request.scope = m_config.oauth2.scope;
+    qCDebug(lcAuth) << "refreshing the access token";
+    requestToken(request, [this, done](const TokenResponse &response) {
+        if (response.tokens) {
+            accept(*response.tokens);
+            done(true, OAuthError());
+            return;
+        }
+        if (!response.error.isTransient()) {
+            // invalid_grant & co.: the refresh token is dead; never a dead end (reference §10 #17).
+            m_tokens.refreshToken.clear();
+        }
+        done(false, response.error);
+    });
+}
+
+void AuthorizationManager::requestToken(TokenRequest request,
+                                        std::function<void(const TokenResponse &)> done)
+{
+    if (request.tokenEndpoint.isEmpty()) {
+        TokenResponse response;
+        response.error.error = u"invalid_request"_s;
+        response.error.description = u"no token endpoint is known: set OAUTH2_TOKEN_URL "
+                                     "(oauth2.tokenUrl) or enable discovery"_s;
+        QTimer::singleShot(0, this, [done, response] { done(response); });
+        return;
+    }
+    m_tokenClient.request(request, this, std::move(done));
+}
+
+void AuthorizationManager::accept(const TokenSet &tokens)
+{
+    const QString previousRefresh = m_tokens.refreshToken;
+    m_tokens = tokens;
+    if (m_tokens.refreshToken.isEmpty())
+        m_tokens.refreshToken = previousRefresh; // no rotation: keep the one we have
+    addLogSecret(m_tokens.accessToken);
+    addLogSecret(m_tokens.refreshToken);
+    addLogSecret(m_tokens.idToken);
+    m_renewFailures = 0;
+    m_stepUpScope.clear();
+    qCInfo(lcAuth).noquote() << "access token obtained"
+                             << (m_tokens.expiresAt.isValid()
+                                         ? QStringLiteral("(expires in %1 s)")
+                                                   .arg(QDateTime::currentDateTimeUtc().secsTo(
+                                                           m_tokens.expiresAt))
+                                         : QString());
+    Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+    scheduleRenewal();
+}
+
+void AuthorizationManager::scheduleRenewal()
+{
+    m_renewTimer.stop();
+    if (!m_tokens.expiresAt.isValid())
+        return; // no expiry known: renew on the next 401
+    const bool renewable = !m_tokens.refreshToken.isEmpty() || !isAuthorizationCodeGrant();
+    if (!renewable)
+        return;
+    const qint64 lifetimeMs = QDateTime::currentDateTimeUtc().msecsTo(m_tokens.expiresAt);
+    const qint64 skewMs = qint64(m_config.oauth2.refreshSkewSeconds) * 1000;
+    // Renew skew seconds before expiry, but never sooner than half the lifetime, so a token that
+    // lives shorter than the skew is not renewed in a loop (reference §10 item 23).
+    const qint64 delay = qMax(qMax(lifetimeMs - skewMs, lifetimeMs / 2), qint64(1000));
+    m_renewTimer.start(int(qMin<qint64>(delay, std::numeric_limits<int>::max())));
+}
+
+void AuthorizationManager::renew()
+{
+    if (m_round != Round::None)
+        return;
+    m_round = Round::ProactiveRefresh;
+    const auto done = [this](bool ok, const OAuthError &error) {
+        const Round round = m_round;
+        if (ok && round != Round::StepUp) {
+            m_renewFailures = 0;
+            finishRound(true, QString());
+            return;
+        }
+        if (round == Round::Unauthorized || round == Round::StepUp) {
+            runFullAuthorization();
+            return;
+        }
+        m_round = Round::None;
+        if (error.isTransient() && ++m_renewFailures <= MaxRenewFailures) {
+            const int backoffMs = 1000 << m_renewFailures; // 2 s, 4 s, 8 s
+            qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
+                                        << "); retrying in" << backoffMs << "ms";
+            m_renewTimer.start(backoffMs);
+            return;
+        }
+        qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
+                                    << "); will authorize again when the server asks";
+    };
+    if (isAuthorizationCodeGrant()) {
+        if (m_tokens.refreshToken.isEmpty()) {
+            m_round = Round::None;
+            return;
+        }
+        refresh(done);
+        return;
+    }
+    // client_credentials has no refresh token: the grant is simply run again (RFC 6749 §4.4.3).
+    TokenRequest request = baseTokenRequest();
+    request.grant = {{u"grant_type"_s, u"client_credentials"_s}};
+    request.scope = m_requestedScope;
+    requestToken(request, [this, done](const TokenResponse &response) {
+        if (response.tokens) {
+            accept(*response.tokens);
+            done(true, OAuthError());
+        } else {
+            done(false, response.error);
+        }
+    });
+}
+
+void AuthorizationManager::finishRound(bool ok, const QString &message)
+{
+    const Round round = m_round;
+    m_round = Round::None;
+    if (!ok)
+        qCWarning(lcAuth).noquote() << "authorization failed:" << message;
+    if (round == Round::ProactiveRefresh)
+        return; // nobody is waiting
+    Q_EMIT authorizationFinished(ok, message);
+}
+
+QString AuthorizationManager::describe(const OAuthError &error) const
+{
+    QString text = error.toString();
+    if (error.error == u"invalid_client")
+        text += u"; check OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET and the client authentication "
+                "method (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)"_s;
+    else if (error.error == u"invalid_grant")
+        text += u"; log in again"_s;
+    else if (error.error == u"invalid_scope")
+        text += u"; check OAUTH2_SCOPE"_s;
+    return text;
+}
+
+} // namespace McpProxy

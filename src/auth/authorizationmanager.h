@@ -1,0 +1,106 @@
+#pragma once
+
+#include "auth/login/authorizationcodelogin.h"
+#include "auth/protocol/authorizationdiscovery.h"
+#include "auth/protocol/bearerchallenge.h"
+#include "auth/protocol/clientregistration.h"
+#include "auth/protocol/tokenendpointclient.h"
+#include "auth/protocol/tokenresponse.h"
+#include "config/proxyconfig.h"
+
+#include <QtCore/QObject>
+#include <QtCore/QTimer>
+#include <QtNetwork/QNetworkAccessManager>
+
+#include <functional>
+#include <optional>
+
+namespace McpProxy {
+
+// The only door into auth: the token lifecycle state machine (MCP 2025-11-25 basic/authorization).
+// The transport reports a 401 or a 403 insufficient_scope through authorize(); the manager then
+// refreshes, or discovers (RFC 9728 → RFC 8414/OIDC), picks a client (pre-registered → CIMD →
+// DCR), runs the grant (client_credentials, or authorization_code + PKCE in the browser) and
+// answers with authorizationHeaderChanged() + authorizationFinished(). With a grant configured it
+// starts at once (prefetch), in parallel with stdin. Tokens are renewed before they expire.
+// One authorization round at a time; every round ends in exactly one authorizationFinished().
+class AuthorizationManager : public QObject
+{
+    Q_OBJECT
+public:
+    explicit AuthorizationManager(const ProxyConfig &config, QObject *parent = nullptr);
+    ~AuthorizationManager() override;
+
+    // True when a grant is configured: start() obtains a token right away, and the transport
+    // should hold messages until authorizationFinished().
+    bool prefetches() const;
+    void start();
+
+    // The protocol version to send on discovery requests (MCP 2025-03-26: SHOULD).
+    void setProtocolVersion(const QString &version) { m_protocolVersion = version; }
+
+public Q_SLOTS:
+    void authorize(const QByteArray &wwwAuthenticate, int httpStatus);
+
+Q_SIGNALS:
+    void authorizationHeaderChanged(const QByteArray &value);
+    // ok: retry with the new header. Otherwise `message` says what failed and what to do.
+    void authorizationFinished(bool ok, const QString &message);
+
+private:
+    struct Client
+    {
+        ClientAuthentication auth;
+        QString issuer;        // the AS it belongs to (2026-07-28: credentials bound to issuer)
+        QString redirectUri;
+        bool dynamic = false;  // obtained by DCR (re-registered on invalid_client)
+    };
+    enum class Round { None, Prefetch, Unauthorized, StepUp, ProactiveRefresh };
+
+    void beginRound(Round round);
+    void runFullAuthorization();
+    void withMetadata(std::function<void()> next);
+    void withClient(std::function<void()> next);
+    void runGrant();
+    void runClientCredentials();
+    void runAuthorizationCode();
+    void exchangeCode(const QString &code, const QByteArray &verifier, const QUrl &redirectUri);
+    void refresh(std::function<void(bool ok, const OAuthError &error)> done);
+    void requestToken(TokenRequest request, std::function<void(const TokenResponse &)> done);
+    TokenRequest baseTokenRequest() const;
+    void accept(const TokenSet &tokens);
+    void scheduleRenewal();
+    void renew();
+    void finishRound(bool ok, const QString &message);
+    QString scopeForRequest() const;
+    QString resourceParameter() const;
+    QString redirectUriForLogin();
+    QString describe(const OAuthError &error) const;
+    bool isAuthorizationCodeGrant() const;
+
+    ProxyConfig m_config;
+    QNetworkAccessManager m_nam; // auth and metadata traffic: its own connection pool
+    TokenEndpointClient m_tokenClient;
+    AuthorizationDiscovery m_discovery;
+    ClientRegistration m_registration;
+    AuthorizationCodeLogin m_login;
+    QTimer m_renewTimer;
+
+    Round m_round = Round::None;
+    std::optional<BearerChallenge> m_challenge;
+    std::optional<DiscoveryResult> m_metadata;
+    QUrl m_metadataFromChallenge; // the resource_metadata URL m_metadata was found with
+    std::optional<Client> m_client;
+    TokenSet m_tokens;
+    QString m_requestedScope;
+    QString m_stepUpScope;
+    QString m_protocolVersion;
+    QByteArray m_privateKey;
+    QString m_redirectUri;
+    bool m_configuredCodeUsed = false;
+    bool m_configuredRefreshTokenUsed = false;
+    bool m_reregistered = false;
+    int m_renewFailures = 0;
+};
+
+} // namespace McpProxy

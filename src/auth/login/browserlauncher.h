@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QtCore/QProcessEnvironment>
+#include <QtCore/QString>
+#include <QtCore/QUrl>
+
+namespace McpProxy {
+
+// Opens a URL in the user's browser from a QCoreApplication (QDesktopServices needs a
+// QGuiApplication, qt64-notes §5, pitfall 32), never blocking and never letting the browser near
+// our stdio: every child runs detached with stdin, stdout and stderr on the null device, because
+// a browser writing to our stdout would corrupt the JSON-RPC stream (pitfall 25).
+//
+// Linux/BSD: the $BROWSER list first (colon-separated commands; "%s" is replaced by the URL, else
+// the URL is appended; "%%" is a literal "%"; words are split like a shell does, the URL is always
+// one argument and never seen by a shell), then wslview under WSL (WSL_DISTRO_NAME), then, only
+// when DISPLAY or WAYLAND_DISPLAY is set, xdg-open. macOS: $BROWSER, then /usr/bin/open.
+// Windows: ShellExecuteW. Programs are looked up in the PATH of `environment`, which is also the
+// child's environment.
+class BrowserLauncher
+{
+public:
+    // Only http and https URLs are opened. Returns whether a browser command was started (not
+    // whether a browser showed the page: xdg-open and friends give no reliable answer). *how,
+    // when given, says what was done or why nothing was (English, for the log).
+    static bool open(const QUrl &url, const QProcessEnvironment &environment, QString *how);
+
+private:
+    static bool openNative(const QUrl &url, const QProcessEnvironment &environment, QString *how);
+};
+
+} // namespace McpProxy

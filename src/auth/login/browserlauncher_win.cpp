@@ -1,0 +1,31 @@
+// BrowserLauncher on Windows: ShellExecuteW opens the URL with the default browser, without a
+// console, a shell (cmd's "start" splits URLs at '&') or any of our handles (qt64-notes §5).
+#include "auth/login/browserlauncher.h"
+
+#include <objbase.h>
+#include <qt_windows.h>
+#include <shellapi.h>
+
+using namespace Qt::StringLiterals;
+
+namespace McpProxy {
+
+bool BrowserLauncher::openNative(const QUrl &url, const QProcessEnvironment &, QString *how)
+{
+    const QString target = url.toString(QUrl::FullyEncoded);
+    // ShellExecute may delegate to shell extensions, which want COM (ShellExecuteW remarks).
+    const HRESULT com = CoInitializeEx(nullptr, COINIT_APARTMENTTHREADED | COINIT_DISABLE_OLE1DDE);
+    const HINSTANCE result = ShellExecuteW(nullptr, L"open",
+            reinterpret_cast<LPCWSTR>(target.utf16()), nullptr, nullptr, SW_SHOWNORMAL);
+    if (SUCCEEDED(com))
+        CoUninitialize();
+    const auto code = reinterpret_cast<quintptr>(result);
+    if (code <= 32) {
+        *how = u"ShellExecuteW failed (%1)"_s.arg(code);
+        return false;
+    }
+    *how = u"opened with ShellExecuteW"_s;
+    return true;
+}
+
+} // namespace McpProxy
