@@ -205,18 +205,21 @@ void AuthorizationManager::withClient(std::function<void()> next)
         configuredMethod = o.authStyle == ProxyConfig::AuthStyle::Header ? u"client_secret_basic"_s
                                                                           : u"client_secret_post"_s;
     }
-    const auto makeClient = [&](const QString &clientId, const QString &secret,
-                                const QString &registeredMethod) {
+    // Captures by value: it also runs later, from the registration callback.
+    const auto makeClient = [this, configuredMethod](const QString &clientId,
+                                                     const QString &secret,
+                                                     const QString &registeredMethod) {
+        const AuthorizationServerMetadata &as = m_metadata->server;
         Client client;
         client.auth.clientId = clientId;
         client.auth.clientSecret = secret;
         client.auth.privateKeyPem = m_privateKey;
-        client.auth.signingAlgorithm = o.signingAlgorithm;
-        client.auth.assertionAudience = server.issuer;
+        client.auth.signingAlgorithm = m_config.oauth2.signingAlgorithm;
+        client.auth.assertionAudience = as.issuer;
         client.auth.method = chooseClientAuthMethod(
-                configuredMethod, server.tokenEndpointAuthMethodsSupported, registeredMethod,
+                configuredMethod, as.tokenEndpointAuthMethodsSupported, registeredMethod,
                 !secret.isEmpty(), !m_privateKey.isEmpty());
-        client.issuer = server.issuer;
+        client.issuer = as.issuer;
         return client;
     };
 

@@ -12,7 +12,7 @@
 // DIRECT=1: no proxy, the SDK's own StreamableHTTPClientTransport (to validate this driver).
 // Exit code 0 = the host-side steps succeeded; the runner judges the HTTP side itself.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,15 @@ function authEnvironment() {
         OAUTH2_CALLBACK_TIMEOUT_SECONDS: '20',
         OAUTH2_GRANT: scenario.startsWith('auth/client-credentials') ? 'client_credentials' : 'authorization_code',
     };
+    // The proxy opens the browser through $BROWSER first (then xdg-open when a display exists).
+    env.BROWSER = path.join(here, 'lib', 'fake-browser', 'xdg-open');
+    if (context.private_key_pem) {
+        const keyFile = path.join(cache, 'client-key.pem');
+        writeFileSync(keyFile, context.private_key_pem, { mode: 0o600 });
+        env.OAUTH2_PRIVATE_KEY_FILE = keyFile;
+        env.OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD = 'private_key_jwt';
+        if (context.signing_algorithm) env.OAUTH2_SIGNING_ALGORITHM = context.signing_algorithm;
+    }
     if (context.client_id) env.OAUTH2_CLIENT_ID = context.client_id;
     if (context.client_secret) env.OAUTH2_CLIENT_SECRET = context.client_secret;
     // the scenarios with credentials in the context only accept HTTP Basic client authentication

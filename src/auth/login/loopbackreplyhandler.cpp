@@ -354,6 +354,7 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
     const QStringList issuers = valuesOf(items, u"iss");
     const QStringList errors = valuesOf(items, u"error");
     const QStringList codes = valuesOf(items, u"code");
+    // description: for the user (translated, or the server's own text); page: the browser's.
     const auto fail = [this, socket](const QString &error, const QString &description,
                               const QString &page) {
         qCWarning(lcAuth, "authorization response rejected: %s: %s", qUtf8Printable(error),
@@ -361,33 +362,34 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
         respond(socket, 400, Page::LoginFailed, page);
         Q_EMIT callbackFailed(error, description);
     };
+    const auto failWith = [&fail](const QString &error, const QString &description) {
+        fail(error, description, tr("Login failed: %1").arg(description));
+    };
     // RFC 6749 §3.1: parameters must not be repeated.
     if (issuers.size() > 1 || errors.size() > 1 || codes.size() > 1) {
-        fail(u"invalid_response"_s, u"the authorization response repeats a parameter"_s,
-                tr("Login failed: the authorization server sent a malformed response."));
+        failWith(u"invalid_response"_s,
+                tr("the authorization server sent a malformed response (a parameter is "
+                   "repeated)."));
         return;
     }
     // RFC 9207 §2.4: the issuer, when present, must be the one we sent the request to; when the
     // server announces authorization_response_iss_parameter_supported it must be present.
     if (issuers.isEmpty() && m_issRequired) {
-        fail(u"invalid_issuer"_s,
-                u"the authorization response has no iss parameter, although the authorization "
-                "server metadata announces authorization_response_iss_parameter_supported "
-                "(RFC 9207)"_s,
-                tr("Login failed: the response did not identify the authorization server."));
+        failWith(u"invalid_issuer"_s,
+                tr("the response did not identify the authorization server, although the "
+                   "server announces that it does (RFC 9207 iss parameter)."));
         return;
     }
     if (!issuers.isEmpty() && !m_expectedIssuer.isEmpty()
             && issuers.constFirst() != m_expectedIssuer) {
-        fail(u"invalid_issuer"_s,
-                u"the authorization response comes from issuer %1, expected %2 (RFC 9207)"_s.arg(
-                        issuers.constFirst(), m_expectedIssuer),
-                tr("Login failed: the response did not come from the expected authorization "
-                   "server."));
+        failWith(u"invalid_issuer"_s,
+                tr("the response came from the authorization server %1 instead of %2 (RFC 9207)."
+                   " Another server may be trying to intercept the login.")
+                        .arg(issuers.constFirst(), m_expectedIssuer));
         return;
     }
     if (!errors.isEmpty()) {
-        // RFC 6749 §4.1.2.1 error response.
+        // RFC 6749 §4.1.2.1 error response: the server's code and text, as they are.
         const QString error = errors.constFirst();
         const QString description = valuesOf(items, u"error_description").value(0);
         const QString shown = description.isEmpty() ? error : u"%1 (%2)"_s.arg(error, description);
@@ -395,8 +397,8 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
         return;
     }
     if (codes.isEmpty() || codes.constFirst().isEmpty()) {
-        fail(u"invalid_response"_s, u"the authorization response has neither code nor error"_s,
-                tr("Login failed: the authorization server sent no authorization code."));
+        failWith(u"invalid_response"_s,
+                tr("the authorization server sent neither an authorization code nor an error."));
         return;
     }
     QVariantMap values;

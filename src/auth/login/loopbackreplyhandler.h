@@ -83,8 +83,9 @@ public:
 
 Q_SIGNALS:
     // An authorization response with our state that ends the login without a code: the
-    // authorization server's `error` (RFC 6749 §4.1.2.1), an issuer mismatch or missing issuer
-    // (RFC 9207 §2.4: error "invalid_issuer"), or neither code nor error ("invalid_response").
+    // authorization server's `error` (RFC 6749 §4.1.2.1) with its error_description, an issuer
+    // mismatch or missing issuer (RFC 9207 §2.4: "invalid_issuer"), or a malformed response
+    // ("invalid_response"); for our own errors the description is translated, for the user.
     void callbackFailed(const QString &error, const QString &description);
     // A request that was answered with an error page and otherwise ignored; the reason is English
     // log text without secrets.
