@@ -564,8 +564,10 @@ bool StreamableHttpClient::handleUnauthorized(Exchange *exchange, QNetworkReply 
         // Challenge Handling"); any other 403 is an ordinary HTTP error.
         if (!challenge.toLower().contains("insufficient_scope"))
             return false;
-        if (exchange->stepUps >= 3) {
-            error.reason = u"the server still requires more scope after 3 step-up authorizations; "
+        // At most 3 authorization rounds per request in all (the conformance suite's
+        // auth/scope-retry-limit counts the first 401 round too).
+        if (exchange->stepUps + exchange->unauthorizedRetries >= 3) {
+            error.reason = u"the server still requires more scope after 3 authorizations; "
                            "check the scopes your account may be granted"_s;
             fail(exchange, error);
             return true;

@@ -46,8 +46,13 @@ function authEnvironment() {
         PATH: `${path.join(here, 'lib', 'fake-browser')}${path.delimiter}${process.env.PATH ?? ''}`,
         OAUTH2_TOKEN_CACHE_DIR: cache,
         OAUTH2_CALLBACK_TIMEOUT_SECONDS: '20',
-        OAUTH2_GRANT: scenario.startsWith('auth/client-credentials') ? 'client_credentials' : 'authorization_code',
+        // A user who hosts a Client ID Metadata Document configures its URL (used only when the
+        // authorization server advertises client_id_metadata_document_supported).
+        OAUTH2_CLIENT_METADATA_URL: 'https://conformance-test.local/client-metadata.json',
     };
+    // client_credentials is configured explicitly; the browser login is what the proxy does on
+    // demand at the first 401 (so the challenge's scope and resource_metadata are used).
+    if (scenario.startsWith('auth/client-credentials')) env.OAUTH2_GRANT = 'client_credentials';
     // The proxy opens the browser through $BROWSER first (then xdg-open when a display exists).
     env.BROWSER = path.join(here, 'lib', 'fake-browser', 'xdg-open');
     if (context.private_key_pem) {
