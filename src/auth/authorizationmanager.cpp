@@ -41,8 +41,8 @@ AuthorizationManager::AuthorizationManager(const ProxyConfig &config, QObject *p
             [this](const QString &error, const QString &description) {
                 qCWarning(lcAuth).noquote() << "login failed:" << error << description;
                 finishRound(false,
-                            description.isEmpty() ? error
-                                                  : QStringLiteral("%1 (%2)").arg(description, error));
+                        description.isEmpty() ? error
+                                              : QStringLiteral("%1 (%2)").arg(description, error));
             });
     if (!m_config.oauth2.privateKeyFile.isEmpty()) {
         QFile key(m_config.oauth2.privateKeyFile);
@@ -111,8 +111,8 @@ void AuthorizationManager::beginRound(Round round)
                     finishRound(true, QString());
                     return;
                 }
-                qCInfo(lcAuth).noquote() << "refresh failed (" << error.toString()
-                                         << "); authorizing again";
+                qCInfo(lcAuth).noquote()
+                        << "refresh failed (" << error.toString() << "); authorizing again";
                 runFullAuthorization();
             });
             return;
@@ -142,8 +142,9 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
         result.server.fromFallback = true;
         result.resource = canonicalResourceUri(m_config.upstream.url);
         if (o.tokenUrl.isEmpty()) {
-            finishRound(false, u"discovery is disabled (DISCOVERY_ENABLED=false) and no token "
-                               "endpoint is configured: set OAUTH2_TOKEN_URL (oauth2.tokenUrl)"_s);
+            finishRound(false,
+                    u"discovery is disabled (DISCOVERY_ENABLED=false) and no token "
+                    "endpoint is configured: set OAUTH2_TOKEN_URL (oauth2.tokenUrl)"_s);
             return;
         }
         m_metadata = result;
@@ -161,8 +162,9 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
             return;
         }
         qCInfo(lcAuth).noquote() << "authorization server"
-                                 << (result.server.fromFallback ? u"(2025-03-26 default endpoints)"_s
-                                                                : result.server.issuer);
+                                 << (result.server.fromFallback
+                                                    ? u"(2025-03-26 default endpoints)"_s
+                                                    : result.server.issuer);
         if (m_client && m_client->issuer != result.server.issuer) {
             // 2026-07-28 "Authorization Server Binding": never reuse credentials with another AS.
             if (m_client->dynamic)
@@ -203,12 +205,11 @@ void AuthorizationManager::withClient(std::function<void()> next)
     if (configuredMethod.isEmpty() && o.authStyleSet && !o.clientSecret.isEmpty()) {
         // The reference's authStyle: header = client_secret_basic, body = client_secret_post.
         configuredMethod = o.authStyle == ProxyConfig::AuthStyle::Header ? u"client_secret_basic"_s
-                                                                          : u"client_secret_post"_s;
+                                                                         : u"client_secret_post"_s;
     }
     // Captures by value: it also runs later, from the registration callback.
-    const auto makeClient = [this, configuredMethod](const QString &clientId,
-                                                     const QString &secret,
-                                                     const QString &registeredMethod) {
+    const auto makeClient = [this, configuredMethod](const QString &clientId, const QString &secret,
+                                    const QString &registeredMethod) {
         const AuthorizationServerMetadata &as = m_metadata->server;
         Client client;
         client.auth.clientId = clientId;
@@ -216,9 +217,9 @@ void AuthorizationManager::withClient(std::function<void()> next)
         client.auth.privateKeyPem = m_privateKey;
         client.auth.signingAlgorithm = m_config.oauth2.signingAlgorithm;
         client.auth.assertionAudience = as.issuer;
-        client.auth.method = chooseClientAuthMethod(
-                configuredMethod, as.tokenEndpointAuthMethodsSupported, registeredMethod,
-                !secret.isEmpty(), !m_privateKey.isEmpty());
+        client.auth.method =
+                chooseClientAuthMethod(configuredMethod, as.tokenEndpointAuthMethodsSupported,
+                        registeredMethod, !secret.isEmpty(), !m_privateKey.isEmpty());
         client.issuer = as.issuer;
         return client;
     };
@@ -244,12 +245,12 @@ void AuthorizationManager::withClient(std::function<void()> next)
     }
     if (registrationEndpoint.isEmpty()) {
         finishRound(false,
-                    QStringLiteral("the authorization server %1 offers neither dynamic client "
-                                   "registration nor client ID metadata documents: register a "
-                                   "client there and set OAUTH2_CLIENT_ID (oauth2.clientId), and "
-                                   "OAUTH2_CLIENT_SECRET if it is confidential")
-                            .arg(server.issuer.isEmpty() ? m_config.upstream.url.host()
-                                                         : server.issuer));
+                QStringLiteral("the authorization server %1 offers neither dynamic client "
+                               "registration nor client ID metadata documents: register a "
+                               "client there and set OAUTH2_CLIENT_ID (oauth2.clientId), and "
+                               "OAUTH2_CLIENT_SECRET if it is confidential")
+                        .arg(server.issuer.isEmpty() ? m_config.upstream.url.host()
+                                                     : server.issuer));
         return;
     }
     RegistrationRequest request;
@@ -263,28 +264,30 @@ void AuthorizationManager::withClient(std::function<void()> next)
     request.scope = scopeForRequest();
     request.tokenEndpointAuthMethod = configuredMethod.isEmpty()
             ? (server.tokenEndpointAuthMethodsSupported.isEmpty()
-                               || server.tokenEndpointAuthMethodsSupported.contains(u"none"_s)
-                       ? u"none"_s
-                       : server.tokenEndpointAuthMethodsSupported.first())
+                                    || server.tokenEndpointAuthMethodsSupported.contains(u"none"_s)
+                            ? u"none"_s
+                            : server.tokenEndpointAuthMethodsSupported.first())
             : configuredMethod;
-    qCInfo(lcAuth).noquote() << "registering a client at" << registrationEndpoint.toString(
-            QUrl::RemoveQuery | QUrl::RemoveUserInfo);
-    m_registration.registerClient(request, this, [this, next, makeClient, request](
-                                                         const RegistrationResult &result) {
-        if (!result.ok) {
-            finishRound(false, u"client registration failed: "_s + result.error
-                                       + u"; set OAUTH2_CLIENT_ID (oauth2.clientId) to a "
-                                         "pre-registered client instead"_s);
-            return;
-        }
-        addLogSecret(result.clientSecret);
-        Client client = makeClient(result.clientId, result.clientSecret,
-                                   result.tokenEndpointAuthMethod);
-        client.dynamic = true;
-        client.redirectUri = request.redirectUri;
-        m_client = client;
-        next();
-    });
+    qCInfo(lcAuth).noquote() << "registering a client at"
+                             << registrationEndpoint.toString(
+                                        QUrl::RemoveQuery | QUrl::RemoveUserInfo);
+    m_registration.registerClient(
+            request, this, [this, next, makeClient, request](const RegistrationResult &result) {
+                if (!result.ok) {
+                    finishRound(false,
+                            u"client registration failed: "_s + result.error
+                                    + u"; set OAUTH2_CLIENT_ID (oauth2.clientId) to a "
+                                      "pre-registered client instead"_s);
+                    return;
+                }
+                addLogSecret(result.clientSecret);
+                Client client = makeClient(
+                        result.clientId, result.clientSecret, result.tokenEndpointAuthMethod);
+                client.dynamic = true;
+                client.redirectUri = request.redirectUri;
+                m_client = client;
+                next();
+            });
 }
 
 QString AuthorizationManager::scopeForRequest() const
@@ -356,7 +359,8 @@ void AuthorizationManager::runAuthorizationCode()
     const ProxyConfig::OAuth2 &o = m_config.oauth2;
     const AuthorizationServerMetadata &server = m_metadata->server;
     // A refresh token or code the user configured comes first (reference §2.4).
-    if (!o.refreshToken.isEmpty() && !m_configuredRefreshTokenUsed && m_tokens.refreshToken.isEmpty()) {
+    if (!o.refreshToken.isEmpty() && !m_configuredRefreshTokenUsed
+            && m_tokens.refreshToken.isEmpty()) {
         m_configuredRefreshTokenUsed = true;
         m_tokens.refreshToken = o.refreshToken;
         refresh([this](bool ok, const OAuthError &) {
@@ -370,32 +374,34 @@ void AuthorizationManager::runAuthorizationCode()
     if (!o.authorizationCode.isEmpty() && !m_configuredCodeUsed) {
         m_configuredCodeUsed = true; // a code is single-use (RFC 6749 §4.1.2)
         exchangeCode(o.authorizationCode, o.codeVerifier.toUtf8(),
-                     o.redirectUri.isEmpty() ? QUrl(redirectUriForLogin()) : o.redirectUri);
+                o.redirectUri.isEmpty() ? QUrl(redirectUriForLogin()) : o.redirectUri);
         return;
     }
     if (!o.interactive) {
-        finishRound(false, u"a browser login is needed but interactive login is disabled "
-                           "(OAUTH2_INTERACTIVE=false): set OAUTH2_REFRESH_TOKEN or "
-                           "OAUTH2_AUTHORIZATION_CODE, or enable interactive login"_s);
+        finishRound(false,
+                u"a browser login is needed but interactive login is disabled "
+                "(OAUTH2_INTERACTIVE=false): set OAUTH2_REFRESH_TOKEN or "
+                "OAUTH2_AUTHORIZATION_CODE, or enable interactive login"_s);
         return;
     }
     // MCP 2025-11-25 "Authorization Code Protection": PKCE support MUST be verified from the
     // metadata; without it the client MUST refuse (unless the user overrides it knowingly).
     if (!server.fromFallback && !server.codeChallengeMethodsSupported.contains(u"S256"_s)
-        && o.requirePkceSupport) {
+            && o.requirePkceSupport) {
         finishRound(false,
-                    QStringLiteral("the authorization server %1 does not advertise PKCE S256 "
-                                   "support (code_challenge_methods_supported), which MCP "
-                                   "requires; set OAUTH2_REQUIRE_PKCE_SUPPORT=false only if you "
-                                   "know it supports PKCE")
-                            .arg(server.issuer));
+                QStringLiteral("the authorization server %1 does not advertise PKCE S256 "
+                               "support (code_challenge_methods_supported), which MCP "
+                               "requires; set OAUTH2_REQUIRE_PKCE_SUPPORT=false only if you "
+                               "know it supports PKCE")
+                        .arg(server.issuer));
         return;
     }
     QUrl authorizationEndpoint =
             o.authorizationUrl.isEmpty() ? server.authorizationEndpoint : o.authorizationUrl;
     if (authorizationEndpoint.isEmpty()) {
-        finishRound(false, u"no authorization endpoint is known: set OAUTH2_AUTHORIZATION_URL "
-                           "(oauth2.authorizationUrl) or enable discovery"_s);
+        finishRound(false,
+                u"no authorization endpoint is known: set OAUTH2_AUTHORIZATION_URL "
+                "(oauth2.authorizationUrl) or enable discovery"_s);
         return;
     }
     AuthorizationCodeLogin::Options options;
@@ -417,8 +423,8 @@ void AuthorizationManager::runAuthorizationCode()
         qCWarning(lcAuth) << "a login is already running";
 }
 
-void AuthorizationManager::exchangeCode(const QString &code, const QByteArray &verifier,
-                                        const QUrl &redirectUri)
+void AuthorizationManager::exchangeCode(
+        const QString &code, const QByteArray &verifier, const QUrl &redirectUri)
 {
     TokenRequest request = baseTokenRequest();
     request.grant = {{u"grant_type"_s, u"authorization_code"_s}, {u"code"_s, code}};
@@ -433,11 +439,12 @@ void AuthorizationManager::exchangeCode(const QString &code, const QByteArray &v
             return;
         }
         if (response.error.error == u"invalid_client" && m_client && m_client->dynamic
-            && !m_reregistered) {
+                && !m_reregistered) {
             m_reregistered = true; // SEP-2352: re-register once on invalid_client
             m_client.reset();
         }
-        finishRound(false, u"the authorization code exchange failed: "_s + describe(response.error));
+        finishRound(
+                false, u"the authorization code exchange failed: "_s + describe(response.error));
     });
 }
 
@@ -445,14 +452,12 @@ void AuthorizationManager::refresh(std::function<void(bool, const OAuthError &)>
 {
     if (!m_metadata || !m_client) {
         // Metadata and client first (a configured refresh token at start-up).
-        withMetadata([this, done] {
-            withClient([this, done] { refresh(done); });
-        });
+        withMetadata([this, done] { withClient([this, done] { refresh(done); }); });
         return;
     }
     TokenRequest request = baseTokenRequest();
-    request.grant = {{u"grant_type"_s, u"refresh_token"_s},
-                     {u"refresh_token"_s, m_tokens.refreshToken}};
+    request.grant = {
+            {u"grant_type"_s, u"refresh_token"_s}, {u"refresh_token"_s, m_tokens.refreshToken}};
     if (!m_config.oauth2.scope.isEmpty())
         request.scope = m_config.oauth2.scope;
     qCDebug(lcAuth) << "refreshing the access token";
@@ -470,8 +475,8 @@ void AuthorizationManager::refresh(std::function<void(bool, const OAuthError &)>
     });
 }
 
-void AuthorizationManager::requestToken(TokenRequest request,
-                                        std::function<void(const TokenResponse &)> done)
+void AuthorizationManager::requestToken(
+        TokenRequest request, std::function<void(const TokenResponse &)> done)
 {
     if (request.tokenEndpoint.isEmpty()) {
         TokenResponse response;
@@ -495,12 +500,12 @@ void AuthorizationManager::accept(const TokenSet &tokens)
     addLogSecret(m_tokens.idToken);
     m_renewFailures = 0;
     m_stepUpScope.clear();
-    qCInfo(lcAuth).noquote() << "access token obtained"
-                             << (m_tokens.expiresAt.isValid()
-                                         ? QStringLiteral("(expires in %1 s)")
-                                                   .arg(QDateTime::currentDateTimeUtc().secsTo(
-                                                           m_tokens.expiresAt))
-                                         : QString());
+    qCInfo(lcAuth).noquote()
+            << "access token obtained"
+            << (m_tokens.expiresAt.isValid() ? QStringLiteral("(expires in %1 s)")
+                                                       .arg(QDateTime::currentDateTimeUtc().secsTo(
+                                                               m_tokens.expiresAt))
+                                             : QString());
     Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
     scheduleRenewal();
 }

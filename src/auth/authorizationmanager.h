@@ -51,9 +51,9 @@ private:
     struct Client
     {
         ClientAuthentication auth;
-        QString issuer;        // the AS it belongs to (2026-07-28: credentials bound to issuer)
+        QString issuer; // the AS it belongs to (2026-07-28: credentials bound to issuer)
         QString redirectUri;
-        bool dynamic = false;  // obtained by DCR (re-registered on invalid_client)
+        bool dynamic = false; // obtained by DCR (re-registered on invalid_client)
     };
     enum class Round { None, Prefetch, Unauthorized, StepUp, ProactiveRefresh };
 

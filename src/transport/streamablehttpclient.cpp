@@ -546,7 +546,7 @@ void StreamableHttpClient::releaseBarrier(quint64 serial)
 void StreamableHttpClient::drainQueue()
 {
     while (!m_queue.isEmpty() && m_barrierSerial == 0 && !m_reinitializing && !m_authorizing
-           && !m_shuttingDown) {
+            && !m_shuttingDown) {
         Exchange *next = exchange(m_queue.takeFirst());
         if (next)
             dispatchOrQueue(next);
@@ -818,7 +818,8 @@ void StreamableHttpClient::handleServerStreamFinished()
         return;
     }
     if (status == 401
-        && isSignalConnected(QMetaMethod::fromSignal(&StreamableHttpClient::authorizationRequired))) {
+            && isSignalConnected(
+                    QMetaMethod::fromSignal(&StreamableHttpClient::authorizationRequired))) {
         m_streamAwaitsAuthorization = true;
         requestAuthorization(reply->rawHeader("WWW-Authenticate"), status);
         return;

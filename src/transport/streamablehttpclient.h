@@ -105,8 +105,8 @@ private:
         bool isSse = false;
         int status = 0;
         int resumeAttempts = 0;
-        int unauthorizedRetries = 0;  // 401 → authorize → retry, at most twice
-        int stepUps = 0;              // 403 insufficient_scope → step-up (3 rounds in all)
+        int unauthorizedRetries = 0; // 401 → authorize → retry, at most twice
+        int stepUps = 0; // 403 insufficient_scope → step-up (3 rounds in all)
         int retryMs = -1;
         QByteArray lastEventId;
         QByteArray responseBody; // JSON body, or a bounded excerpt of an error body

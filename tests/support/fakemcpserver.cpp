@@ -158,6 +158,8 @@ int FakeMcpServer::openGetStreamCount() const
 
 void FakeMcpServer::handle(const FakeHttpRequest &request, FakeHttpResponder *responder)
 {
+    if (m_requestFilter && m_requestFilter(request, responder))
+        return;
     if (request.path() != m_path)
         return respond(responder, {}, 404);
     for (const RequiredHeader &required : std::as_const(m_requiredHeaders)) {

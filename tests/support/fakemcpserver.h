@@ -56,6 +56,10 @@ public:
     void requireHeader(const QByteArray &name, const QByteArray &value,
             const QByteArray &challenge = "Bearer realm=\"mcp\"");
     void clearRequiredHeaders() { m_requiredHeaders.clear(); }
+    // Runs first for every request (any path); returns true when it answered the request. Lets
+    // a FakeAuthServer share the origin and guard the endpoint with real tokens.
+    using RequestFilter = std::function<bool(const FakeHttpRequest &, FakeHttpResponder *)>;
+    void setRequestFilter(RequestFilter filter) { m_requestFilter = std::move(filter); }
     void setDelayHeadersMs(int delayMs) { m_delayHeadersMs = delayMs; }
     void setStallAfterHeaders(bool stall) { m_stallAfterHeaders = stall; } // POSTed requests only
     void setHeartbeatMs(int intervalMs); // ": ping" comments on every open SSE stream; 0: off
@@ -125,6 +129,7 @@ private:
         QByteArray challenge;
     };
 
+    RequestFilter m_requestFilter;
     void handle(const FakeHttpRequest &request, FakeHttpResponder *responder);
     void handlePost(const FakeHttpRequest &request, FakeHttpResponder *responder);
     void handleGet(const FakeHttpRequest &request, FakeHttpResponder *responder);

@@ -1,0 +1,226 @@
+// The real binary against a fake MCP server guarded by a fake authorization server on the same
+// origin: auth on demand (401 → discovery → DCR → PKCE login → token), client_credentials at
+// start-up, refresh on expiry, actionable failures. The "browser" is this test: $BROWSER points
+// to a script that records the URL; the test approves it at the fake AS and follows the redirect
+// into the proxy's loopback callback.
+#include "integration/proxyprocess.h"
+#include "support/fakeauthserver.h"
+#include "support/fakemcpserver.h"
+
+#include <QtCore/QFile>
+#include <QtCore/QTemporaryDir>
+#include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkReply>
+#include <QtNetwork/QTcpServer>
+#include <QtTest/QTest>
+
+using namespace McpProxy::Test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString resultText(const QJsonObject &response)
+{
+    return response.value(u"result")[u"content"][0][u"text"].toString();
+}
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+// An MCP endpoint that only answers with a valid token from `auth` (RFC 6750), which serves its
+// metadata and endpoints on the same origin.
+struct GuardedServer
+{
+    GuardedServer()
+    {
+        QVERIFY(mcp.listen());
+        const QUrl origin = mcp.url().adjusted(QUrl::RemovePath);
+        auth.setPublicOrigin(origin);
+        auth.setProtectedResource(mcp.url().toString());
+        mcp.setRequestFilter([this](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+            if (auth.handle(request, responder))
+                return true;
+            if (request.path() != "/mcp")
+                return false;
+            if (auth.acceptsAuthorization(request.header("Authorization"), requiredScope))
+                return false; // authorized: the MCP server answers
+            responder->reply(401,
+                    {{"WWW-Authenticate", auth.bearerChallenge()},
+                            {"Content-Type", "application/json"}},
+                    R"({"error":"invalid_token"})");
+            return true;
+        });
+    }
+    FakeMcpServer mcp;
+    FakeAuthServer auth;
+    QString requiredScope;
+};
+
+class Browser
+{
+public:
+    Browser()
+    {
+        m_script = m_dir.filePath(u"browser.sh"_s);
+        m_log = m_dir.filePath(u"urls.txt"_s);
+        QFile script(m_script);
+        script.open(QIODevice::WriteOnly);
+        script.write("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + m_log.toUtf8() + "'\n");
+        script.close();
+        script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
+    QString script() const { return m_script; }
+    QStringList urls() const
+    {
+        QFile file(m_log);
+        if (!file.open(QIODevice::ReadOnly))
+            return {};
+        return QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts);
+    }
+    // Waits for the proxy to "open" a URL, approves it at the AS, and delivers the redirect to
+    // the proxy's callback listener. Returns the callback's HTTP status.
+    int completeLogin(FakeAuthServer &auth, int index = 0)
+    {
+        if (!QTest::qWaitFor([&] { return urls().size() > index; }, 10000))
+            return -1;
+        const QUrl redirect = auth.approve(QUrl(urls().at(index)));
+        if (redirect.isEmpty())
+            return -2;
+        QNetworkReply *reply = m_nam.get(QNetworkRequest(redirect));
+        if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10000))
+            return -3;
+        reply->deleteLater();
+        return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_script;
+    QString m_log;
+    QNetworkAccessManager m_nam;
+};
+
+} // namespace
+
+class tst_ProxyOAuth : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void authOnDemandWithRegistrationAndPkce();
+    void clientCredentialsAtStartUp();
+    void expiredTokenIsRefreshedWithoutLogin();
+    void failuresTellTheUserWhatToDo();
+};
+
+void tst_ProxyOAuth::authOnDemandWithRegistrationAndPkce()
+{
+    GuardedServer server;
+    Browser browser;
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"BROWSER"_s, browser.script());
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+    QCOMPARE(browser.completeLogin(server.auth), 200);
+    QVERIFY2(proxy.takeResponse(1).contains(u"result"), proxy.stderrText().constData());
+    proxy.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"authorized"}}})");
+    QCOMPARE(resultText(proxy.takeResponse(2)), u"authorized"_s);
+
+    QCOMPARE(server.auth.registerCount(), 1);
+    QCOMPARE(server.auth.authorizeCount(), 1);
+    QCOMPARE(server.auth.tokenCount(), 1);
+    const FakeAuthorizeRequest &authorize = server.auth.authorizeRequests().first();
+    QCOMPARE(authorize.codeChallengeMethod, u"S256"_s);
+    QVERIFY(authorize.state.size() >= 43);
+    QCOMPARE(authorize.resource, server.mcp.url().toString()); // RFC 8707, canonical URI
+    const FakeTokenRequest &token = server.auth.tokenRequests().first();
+    QCOMPARE(token.grantType, u"authorization_code"_s);
+    QVERIFY(token.hasParam(u"code_verifier"_s));
+    QCOMPARE(token.param(u"resource"_s), authorize.resource);
+    QCOMPARE(
+            server.auth.registrations().first().value(u"application_type").toString(), u"native"_s);
+    // No secret in the log.
+    QVERIFY(!proxy.stderrText().contains(server.auth.latestAccessToken().toUtf8()));
+    QVERIFY(proxy.stdoutViolations().isEmpty());
+}
+
+void tst_ProxyOAuth::clientCredentialsAtStartUp()
+{
+    GuardedServer server;
+    FakeOAuthClient client;
+    client.clientId = u"svc"_s;
+    client.clientSecret = u"s3cret+/="_s;
+    client.tokenEndpointAuthMethod = u"client_secret_basic"_s;
+    server.auth.addClient(client);
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+    env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+    env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"s3cret+/="_s);
+    env.insert(u"OAUTH2_AUTH_STYLE"_s, u"header"_s);
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    // The token is obtained at start-up, before any message: the first POST already carries it.
+    QTRY_COMPARE(server.auth.tokenCount(), 1);
+    proxy.initialize();
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"svc"}}})");
+    QCOMPARE(resultText(proxy.takeResponse(2)), u"svc"_s);
+    QCOMPARE(server.auth.tokenCount(), 1);
+    QCOMPARE(server.auth.tokenRequests().first().clientAuthMethod, u"client_secret_basic"_s);
+    for (const FakeHttpRequest &request : server.mcp.http().requests()) {
+        if (request.path() == "/mcp")
+            QVERIFY(request.header("Authorization").startsWith("Bearer "));
+    }
+    QVERIFY(!proxy.stderrText().contains("s3cret"));
+}
+
+void tst_ProxyOAuth::expiredTokenIsRefreshedWithoutLogin()
+{
+    GuardedServer server;
+    Browser browser;
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"BROWSER"_s, browser.script());
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+    QCOMPARE(browser.completeLogin(server.auth), 200);
+    QVERIFY(proxy.takeResponse(u"init"_s).contains(u"result"));
+    server.auth.expireAccessTokens();
+    proxy.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})");
+    QVERIFY(proxy.takeResponse(3).contains(u"result"));
+    QCOMPARE(server.auth.authorizeCount(), 1); // no second browser login
+    QCOMPARE(server.auth.tokenRequests().last().grantType, u"refresh_token"_s);
+    QCOMPARE(browser.urls().size(), 1);
+}
+
+void tst_ProxyOAuth::failuresTellTheUserWhatToDo()
+{
+    GuardedServer server;
+    server.auth.setRegistrationEnabled(false);
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}));
+    proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    const QJsonObject error = proxy.takeResponse(1).value(u"error").toObject();
+    QCOMPARE(error.value(u"code").toInt(), -32001);
+    const QString message = error.value(u"message").toString();
+    QVERIFY2(message.contains(u"authorization failed"), qPrintable(message));
+    QVERIFY2(message.contains(u"OAUTH2_CLIENT_ID"), qPrintable(message));
+    QCOMPARE(error.value(u"data")[u"status"].toInt(), 401);
+    // The proxy goes on: the next request gets its own answer.
+    proxy.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+    QVERIFY(proxy.takeResponse(2).contains(u"error"));
+}
+
+QTEST_GUILESS_MAIN(tst_ProxyOAuth)
+#include "tst_proxyoauth.moc"
