@@ -628,7 +628,7 @@ function perfAvailable() {
 async function perfTaskClockMs(c, calls, inFlight) {
     const spec = c.cmd();
     const outFile = path.join(os.tmpdir(), `bench-perf-${process.pid}-${c.name}.txt`);
-    const client = new StdioClient(c.name, 'perf', ['stat', '-x,', '-e', 'task-clock', '-o', outFile, '--', spec.command, ...spec.args], spec.env);
+    const client = new StdioClient(c.name, 'perf', ['stat', '-x,', '-e', 'task-clock,context-switches', '-o', outFile, '--', spec.command, ...spec.args], spec.env);
     try {
         await initialize(client);
         if (calls) await withTimeout(runPool(client, calls, inFlight), CFG.phaseTimeoutMs, `${c.name} perf run`);
@@ -638,18 +638,19 @@ async function perfTaskClockMs(c, calls, inFlight) {
     }
     const text = fs.readFileSync(outFile, 'utf8');
     fs.rmSync(outFile, { force: true });
-    const line = text.split('\n').find((l) => l.includes('task-clock'));
-    return Number(line.split(',')[0]);
+    const value = (event) => Number(text.split('\n').find((l) => l.includes(event)).split(',')[0]);
+    return { ms: value('task-clock'), switches: value('context-switches') };
 }
 
 async function measurePerf(c) {
     const base = [];
     for (let i = 0; i < 3; i++) base.push(await perfTaskClockMs(c, 0, 1));
-    const res = { baseMs: median(base) };
+    const res = { baseMs: median(base.map((b) => b.ms)), baseSwitches: median(base.map((b) => b.switches)), switches: {} };
     for (const k of [1, 32]) {
         const runs = [];
         for (let i = 0; i < 2; i++) runs.push(await perfTaskClockMs(c, CFG.perfCalls, k));
-        res[k] = (median(runs) - res.baseMs) / CFG.perfCalls;
+        res[k] = (median(runs.map((r) => r.ms)) - res.baseMs) / CFG.perfCalls;
+        res.switches[k] = (median(runs.map((r) => r.switches)) - res.baseSwitches) / CFG.perfCalls;
     }
     return res;
 }
@@ -754,6 +755,7 @@ function machineInfo() {
         qt,
         node: process.version,
         perf: perfAvailable(),
+        nice: os.getPriority(),
     };
 }
 
@@ -771,6 +773,7 @@ function report(info, results, elapsedS) {
     const lines = [];
     lines.push(`Machine: ${info.nproc} cores, ${info.cpu}, ${info.memGiB} GiB, Linux ${info.kernel}; Qt ${info.qt}; Node ${info.node}.`);
     lines.push(`Upstream: mcp-demo-server (C++/Qt, JSON replies, requires \`Authorization: Bearer t\`); token endpoint: node http in the driver.`);
+    if (info.nice) lines.push(`The bench ran at nice ${info.nice} (BENCH_NICE), ahead of other work on the machine.`);
     lines.push(`Machine busy before the run (other processes, 2 s sample): ${(info.busyBefore * 100).toFixed(0)} %; load average at the end: ${info.loadEnd}.${info.busyBefore > 0.1 ? ' **The machine was not idle: numbers are noisy.**' : ''}`);
     lines.push(`Counts: ${CFG.readySpawns} spawns for ready, ${CFG.warmup} warm-up + ${CFG.latencyCalls} sequential calls for latency, ${CFG.throughputCalls} calls per throughput run, ${CFG.bigRepeats}× each 8 MB message${opts.quick ? ' (--quick)' : ''}. Whole run: ${elapsedS.toFixed(0)} s.`);
     lines.push('');
@@ -785,6 +788,7 @@ function report(info, results, elapsedS) {
     for (const k of CFG.inFlight) lines.push(row(`proxy CPU per call, ${k} in flight, ms`, (r) => isDirect(r) ? 'n/a' : f(r.throughput?.[k]?.proxyCpuMsPerCall, 3)));
     lines.push(row('proxy CPU per call, `perf stat` of the proxy alone, 1 in flight, ms', (r) => isDirect(r) ? 'n/a' : f(r.perf?.[1], 3)));
     lines.push(row('proxy CPU per call, `perf stat` of the proxy alone, 32 in flight, ms', (r) => isDirect(r) ? 'n/a' : f(r.perf?.[32], 3)));
+    lines.push(row('proxy context switches per call, `perf stat`, 1 / 32 in flight', (r) => isDirect(r) ? 'n/a' : `${f(r.perf?.switches?.[1], 1)} / ${f(r.perf?.switches?.[32], 2)}`));
     lines.push(row('proxy CPU from spawn to exit with no calls (`perf stat`), ms', (r) => isDirect(r) ? 'n/a' : f(r.perf?.baseMs, 1)));
     for (const k of CFG.inFlight) lines.push(row(`upstream CPU per call, ${k} in flight, ms`, (r) => f(r.throughput?.[k]?.upstreamCpuMsPerCall, 3)));
     for (const k of CFG.inFlight) lines.push(row(`driver (Node client) CPU per call, ${k} in flight, ms`, (r) => f(r.throughput?.[k]?.driverCpuMsPerCall, 3)));
@@ -807,7 +811,6 @@ function report(info, results, elapsedS) {
 }
 
 async function main() {
-    const started = now();
     const info = machineInfo();
     info.busyBefore = await machineBusy(2000);
     // --wait-idle S: wait up to S seconds for the machine to be quiet (< 15 % busy) first.
@@ -817,6 +820,7 @@ async function main() {
         info.busyBefore = await machineBusy(2000);
     }
     log(`machine busy before the run: ${(info.busyBefore * 100).toFixed(0)} %`);
+    const benchStarted = now();
     const upstream = await startUpstream(opts.demo);
     const token = await startTokenEndpoint();
     log(`upstream ${upstream.url}, token endpoint ${token.url}`);
@@ -834,7 +838,7 @@ async function main() {
         await upstream.stop();
     }
     info.loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-    const md = report(info, results, (now() - started) / 1000);
+    const md = report(info, results, (now() - benchStarted) / 1000);
     fs.mkdirSync(path.dirname(opts.out), { recursive: true });
     fs.writeFileSync(opts.out, md);
     fs.writeFileSync(opts.out.replace(/\.md$/, '') + '.json', JSON.stringify({ info, cfg: CFG, results }, null, 2));

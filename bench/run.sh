@@ -11,6 +11,8 @@
 #   BENCH_PROXY=path   use this mcp-oauth2-proxy binary instead of building the release preset
 #   BENCH_DEMO=path    use this mcp-demo-server binary (default: next to BENCH_PROXY's build,
 #                      else build/release/tests/support/mcp-demo-server)
+#   BENCH_NICE=n       run the bench at this niceness (e.g. -10 as root on a shared machine, so
+#                      other work disturbs the numbers less; the report says so)
 # Needs: cmake, ninja, Qt 6.4+ (for the build), Node 20+ and npm, Linux /proc; perf is optional.
 set -euo pipefail
 
@@ -29,8 +31,8 @@ fi
 
 if [ -z "${BENCH_PROXY:-}" ]; then
     echo "bench: building the release preset" >&2
-    (cd "${repo_dir}" && cmake --preset release >/dev/null \
-        && cmake --build --preset release --target mcp-oauth2-proxy mcp-demo-server)
+    (cd "${repo_dir}" && cmake --preset release >&2 \
+        && cmake --build --preset release --target mcp-oauth2-proxy mcp-demo-server >&2)
     proxy="${repo_dir}/build/release/src/mcp-oauth2-proxy"
     demo="${BENCH_DEMO:-${repo_dir}/build/release/tests/support/mcp-demo-server}"
 else
@@ -61,4 +63,7 @@ if ! command -v perf >/dev/null 2>&1; then
     echo "bench: perf not found; the perf stat rows stay empty (Debian: apt-get install linux-perf)" >&2
 fi
 
+if [ -n "${BENCH_NICE:-}" ]; then
+    exec nice -n "${BENCH_NICE}" node "${bench_dir}/driver.mjs" --proxy "${proxy}" --demo "${demo}" "$@"
+fi
 exec node "${bench_dir}/driver.mjs" --proxy "${proxy}" --demo "${demo}" "$@"

