@@ -519,11 +519,14 @@ void AuthorizationManager::scheduleRenewal()
     if (!renewable)
         return;
     const qint64 lifetimeMs = QDateTime::currentDateTimeUtc().msecsTo(m_tokens.expiresAt);
-    const qint64 skewMs = qint64(m_config.oauth2.refreshSkewSeconds) * 1000;
-    // Renew skew seconds before expiry, but never sooner than half the lifetime, so a token that
-    // lives shorter than the skew is not renewed in a loop (reference §10 item 23).
-    const qint64 delay = qMax(qMax(lifetimeMs - skewMs, lifetimeMs / 2), qint64(1000));
+    const qint64 delay = renewalDelayMs(lifetimeMs, m_config.oauth2.refreshSkewSeconds);
     m_renewTimer.start(int(qMin<qint64>(delay, std::numeric_limits<int>::max())));
+}
+
+qint64 AuthorizationManager::renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds)
+{
+    const qint64 skewMs = qint64(refreshSkewSeconds) * 1000;
+    return qMax(qMax(lifetimeMs - skewMs, lifetimeMs / 2), qint64(1000));
 }
 
 void AuthorizationManager::renew()

@@ -36,6 +36,11 @@ public:
     bool prefetches() const;
     void start();
 
+    // When to renew a token that lives `lifetimeMs` more: `skew` before expiry, but never sooner
+    // than half the remaining lifetime (so a token shorter-lived than the skew is not renewed in
+    // a loop, reference §10 item 23), and not sooner than 1 s. Pure.
+    static qint64 renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds);
+
     // The protocol version to send on discovery requests (MCP 2025-03-26: SHOULD).
     void setProtocolVersion(const QString &version) { m_protocolVersion = version; }
 
