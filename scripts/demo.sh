@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The README's first command: install what is missing, build, start the bundled demo MCP server
-# on loopback, and drive one MCP session through the proxy exactly as a host would (the proxy is
-# spawned with pipes for stdin/stdout): initialize, tools/list, tools/call. Every JSON-RPC line
-# that crosses the proxy's stdio is printed: "host →" what the host writes, "host ←" what it reads.
+# on loopback (it requires an OAuth access token and serves its own authorization server), and
+# drive one MCP session through the proxy exactly as a host would (the proxy is spawned with
+# pipes for stdin/stdout): initialize, tools/list, tools/call. The first request gets a 401: the
+# proxy discovers the authorization server, registers itself, and opens the "browser"
+# (scripts/demo-browser.sh stands in for you logging in), then everything flows with the token.
+# Every JSON-RPC line that crosses the proxy's stdio is printed: "host →" what the host writes,
+# "host ←" what it reads; the proxy's own log (stderr) follows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$server" --port 0 >"$work/server.url" 2>"$work/server.log" &
+"$server" --port 0 --require-oauth >"$work/server.url" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do [ -s "$work/server.url" ] && break; sleep 0.05; done
 url=$(head -n1 "$work/server.url")
@@ -28,6 +32,7 @@ echo "demo MCP server listening at $url"
 echo "starting: $proxy $url"
 echo
 
+export BROWSER="$PWD/scripts/demo-browser.sh" DEMO_BROWSER_LOG="$work/browser.log"
 coproc PROXY { exec "$proxy" "$url" 2>"$work/proxy.log"; }
 send() { printf '%s\n' "$1" >&"${PROXY[1]}"; printf '\033[36mhost →\033[0m %s\n' "$1"; }
 receive() {
@@ -52,6 +57,8 @@ receive
 exec {PROXY[1]}>&-   # end of input: the proxy finishes, DELETEs the session and exits 0
 wait "$PROXY_PID" && status=0 || status=$?
 echo
+echo "the browser stand-in:"
+sed 's/^/  /' "$work/browser.log" 2>/dev/null || true
 echo "proxy exited with status $status; its log (stderr):"
 sed 's/^/  /' "$work/proxy.log"
 echo "demo server saw:"

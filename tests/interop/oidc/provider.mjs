@@ -4,8 +4,11 @@
 //  - RFC 8707 resource indicators: the only resource is the MCP server's URL (also the default);
 //    its access tokens are JWTs (typ at+jwt, RS256) with aud = that URL and scope "mcp:tools";
 //    a refresh or code exchange without `resource` gets the granted one (useGrantedResource).
-//  - authorization_code with PKCE S256 required for every client, refresh tokens for every client
-//    allowed the refresh_token grant (no need for offline_access), rotated for public clients.
+//  - authorization_code with PKCE S256 required for every client. Refresh tokens (rotated for
+//    public clients): with refreshTokens 'always' (default) for every client allowed the
+//    refresh_token grant; with 'oidc-default' oidc-provider's own policy: only with the
+//    offline_access scope, which it drops from an authorization request without prompt=consent
+//    (OpenID Connect Core §11).
 //  - open dynamic client registration (RFC 7591, no initial access token); http loopback redirect
 //    URIs are accepted for `application_type: native` clients.
 //  - client_credentials, with pre-registered confidential clients (client_secret_basic and
@@ -26,6 +29,8 @@ import http from 'node:http';
 
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { errors } from 'oidc-provider';
+// the provider's own in-memory store, one per instance (the default one warns on every start)
+import { createMemoryAdapter } from 'oidc-provider/lib/adapters/memory_adapter.js';
 
 export const TEST_ACCOUNT = 'interop-user';
 export const MCP_SCOPE = 'mcp:tools';
@@ -44,9 +49,10 @@ async function listenLoopback(handler) {
  * @param {object} options
  * @param {string} options.resource            the MCP server URL: the only resource indicator
  * @param {number} [options.accessTokenTTL=300] seconds
+ * @param {'always' | 'oidc-default'} [options.refreshTokens='always']
  * @param {(line: string) => void} [options.log]
  */
-export async function startProvider({ resource, accessTokenTTL = 300, log = () => {} }) {
+export async function startProvider({ resource, accessTokenTTL = 300, refreshTokens = 'always', log = () => {} }) {
     const handler = { current: (_req, res) => res.writeHead(503).end() };
     const { server, port } = await listenLoopback(handler);
     const issuer = `http://127.0.0.1:${port}`;
@@ -60,11 +66,13 @@ export async function startProvider({ resource, accessTokenTTL = 300, log = () =
         post: { clientId: 'interop-service-post', clientSecret: randomBytes(24).toString('base64url') },
     };
 
+    const registeredClients = []; // { clientId, applicationType, authMethod, redirectUris, grantTypes, scope }
     const counts = {
         registrations: 0,
         interactions: { login: 0, consent: 0 },
         authorizations: 0, // authorization.success: a code was issued
         grants: {}, // grant.success by grant_type
+        grantRequests: [], // each grant.success: { type, resource (the request's), clientAuth, refreshToken }
         accessTokensIssued: 0,
         errors: 0,
     };
@@ -77,6 +85,8 @@ export async function startProvider({ resource, accessTokenTTL = 300, log = () =
     };
 
     const provider = new Provider(issuer, {
+        adapter: createMemoryAdapter(),
+        responseTypes: ['code'],
         clients: [
             {
                 client_id: serviceClients.basic.clientId,
@@ -103,8 +113,8 @@ export async function startProvider({ resource, accessTokenTTL = 300, log = () =
         claims: { openid: ['sub'] },
         findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
         pkce: { required: () => true },
-        // Refresh tokens whenever the client may use them (the default wants offline_access).
-        issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+        // 'always': whenever the client may use them (the default wants offline_access)
+        ...(refreshTokens === 'always' ? { issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token') } : {}),
         interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
         features: {
             devInteractions: { enabled: false },
@@ -142,6 +152,14 @@ export async function startProvider({ resource, accessTokenTTL = 300, log = () =
 
     provider.on('registration_create.success', (ctx, client) => {
         ++counts.registrations;
+        registeredClients.push({
+            clientId: client.clientId,
+            applicationType: client.applicationType,
+            authMethod: client.clientAuthMethod,
+            redirectUris: [...client.redirectUris],
+            grantTypes: [...client.grantTypes],
+            scope: client.scope,
+        });
         for (const k of ['client_secret', 'registration_access_token']) if (ctx.body?.[k]) secrets.add(ctx.body[k]);
         note(
             `registration_create.success application_type=${client.applicationType} ` +
@@ -167,6 +185,12 @@ export async function startProvider({ resource, accessTokenTTL = 300, log = () =
         counts.grants[type] = (counts.grants[type] ?? 0) + 1;
         for (const k of ['access_token', 'refresh_token', 'id_token']) if (ctx.body?.[k]) secrets.add(ctx.body[k]);
         if (ctx.body?.access_token) ++counts.accessTokensIssued;
+        counts.grantRequests.push({
+            type,
+            resource: ctx.oidc.params.resource,
+            clientAuth: ctx.oidc.client?.clientAuthMethod,
+            refreshToken: Boolean(ctx.body?.refresh_token),
+        });
         note(
             `grant.success ${type} client_auth=${ctx.oidc.client?.clientAuthMethod} ` +
                 `resource=${ctx.oidc.params.resource ?? '-'} scope=${ctx.body?.scope ?? '-'} ` +
@@ -244,6 +268,7 @@ export async function startProvider({ resource, accessTokenTTL = 300, log = () =
         issuer,
         provider,
         serviceClients,
+        registeredClients,
         counts,
         secrets,
         events,

@@ -1,6 +1,7 @@
 // mcp-demo-server: FakeMcpServer as a standalone Streamable HTTP MCP server on 127.0.0.1, for
 // scripts/demo and as a fast upstream for benchmarks. stdout carries exactly one line, the
 // endpoint URL, once listening; the request log goes to stderr (never header values).
+#include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
 
 #include <QtCore/QCommandLineParser>
@@ -18,6 +19,9 @@
 #endif
 
 using namespace Qt::StringLiterals;
+using McpProxy::Test::FakeAuthServer;
+using McpProxy::Test::FakeHttpRequest;
+using McpProxy::Test::FakeHttpResponder;
 using McpProxy::Test::FakeMcpServer;
 
 namespace {
@@ -99,10 +103,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption headerOption(u"require-header"_s,
             u"Answer 401 unless the request has this header, e.g. \"Authorization: Bearer x\"."_s,
             u"name: value"_s);
+    const QCommandLineOption oauthOption(u"require-oauth"_s,
+            u"Require an OAuth 2.1 access token: serve protected resource metadata and an "
+            u"authorization server (metadata, registration, authorize, token) on the same origin."_s);
     const QCommandLineOption heartbeatOption(
             u"heartbeat-ms"_s, u"SSE keep-alive comment interval."_s, u"ms"_s, u"0"_s);
     parser.addOptions({portOption, pathOption, quietOption, stdinOption, sseOption, getOption,
-            statelessOption, headerOption, heartbeatOption});
+            statelessOption, headerOption, oauthOption, heartbeatOption});
     parser.process(app);
 
     bool portOk = false;
@@ -142,6 +149,36 @@ int main(int argc, char *argv[])
     if (!server.listen(quint16(port), path.toUtf8())) {
         std::fprintf(stderr, "mcp-demo-server: cannot listen on 127.0.0.1:%u\n", port);
         return 1;
+    }
+    // --require-oauth: the authorization server shares the origin; the MCP endpoint answers 401
+    // with a resource_metadata challenge (RFC 9728) until the request carries a valid token.
+    FakeAuthServer auth;
+    if (parser.isSet(oauthOption)) {
+        auth.setPublicOrigin(server.url().adjusted(QUrl::RemovePath));
+        auth.setProtectedResource(server.url().toString(),
+                {FakeAuthServer::ResourceMetadataLocation::PathInserted}, {u"mcp:tools"_s});
+        const bool log = !parser.isSet(quietOption);
+        server.setRequestFilter([&auth, path, log](const FakeHttpRequest &request,
+                                        FakeHttpResponder *responder) {
+            if (auth.handle(request, responder)) {
+                if (log) {
+                    const QByteArray line =
+                            request.method + ' ' + request.path() + " (authorization server)\n";
+                    std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+                }
+                return true;
+            }
+            if (request.path() != path.toUtf8()
+                    || auth.acceptsAuthorization(request.header("Authorization")))
+                return false;
+            if (log) {
+                const QByteArray line =
+                        request.method + ' ' + request.path() + " -> 401 (no valid token)\n";
+                std::fwrite(line.constData(), 1, size_t(line.size()), stderr);
+            }
+            responder->reply(401, {{"WWW-Authenticate", auth.bearerChallenge()}});
+            return true;
+        });
     }
 
     quitOnSignals(&app);

@@ -1,0 +1,321 @@
+// Interop with a real, OpenID-certified authorization server: `oidc-provider` (oidc/provider.mjs:
+// JWT access tokens with RFC 8707 resource indicators, PKCE S256, refresh tokens, open DCR,
+// client_credentials) in front of an MCP server built from the official SDK's pieces
+// (oidc/mcp-server.mjs: requireBearerAuth, RFC 9728 metadata, JWKS verification with jose).
+// The SDK Client, as MCP host, spawns the proxy over stdio (StdioClientTransport) with only the
+// MCP server's URL and some OAUTH2_* variables; the proxy does discovery, registration, login
+// (through oidc/browser.mjs as $BROWSER: a redirect-following, cookie-keeping browser stand-in),
+// code exchange and refresh by itself.
+//
+//   PROXY_BIN=/path/to/mcp-oauth2-proxy node --test --test-concurrency=1 oidc.test.mjs
+//
+// Optional: PROXY_LOG_LEVEL (default debug), KEEP_LOGS=1 (keep each test's temp dir: proxy
+// stderr, browser log, provider and MCP server events). No credential is ever printed: on a
+// failure the proxy's stderr tail is shown with every credential the provider issued redacted,
+// and every test checks that the proxy's log contains none of them.
+
+import assert from 'node:assert/strict';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+import { startMcpServer } from './oidc/mcp-server.mjs';
+import { MCP_SCOPE, startProvider, TEST_ACCOUNT } from './oidc/provider.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BROWSER = path.join(HERE, 'oidc', 'browser.mjs');
+const PROXY_BIN = process.env.PROXY_BIN;
+const PROXY_LOG_LEVEL = process.env.PROXY_LOG_LEVEL ?? 'debug';
+const KEEP_LOGS = process.env.KEEP_LOGS === '1';
+const REQUEST_TIMEOUT_MS = 30000;
+const CONNECT_TIMEOUT_MS = 30000; // initialize includes discovery, DCR, login and code exchange
+
+if (!PROXY_BIN) throw new Error('set PROXY_BIN to the mcp-oauth2-proxy binary');
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+function withTimeout(promise, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function readText(file) {
+    try {
+        return await readFile(file, 'utf8');
+    } catch (e) {
+        return `(no ${path.basename(file)}: ${e.code ?? e.message})`;
+    }
+}
+
+const redact = (text, secrets) => {
+    let out = text;
+    for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join('«redacted credential»');
+    return out;
+};
+
+const tailOf = (text, maxChars) =>
+    text.length > maxChars ? `[... ${text.length - maxChars} chars cut ...]\n${text.slice(-maxChars)}` : text;
+
+/**
+ * Starts the MCP server, the provider and (through the SDK host) the proxy, runs `fn`, then checks
+ * that the host saw no transport error and that the proxy's log holds no credential.
+ * @param {object} options
+ * @param {number} [options.accessTokenTTL]
+ * @param {'always' | 'oidc-default'} [options.refreshTokens]
+ * @param {(provider) => Record<string, string>} [options.env] the proxy's OAUTH2_* settings
+ */
+async function withOidc(options, fn) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mcp-oidc-'));
+    const serverEvents = [];
+    const eventLog = prefix => line => serverEvents.push(`${new Date().toISOString()} [${prefix}] ${line}`);
+    const proxyLog = path.join(dir, 'proxy.stderr');
+    const browserLog = path.join(dir, 'browser.log');
+    let mcp;
+    let provider;
+    let client;
+    let failed = false;
+    try {
+        mcp = await startMcpServer({ log: eventLog('mcp-server') });
+        provider = await startProvider({
+            resource: mcp.url,
+            accessTokenTTL: options.accessTokenTTL,
+            refreshTokens: options.refreshTokens,
+            log: eventLog('oidc-provider'),
+        });
+        await mcp.setAuthorizationServer(provider.issuer);
+
+        const env = { ...process.env };
+        for (const k of Object.keys(env)) {
+            if (/^(UPSTREAM_|OAUTH2_|MCP_PROXY_|DISCOVERY_|LOG_|BROWSER$|ALLOW_INSECURE_HTTP$)/.test(k)) delete env[k];
+        }
+        Object.assign(env, {
+            LOG_LEVEL: PROXY_LOG_LEVEL,
+            HOME: dir,
+            XDG_CONFIG_HOME: path.join(dir, 'config'),
+            XDG_CACHE_HOME: path.join(dir, 'cache'),
+            XDG_DATA_HOME: path.join(dir, 'data'),
+            XDG_STATE_HOME: path.join(dir, 'state'),
+            OAUTH2_TOKEN_CACHE_DIR: path.join(dir, 'tokens'),
+            // the browser stand-in runs with this very node (its shebang is /usr/bin/env node)
+            PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+            BROWSER,
+            OIDC_BROWSER_LOG: browserLog,
+            ...(options.env?.(provider, mcp) ?? {}),
+        });
+        const transport = new StdioClientTransport({ command: PROXY_BIN, args: [mcp.url], env, stderr: 'pipe' });
+        transport.stderr.pipe(createWriteStream(proxyLog));
+        client = new Client({ name: 'interop-oidc-host', version: '1.0.0' }, { capabilities: {} });
+        const errors = [];
+        client.onerror = e => errors.push(e);
+        try {
+            await withTimeout(client.connect(transport, { timeout: CONNECT_TIMEOUT_MS }), CONNECT_TIMEOUT_MS + 5000, 'initialize through the proxy');
+        } catch (e) {
+            await client.close().catch(() => {});
+            client = undefined;
+            throw e;
+        }
+
+        await fn({ client, transport, provider, mcp, browserLog, proxyLog });
+
+        assert.deepEqual(errors.map(e => e.message), [], 'the host saw transport/protocol errors');
+        // the proxy exits on stdin EOF; then its whole log is on disk
+        await closeHost(client, transport);
+        client = undefined;
+        const log = await readText(proxyLog);
+        const leaked = [...provider.secrets].filter(s => s && log.includes(s));
+        assert.equal(leaked.length, 0, `the proxy's log contains ${leaked.length} credential(s) issued by the provider (not shown)`);
+        assert.equal(provider.counts.errors, 0, `the provider reported errors:\n${provider.events.join('\n')}`);
+    } catch (e) {
+        failed = true;
+        const secrets = provider?.secrets ?? new Set();
+        const report =
+            `\n--- proxy stderr (tail, credentials redacted; ${proxyLog}) ---\n` +
+            `${tailOf(redact(await readText(proxyLog), secrets), 12000)}` +
+            `\n--- browser stand-in ---\n${tailOf(redact(await readText(browserLog), secrets), 4000)}` +
+            `\n--- provider and MCP server events ---\n${tailOf(redact(serverEvents.join('\n'), secrets), 6000)}`;
+        if (e instanceof Error) {
+            e.message += report;
+            throw e;
+        }
+        throw new Error(`${String(e)}${report}`);
+    } finally {
+        if (client) await client.close().catch(() => {});
+        await mcp?.close().catch(() => {});
+        await provider?.close().catch(() => {});
+        if (KEEP_LOGS || failed) await writeFile(path.join(dir, 'events.log'), `${redact(serverEvents.join('\n'), provider?.secrets ?? new Set())}\n`).catch(() => {});
+        if (!KEEP_LOGS && !failed) await rm(dir, { recursive: true, force: true });
+    }
+}
+
+/** Closes the host's stdin and waits for the proxy to exit by itself (close() SIGTERMs after 2 s). */
+async function closeHost(client, transport) {
+    const child = transport._process;
+    const exit = child && child.exitCode === null ? new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal }))) : null;
+    await client.close();
+    if (exit) {
+        const { code, signal } = await withTimeout(exit, 10000, 'proxy exit');
+        assert.equal(signal, null, `the proxy did not exit by itself on stdin EOF (killed by ${signal})`);
+        assert.equal(code, 0, 'proxy exit code');
+    }
+}
+
+async function whoami(client) {
+    const result = await client.callTool({ name: 'whoami', arguments: {} }, undefined, { timeout: REQUEST_TIMEOUT_MS });
+    assert.ok(!result.isError, `whoami failed: ${JSON.stringify(result).slice(0, 500)}`);
+    return JSON.parse(result.content[0].text);
+}
+
+/** The claims every access token for the MCP server must carry. */
+function assertMcpToken(claims, { provider, mcp }) {
+    assert.equal(claims.typ, 'at+jwt', 'a JWT access token (RFC 9068 typ)');
+    assert.equal(claims.alg, 'RS256');
+    assert.equal(claims.iss, provider.issuer, 'issuer');
+    assert.equal(claims.aud, mcp.url, 'audience = the MCP server URL (RFC 8707 resource)');
+    assert.equal(claims.scope, MCP_SCOPE, 'scope');
+}
+
+const browserHops = async file =>
+    (await readText(file))
+        .split('\n')
+        .filter(l => l.includes('] GET '))
+        .map(l => l.replace(/^\[oidc-browser\] /, ''));
+
+describe('mcp-oauth2-proxy with oidc-provider (certified AS) in front of an SDK MCP server', () => {
+    for (const method of ['client_secret_basic', 'client_secret_post']) {
+        test(`client_credentials with a pre-registered confidential client (${method})`, { timeout: 60000 }, () =>
+            withOidc(
+                {
+                    env: provider => {
+                        const c = method === 'client_secret_basic' ? provider.serviceClients.basic : provider.serviceClients.post;
+                        return {
+                            OAUTH2_GRANT: 'client_credentials',
+                            OAUTH2_CLIENT_ID: c.clientId,
+                            OAUTH2_CLIENT_SECRET: c.clientSecret,
+                            // basic is what the proxy picks by itself (AS metadata); post is asked for
+                            ...(method === 'client_secret_post' ? { OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_post' } : {}),
+                        };
+                    },
+                },
+                async ({ client, provider, mcp, browserLog }) => {
+                    const c = method === 'client_secret_basic' ? provider.serviceClients.basic : provider.serviceClients.post;
+                    const claims = await whoami(client);
+                    assertMcpToken(claims, { provider, mcp });
+                    assert.equal(claims.sub, c.clientId, 'sub of a client_credentials token = the client');
+                    assert.equal(claims.client_id, c.clientId);
+                    // a second call reuses the token
+                    assert.equal((await whoami(client)).exp, claims.exp);
+
+                    const { counts } = provider;
+                    assert.deepEqual(counts.grants, { client_credentials: 1 }, 'exactly one token request');
+                    assert.equal(counts.grantRequests[0].clientAuth, method, 'the client authenticated as registered');
+                    assert.equal(counts.grantRequests[0].resource, mcp.url, 'RFC 8707 resource on the token request');
+                    assert.equal(counts.registrations, 0, 'no DCR with OAUTH2_CLIENT_ID');
+                    assert.equal(counts.authorizations, 0, 'no browser login');
+                    assert.deepEqual(await browserHops(browserLog), [], 'the browser was not opened');
+                    assert.equal(mcp.stats.tokens.length, 1, 'one access token used');
+                    // the proxy may fetch the token at start-up, found through RFC 9728 metadata
+                    assert.ok(mcp.stats.prmRequests >= 1, 'the protected resource metadata was read');
+                    assert.deepEqual(mcp.stats.rejectedTokens, [], 'no token was refused by the MCP server');
+                },
+            ));
+    }
+
+    test('authorization_code + PKCE with DCR: login through the browser stand-in at the first 401', { timeout: 60000 }, () =>
+        withOidc({ env: () => ({ OAUTH2_CALLBACK_PORT: '0' }) }, async ({ client, provider, mcp, browserLog }) => {
+            const claims = await whoami(client);
+            assertMcpToken(claims, { provider, mcp });
+            assert.equal(claims.sub, TEST_ACCOUNT, 'the logged-in user');
+
+            const { counts, registeredClients } = provider;
+            assert.equal(counts.registrations, 1, 'one dynamic client registration');
+            const registered = registeredClients[0];
+            assert.equal(claims.client_id, registered.clientId, 'the token was issued to the registered client');
+            assert.equal(registered.applicationType, 'native');
+            assert.equal(registered.authMethod, 'none', 'a public client');
+            assert.deepEqual(registered.grantTypes.sort(), ['authorization_code', 'refresh_token']);
+            assert.equal(registered.redirectUris.length, 1);
+            assert.match(registered.redirectUris[0], /^http:\/\/127\.0\.0\.1:\d+\/callback$/, 'a loopback redirect URI');
+            assert.notEqual(registered.redirectUris[0], 'http://127.0.0.1:0/callback', 'OAUTH2_CALLBACK_PORT=0 became a real port');
+
+            assert.ok(mcp.stats.missingAuthorization >= 1, 'the login followed a 401 challenge');
+            assert.ok(mcp.stats.prmRequests >= 1, 'the protected resource metadata was read');
+            assert.equal(counts.authorizations, 1, 'exactly one authorization');
+            assert.deepEqual(counts.interactions, { login: 1, consent: 1 });
+            assert.deepEqual(counts.grants, { authorization_code: 1 }, 'exactly one code exchange, nothing else');
+            assert.equal(counts.grantRequests[0].resource, mcp.url, 'RFC 8707 resource on the code exchange');
+            assert.equal(counts.grantRequests[0].refreshToken, true, 'a refresh token was issued');
+
+            const hops = await browserHops(browserLog);
+            const authParams = /\/auth\?(\S*)/.exec(hops[0] ?? '')?.[1]?.split('&') ?? [];
+            for (const name of ['client_id', 'code_challenge', 'code_challenge_method', 'redirect_uri', 'resource', 'response_type', 'scope', 'state']) {
+                assert.ok(authParams.includes(name), `the authorization request lacks ${name}: ${hops[0]}`);
+            }
+            assert.match(hops.at(-1) ?? '', /\/callback\?code&state&iss .*-> 200$/, 'the proxy accepted the redirect (with iss, RFC 9207)');
+
+            // more calls: same token, no new login
+            for (let i = 0; i < 3; ++i) assert.equal((await whoami(client)).exp, claims.exp);
+            assert.equal(mcp.stats.tokens.length, 1, 'one access token used');
+            assert.equal(counts.authorizations, 1);
+            assert.deepEqual(mcp.stats.rejectedTokens, [], 'no token was refused by the MCP server');
+        }));
+
+    test('refresh: the expired access token is renewed with the refresh token, without a new login', { timeout: 60000 }, () =>
+        withOidc(
+            { accessTokenTTL: 5, env: () => ({ OAUTH2_CALLBACK_PORT: '0', OAUTH2_REFRESH_SKEW_SECONDS: '2' }) },
+            async ({ client, provider, mcp }) => {
+                const first = await whoami(client);
+                assertMcpToken(first, { provider, mcp });
+                await sleep(6500); // past the first token's expiry
+                const second = await whoami(client);
+                assertMcpToken(second, { provider, mcp });
+                assert.equal(second.sub, TEST_ACCOUNT);
+                assert.equal(second.client_id, first.client_id, 'same registered client');
+                assert.ok(second.exp > first.exp, 'a newer access token');
+                assert.ok(second.exp * 1000 > Date.now(), 'an unexpired access token was used');
+
+                const { counts } = provider;
+                assert.ok((counts.grants.refresh_token ?? 0) >= 1, `refresh_token grants: ${JSON.stringify(counts.grants)}`);
+                assert.equal(counts.grants.authorization_code, 1, 'one code exchange');
+                assert.equal(counts.authorizations, 1, 'no second login');
+                assert.equal(counts.registrations, 1, 'no second registration');
+                for (const g of counts.grantRequests.filter(r => r.type === 'refresh_token')) {
+                    assert.equal(g.resource, mcp.url, 'RFC 8707 resource on every refresh');
+                }
+                assert.deepEqual(mcp.stats.rejectedTokens, [], 'the proxy never presented an expired token');
+            },
+        ));
+
+    test("no refresh token (oidc-provider's default policy drops offline_access without prompt=consent): a new login at expiry", { timeout: 60000 }, () =>
+        withOidc(
+            {
+                accessTokenTTL: 5,
+                refreshTokens: 'oidc-default',
+                env: () => ({ OAUTH2_CALLBACK_PORT: '0', OAUTH2_REFRESH_SKEW_SECONDS: '2' }),
+            },
+            async ({ client, provider, mcp }) => {
+                const first = await whoami(client);
+                assertMcpToken(first, { provider, mcp });
+                const { counts } = provider;
+                assert.equal(counts.grantRequests[0].refreshToken, false, 'precondition: no refresh token issued');
+                await sleep(6500);
+                const second = await whoami(client);
+                assertMcpToken(second, { provider, mcp });
+                assert.equal(second.sub, TEST_ACCOUNT);
+                assert.equal(second.client_id, first.client_id, 'the registered client is reused');
+                assert.ok(second.exp > first.exp, 'a newer access token');
+                assert.equal(counts.registrations, 1, 'no second registration');
+                assert.equal(counts.authorizations, 2, 'a second browser login');
+                assert.equal(counts.grants.authorization_code, 2);
+                assert.equal(counts.grants.refresh_token ?? 0, 0);
+            },
+        ));
+});
