@@ -1,5 +1,7 @@
 #include "logging/redactor.h"
 
+#include "transport/httpsyntax.h"
+
 #include <QtCore/QList>
 #include <QtCore/QUrl>
 
@@ -63,28 +65,7 @@ bool isNameChar(QChar c)
 // RFC 9110 §5.6.2 tchar.
 bool isTokenChar(QChar c)
 {
-    if (isAsciiLetter(c) || isAsciiDigit(c))
-        return true;
-    switch (c.unicode()) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
+    return HttpSyntax::isTokenChar(c.unicode());
 }
 
 // RFC 9110 §11.2 token68, without the trailing "=" padding.

@@ -1,5 +1,7 @@
 #include "auth/protocol/bearerchallenge.h"
 
+#include "transport/httpsyntax.h"
+
 #include <algorithm>
 
 using namespace Qt::StringLiterals;
@@ -11,28 +13,7 @@ namespace {
 // RFC 9110 §5.6.2 tchar.
 bool isTokenChar(char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
+    return HttpSyntax::isTokenChar(char16_t(static_cast<unsigned char>(c)));
 }
 
 // RFC 9110 §11.2 token68 characters (before the trailing "=" padding).
