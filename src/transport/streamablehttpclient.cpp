@@ -597,7 +597,8 @@ void StreamableHttpClient::requestAuthorization(const QByteArray &wwwAuthenticat
     if (m_authorizing)
         return; // one authorization round at a time; everyone waits for it
     m_authorizing = true;
-    qCInfo(lcTransport) << "upstream requires authorization (HTTP" << httpStatus << ")";
+    qCInfo(lcTransport).noquote()
+            << QStringLiteral("upstream requires authorization (HTTP %1)").arg(httpStatus);
     Q_EMIT authorizationRequired(wwwAuthenticate, httpStatus);
 }
 

@@ -106,7 +106,8 @@ export async function startMcpServer({ log = () => {} } = {}) {
                     const entry = { jti: payload.jti, sub: payload.sub, client_id: payload.client_id, exp: payload.exp };
                     seenTokens.set(token, entry);
                     stats.tokens.push(entry);
-                    log(`new access token: sub=${payload.sub} client_id=${payload.client_id} scope=${payload.scope} exp=${payload.exp}`);
+                    const { sub, client_id: clientId, scope, exp } = payload;
+                    log(`new access token: sub=${sub} client_id=${clientId} scope=${scope} exp=${exp}`);
                 }
                 return {
                     token,
@@ -157,7 +158,8 @@ export async function startMcpServer({ log = () => {} } = {}) {
                         return;
                     }
                     if (req.method !== 'POST' || !isInitializeRequest(req.body)) {
-                        res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no session' }, id: null });
+                        const error = { code: -32000, message: 'Bad Request: no session' };
+                        res.status(400).json({ jsonrpc: '2.0', error, id: null });
                         return;
                     }
                     transport = new StreamableHTTPServerTransport({

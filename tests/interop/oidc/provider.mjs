@@ -58,7 +58,8 @@ export async function startProvider({ resource, accessTokenTTL = 300, refreshTok
     const issuer = `http://127.0.0.1:${port}`;
 
     const { privateKey } = await generateKeyPair('RS256', { modulusLength: 2048, extractable: true });
-    const signingKey = { ...(await exportJWK(privateKey)), kid: `interop-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' };
+    const kid = `interop-${randomBytes(4).toString('hex')}`;
+    const signingKey = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
 
     // Pre-registered confidential clients for client_credentials (the secrets stay in memory).
     const serviceClients = {

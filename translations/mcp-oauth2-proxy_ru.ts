@@ -1,0 +1,354 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ru">
+<context>
+    <name>McpProxy</name>
+    <message>
+        <source>cannot open log file &quot;%1&quot;: directory &quot;%2&quot; does not exist</source>
+        <translation>не удаётся открыть файл журнала «%1»: каталог «%2» не существует</translation>
+    </message>
+    <message>
+        <source>cannot open log file &quot;%1&quot;: %2</source>
+        <translation>не удаётся открыть файл журнала «%1»: %2</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::AuthorizationCodeLogin</name>
+    <message>
+        <source>The interactive login needs an authorization endpoint and a client ID.</source>
+        <translation>Для интерактивного входа нужны конечная точка авторизации (authorization endpoint) и идентификатор клиента (client ID).</translation>
+    </message>
+    <message>
+        <source>The redirect URI %1 must be an http URI on 127.0.0.1, localhost or [::1] with an explicit port and no fragment (RFC 8252 §7.3).</source>
+        <translation>Redirect URI %1 должен быть http-адресом на 127.0.0.1, localhost или [::1] с явно указанным портом и без фрагмента (RFC 8252 §7.3).</translation>
+    </message>
+    <message>
+        <source>The OAuth callback port %1 is out of range.</source>
+        <translation>Порт для OAuth callback %1 вне допустимого диапазона.</translation>
+    </message>
+    <message>
+        <source>Open this URL in your browser to log in to %1:
+  %2</source>
+        <translation>Чтобы войти в %1, откройте этот адрес в браузере:
+  %2</translation>
+    </message>
+    <message>
+        <source>The authorization request could not be built.</source>
+        <translation>Не удалось сформировать запрос авторизации.</translation>
+    </message>
+    <message>
+        <source>login timed out after %1 s</source>
+        <translation>время ожидания входа истекло (%1 с)</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::CommandLine</name>
+    <message>
+        <source>the URL argument</source>
+        <translation>аргумент URL</translation>
+    </message>
+    <message>
+        <source>JSON config file (instead of MCP_PROXY_CONFIG)</source>
+        <translation>JSON-файл конфигурации (вместо MCP_PROXY_CONFIG)</translation>
+    </message>
+    <message>
+        <source>Upstream request header (repeatable; ${VAR} is expanded)</source>
+        <translation>Заголовок запросов к MCP-серверу (можно повторять; ${VAR} подставляется)</translation>
+    </message>
+    <message>
+        <source>trace, debug, info, warn, error or fatal (default: info)</source>
+        <translation>trace, debug, info, warn, error или fatal (по умолчанию: info)</translation>
+    </message>
+    <message>
+        <source>Append the log to this file instead of stderr</source>
+        <translation>Дописывать журнал в этот файл, а не в stderr</translation>
+    </message>
+    <message>
+        <source>Allow cleartext http to hosts that are not loopback</source>
+        <translation>Разрешить незашифрованный http к хостам вне loopback</translation>
+    </message>
+    <message>
+        <source>PEM file of additional trusted CA certificates</source>
+        <translation>PEM-файл с дополнительными доверенными сертификатами CA</translation>
+    </message>
+    <message>
+        <source>Show this help and exit</source>
+        <translation>Показать эту справку и выйти</translation>
+    </message>
+    <message>
+        <source>Show the version and exit</source>
+        <translation>Показать версию и выйти</translation>
+    </message>
+    <message>
+        <source>Usage: %1 [options] [URL]</source>
+        <translation>Использование: %1 [параметры] [URL]</translation>
+    </message>
+    <message>
+        <source>A stdio MCP server that forwards JSON-RPC to a remote Streamable HTTP MCP server,
+adding OAuth 2 access tokens.</source>
+        <translation>MCP-сервер на stdio, который пересылает JSON-RPC удалённому MCP-серверу
+по Streamable HTTP и добавляет токены доступа OAuth 2.</translation>
+    </message>
+    <message>
+        <source>Arguments:</source>
+        <translation>Аргументы:</translation>
+    </message>
+    <message>
+        <source>The upstream MCP endpoint (instead of UPSTREAM_URL)</source>
+        <translation>Адрес вышестоящего MCP-сервера (вместо UPSTREAM_URL)</translation>
+    </message>
+    <message>
+        <source>Options:</source>
+        <translation>Параметры:</translation>
+    </message>
+    <message>
+        <source>Environment (see config.example.json for the file keys):</source>
+        <translation>Переменные окружения (ключи файла конфигурации см. в config.example.json):</translation>
+    </message>
+    <message>
+        <source>Precedence: built-in defaults &lt; config file &lt; environment &lt; command line.</source>
+        <translation>Приоритет: значения по умолчанию &lt; файл конфигурации &lt; окружение &lt; командная строка.</translation>
+    </message>
+    <message>
+        <source>(see %1 --help)</source>
+        <translation>(см. %1 --help)</translation>
+    </message>
+    <message>
+        <source>too many arguments: expected at most one URL, got %1 %2</source>
+        <translation>слишком много аргументов: ожидается не более одного URL, получено %1 %2</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::Config</name>
+    <message>
+        <source>a string</source>
+        <translation>строкой</translation>
+    </message>
+    <message>
+        <source>an integer</source>
+        <translation>целым числом</translation>
+    </message>
+    <message>
+        <source>a boolean (true or false)</source>
+        <translation>логическим значением (true или false)</translation>
+    </message>
+    <message>
+        <source>an object of string values</source>
+        <translation>объектом со строковыми значениями</translation>
+    </message>
+    <message>
+        <source>an object of header names to string values</source>
+        <translation>объектом, сопоставляющим именам заголовков строковые значения</translation>
+    </message>
+    <message>
+        <source>%1 is not a valid URL: %2</source>
+        <translation>%1: недопустимый URL: %2</translation>
+    </message>
+    <message>
+        <source>%1 uses cleartext http to a non-loopback host (%2), which would leak OAuth2 credentials/tokens. Use https, target a loopback address, or set allowInsecureHttp / ALLOW_INSECURE_HTTP=true to override.</source>
+        <translation>%1 использует незашифрованный http к хосту вне loopback (%2), из-за чего учётные данные и токены OAuth2 могут утечь. Используйте https, укажите loopback-адрес или задайте allowInsecureHttp / ALLOW_INSECURE_HTTP=true, чтобы снять это ограничение.</translation>
+    </message>
+    <message>
+        <source>%1 must use http or https, got &quot;%2&quot;</source>
+        <translation>%1: допустимы только схемы http и https, получено «%2»</translation>
+    </message>
+    <message>
+        <source>%1 must be %2, got %3</source>
+        <translation>%1: значение должно быть %2, получено %3</translation>
+    </message>
+    <message>
+        <source>%1: cannot read the config file %2: %3</source>
+        <translation>%1: не удаётся прочитать файл конфигурации %2: %3</translation>
+    </message>
+    <message>
+        <source>%1: the config file %2 is not valid JSON: %3 at offset %4</source>
+        <translation>%1: файл конфигурации %2 содержит некорректный JSON: %3 (смещение %4)</translation>
+    </message>
+    <message>
+        <source>%1: the config file %2 must contain a JSON object, got array</source>
+        <translation>%1: файл конфигурации %2 должен содержать JSON-объект, а содержит массив</translation>
+    </message>
+    <message>
+        <source>%1 must be an object, got %2</source>
+        <translation>%1: значение должно быть объектом, получено %2</translation>
+    </message>
+    <message>
+        <source>%1: the member %2 must be a string, got %3</source>
+        <translation>%1: элемент %2 должен быть строкой, получено %3</translation>
+    </message>
+    <message>
+        <source>%1: malformed &quot;${&quot; in the value (write ${NAME}, NAME made of letters, digits and underscores)</source>
+        <translation>%1: некорректная конструкция «${» в значении (пишите ${NAME}, где NAME состоит из букв, цифр и знаков подчёркивания)</translation>
+    </message>
+    <message>
+        <source>%1: the environment variable %2 is not set</source>
+        <translation>%1: переменная окружения %2 не задана</translation>
+    </message>
+    <message>
+        <source>%1: %2 is not a valid header name (allowed: letters, digits and !#$%&amp;&apos;*+-.^_`|~)</source>
+        <translation>%1: %2 — недопустимое имя заголовка (разрешены латинские буквы, цифры и !#$%&amp;&apos;*+-.^_`|~)</translation>
+    </message>
+    <message>
+        <source>%1: the header %2 cannot be set, the proxy manages it (reserved: %3)</source>
+        <translation>%1: заголовок %2 задавать нельзя, им управляет сам прокси (зарезервированы: %3)</translation>
+    </message>
+    <message>
+        <source>%1 must not contain CR, LF or other control characters, got %2</source>
+        <translation>%1: значение не должно содержать CR, LF и другие управляющие символы, получено %2</translation>
+    </message>
+    <message>
+        <source>%1: the header %2 is given twice (header names are case-insensitive)</source>
+        <translation>%1: заголовок %2 указан дважды (имена заголовков не зависят от регистра)</translation>
+    </message>
+    <message>
+        <source>%1 must be an integer, got %2</source>
+        <translation>%1: значение должно быть целым числом, получено %2</translation>
+    </message>
+    <message>
+        <source>%1 is out of range: %2</source>
+        <translation>%1: значение вне допустимого диапазона: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not valid JSON: %2 at offset %3</source>
+        <translation>%1: некорректный JSON: %2 (смещение %3)</translation>
+    </message>
+    <message>
+        <source>--header must have the form &quot;Name: value&quot;, got %1 (occurrence %2)</source>
+        <translation>значение --header должно иметь вид &quot;Name: value&quot;, получено %1 (вхождение №%2)</translation>
+    </message>
+    <message>
+        <source>--header: the header %1 is given twice (header names are case-insensitive)</source>
+        <translation>--header: заголовок %1 указан дважды (имена заголовков не зависят от регистра)</translation>
+    </message>
+    <message>
+        <source>%1 must be a non-empty string, got %2</source>
+        <translation>%1: значение должно быть непустой строкой, получено %2</translation>
+    </message>
+    <message>
+        <source>an integer of at least %1</source>
+        <translation>целым числом не меньше %1</translation>
+    </message>
+    <message>
+        <source>an integer from %1 to %2</source>
+        <translation>целым числом от %1 до %2</translation>
+    </message>
+    <message>
+        <source>%1 must be one of %2, got %3</source>
+        <translation>%1: значение должно быть одним из: %2; получено %3</translation>
+    </message>
+    <message>
+        <source>%1 must be an absolute http or https URL, got %2</source>
+        <translation>%1: значение должно быть абсолютным URL со схемой http или https, получено %2</translation>
+    </message>
+    <message>
+        <source>%1 must be an https URL with a path (where the client metadata document is hosted), got %2</source>
+        <translation>%1: значение должно быть https-URL с путём (адрес документа с метаданными клиента), получено %2</translation>
+    </message>
+    <message>
+        <source>no such file</source>
+        <translation>файл не существует</translation>
+    </message>
+    <message>
+        <source>not a regular file</source>
+        <translation>это не обычный файл</translation>
+    </message>
+    <message>
+        <source>not readable</source>
+        <translation>нет прав на чтение</translation>
+    </message>
+    <message>
+        <source>%1 must name a readable file, got %2 (%3)</source>
+        <translation>%1: значение должно указывать на доступный для чтения файл, получено %2 (%3)</translation>
+    </message>
+    <message>
+        <source>%1 must be a file in an existing directory, got %2</source>
+        <translation>%1: значение должно быть файлом в существующем каталоге, получено %2</translation>
+    </message>
+    <message>
+        <source>upstream.url is required: set it in the config file, in UPSTREAM_URL or as the URL argument</source>
+        <translation>не задан upstream.url: укажите его в файле конфигурации, в UPSTREAM_URL или аргументом URL</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::LoopbackReplyHandler</name>
+    <message>
+        <source>The OAuth callback host %1 is not a loopback address; use 127.0.0.1, localhost or ::1.</source>
+        <translation>Хост для OAuth callback %1 не является loopback-адресом; используйте 127.0.0.1, localhost или ::1.</translation>
+    </message>
+    <message>
+        <source>Cannot listen for the OAuth callback on %1 port %2: %3. Another program may be using the port; choose another one with %4.</source>
+        <translation>Не удаётся принимать OAuth callback на %1, порт %2: %3. Возможно, порт занят другой программой; выберите другой порт в %4.</translation>
+    </message>
+    <message>
+        <source>The request header is too large.</source>
+        <translation>Заголовок запроса слишком велик.</translation>
+    </message>
+    <message>
+        <source>Malformed request.</source>
+        <translation>Некорректный запрос.</translation>
+    </message>
+    <message>
+        <source>Request rejected: unexpected Host header.</source>
+        <translation>Запрос отклонён: неожиданный заголовок Host.</translation>
+    </message>
+    <message>
+        <source>Only GET requests are accepted here.</source>
+        <translation>Здесь принимаются только GET-запросы.</translation>
+    </message>
+    <message>
+        <source>Not found.</source>
+        <translation>Не найдено.</translation>
+    </message>
+    <message>
+        <source>This page does not belong to a login in progress. Start the login again from your MCP client.</source>
+        <translation>Эта страница не относится ни к одному текущему входу. Начните вход заново из своего MCP-клиента.</translation>
+    </message>
+    <message>
+        <source>Login failed: %1</source>
+        <translation>Вход не выполнен: %1</translation>
+    </message>
+    <message>
+        <source>the authorization server sent a malformed response (a parameter is repeated).</source>
+        <translation>сервер авторизации прислал некорректный ответ (параметр повторяется).</translation>
+    </message>
+    <message>
+        <source>the response did not identify the authorization server, although the server announces that it does (RFC 9207 iss parameter).</source>
+        <translation>в ответе не указан сервер авторизации, хотя сервер заявляет, что указывает его (параметр iss, RFC 9207).</translation>
+    </message>
+    <message>
+        <source>the response came from the authorization server %1 instead of %2 (RFC 9207). Another server may be trying to intercept the login.</source>
+        <translation>ответ пришёл от сервера авторизации %1, а не от %2 (RFC 9207). Возможно, другой сервер пытается перехватить вход.</translation>
+    </message>
+    <message>
+        <source>the authorization server sent neither an authorization code nor an error.</source>
+        <translation>сервер авторизации не прислал ни кода авторизации, ни ошибки.</translation>
+    </message>
+    <message>
+        <source>Login complete. You can close this tab and return to your MCP client.</source>
+        <translation>Вход выполнен. Эту вкладку можно закрыть и вернуться в MCP-клиент.</translation>
+    </message>
+    <message>
+        <source>Login complete</source>
+        <translation>Вход выполнен</translation>
+    </message>
+    <message>
+        <source>Login failed</source>
+        <translation>Вход не выполнен</translation>
+    </message>
+    <message>
+        <source>Request rejected</source>
+        <translation>Запрос отклонён</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::Main</name>
+    <message>
+        <source>failed to load config: %1</source>
+        <translation>не удалось загрузить конфигурацию: %1</translation>
+    </message>
+    <message>
+        <source>log file: %1</source>
+        <translation>файл журнала: %1</translation>
+    </message>
+</context>
+</TS>
