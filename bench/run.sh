@@ -3,7 +3,7 @@
 # direct HTTP client, on the same upstream (mcp-demo-server). Prints a markdown table and
 # writes it to bench/results/latest.md (and the raw numbers to latest.json).
 #
-#   bash bench/run.sh                 # build the release preset, npm ci, run everything (~5 min)
+#   bash bench/run.sh                 # build the release preset, npm ci, run everything (~2 min plus the build)
 #   bash bench/run.sh --quick         # fewer iterations, for trying the bench itself
 #   bash bench/run.sh --only direct,ours
 #
