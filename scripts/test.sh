@@ -20,7 +20,7 @@ stage "tests (dev)"
 ctest --preset dev -j "$jobs" --timeout 300
 
 stage "clang-format"
-git ls-files -z -- '*.cpp' '*.h' | xargs -0 clang-format --dry-run --Werror
+bash scripts/format.sh --check
 
 stage "build + tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake --preset dev-asan >/dev/null

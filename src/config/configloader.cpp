@@ -110,8 +110,8 @@ constexpr std::array<FieldSpec, 37> Fields = {{
                 EnvRule::NonEmpty, false}, // addition
         {"oauth2.signingAlgorithm"_L1, "OAUTH2_SIGNING_ALGORITHM"_L1, ValueType::String,
                 EnvRule::NonEmpty, false}, // addition
-        {"oauth2.sendResource"_L1, "OAUTH2_SEND_RESOURCE"_L1, ValueType::Boolean,
-                EnvRule::Defined, false}, // addition
+        {"oauth2.sendResource"_L1, "OAUTH2_SEND_RESOURCE"_L1, ValueType::Boolean, EnvRule::Defined,
+                false}, // addition
         {"oauth2.requirePkceSupport"_L1, "OAUTH2_REQUIRE_PKCE_SUPPORT"_L1, ValueType::Boolean,
                 EnvRule::Defined, false}, // addition
         {"discovery.enabled"_L1, "DISCOVERY_ENABLED"_L1, ValueType::Boolean, EnvRule::Defined,

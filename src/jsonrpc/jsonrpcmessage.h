@@ -14,7 +14,7 @@ enum class JsonRpcErrorCode : int {
     MethodNotFound = -32601,
     InvalidParams = -32602,
     InternalError = -32603,
-    ProxyError = -32000,    // timeout, network, shutdown ("mcp-oauth2-proxy: upstream request failed")
+    ProxyError = -32000, // timeout, network, shutdown ("mcp-oauth2-proxy: upstream request failed")
     UpstreamStatus = -32001 // upstream answered with an HTTP error status
 };
 
@@ -26,11 +26,11 @@ class JsonRpcMessage
 {
 public:
     enum class Kind {
-        Invalid,      // see error()/errorMessage(): ParseError (not JSON) or InvalidRequest
-        Request,      // method + id
+        Invalid, // see error()/errorMessage(): ParseError (not JSON) or InvalidRequest
+        Request, // method + id
         Notification, // method, no id
-        Response,     // result or error + id (id may be null for an error response)
-        Batch         // a top-level array (JSON-RPC batch; removed in MCP 2025-06-18)
+        Response, // result or error + id (id may be null for an error response)
+        Batch // a top-level array (JSON-RPC batch; removed in MCP 2025-06-18)
     };
 
     static JsonRpcMessage classify(QByteArrayView json);
@@ -64,7 +64,7 @@ public:
     // {"jsonrpc":"2.0","id":<rawId>,"error":{"code":<code>,"message":<message>[,"data":<data>]}}
     // as one line without the trailing newline. An empty rawId is written as null.
     static QByteArray errorResponse(QByteArrayView rawId, int code, const QString &message,
-                                    const QJsonValue &data = QJsonValue(QJsonValue::Undefined));
+            const QJsonValue &data = QJsonValue(QJsonValue::Undefined));
 
     // Valid JSON cannot hold a raw CR or LF inside a string, so outside strings they are plain
     // whitespace: replacing them with spaces turns any valid JSON text into one line without

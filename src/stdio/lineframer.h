@@ -19,8 +19,8 @@ public:
 
     struct Frame
     {
-        QByteArray line;          // the line without its terminator (empty for an overlong frame)
-        bool overlong = false;    // the line exceeded the maximum and was dropped
+        QByteArray line; // the line without its terminator (empty for an overlong frame)
+        bool overlong = false; // the line exceeded the maximum and was dropped
     };
 
     explicit LineFramer(qsizetype maxLineLength = DefaultMaxLineLength);

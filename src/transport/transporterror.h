@@ -16,8 +16,8 @@ struct TransportError
         Network, // connection refused, DNS, TLS, reset: -32000 "upstream request failed"
         StreamEnded, // the SSE stream ended before the response and resumption gave up
         InvalidResponse, // 2xx without a usable JSON-RPC response
-        Shutdown,        // the proxy is shutting down
-        Authorization    // no usable token: -32001 "authorization failed: <what to do>"
+        Shutdown, // the proxy is shutting down
+        Authorization // no usable token: -32001 "authorization failed: <what to do>"
     };
 
     Kind kind = Kind::Network;

@@ -195,6 +195,8 @@ TokenStore::TokenStore(const TokenStoreOptions &options, QObject *parent)
     keyOptions.storage = options.keyStorage;
     keyOptions.keyFileDirectory = m_directory;
     keyOptions.keychainTimeoutMs = options.keychainTimeoutMs;
+    keyOptions.keychainService = options.keychainService;
+    keyOptions.keychainKey = options.keychainKey;
     keyOptions.staleLockTimeMs = options.staleLockTimeMs;
     m_keyProvider = new KeyProvider(keyOptions, this);
 }

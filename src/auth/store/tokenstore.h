@@ -86,6 +86,8 @@ struct TokenStoreOptions
     QString directory; // oauth2.tokenCacheDir; empty: defaultDirectory()
     KeyStorage keyStorage = KeyStorage::Automatic; // FileOnly for MCP_PROXY_KEYCHAIN=off
     int keychainTimeoutMs = 5000;
+    QString keychainService = QStringLiteral("mcp-oauth2-proxy"); // tests use their own
+    QString keychainKey = QStringLiteral("data-key-v1");
     // How long withLock() waits for another process (e.g. its browser login): at least the
     // login's callback timeout.
     int lockTimeoutMs = 300000;
