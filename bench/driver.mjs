@@ -632,10 +632,14 @@ async function perfTaskClockMs(c, calls, inFlight) {
     try {
         await initialize(client);
         if (calls) await withTimeout(runPool(client, calls, inFlight), CFG.phaseTimeoutMs, `${c.name} perf run`);
-    } finally {
+    } catch (err) {
         await client.close();
         spec.cleanup?.();
+        fs.rmSync(outFile, { force: true });
+        throw err;
     }
+    await client.close();
+    spec.cleanup?.();
     const text = fs.readFileSync(outFile, 'utf8');
     fs.rmSync(outFile, { force: true });
     const value = (event) => Number(text.split('\n').find((l) => l.includes(event)).split(',')[0]);

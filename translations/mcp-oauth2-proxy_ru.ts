@@ -2,7 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
-    <name>McpProxy</name>
+    <name>McpProxy::Logging</name>
     <message>
         <source>cannot open log file &quot;%1&quot;: directory &quot;%2&quot; does not exist</source>
         <translation>не удаётся открыть файл журнала «%1»: каталог «%2» не существует</translation>
@@ -24,7 +24,7 @@
     </message>
     <message>
         <source>The OAuth callback port %1 is out of range.</source>
-        <translation>Порт для OAuth callback %1 вне допустимого диапазона.</translation>
+        <translation>Порт %1 для OAuth callback вне допустимого диапазона.</translation>
     </message>
     <message>
         <source>Open this URL in your browser to log in to %1:
@@ -142,7 +142,7 @@ adding OAuth 2 access tokens.</source>
     </message>
     <message>
         <source>%1 is not a valid URL: %2</source>
-        <translation>%1: недопустимый URL: %2</translation>
+        <translation>%1 не является допустимым URL: %2</translation>
     </message>
     <message>
         <source>%1 uses cleartext http to a non-loopback host (%2), which would leak OAuth2 credentials/tokens. Use https, target a loopback address, or set allowInsecureHttp / ALLOW_INSECURE_HTTP=true to override.</source>
@@ -273,7 +273,7 @@ adding OAuth 2 access tokens.</source>
     <name>McpProxy::LoopbackReplyHandler</name>
     <message>
         <source>The OAuth callback host %1 is not a loopback address; use 127.0.0.1, localhost or ::1.</source>
-        <translation>Хост для OAuth callback %1 не является loopback-адресом; используйте 127.0.0.1, localhost или ::1.</translation>
+        <translation>Хост %1 для OAuth callback не является loopback-адресом; используйте 127.0.0.1, localhost или ::1.</translation>
     </message>
     <message>
         <source>Cannot listen for the OAuth callback on %1 port %2: %3. Another program may be using the port; choose another one with %4.</source>

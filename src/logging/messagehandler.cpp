@@ -143,11 +143,6 @@ void handleMessage(QtMsgType type, const QMessageLogContext &context, const QStr
     // Qt itself aborts after the handler returns for QtFatalMsg (qt_message_fatal).
 }
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("McpProxy::Logging", text);
-}
-
 } // namespace
 
 QString logFilterRules(LogLevel level)
@@ -195,7 +190,8 @@ bool installMessageHandler(
         file = std::make_unique<QFile>(options.logFile);
         if (!info.absoluteDir().exists()) {
             if (errorString) {
-                *errorString = tr("cannot open log file \"%1\": directory \"%2\" does not exist")
+                *errorString = QCoreApplication::translate("McpProxy::Logging",
+                        "cannot open log file \"%1\": directory \"%2\" does not exist")
                                        .arg(options.logFile,
                                                QDir::toNativeSeparators(info.absolutePath()));
             }
@@ -204,7 +200,8 @@ bool installMessageHandler(
         } else if (!file->open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Unbuffered,
                            QFileDevice::ReadOwner | QFileDevice::WriteOwner)) {
             if (errorString) {
-                *errorString = tr("cannot open log file \"%1\": %2")
+                *errorString = QCoreApplication::translate(
+                        "McpProxy::Logging", "cannot open log file \"%1\": %2")
                                        .arg(options.logFile, file->errorString());
             }
             file.reset();

@@ -43,12 +43,12 @@ public:
     {
         QProcessEnvironment env;
         const QProcessEnvironment system = QProcessEnvironment::systemEnvironment();
-        for (const char *name :
-                {"PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+        for (const char *name : {"PATH", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
             const QString key = QString::fromLatin1(name);
             if (system.contains(key))
                 env.insert(key, system.value(key));
         }
+        env.insert(QStringLiteral("LANG"), QStringLiteral("C")); // English unless a test says so
         env.insert(extra);
         if (!env.contains(QStringLiteral("LOG_LEVEL")))
             env.insert(QStringLiteral("LOG_LEVEL"), QStringLiteral("debug"));
