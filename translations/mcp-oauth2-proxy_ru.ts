@@ -2,17 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
-    <name>McpProxy::Logging</name>
-    <message>
-        <source>cannot open log file &quot;%1&quot;: directory &quot;%2&quot; does not exist</source>
-        <translation>не удаётся открыть файл журнала «%1»: каталог «%2» не существует</translation>
-    </message>
-    <message>
-        <source>cannot open log file &quot;%1&quot;: %2</source>
-        <translation>не удаётся открыть файл журнала «%1»: %2</translation>
-    </message>
-</context>
-<context>
     <name>McpProxy::AuthorizationCodeLogin</name>
     <message>
         <source>The interactive login needs an authorization endpoint and a client ID.</source>
@@ -80,10 +69,6 @@
         <translation>Показать версию и выйти</translation>
     </message>
     <message>
-        <source>Usage: %1 [options] [URL]</source>
-        <translation>Использование: %1 [параметры] [URL]</translation>
-    </message>
-    <message>
         <source>A stdio MCP server that forwards JSON-RPC to a remote Streamable HTTP MCP server,
 adding OAuth 2 access tokens.</source>
         <translation>MCP-сервер на stdio, который пересылает JSON-RPC удалённому MCP-серверу
@@ -116,6 +101,30 @@ adding OAuth 2 access tokens.</source>
     <message>
         <source>too many arguments: expected at most one URL, got %1 %2</source>
         <translation>слишком много аргументов: ожидается не более одного URL, получено %1 %2</translation>
+    </message>
+    <message>
+        <source>Do not open a browser to log in; print the URL instead</source>
+        <translation>Не открывать браузер для входа; вместо этого вывести URL</translation>
+    </message>
+    <message>
+        <source>Usage: %1 [login|logout|status] [options] [URL]</source>
+        <translation>Использование: %1 [login|logout|status] [параметры] [URL]</translation>
+    </message>
+    <message>
+        <source>Commands (without one, run the proxy on stdio):</source>
+        <translation>Команды (без команды прокси работает через stdio):</translation>
+    </message>
+    <message>
+        <source>Log in to the server now and store the tokens</source>
+        <translation>Войти на сервер сейчас и сохранить токены</translation>
+    </message>
+    <message>
+        <source>Delete the stored tokens of the server (and revoke them)</source>
+        <translation>Удалить сохранённые токены сервера (и отозвать их)</translation>
+    </message>
+    <message>
+        <source>Show what is stored for which server (never a token)</source>
+        <translation>Показать, что сохранено и для какого сервера (без самих токенов)</translation>
     </message>
 </context>
 <context>
@@ -267,6 +276,17 @@ adding OAuth 2 access tokens.</source>
     <message>
         <source>upstream.url is required: set it in the config file, in UPSTREAM_URL or as the URL argument</source>
         <translation>не задан upstream.url: укажите его в файле конфигурации, в UPSTREAM_URL или аргументом URL</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::Logging</name>
+    <message>
+        <source>cannot open log file &quot;%1&quot;: directory &quot;%2&quot; does not exist</source>
+        <translation>не удаётся открыть файл журнала «%1»: каталог «%2» не существует</translation>
+    </message>
+    <message>
+        <source>cannot open log file &quot;%1&quot;: %2</source>
+        <translation>не удаётся открыть файл журнала «%1»: %2</translation>
     </message>
 </context>
 <context>

@@ -20,7 +20,7 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
     , m_http(transportOptions(config))
-    , m_auth(config)
+    , m_auth(config, tokenStoreOptions(config))
 {
     m_graceTimer.setSingleShot(true);
     m_stdin = StdinReader::create(this);
@@ -87,6 +87,19 @@ StreamableHttpClient::Options ProxyApplication::transportOptions(const ProxyConf
     return options;
 }
 
+TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)
+{
+    TokenStoreOptions options;
+    options.directory = config.oauth2.tokenCacheDir;
+    // MCP_PROXY_KEYCHAIN=off keeps the data key in a 0600 file instead of the OS keychain.
+    const QString keychain = qEnvironmentVariable("MCP_PROXY_KEYCHAIN").trimmed().toLower();
+    if (keychain == u"off" || keychain == u"0" || keychain == u"false" || keychain == u"no")
+        options.keyStorage = KeyStorage::FileOnly;
+    // Siblings wait for a login in progress at least as long as the login itself may take.
+    options.lockTimeoutMs = (config.oauth2.callbackTimeoutSeconds + 30) * 1000;
+    return options;
+}
+
 void ProxyApplication::start()
 {
     qCInfo(lcApp).noquote() << "mcp-oauth2-proxy" << MCPPROXY_VERSION << "started; upstream"
@@ -96,9 +109,9 @@ void ProxyApplication::start()
         qCWarning(lcApp) << "stdin is a terminal: paste one JSON-RPC message per line "
                             "(an MCP host normally starts this program)";
     }
-    if (m_auth.prefetches()) {
-        // A grant is configured: obtain a token now, while stdin is already being read; messages
-        // wait for it in order (never blocking the reader).
+    if (m_auth.holdsMessagesAtStart()) {
+        // Stored tokens are loaded, and with a grant configured a token is obtained, while stdin
+        // is already being read; messages wait for it in order (never blocking the reader).
         m_http.holdForAuthorization();
         m_auth.start();
     }

@@ -29,6 +29,7 @@ Q_SIGNALS:
 
 private:
     static StreamableHttpClient::Options transportOptions(const ProxyConfig &config);
+    static TokenStoreOptions tokenStoreOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();
 

@@ -27,7 +27,8 @@ QString hostForUri(const QString &host)
 
 } // namespace
 
-AuthorizationManager::AuthorizationManager(const ProxyConfig &config, QObject *parent)
+AuthorizationManager::AuthorizationManager(
+        const ProxyConfig &config, std::optional<TokenStoreOptions> store, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_tokenClient(&m_nam)
@@ -35,6 +36,8 @@ AuthorizationManager::AuthorizationManager(const ProxyConfig &config, QObject *p
     , m_registration(&m_nam)
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    if (store)
+        m_store = std::make_unique<TokenStore>(*store);
     m_renewTimer.setSingleShot(true);
     connect(&m_renewTimer, &QTimer::timeout, this, &AuthorizationManager::renew);
     connect(&m_login, &AuthorizationCodeLogin::authorizationCodeReceived, this,
@@ -72,10 +75,134 @@ bool AuthorizationManager::isAuthorizationCodeGrant() const
 
 void AuthorizationManager::start()
 {
-    if (!prefetches())
+    const auto afterLoad = [this] {
+        const bool fresh = m_tokens.isValid()
+                && (!m_tokens.expiresAt.isValid()
+                        || QDateTime::currentDateTimeUtc().secsTo(m_tokens.expiresAt)
+                                > m_config.oauth2.refreshSkewSeconds);
+        if (!prefetches() || fresh) {
+            // A stored token still valid: no network at all before the first request.
+            Q_EMIT authorizationFinished(true, QString());
+            return;
+        }
+        qCInfo(lcAuth) << "obtaining an access token at start-up";
+        beginRound(Round::Prefetch);
+    };
+    if (m_store)
+        loadStoredTokens(afterLoad);
+    else if (prefetches())
+        afterLoad();
+}
+
+TokenStoreKey AuthorizationManager::storeKey() const
+{
+    // The server we talk to (canonical), the AS and the client: two servers, two IdPs or two
+    // clients never share an entry (issue 4 §1).
+    return TokenStoreKey{canonicalResourceUri(m_config.upstream.url),
+            m_metadata ? m_metadata->server.issuer : m_storedIssuer,
+            m_client ? m_client->auth.clientId : m_storedClientId};
+}
+
+void AuthorizationManager::loadStoredTokens(std::function<void()> next)
+{
+    const QString resource = canonicalResourceUri(m_config.upstream.url);
+    m_store->listEntries(this, [this, resource, next](const QList<TokenStoreEntryInfo> &entries) {
+        const TokenStoreEntryInfo *best = nullptr;
+        for (const TokenStoreEntryInfo &entry : entries) {
+            if (entry.kind != TokenStoreEntryInfo::Kind::Tokens || entry.resource != resource)
+                continue;
+            if (!m_config.oauth2.clientId.isEmpty() && entry.clientId != m_config.oauth2.clientId)
+                continue;
+            if (!best || entry.savedAt > best->savedAt)
+                best = &entry;
+        }
+        if (!best) {
+            next();
+            return;
+        }
+        const TokenStoreKey key{best->resource, best->issuer, best->clientId};
+        m_store->load(key, this, [this, key, next](std::optional<StoredTokens> stored) {
+            if (stored) {
+                m_storedIssuer = key.issuer;
+                m_storedClientId = key.clientId;
+                m_tokens = stored->toTokenSet();
+                addLogSecret(m_tokens.accessToken);
+                addLogSecret(m_tokens.refreshToken);
+                qCInfo(lcAuth).noquote() << "using the stored tokens of" << key.issuer;
+                if (m_tokens.isValid()
+                        && (!m_tokens.expiresAt.isValid()
+                                || m_tokens.expiresAt > QDateTime::currentDateTimeUtc())) {
+                    // Renewal is scheduled once a round knows the AS and the client; until then
+                    // an expiry shows up as a 401, answered by the refresh token.
+                    Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+                } else {
+                    m_tokens.accessToken.clear();
+                }
+            }
+            next();
+        });
+    });
+}
+
+void AuthorizationManager::withEntryLock(std::function<void(bool locked)> next)
+{
+    m_adoptedInLock = false;
+    if (!m_store || m_entryLocked || !m_client || !m_metadata) {
+        next(m_entryLocked);
         return;
-    qCInfo(lcAuth) << "obtaining an access token at start-up";
-    beginRound(Round::Prefetch);
+    }
+    const TokenStoreKey key = storeKey();
+    m_store->withLock(key, this, [this, key, next](bool locked) {
+        m_entryLocked = locked;
+        m_lockedKey = key;
+        if (!locked)
+            qCWarning(lcAuth) << "token store: could not lock the entry; going on without it";
+        // Another process may have logged in or refreshed while we waited: look first.
+        m_store->load(key, this, [this, next, locked](std::optional<StoredTokens> stored) {
+            m_adoptedInLock = adoptStoredIfNewer(stored);
+            next(locked);
+        });
+    });
+}
+
+void AuthorizationManager::releaseEntryLock()
+{
+    if (m_store && m_entryLocked)
+        m_store->unlock(m_lockedKey);
+    m_entryLocked = false;
+}
+
+bool AuthorizationManager::adoptStoredIfNewer(const std::optional<StoredTokens> &stored)
+{
+    if (!stored)
+        return false;
+    // A sibling rotated the refresh token: never use the old one again.
+    if (!stored->refreshToken.isEmpty() && stored->refreshToken != m_tokens.refreshToken) {
+        m_tokens.refreshToken = stored->refreshToken;
+        addLogSecret(m_tokens.refreshToken);
+    }
+    const bool fresh = !stored->accessToken.isEmpty() && stored->accessToken != m_tokens.accessToken
+            && stored->accessToken != m_rejectedAccessToken
+            && (!stored->expiresAt.isValid()
+                    || QDateTime::currentDateTimeUtc().secsTo(stored->expiresAt) > 5);
+    if (!fresh)
+        return false;
+    m_tokens = stored->toTokenSet();
+    addLogSecret(m_tokens.accessToken);
+    qCInfo(lcAuth) << "using tokens another instance stored meanwhile";
+    Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+    scheduleRenewal();
+    return true;
+}
+
+void AuthorizationManager::saveTokens()
+{
+    if (!m_store || !m_client || !m_metadata)
+        return;
+    m_store->save(StoredTokens::fromTokenSet(storeKey(), m_tokens), this, [](bool ok) {
+        if (!ok)
+            qCWarning(lcAuth) << "token store: could not save the tokens (they stay in memory)";
+    });
 }
 
 void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int httpStatus)
@@ -103,10 +230,13 @@ void AuthorizationManager::beginRound(Round round)
         return; // a round is running; its end answers everyone (the transport waits for it)
     m_round = round;
     m_renewTimer.stop();
-    if (round == Round::Unauthorized) {
+    if (round == Round::Unauthorized || round == Round::Prefetch) {
         // RFC 6750 §3.1 invalid_token: forget the rejected token; a refresh token may still work.
-        m_tokens.accessToken.clear();
-        Q_EMIT authorizationHeaderChanged(QByteArray());
+        if (round == Round::Unauthorized) {
+            m_rejectedAccessToken = m_tokens.accessToken; // never adopted back from the store
+            m_tokens.accessToken.clear();
+            Q_EMIT authorizationHeaderChanged(QByteArray());
+        }
         if (!m_tokens.refreshToken.isEmpty()) {
             refresh([this](bool ok, const OAuthError &error) {
                 if (ok) {
@@ -266,22 +396,71 @@ void AuthorizationManager::withClient(std::function<void()> next)
                             ? u"none"_s
                             : server.tokenEndpointAuthMethodsSupported.first())
             : configuredMethod;
-    m_registration.registerClient(
-            request, this, [this, next, makeClient, request](const RegistrationResult &result) {
-                if (!result.ok) {
-                    finishRound(false,
-                            u"client registration failed: "_s + result.error
-                                    + u"; set OAUTH2_CLIENT_ID (oauth2.clientId) to a "
-                                      "pre-registered client instead"_s);
-                    return;
-                }
-                addLogSecret(result.clientSecret);
-                Client client = makeClient(
-                        result.clientId, result.clientSecret, result.tokenEndpointAuthMethod);
-                client.dynamic = true;
-                client.redirectUri = request.redirectUri;
-                m_client = client;
-                next();
+    // One registration per (issuer, redirect URI), shared by every instance and kept across
+    // restarts (issue 4 §1, §2); redone when the issuer or the redirect URI changes.
+    const RegistrationKey registrationKey{server.issuer, request.redirectUri};
+    const auto registerNow = [this, next, makeClient, request, registrationKey](bool locked) {
+        m_registration.registerClient(request, this,
+                [this, next, makeClient, request, registrationKey, locked](
+                        const RegistrationResult &result) {
+                    if (!result.ok) {
+                        if (locked)
+                            m_store->unlock(registrationKey);
+                        finishRound(false,
+                                u"client registration failed: "_s + result.error
+                                        + u"; set OAUTH2_CLIENT_ID (oauth2.clientId) to a "
+                                          "pre-registered client instead"_s);
+                        return;
+                    }
+                    addLogSecret(result.clientSecret);
+                    Client client = makeClient(
+                            result.clientId, result.clientSecret, result.tokenEndpointAuthMethod);
+                    client.dynamic = true;
+                    client.redirectUri = request.redirectUri;
+                    m_client = client;
+                    if (m_store) {
+                        StoredRegistration stored;
+                        stored.issuer = registrationKey.issuer;
+                        stored.redirectUri = registrationKey.redirectUri;
+                        stored.clientId = result.clientId;
+                        stored.clientSecret = result.clientSecret;
+                        stored.tokenEndpointAuthMethod = result.tokenEndpointAuthMethod;
+                        stored.secretExpiresAt = result.clientSecretExpiresAt;
+                        m_store->saveRegistration(stored, this, [](bool) {});
+                        if (locked)
+                            m_store->unlock(registrationKey);
+                    }
+                    next();
+                });
+    };
+    if (!m_store) {
+        registerNow(false);
+        return;
+    }
+    m_store->withLock(registrationKey, this,
+            [this, registrationKey, registerNow, makeClient, next](bool locked) {
+                m_store->loadRegistration(registrationKey, this,
+                        [this, registrationKey, registerNow, makeClient, next, locked](
+                                std::optional<StoredRegistration> stored) {
+                            const bool usable = stored
+                                    && (!stored->secretExpiresAt.isValid()
+                                            || stored->secretExpiresAt
+                                                    > QDateTime::currentDateTimeUtc());
+                            if (!usable) {
+                                registerNow(locked);
+                                return;
+                            }
+                            if (locked)
+                                m_store->unlock(registrationKey);
+                            addLogSecret(stored->clientSecret);
+                            Client client = makeClient(stored->clientId, stored->clientSecret,
+                                    stored->tokenEndpointAuthMethod);
+                            client.dynamic = true;
+                            client.redirectUri = stored->redirectUri;
+                            m_client = client;
+                            qCInfo(lcAuth) << "using the stored client registration";
+                            next();
+                        });
             });
 }
 
@@ -420,8 +599,16 @@ void AuthorizationManager::runAuthorizationCode()
     options.expectedIssuer = server.issuer;
     options.issParameterSupported = server.authorizationResponseIssParameterSupported;
     options.serverName = m_config.upstream.url.host();
-    if (!m_login.start(options))
-        qCWarning(lcAuth) << "a login is already running";
+    // One browser login per entry across processes (issue 4 §2): whoever holds the lock logs
+    // in; the others wait for it and find the stored tokens.
+    withEntryLock([this, options](bool) {
+        if (m_adoptedInLock && m_round != Round::StepUp) {
+            finishRound(true, QString()); // another instance logged in meanwhile
+            return;
+        }
+        if (!m_login.start(options))
+            qCWarning(lcAuth) << "a login is already running";
+    });
 }
 
 void AuthorizationManager::exchangeCode(
@@ -442,6 +629,9 @@ void AuthorizationManager::exchangeCode(
         if (response.error.error == u"invalid_client" && m_client && m_client->dynamic
                 && !m_reregistered) {
             m_reregistered = true; // SEP-2352: re-register once on invalid_client
+            if (m_store)
+                m_store->removeRegistration(
+                        {m_client->issuer, m_client->redirectUri}, this, [](bool) {});
             m_client.reset();
         }
         finishRound(
@@ -456,6 +646,29 @@ void AuthorizationManager::refresh(std::function<void(bool, const OAuthError &)>
         withMetadata([this, done] { withClient([this, done] { refresh(done); }); });
         return;
     }
+    if (m_store && !m_entryLocked) {
+        // One refresh at a time across processes: a rotating refresh token is never used twice.
+        withEntryLock([this, done](bool) {
+            if (m_adoptedInLock && m_round != Round::StepUp) {
+                done(true, OAuthError()); // a sibling refreshed meanwhile
+                return;
+            }
+            if (m_tokens.refreshToken.isEmpty()) {
+                OAuthError gone;
+                gone.error = u"invalid_grant"_s;
+                gone.description = u"no refresh token"_s;
+                done(false, gone);
+                return;
+            }
+            refreshNow(done);
+        });
+        return;
+    }
+    refreshNow(done);
+}
+
+void AuthorizationManager::refreshNow(std::function<void(bool, const OAuthError &)> done)
+{
     TokenRequest request = baseTokenRequest();
     request.grant = {
             {u"grant_type"_s, u"refresh_token"_s}, {u"refresh_token"_s, m_tokens.refreshToken}};
@@ -471,6 +684,8 @@ void AuthorizationManager::refresh(std::function<void(bool, const OAuthError &)>
         if (!response.error.isTransient()) {
             // invalid_grant & co.: the refresh token is dead; never a dead end (reference §10 #17).
             m_tokens.refreshToken.clear();
+            m_tokens.accessToken.clear();
+            saveTokens(); // the store forgets it too
         }
         done(false, response.error);
     });
@@ -508,6 +723,7 @@ void AuthorizationManager::accept(const TokenSet &tokens)
                                                                m_tokens.expiresAt))
                                              : QString());
     Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+    saveTokens();
     scheduleRenewal();
 }
 
@@ -547,6 +763,7 @@ void AuthorizationManager::renew()
             return;
         }
         m_round = Round::None;
+        releaseEntryLock();
         if (error.isTransient() && ++m_renewFailures <= MaxRenewFailures) {
             const int backoffMs = 1000 << m_renewFailures; // 2 s, 4 s, 8 s
             qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
@@ -583,6 +800,7 @@ void AuthorizationManager::finishRound(bool ok, const QString &message)
 {
     const Round round = m_round;
     m_round = Round::None;
+    releaseEntryLock();
     if (!ok)
         qCWarning(lcAuth).noquote() << "authorization failed:" << message;
     if (round == Round::ProactiveRefresh)

@@ -6,6 +6,7 @@
 #include "auth/protocol/clientregistration.h"
 #include "auth/protocol/tokenendpointclient.h"
 #include "auth/protocol/tokenresponse.h"
+#include "auth/store/tokenstore.h"
 #include "config/proxyconfig.h"
 
 #include <QtCore/QObject>
@@ -13,6 +14,7 @@
 #include <QtNetwork/QNetworkAccessManager>
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 namespace McpProxy {
@@ -28,12 +30,19 @@ class AuthorizationManager : public QObject
 {
     Q_OBJECT
 public:
-    explicit AuthorizationManager(const ProxyConfig &config, QObject *parent = nullptr);
+    // Without store options the tokens live in memory only (tests); with them, tokens and client
+    // registrations persist across restarts and processes (issue 4).
+    explicit AuthorizationManager(const ProxyConfig &config,
+            std::optional<TokenStoreOptions> store = std::nullopt, QObject *parent = nullptr);
     ~AuthorizationManager() override;
 
     // True when a grant is configured: start() obtains a token right away, and the transport
     // should hold messages until authorizationFinished().
     bool prefetches() const;
+    // Loads what the token store holds for this server (when there is a store), then starts the
+    // prefetch when a grant is configured. The transport should hold messages until
+    // authorizationFinished() when holdsMessagesAtStart() is true.
+    bool holdsMessagesAtStart() const { return prefetches() || m_store != nullptr; }
     void start();
 
     // When to renew a token that lives `lifetimeMs` more: `skew` before expiry, but never sooner
@@ -62,6 +71,12 @@ private:
     };
     enum class Round { None, Prefetch, Unauthorized, StepUp, ProactiveRefresh };
 
+    void loadStoredTokens(std::function<void()> next);
+    void withEntryLock(std::function<void(bool locked)> next);
+    void releaseEntryLock();
+    bool adoptStoredIfNewer(const std::optional<StoredTokens> &stored);
+    void saveTokens();
+    TokenStoreKey storeKey() const;
     void beginRound(Round round);
     void runFullAuthorization();
     void withMetadata(std::function<void()> next);
@@ -71,6 +86,7 @@ private:
     void runAuthorizationCode();
     void exchangeCode(const QString &code, const QByteArray &verifier, const QUrl &redirectUri);
     void refresh(std::function<void(bool ok, const OAuthError &error)> done);
+    void refreshNow(std::function<void(bool ok, const OAuthError &error)> done);
     void requestToken(TokenRequest request, std::function<void(const TokenResponse &)> done);
     TokenRequest baseTokenRequest() const;
     void accept(const TokenSet &tokens);
@@ -90,6 +106,10 @@ private:
     ClientRegistration m_registration;
     AuthorizationCodeLogin m_login;
     QTimer m_renewTimer;
+    std::unique_ptr<TokenStore> m_store;
+    bool m_entryLocked = false;
+    bool m_adoptedInLock = false; // the last withEntryLock() found newer stored tokens
+    TokenStoreKey m_lockedKey;
 
     Round m_round = Round::None;
     std::optional<BearerChallenge> m_challenge;
@@ -102,6 +122,9 @@ private:
     QString m_protocolVersion;
     QByteArray m_privateKey;
     QString m_redirectUri;
+    QString m_rejectedAccessToken; // the token the server answered 401 to
+    QString m_storedIssuer; // of the entry loaded at start-up, until discovery runs
+    QString m_storedClientId;
     bool m_configuredCodeUsed = false;
     bool m_configuredRefreshTokenUsed = false;
     bool m_reregistered = false;

@@ -1184,6 +1184,7 @@ private:
         if (!ok)
             return false;
         o.authStyleSet = setting("oauth2.authStyle"_L1) != nullptr;
+        o.openBrowser = !m_options.noBrowser;
         if (m_hasExtraParams)
             o.extraParams = m_extraParams;
         for (const HeaderSetting &header : std::as_const(m_headers))
@@ -1226,17 +1227,28 @@ QString helpText()
                     CommandLineText::tr("Allow cleartext http to hosts that are not loopback")},
             {u"--ca-bundle <file>"_s,
                     CommandLineText::tr("PEM file of additional trusted CA certificates")},
+            {u"--no-browser"_s,
+                    CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
             {u"--version"_s, CommandLineText::tr("Show the version and exit")},
     };
     constexpr qsizetype column = 28;
-    QString text = CommandLineText::tr("Usage: %1 [options] [URL]").arg(ProgramName) + u"\n\n"_s
+    QString text =
+            CommandLineText::tr("Usage: %1 [login|logout|status] [options] [URL]").arg(ProgramName)
+            + u"\n\n"_s
             + CommandLineText::tr("A stdio MCP server that forwards JSON-RPC to a remote "
                                   "Streamable HTTP MCP server,\nadding OAuth 2 access tokens.")
             + u"\n\n"_s + CommandLineText::tr("Arguments:") + u'\n'
             + u"  URL"_s.leftJustified(column)
             + CommandLineText::tr("The upstream MCP endpoint (instead of UPSTREAM_URL)") + u"\n\n"_s
-            + CommandLineText::tr("Options:") + u'\n';
+            + CommandLineText::tr("Commands (without one, run the proxy on stdio):") + u'\n'
+            + u"  login"_s.leftJustified(column)
+            + CommandLineText::tr("Log in to the server now and store the tokens") + u'\n'
+            + u"  logout"_s.leftJustified(column)
+            + CommandLineText::tr("Delete the stored tokens of the server (and revoke them)")
+            + u'\n' + u"  status"_s.leftJustified(column)
+            + CommandLineText::tr("Show what is stored for which server (never a token)")
+            + u"\n\n"_s + CommandLineText::tr("Options:") + u'\n';
     for (const Line &line : options) {
         QString names = u"  "_s + line.names;
         if (names.size() >= column)
@@ -1279,8 +1291,9 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption caBundleOption(u"ca-bundle"_s, QString(), u"file"_s);
     const QCommandLineOption helpOption(QStringList{u"h"_s, u"help"_s});
     const QCommandLineOption versionOption(u"version"_s);
+    const QCommandLineOption noBrowserOption(u"no-browser"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
-            caBundleOption, helpOption, versionOption});
+            caBundleOption, helpOption, versionOption, noBrowserOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
     QStringList argv = arguments;
@@ -1302,7 +1315,19 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
         result.text = QString(ProgramName) + u' ' + QLatin1String(MCPPROXY_VERSION);
         return result;
     }
-    const QStringList positional = parser.positionalArguments();
+    QStringList positional = parser.positionalArguments();
+    CommandLineOptions::Command command = CommandLineOptions::Command::Proxy;
+    static const std::array<std::pair<QLatin1String, CommandLineOptions::Command>, 3> commands = {{
+            {"login"_L1, CommandLineOptions::Command::Login},
+            {"logout"_L1, CommandLineOptions::Command::Logout},
+            {"status"_L1, CommandLineOptions::Command::Status},
+    }};
+    for (const auto &[name, value] : commands) {
+        if (!positional.isEmpty() && positional.first() == name) {
+            command = value;
+            positional.removeFirst();
+        }
+    }
     if (positional.size() > 1) {
         result.status = CommandLineParseResult::Status::Error;
         result.text = CommandLineText::tr("too many arguments: expected at most one URL, got %1 %2")
@@ -1311,6 +1336,8 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
         return result;
     }
     CommandLineOptions &options = result.options;
+    options.command = command;
+    options.noBrowser = parser.isSet(noBrowserOption);
     options.url = positional.value(0);
     options.configFile = parser.value(configOption);
     options.headers = parser.values(headerOption);

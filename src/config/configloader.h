@@ -13,6 +13,11 @@ namespace McpProxy {
 // An empty string means "not given".
 struct CommandLineOptions
 {
+    // `mcp-oauth2-proxy [login|logout|status] [options] [URL]`: the proxy itself, or a
+    // subcommand that manages the stored login of the server (issue 4 §3).
+    enum class Command { Proxy, Login, Logout, Status };
+    Command command = Command::Proxy;
+    bool noBrowser = false; // --no-browser: print the login URL, launch nothing
     QString configFile; // --config FILE (overrides MCP_PROXY_CONFIG)
     QString url; // positional URL (overrides UPSTREAM_URL)
     QStringList headers; // --header "Name: value", repeatable, raw (not yet expanded)

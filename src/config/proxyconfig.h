@@ -90,6 +90,9 @@ struct ProxyConfig
         // oauth2.requirePkceSupport / OAUTH2_REQUIRE_PKCE_SUPPORT: refuse an authorization server
         // whose metadata does not list S256 (MCP 2025-11-25 MUST; false only for broken servers).
         bool requirePkceSupport = true;
+        // --no-browser: never launch a browser; the login URL is printed with instructions and
+        // the login can be completed from any browser that reaches the callback.
+        bool openBrowser = true;
     };
 
     Upstream upstream;

@@ -8,6 +8,7 @@
 #include <QtCore/QProcess>
 #include <QtCore/QProcessEnvironment>
 #include <QtCore/QStringList>
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
 #include <functional>
@@ -49,6 +50,9 @@ public:
                 env.insert(key, system.value(key));
         }
         env.insert(QStringLiteral("LANG"), QStringLiteral("C")); // English unless a test says so
+        // Never the developer's own token store or keychain.
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_configHome.path());
+        env.insert(QStringLiteral("MCP_PROXY_KEYCHAIN"), QStringLiteral("off"));
         env.insert(extra);
         if (!env.contains(QStringLiteral("LOG_LEVEL")))
             env.insert(QStringLiteral("LOG_LEVEL"), QStringLiteral("debug"));
@@ -139,6 +143,7 @@ private:
         }
     }
 
+    QTemporaryDir m_configHome;
     QProcess m_process;
     QByteArray m_buffer;
     QByteArray m_stderr;

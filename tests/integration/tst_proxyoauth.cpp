@@ -198,7 +198,9 @@ void tst_ProxyOAuth::expiredTokenIsRefreshedWithoutLogin()
     QVERIFY(proxy.takeResponse(u"init"_s).contains(u"result"));
     server.auth.expireAccessTokens();
     proxy.send(R"({"jsonrpc":"2.0","id":3,"method":"ping"})");
-    QVERIFY(proxy.takeResponse(3).contains(u"result"));
+    const QJsonObject pong = proxy.takeResponse(3);
+    QVERIFY2(pong.contains(u"result"),
+            QByteArray(QJsonDocument(pong).toJson() + proxy.stderrText().right(3000)).constData());
     QCOMPARE(server.auth.authorizeCount(), 1); // no second browser login
     QCOMPARE(server.auth.tokenRequests().last().grantType, u"refresh_token"_s);
     QCOMPARE(browser.urls().size(), 1);

@@ -116,9 +116,10 @@ void tst_Translations::helpFollowsTheLocale_data()
 {
     QTest::addColumn<QStringList>("environment");
     QTest::addColumn<QStringList>("expected");
-    const QStringList russian = {u"Использование: mcp-oauth2-proxy [параметры] [URL]"_s,
+    const QStringList russian = {
+            u"Использование: mcp-oauth2-proxy [login|logout|status] [параметры] [URL]"_s,
             u"Показать эту справку и выйти"_s, u"Параметры:"_s, u"--log-level <level>"_s};
-    const QStringList english = {u"Usage: mcp-oauth2-proxy [options] [URL]"_s,
+    const QStringList english = {u"Usage: mcp-oauth2-proxy [login|logout|status] [options] [URL]"_s,
             u"Show this help and exit"_s, u"Options:"_s};
     QTest::newRow("LANG=ru_RU.UTF-8") << Russian << russian;
     QTest::newRow("LC_ALL=ru_RU.UTF-8 over LANG=C")

@@ -108,9 +108,9 @@ struct TokenStoreOptions
 //           UTC), refreshToken, scope, tokenType, savedAt
 //   registration: schema, kind "registration", issuer, redirectUri, clientId, clientSecret,
 //           tokenEndpointAuthMethod, secretExpiresAt, savedAt
-// Directories are 0700 (an existing one is tightened),
-// files 0600, written atomically (QSaveFile). A corrupt or undecryptable entry is a warning and
-// "no entry"; its file is renamed to <name>.bad (one generation) so the next save starts clean.
+// Directories are 0700 (an existing one is tightened), files 0600, written atomically
+// (QSaveFile). A corrupt or undecryptable entry is a warning and "no entry"; its file is renamed
+// to <name>.bad (one generation; remove() deletes it too) so the next save starts clean.
 //
 // All operations are jobs: `callback` runs exactly once, later, on `context`'s thread (this
 // object's thread); not when `context` or the store was destroyed first.

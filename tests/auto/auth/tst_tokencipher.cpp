@@ -39,7 +39,7 @@ void tst_TokenCipher::roundTrip_data()
     QTest::addColumn<QByteArray>("plaintext");
     QTest::newRow("empty") << QByteArray();
     QTest::newRow("one byte") << QByteArray("x");
-    QTest::newRow("json") << QByteArray(R"({"accessToken":"at-123","refreshToken":"rt-456"})");
+    QTest::newRow("json") << QByteArray("{\"accessToken\":\"at-123\",\"refreshToken\":\"rt-456\"}");
     // Larger than any buffer OpenSSL might use internally.
     QByteArray large(4 * 1024 * 1024 + 3, Qt::Uninitialized);
     for (qsizetype i = 0; i < large.size(); ++i)
@@ -92,7 +92,7 @@ void tst_TokenCipher::tamperedByteFails()
         QVERIFY2(!TokenCipher::open(key('k'), tampered, Context), qPrintable(QString::number(i)));
     }
     // An appended byte shifts the tag.
-    QVERIFY(!TokenCipher::open(key('k'), *blob + 'x', Context));
+    QVERIFY(!TokenCipher::open(key('k'), QByteArray(*blob + 'x'), Context));
 }
 
 void tst_TokenCipher::wrongKeyFails()
@@ -112,7 +112,7 @@ void tst_TokenCipher::wrongContextFails()
     // A blob moved to another entry (another file name) does not open.
     QVERIFY(!TokenCipher::open(key('k'), *blob, "tokens/v1/ffffffffffffffffffffffffffffffff.bin"));
     QVERIFY(!TokenCipher::open(key('k'), *blob, QByteArray()));
-    QVERIFY(!TokenCipher::open(key('k'), *blob, Context + 'x'));
+    QVERIFY(!TokenCipher::open(key('k'), *blob, QByteArray(Context + 'x')));
     QVERIFY(TokenCipher::open(key('k'), *blob, Context));
 }
 
@@ -138,7 +138,7 @@ void tst_TokenCipher::badKeySizeRefused()
     const std::optional<QByteArray> blob = TokenCipher::seal(key('k'), "x", Context);
     QVERIFY(blob);
     QVERIFY(!TokenCipher::open(key('k').left(31), *blob, Context));
-    QVERIFY(!TokenCipher::open(key('k') + 'k', *blob, Context));
+    QVERIFY(!TokenCipher::open(QByteArray(key('k') + 'k'), *blob, Context));
 }
 
 void tst_TokenCipher::generateKey()

@@ -13,6 +13,8 @@ class tst_CommandLine : public QObject
 private Q_SLOTS:
     void parse_data();
     void parse();
+    void commands_data();
+    void commands();
     void errors_data();
     void errors();
     void help();
@@ -75,6 +77,36 @@ void tst_CommandLine::parse()
     QTEST(result.options.caBundle, "caBundle");
 }
 
+void tst_CommandLine::commands_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<int>("command");
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("noBrowser");
+    using Command = McpProxy::CommandLineOptions::Command;
+    QTest::addRow("proxy") << QStringList{u"p"_s, u"https://h/mcp"_s} << int(Command::Proxy)
+                           << u"https://h/mcp"_s << false;
+    QTest::addRow("login with url and --no-browser")
+            << QStringList{u"p"_s, u"login"_s, u"--no-browser"_s, u"https://h/mcp"_s}
+            << int(Command::Login) << u"https://h/mcp"_s << true;
+    QTest::addRow("logout without url")
+            << QStringList{u"p"_s, u"logout"_s} << int(Command::Logout) << QString() << false;
+    QTest::addRow("status") << QStringList{u"p"_s, u"status"_s, u"https://h/mcp"_s}
+                            << int(Command::Status) << u"https://h/mcp"_s << false;
+    QTest::addRow("options first") << QStringList{u"p"_s, u"--allow-http"_s, u"status"_s}
+                                   << int(Command::Status) << QString() << false;
+}
+
+void tst_CommandLine::commands()
+{
+    QFETCH(QStringList, arguments);
+    const CommandLineParseResult result = McpProxy::parseCommandLine(arguments);
+    QCOMPARE(result.status, Status::Ok);
+    QTEST(int(result.options.command), "command");
+    QTEST(result.options.url, "url");
+    QTEST(result.options.noBrowser, "noBrowser");
+}
+
 void tst_CommandLine::errors_data()
 {
     QTest::addColumn<QStringList>("arguments");
@@ -82,6 +114,8 @@ void tst_CommandLine::errors_data()
 
     QTest::addRow("two urls") << QStringList{u"p"_s, u"https://a/mcp"_s, u"https://b/mcp"_s}
                               << u"too many arguments"_s;
+    QTest::addRow("command with two urls") << QStringList{u"p"_s, u"login"_s, u"https://a/mcp"_s,
+            u"https://b/mcp"_s} << u"too many arguments"_s;
     QTest::addRow("unknown option") << QStringList{u"p"_s, u"--frobnicate"_s} << u"frobnicate"_s;
     QTest::addRow("missing value") << QStringList{u"p"_s, u"--config"_s} << u"config"_s;
     QTest::addRow("value for a flag")
@@ -105,13 +139,14 @@ void tst_CommandLine::help()
         const CommandLineParseResult result =
                 McpProxy::parseCommandLine({u"/some/where/mcp-oauth2-proxy"_s, flag});
         QCOMPARE(result.status, Status::HelpRequested);
-        QVERIFY(result.text.startsWith(u"Usage: mcp-oauth2-proxy [options] [URL]\n"_s));
-        for (const QString &needle :
-                {u"--config"_s, u"--header"_s, u"--log-level"_s, u"--log-file"_s, u"--allow-http"_s,
-                        u"--ca-bundle"_s, u"--version"_s, u"MCP_PROXY_CONFIG"_s, u"UPSTREAM_URL"_s,
-                        u"OAUTH2_CLIENT_SECRET"_s, u"OAUTH2_TOKEN_CACHE_DIR"_s,
-                        u"ALLOW_INSECURE_HTTP"_s, u"MCP_PROXY_MAX_LINE_BYTES"_s,
-                        u"MCP_PROXY_CA_BUNDLE"_s, u"LOG_FILE"_s, u"Precedence"_s}) {
+        QVERIFY(result.text.startsWith(
+                u"Usage: mcp-oauth2-proxy [login|logout|status] [options] [URL]\n"_s));
+        for (const QString &needle : {u"--config"_s, u"--header"_s, u"--log-level"_s,
+                     u"--log-file"_s, u"--allow-http"_s, u"--ca-bundle"_s, u"--no-browser"_s,
+                     u"login"_s, u"logout"_s, u"status"_s, u"--version"_s, u"MCP_PROXY_CONFIG"_s,
+                     u"UPSTREAM_URL"_s, u"OAUTH2_CLIENT_SECRET"_s, u"OAUTH2_TOKEN_CACHE_DIR"_s,
+                     u"ALLOW_INSECURE_HTTP"_s, u"MCP_PROXY_MAX_LINE_BYTES"_s,
+                     u"MCP_PROXY_CA_BUNDLE"_s, u"LOG_FILE"_s, u"Precedence"_s}) {
             QVERIFY2(result.text.contains(needle), qPrintable(needle));
         }
         const QStringList lines = result.text.split(u'\n');
