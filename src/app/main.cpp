@@ -1,5 +1,6 @@
 #include "app/proxyapplication.h"
 #include "app/signalwatcher.h"
+#include "app/subcommands.h"
 #include "config/configloader.h"
 #include "logging/messagehandler.h"
 #include "logging/redactor.h"
@@ -41,11 +42,24 @@ int main(int argc, char *argv[])
             loadConfig(cli.options, QProcessEnvironment::systemEnvironment());
     for (const QString &warning : loaded.warnings)
         std::fprintf(stderr, "%s\n", qPrintable(warning));
-    if (!loaded.config) {
+    const bool statusOfEverything =
+            cli.options.command == CommandLineOptions::Command::Status && !loaded.config;
+    if (!loaded.config && !statusOfEverything) {
         const QString text =
                 QCoreApplication::translate("McpProxy::Main", "failed to load config: %1");
         std::fprintf(stderr, "%s\n", qPrintable(text.arg(loaded.error)));
         return 2;
+    }
+    if (statusOfEverything) {
+        // `status` without a server: list every entry of the (default or OAUTH2_TOKEN_CACHE_DIR)
+        // store.
+        ProxyConfig defaults;
+        defaults.oauth2.tokenCacheDir = qEnvironmentVariable("OAUTH2_TOKEN_CACHE_DIR");
+        Subcommand status(CommandLineOptions::Command::Status, std::nullopt,
+                ProxyApplication::tokenStoreOptions(defaults));
+        QObject::connect(&status, &Subcommand::finished, &app, &QCoreApplication::exit);
+        QTimer::singleShot(0, &status, &Subcommand::start);
+        return app.exec();
     }
     Redactor redactor;
     for (const QString &secret : configSecrets(*loaded.config))
@@ -61,6 +75,13 @@ int main(int argc, char *argv[])
     QNetworkProxyFactory::setApplicationProxyFactory(
             new EnvironmentProxyFactory(QProcessEnvironment::systemEnvironment()));
 
+    if (cli.options.command != CommandLineOptions::Command::Proxy) {
+        Subcommand command(cli.options.command, *loaded.config,
+                ProxyApplication::tokenStoreOptions(*loaded.config));
+        QObject::connect(&command, &Subcommand::finished, &app, &QCoreApplication::exit);
+        QTimer::singleShot(0, &command, &Subcommand::start);
+        return app.exec();
+    }
     ProxyApplication proxy(*loaded.config);
     QObject::connect(&proxy, &ProxyApplication::finished, &app, &QCoreApplication::exit);
     QTimer::singleShot(0, &proxy, &ProxyApplication::start);

@@ -24,12 +24,14 @@ public:
 
     void start();
 
+    // Where and how tokens are stored, from the configuration and MCP_PROXY_KEYCHAIN.
+    static TokenStoreOptions tokenStoreOptions(const ProxyConfig &config);
+
 Q_SIGNALS:
     void finished(int exitCode);
 
 private:
     static StreamableHttpClient::Options transportOptions(const ProxyConfig &config);
-    static TokenStoreOptions tokenStoreOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();
 

@@ -94,6 +94,13 @@ void AuthorizationManager::start()
         afterLoad();
 }
 
+bool AuthorizationManager::hasUsableToken() const
+{
+    return m_tokens.isValid()
+            && (!m_tokens.expiresAt.isValid()
+                    || m_tokens.expiresAt > QDateTime::currentDateTimeUtc());
+}
+
 TokenStoreKey AuthorizationManager::storeKey() const
 {
     // The server we talk to (canonical), the AS and the client: two servers, two IdPs or two
@@ -199,9 +206,12 @@ void AuthorizationManager::saveTokens()
 {
     if (!m_store || !m_client || !m_metadata)
         return;
-    m_store->save(StoredTokens::fromTokenSet(storeKey(), m_tokens), this, [](bool ok) {
+    ++m_pendingStoreWrites;
+    m_store->save(StoredTokens::fromTokenSet(storeKey(), m_tokens), this, [this](bool ok) {
         if (!ok)
             qCWarning(lcAuth) << "token store: could not save the tokens (they stay in memory)";
+        if (--m_pendingStoreWrites == 0)
+            Q_EMIT storeWritesDone();
     });
 }
 

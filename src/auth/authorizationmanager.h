@@ -44,6 +44,10 @@ public:
     // authorizationFinished() when holdsMessagesAtStart() is true.
     bool holdsMessagesAtStart() const { return prefetches() || m_store != nullptr; }
     void start();
+    // An access token that is not known to be expired.
+    bool hasUsableToken() const;
+    // Token store writes still running (a short-lived `login` waits for storeWritesDone()).
+    int pendingStoreWrites() const { return m_pendingStoreWrites; }
 
     // When to renew a token that lives `lifetimeMs` more: `skew` before expiry, but never sooner
     // than half the remaining lifetime (so a token shorter-lived than the skew is not renewed in
@@ -60,6 +64,7 @@ Q_SIGNALS:
     void authorizationHeaderChanged(const QByteArray &value);
     // ok: retry with the new header. Otherwise `message` says what failed and what to do.
     void authorizationFinished(bool ok, const QString &message);
+    void storeWritesDone();
 
 private:
     struct Client
@@ -108,6 +113,7 @@ private:
     QTimer m_renewTimer;
     std::unique_ptr<TokenStore> m_store;
     bool m_entryLocked = false;
+    int m_pendingStoreWrites = 0;
     bool m_adoptedInLock = false; // the last withEntryLock() found newer stored tokens
     TokenStoreKey m_lockedKey;
 

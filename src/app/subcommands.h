@@ -1,0 +1,43 @@
+#pragma once
+
+#include "auth/authorizationmanager.h"
+#include "auth/store/tokenstore.h"
+#include "config/configloader.h"
+#include "config/proxyconfig.h"
+
+#include <QtCore/QObject>
+
+#include <memory>
+
+namespace McpProxy {
+
+// `mcp-oauth2-proxy login|logout|status [URL]` (issue 4 §3): manage the stored login of a server
+// outside the host, with the same configuration sources as the proxy. Output goes to stdout
+// (these commands are run by a person, not by an MCP host); never a token or a secret.
+class Subcommand : public QObject
+{
+    Q_OBJECT
+public:
+    // `config` is empty for `status` without a usable configuration: then every entry is listed.
+    Subcommand(CommandLineOptions::Command command, std::optional<ProxyConfig> config,
+            TokenStoreOptions storeOptions, QObject *parent = nullptr);
+
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    void status();
+    void logout();
+    void login();
+    void print(const QString &text);
+
+    CommandLineOptions::Command m_command;
+    std::optional<ProxyConfig> m_config;
+    TokenStoreOptions m_storeOptions;
+    std::unique_ptr<TokenStore> m_store;
+    std::unique_ptr<AuthorizationManager> m_auth;
+};
+
+} // namespace McpProxy
