@@ -210,8 +210,13 @@ void AuthorizationManager::saveTokens()
     m_store->save(StoredTokens::fromTokenSet(storeKey(), m_tokens), this, [this](bool ok) {
         if (!ok)
             qCWarning(lcAuth) << "token store: could not save the tokens (they stay in memory)";
-        if (--m_pendingStoreWrites == 0)
+        if (--m_pendingStoreWrites == 0) {
+            if (m_releaseAfterWrites) {
+                m_releaseAfterWrites = false;
+                releaseEntryLock();
+            }
             Q_EMIT storeWritesDone();
+        }
     });
 }
 
@@ -810,7 +815,11 @@ void AuthorizationManager::finishRound(bool ok, const QString &message)
 {
     const Round round = m_round;
     m_round = Round::None;
-    releaseEntryLock();
+    // Siblings waiting for the lock must find the new tokens on disk: unlock after the write.
+    if (m_pendingStoreWrites > 0)
+        m_releaseAfterWrites = true;
+    else
+        releaseEntryLock();
     if (!ok)
         qCWarning(lcAuth).noquote() << "authorization failed:" << message;
     if (round == Round::ProactiveRefresh)

@@ -114,6 +114,7 @@ private:
     std::unique_ptr<TokenStore> m_store;
     bool m_entryLocked = false;
     int m_pendingStoreWrites = 0;
+    bool m_releaseAfterWrites = false;
     bool m_adoptedInLock = false; // the last withEntryLock() found newer stored tokens
     TokenStoreKey m_lockedKey;
 

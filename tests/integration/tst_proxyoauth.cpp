@@ -7,6 +7,7 @@
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
 
+#include <QtCore/QDir>
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
@@ -115,6 +116,9 @@ private Q_SLOTS:
     void clientCredentialsAtStartUp();
     void expiredTokenIsRefreshedWithoutLogin();
     void failuresTellTheUserWhatToDo();
+    void secondStartUsesTheStoredTokens();
+    void threeInstancesLogInOnce();
+    void loginStatusLogout();
 };
 
 void tst_ProxyOAuth::authOnDemandWithRegistrationAndPkce()
@@ -222,6 +226,118 @@ void tst_ProxyOAuth::failuresTellTheUserWhatToDo()
     // The proxy goes on: the next request gets its own answer.
     proxy.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
     QVERIFY(proxy.takeResponse(2).contains(u"error"));
+}
+
+void tst_ProxyOAuth::secondStartUsesTheStoredTokens()
+{
+    GuardedServer server;
+    Browser browser;
+    QTemporaryDir store;
+    QProcessEnvironment env;
+    env.insert(u"BROWSER"_s, browser.script());
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    {
+        ProxyProcess first;
+        QVERIFY(first.start({server.mcp.url().toString()}, env));
+        first.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+        QCOMPARE(browser.completeLogin(server.auth), 200);
+        QVERIFY(first.takeResponse(1).contains(u"result"));
+        first.closeStdin();
+        QVERIFY(first.waitForExit());
+    }
+    const int tokenRequests = server.auth.tokenCount();
+    server.mcp.http().clearRequests();
+    ProxyProcess second;
+    QVERIFY(second.start({server.mcp.url().toString()}, env));
+    second.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    QVERIFY2(second.takeResponse(1).contains(u"result"), second.stderrText().constData());
+    // No browser, no token request, no 401: the very first request carried the stored token.
+    QCOMPARE(browser.urls().size(), 1);
+    QCOMPARE(server.auth.tokenCount(), tokenRequests);
+    const FakeHttpRequest &firstRequest = server.mcp.http().requests().first();
+    QCOMPARE(firstRequest.path(), "/mcp"_ba);
+    QVERIFY(server.auth.acceptsAuthorization(firstRequest.header("Authorization")));
+    // Files 0600, no token in clear.
+    const QString entries = store.filePath(u"mcp-oauth2-proxy/tokens/v1"_s);
+    const QStringList files = QDir(entries).entryList(QDir::Files);
+    QVERIFY(!files.isEmpty());
+    for (const QString &name : files) {
+        QFile file(QDir(entries).filePath(name));
+        QCOMPARE(file.permissions()
+                        & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup
+                                | QFile::WriteOther),
+                QFile::Permissions());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        QVERIFY(!bytes.contains(server.auth.latestAccessToken().toUtf8()));
+        QVERIFY(!bytes.contains(server.auth.latestRefreshToken().toUtf8()));
+    }
+}
+
+void tst_ProxyOAuth::threeInstancesLogInOnce()
+{
+    GuardedServer server;
+    Browser browser;
+    QTemporaryDir store;
+    QProcessEnvironment env;
+    env.insert(u"BROWSER"_s, browser.script());
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    ProxyProcess a;
+    ProxyProcess b;
+    ProxyProcess c;
+    for (ProxyProcess *proxy : {&a, &b, &c}) {
+        QVERIFY(proxy->start({server.mcp.url().toString()}, env));
+        proxy->send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    }
+    QCOMPARE(browser.completeLogin(server.auth), 200);
+    for (ProxyProcess *proxy : {&a, &b, &c})
+        QVERIFY2(
+                proxy->takeResponse(1, 20000).contains(u"result"), proxy->stderrText().constData());
+    QCOMPARE(browser.urls().size(), 1); // exactly one browser launch
+    QCOMPARE(server.auth.authorizeCount(), 1);
+    QCOMPARE(server.auth.registerCount(), 1);
+    int codeExchanges = 0;
+    for (const FakeTokenRequest &request : server.auth.tokenRequests())
+        codeExchanges += request.grantType == u"authorization_code";
+    QCOMPARE(codeExchanges, 1);
+}
+
+void tst_ProxyOAuth::loginStatusLogout()
+{
+    GuardedServer server;
+    Browser browser;
+    QTemporaryDir store;
+    QProcessEnvironment env;
+    env.insert(u"BROWSER"_s, browser.script());
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    const QString url = server.mcp.url().toString();
+    const auto run = [&](const QStringList &arguments, bool login = false) {
+        ProxyProcess command;
+        command.start(arguments, env);
+        if (login)
+            browser.completeLogin(server.auth);
+        command.waitForExit(20000);
+        return std::pair<int, QByteArray>(
+                command.process().exitCode(), command.stdoutLines().join('\n'));
+    };
+    const auto [loginCode, loginOut] = run({u"login"_s, url}, true);
+    QCOMPARE(loginCode, 0);
+    QVERIFY2(loginOut.contains("Logged in"), loginOut.constData());
+    const auto [statusCode, statusOut] = run({u"status"_s, url});
+    QCOMPARE(statusCode, 0);
+    QVERIFY2(statusOut.contains(server.auth.issuer().toUtf8()), statusOut.constData());
+    QVERIFY(statusOut.contains("refresh token: yes"));
+    QVERIFY(!statusOut.contains(server.auth.latestAccessToken().toUtf8()));
+    QVERIFY(!statusOut.contains(server.auth.latestRefreshToken().toUtf8()));
+    const auto [logoutCode, logoutOut] = run({u"logout"_s, url});
+    QCOMPARE(logoutCode, 0);
+    QVERIFY2(logoutOut.contains("Logged out"), logoutOut.constData());
+    const auto [afterCode, afterOut] = run({u"status"_s, url});
+    QCOMPARE(afterCode, 0);
+    QVERIFY2(afterOut.contains("Nothing is stored"), afterOut.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyOAuth)
