@@ -2,6 +2,21 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru">
 <context>
+    <name>McpProxy</name>
+    <message>
+        <source>no expiry</source>
+        <translation>без срока действия</translation>
+    </message>
+    <message>
+        <source>expired %1</source>
+        <translation>истёк %1</translation>
+    </message>
+    <message>
+        <source>valid until %1</source>
+        <translation>действителен до %1</translation>
+    </message>
+</context>
+<context>
     <name>McpProxy::AuthorizationCodeLogin</name>
     <message>
         <source>The interactive login needs an authorization endpoint and a client ID.</source>
@@ -28,6 +43,14 @@
     <message>
         <source>login timed out after %1 s</source>
         <translation>время ожидания входа истекло (%1 с)</translation>
+    </message>
+    <message>
+        <source>No browser was opened here. Open the URL above in a browser on any machine that can reach %1 — when this runs on a remote host over SSH, forward the port first:
+  ssh -L %2:127.0.0.1:%2 &lt;this host&gt;
+then open the URL on your computer. Waiting %3 s for the login.</source>
+        <translation>Браузер здесь не открыт. Откройте адрес выше в браузере на любой машине, с которой доступен %1; если программа работает на удалённом хосте через SSH, сначала перенаправьте порт:
+  ssh -L %2:127.0.0.1:%2 &lt;этот хост&gt;
+и откройте адрес на своём компьютере. Ожидание входа: %3 с.</translation>
     </message>
 </context>
 <context>
@@ -369,6 +392,93 @@ adding OAuth 2 access tokens.</source>
     <message>
         <source>log file: %1</source>
         <translation>файл журнала: %1</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::Subcommand</name>
+    <message>
+        <source>Token store: %1</source>
+        <translation>Хранилище токенов: %1</translation>
+    </message>
+    <message>
+        <source>server %1</source>
+        <translation>сервер %1</translation>
+    </message>
+    <message>
+        <source>issuer: %1</source>
+        <translation>издатель (issuer): %1</translation>
+    </message>
+    <message>
+        <source>client: %1</source>
+        <translation>клиент: %1</translation>
+    </message>
+    <message>
+        <source>scope: %1</source>
+        <translation>scope: %1</translation>
+    </message>
+    <message>
+        <source>access token: %1</source>
+        <translation>токен доступа: %1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>refresh token: %1</source>
+        <translation>токен обновления: %1</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>да</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>нет</translation>
+    </message>
+    <message>
+        <source>saved: %1</source>
+        <translation>сохранено: %1</translation>
+    </message>
+    <message>
+        <source>client registration at %1</source>
+        <translation>регистрация клиента на %1</translation>
+    </message>
+    <message>
+        <source>redirect URI: %1</source>
+        <translation>redirect URI: %1</translation>
+    </message>
+    <message>
+        <source>Nothing is stored.</source>
+        <translation>Ничего не сохранено.</translation>
+    </message>
+    <message>
+        <source>Nothing is stored for %1.</source>
+        <translation>Для %1 ничего не сохранено.</translation>
+    </message>
+    <message>
+        <source>%1 file(s) could not be read (corrupt, or sealed with another key); they are replaced at the next login.</source>
+        <translation>Не удалось прочитать файлов: %1 (повреждены или зашифрованы другим ключом); они будут заменены при следующем входе.</translation>
+    </message>
+    <message>
+        <source>Could not delete every stored entry of %1.</source>
+        <translation>Не удалось удалить все сохранённые записи для %1.</translation>
+    </message>
+    <message>
+        <source>Logged out of %1: %2 stored login(s) deleted.</source>
+        <translation>Выход из %1 выполнен: удалено сохранённых входов: %2.</translation>
+    </message>
+    <message>
+        <source>Already logged in to %1.</source>
+        <translation>Вход в %1 уже выполнен.</translation>
+    </message>
+    <message>
+        <source>Login failed: %1</source>
+        <translation>Вход не выполнен: %1</translation>
+    </message>
+    <message>
+        <source>Logged in to %1; the tokens are stored.</source>
+        <translation>Вход в %1 выполнен; токены сохранены.</translation>
     </message>
 </context>
 </TS>

@@ -16,7 +16,7 @@ namespace {
 
 QString tr(const char *text)
 {
-    return QCoreApplication::translate("McpProxy::Commands", text);
+    return QCoreApplication::translate("McpProxy::Subcommand", text);
 }
 
 QString expiry(const QDateTime &when)

@@ -614,6 +614,7 @@ void AuthorizationManager::runAuthorizationCode()
     options.expectedIssuer = server.issuer;
     options.issParameterSupported = server.authorizationResponseIssParameterSupported;
     options.serverName = m_config.upstream.url.host();
+    options.openBrowser = o.openBrowser;
     // One browser login per entry across processes (issue 4 §2): whoever holds the lock logs
     // in; the others wait for it and find the stored tokens.
     withEntryLock([this, options](bool) {

@@ -119,6 +119,7 @@ private Q_SLOTS:
     void secondStartUsesTheStoredTokens();
     void threeInstancesLogInOnce();
     void loginStatusLogout();
+    void noBrowserPrintsInstructionsAndCompletes();
 };
 
 void tst_ProxyOAuth::authOnDemandWithRegistrationAndPkce()
@@ -338,6 +339,34 @@ void tst_ProxyOAuth::loginStatusLogout()
     const auto [afterCode, afterOut] = run({u"status"_s, url});
     QCOMPARE(afterCode, 0);
     QVERIFY2(afterOut.contains("Nothing is stored"), afterOut.constData());
+}
+
+void tst_ProxyOAuth::noBrowserPrintsInstructionsAndCompletes()
+{
+    GuardedServer server;
+    Browser browser;
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"BROWSER"_s, browser.script()); // must not be used
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    QVERIFY(proxy.start({u"--no-browser"_s, server.mcp.url().toString()}, env));
+    proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    QTRY_VERIFY_WITH_TIMEOUT(proxy.stderrText().contains("ssh -L"), 10000);
+    // The user copies the URL from the instructions into a browser elsewhere.
+    QUrl authorizationUrl;
+    for (const QByteArray &line : proxy.stderrText().split('\n')) {
+        if (line.trimmed().startsWith("http") && line.contains("/authorize?"))
+            authorizationUrl = QUrl(QString::fromUtf8(line.trimmed()));
+    }
+    QVERIFY(authorizationUrl.isValid());
+    const QUrl redirect = server.auth.approve(authorizationUrl);
+    QNetworkAccessManager nam;
+    QNetworkReply *reply = nam.get(QNetworkRequest(redirect));
+    QTRY_VERIFY(reply->isFinished());
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    delete reply;
+    QVERIFY(proxy.takeResponse(1).contains(u"result"));
+    QVERIFY(browser.urls().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyOAuth)

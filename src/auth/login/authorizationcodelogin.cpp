@@ -256,13 +256,32 @@ void AuthorizationCodeLogin::onAuthorizeWithBrowser(const QUrl &url)
     std::fflush(stderr);
 
     Q_EMIT authorizationUrlReady(url);
-    if (!m_active || attempt != m_attempt || !m_options.openBrowser)
+    if (!m_active || attempt != m_attempt)
         return;
-    QString how;
-    if (BrowserLauncher::open(url, m_options.environment, &how))
+    QString how = u"--no-browser"_s;
+    if (m_options.openBrowser && BrowserLauncher::open(url, m_options.environment, &how)) {
         qCInfo(lcAuth, "browser: %s", qUtf8Printable(how));
-    else
-        qCInfo(lcAuth, "browser not opened: %s", qUtf8Printable(how));
+        return;
+    }
+    qCInfo(lcAuth, "browser not opened: %s", qUtf8Printable(how));
+    // Headless (SSH, container, --no-browser): the login completes from any browser that reaches
+    // the loopback callback, e.g. through an SSH port forward (reference wiki "Remote Hosts").
+    const QByteArray headless =
+            headlessInstructions(m_redirectUri, m_options.timeoutSeconds).toLocal8Bit() + "\n\n";
+    std::fwrite(headless.constData(), 1, size_t(headless.size()), stderr);
+    std::fflush(stderr);
+}
+
+QString AuthorizationCodeLogin::headlessInstructions(const QUrl &redirectUri, int timeoutSeconds)
+{
+    const int port = redirectUri.port(80);
+    return tr("No browser was opened here. Open the URL above in a browser on any machine that "
+              "can reach %1 — when this runs on a remote host over SSH, forward the port first:\n"
+              "  ssh -L %2:127.0.0.1:%2 <this host>\n"
+              "then open the URL on your computer. Waiting %3 s for the login.")
+            .arg(redirectUri.adjusted(QUrl::RemovePath | QUrl::RemoveQuery).toString())
+            .arg(port)
+            .arg(timeoutSeconds);
 }
 
 void AuthorizationCodeLogin::onCallbackReceived(const QVariantMap &values)

@@ -77,6 +77,9 @@ public:
 
     // The instructions printed to stderr (translated), exposed for tests and for error texts.
     static QString instructions(const QString &serverName, const QUrl &authorizationUrl);
+    // Printed after them when no browser was launched (no display, --no-browser): how to finish
+    // the login from another machine's browser (SSH port forwarding).
+    static QString headlessInstructions(const QUrl &redirectUri, int timeoutSeconds);
 
 Q_SIGNALS:
     // The authorization request URL (it holds state and code_challenge, no secret of the client).
