@@ -6,7 +6,7 @@ set -euo pipefail
 want=(cmake ninja-build g++ pkg-config curl qt6-base-dev qt6-networkauth-dev qt6-tools-dev
       qt6-tools-dev-tools qt6-l10n-tools qtkeychain-qt6-dev libssl-dev)
 if [ "${1:-build}" = test ]; then
-    want+=(clang libclang-rt-14-dev clang-format nodejs npm)
+    want+=(clang libclang-rt-14-dev clang-format nodejs npm chromium dbus-daemon gnome-keyring)
 fi
 
 missing=()

@@ -19,6 +19,13 @@ cmake --build --preset dev -j "$jobs"
 stage "tests (dev)"
 ctest --preset dev -j "$jobs" --timeout 300
 
+stage "token store with the OS keychain (D-Bus session + unlocked gnome-keyring)"
+keyhome=$(mktemp -d)
+HOME=$keyhome XDG_DATA_HOME=$keyhome/data dbus-run-session -- sh -c \
+    'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+     MCPPROXY_TEST_KEYCHAIN=1 ctest --test-dir build/dev -R tst_tokenstore --output-on-failure'
+rm -rf "$keyhome"
+
 stage "clang-format"
 bash scripts/format.sh --check
 
