@@ -2,6 +2,7 @@
 
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/scopeselection.h"
+#include "auth/store/referencecache.h"
 #include "logging/logcategories.h"
 #include "logging/messagehandler.h"
 
@@ -124,6 +125,7 @@ void AuthorizationManager::loadStoredTokens(std::function<void()> next)
                 best = &entry;
         }
         if (!best) {
+            adoptReferenceCache();
             next();
             return;
         }
@@ -149,6 +151,25 @@ void AuthorizationManager::loadStoredTokens(std::function<void()> next)
             next();
         });
     });
+}
+
+void AuthorizationManager::adoptReferenceCache()
+{
+    // Users of the npm reference keep their login (issue 4 §1): its cache holds a refresh token
+    // per (client id, token endpoint); it is tried once, then stored in our format.
+    if (m_config.oauth2.clientId.isEmpty() || !m_tokens.refreshToken.isEmpty())
+        return;
+    const QList<ReferenceCacheEntry> entries = migrateReferenceCache(m_store->directory());
+    for (const ReferenceCacheEntry &entry : entries) {
+        if (entry.clientId != m_config.oauth2.clientId)
+            continue;
+        if (!m_config.oauth2.tokenUrl.isEmpty() && QUrl(entry.tokenUrl) != m_config.oauth2.tokenUrl)
+            continue;
+        m_tokens.refreshToken = entry.refreshToken;
+        addLogSecret(entry.refreshToken);
+        qCInfo(lcAuth) << "using the refresh token of the npm mcp-oauth2-proxy cache";
+        return;
+    }
 }
 
 void AuthorizationManager::withEntryLock(std::function<void(bool locked)> next)

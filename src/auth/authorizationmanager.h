@@ -77,6 +77,7 @@ private:
     enum class Round { None, Prefetch, Unauthorized, StepUp, ProactiveRefresh };
 
     void loadStoredTokens(std::function<void()> next);
+    void adoptReferenceCache();
     void withEntryLock(std::function<void(bool locked)> next);
     void releaseEntryLock();
     bool adoptStoredIfNewer(const std::optional<StoredTokens> &stored);

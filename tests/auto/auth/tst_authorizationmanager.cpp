@@ -2,9 +2,13 @@
 // authorization server: rounds, sharing, refresh-before-login, step-up scope union, renewal
 // timing, actionable failures.
 #include "auth/authorizationmanager.h"
+#include "referenceseal.h"
 #include "support/fakeauthserver.h"
 
+#include <QtCore/QDir>
 #include <QtCore/QFile>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -49,6 +53,7 @@ private Q_SLOTS:
     void unauthorizedRefreshesBeforeLoggingIn();
     void stepUpRequestsTheUnionOfScopes();
     void failureMessageNamesTheSetting();
+    void referenceCacheRefreshTokenIsMigrated();
 
 private:
     void setUpAuth(FakeAuthServer &auth);
@@ -232,6 +237,60 @@ void tst_AuthorizationManager::failureMessageNamesTheSetting()
     QCOMPARE(finished.first().at(0).toBool(), false);
     QVERIFY2(finished.first().at(1).toString().contains(u"OAUTH2_CLIENT_ID"),
             qPrintable(finished.first().at(1).toString()));
+}
+
+void tst_AuthorizationManager::referenceCacheRefreshTokenIsMigrated()
+{
+    QFile::remove(m_urls);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    ProxyConfig config = configFor(auth);
+    config.oauth2.callbackPort = probe.serverPort();
+    probe.close();
+    // A login with the npm reference left a refresh token in its cache (reference §4).
+    QString clientId;
+    {
+        AuthorizationManager first(config);
+        QSignalSpy finished(&first, &AuthorizationManager::authorizationFinished);
+        first.authorize(auth.bearerChallenge(), 401);
+        QCOMPARE(approveNextLogin(auth, 0), QString());
+        QVERIFY(finished.wait(5000));
+        clientId =
+                auth.registrations().isEmpty() ? QString() : auth.tokenRequests().last().clientId;
+    }
+    QVERIFY(!clientId.isEmpty());
+    QTemporaryDir cache;
+    const QByteArray key(32, 'k');
+    QFile keyFile(cache.filePath(u"key.bin"_s));
+    QVERIFY(keyFile.open(QIODevice::WriteOnly));
+    keyFile.write(key);
+    keyFile.close();
+    const QByteArray json = QJsonDocument(
+            QJsonObject{{u"refreshToken"_s, auth.latestRefreshToken()}, {u"clientId"_s, clientId},
+                    {u"tokenUrl"_s, auth.tokenEndpoint().toString()},
+                    {u"savedAt"_s, 1760000000123.0}})
+                                    .toJson(QJsonDocument::Compact);
+    QFile entry(cache.filePath(u"0123456789abcdef.json.enc"_s));
+    QVERIFY(entry.open(QIODevice::WriteOnly));
+    entry.write(McpProxy::Test::referenceSeal(key, json));
+    entry.close();
+
+    config.oauth2.clientId = clientId;
+    TokenStoreOptions store;
+    store.directory = cache.path();
+    store.keyStorage = KeyStorage::FileOnly;
+    AuthorizationManager manager(config, store);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.start();
+    QVERIFY(finished.wait(5000)); // loaded; no grant configured, so nothing else yet
+    manager.authorize(auth.bearerChallenge(), 401);
+    QVERIFY(finished.wait(5000));
+    QVERIFY(finished.last().at(0).toBool());
+    QCOMPARE(auth.tokenRequests().last().grantType, u"refresh_token"_s);
+    QCOMPARE(auth.authorizeCount(), 1); // no second browser login
+    QTRY_VERIFY(QDir(cache.filePath(u"tokens/v1"_s)).entryList(QDir::Files).size() == 1);
 }
 
 QTEST_GUILESS_MAIN(tst_AuthorizationManager)
