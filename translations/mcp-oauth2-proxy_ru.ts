@@ -480,5 +480,17 @@ adding OAuth 2 access tokens.</source>
         <source>Logged in to %1; the tokens are stored.</source>
         <translation>Вход в %1 выполнен; токены сохранены.</translation>
     </message>
+    <message>
+        <source>the authorization server offers no token revocation</source>
+        <translation>сервер авторизации не поддерживает отзыв токенов</translation>
+    </message>
+    <message>
+        <source>the tokens were revoked at %1</source>
+        <translation>токены отозваны на %1</translation>
+    </message>
+    <message>
+        <source>revocation at %1 failed (HTTP %2)</source>
+        <translation>отозвать токены на %1 не удалось (HTTP %2)</translation>
+    </message>
 </context>
 </TS>

@@ -1,6 +1,8 @@
 #include "app/subcommands.h"
 
+#include "auth/protocol/authorizationdiscovery.h"
 #include "auth/protocol/metadata.h"
+#include "auth/protocol/tokenendpointclient.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
@@ -147,25 +149,115 @@ void Subcommand::logout()
             Q_EMIT finished(0);
             return;
         }
-        // Remove everything, then report once.
-        auto pending = std::make_shared<int>(int(tokens.size() + registrations.size()));
-        auto failed = std::make_shared<bool>(false);
-        const auto done = [this, pending, failed, server, count = tokens.size()](bool ok) {
-            *failed |= !ok;
-            if (--*pending > 0)
-                return;
-            print((*failed ? tr("Could not delete every stored entry of %1.").arg(server)
-                           : tr("Logged out of %1: %2 stored login(s) deleted.")
-                                          .arg(server)
-                                          .arg(count))
-                    + u'\n');
-            Q_EMIT finished(*failed ? 1 : 0);
-        };
-        for (const TokenStoreKey &key : tokens)
-            m_store->remove(key, this, done);
-        for (const RegistrationKey &key : registrations)
-            m_store->removeRegistration(key, this, done);
+        revoke(tokens.first(), registrations,
+                [this, tokens, registrations] { removeEntries(tokens, registrations); });
     });
+}
+
+void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &registrations,
+        std::function<void()> next)
+{
+    // RFC 7009: tell the authorization server the tokens are no longer wanted, when it offers a
+    // revocation endpoint (best effort: the local entries go in any case).
+    m_store->load(key, this, [this, registrations, next](std::optional<StoredTokens> stored) {
+        if (!stored || (stored->refreshToken.isEmpty() && stored->accessToken.isEmpty())) {
+            next();
+            return;
+        }
+        m_nam = std::make_unique<QNetworkAccessManager>();
+        m_discovery = std::make_unique<AuthorizationDiscovery>(m_nam.get());
+        DiscoveryRequest request;
+        request.serverUrl = m_config->upstream.url;
+        request.allowInsecureHttp = m_config->allowInsecureHttp;
+        const StoredTokens tokens = *stored;
+        m_discovery->discover(
+                request, this, [this, tokens, registrations, next](const DiscoveryResult &result) {
+                    const QUrl endpoint = result.ok ? result.server.revocationEndpoint : QUrl();
+                    if (endpoint.isEmpty()) {
+                        m_revocation = tr("the authorization server offers no token revocation");
+                        next();
+                        return;
+                    }
+                    const auto send = [this, tokens, endpoint, next](
+                                              const QString &secret, const QString &method) {
+                        const bool refresh = !tokens.refreshToken.isEmpty();
+                        TokenRequest revocation;
+                        revocation.tokenEndpoint = endpoint;
+                        revocation.grant = {
+                                {u"token"_s, refresh ? tokens.refreshToken : tokens.accessToken},
+                                {u"token_type_hint"_s,
+                                        refresh ? u"refresh_token"_s : u"access_token"_s}};
+                        revocation.client.clientId = tokens.clientId;
+                        revocation.client.clientSecret = secret;
+                        revocation.client.method =
+                                ClientAuthentication::methodFromName(method).value_or(
+                                        secret.isEmpty()
+                                                ? ClientAuthentication::Method::None
+                                                : ClientAuthentication::Method::ClientSecretBasic);
+                        QString error;
+                        const std::optional<PreparedTokenRequest> prepared =
+                                TokenEndpointClient::prepare(revocation, &error);
+                        if (!prepared) {
+                            next();
+                            return;
+                        }
+                        QNetworkRequest post =
+                                AuthHttp::makeRequest(endpoint, "application/json"_ba);
+                        post.setHeader(QNetworkRequest::ContentTypeHeader,
+                                "application/x-www-form-urlencoded"_ba);
+                        if (!prepared->authorization.isEmpty())
+                            post.setRawHeader("Authorization", prepared->authorization);
+                        AuthHttp::send(m_nam.get(), post, "POST"_ba, prepared->body, 10000, this,
+                                this, [this, endpoint, next](const AuthHttp::Reply &reply) {
+                                    m_revocation = reply.isSuccess()
+                                            ? tr("the tokens were revoked at %1")
+                                                      .arg(AuthHttp::displayUrl(endpoint))
+                                            : tr("revocation at %1 failed (HTTP %2)")
+                                                      .arg(AuthHttp::displayUrl(endpoint))
+                                                      .arg(reply.status);
+                                    next();
+                                });
+                    };
+                    if (tokens.clientId == m_config->oauth2.clientId) {
+                        send(m_config->oauth2.clientSecret,
+                                m_config->oauth2.tokenEndpointAuthMethod);
+                        return;
+                    }
+                    if (registrations.isEmpty()) {
+                        send(QString(), QString());
+                        return;
+                    }
+                    // A registered client: its secret (if any) is in the registration entry.
+                    m_store->loadRegistration(registrations.first(), this,
+                            [send, tokens](std::optional<StoredRegistration> found) {
+                                if (found && found->clientId == tokens.clientId)
+                                    send(found->clientSecret, found->tokenEndpointAuthMethod);
+                                else
+                                    send(QString(), QString());
+                            });
+                });
+    });
+}
+
+void Subcommand::removeEntries(
+        const QList<TokenStoreKey> &tokens, const QList<RegistrationKey> &registrations)
+{
+    const QString server = canonicalResourceUri(m_config->upstream.url);
+    auto pending = std::make_shared<int>(int(tokens.size() + registrations.size()));
+    auto failed = std::make_shared<bool>(false);
+    const auto done = [this, pending, failed, server, count = tokens.size()](bool ok) {
+        *failed |= !ok;
+        if (--*pending > 0)
+            return;
+        print((*failed ? tr("Could not delete every stored entry of %1.").arg(server)
+                       : tr("Logged out of %1: %2 stored login(s) deleted.").arg(server).arg(count))
+                + (m_revocation.isEmpty() ? QString() : u" ("_s + m_revocation + u')') + u'\n');
+        Q_EMIT finished(*failed ? 1 : 0);
+    };
+    for (const TokenStoreKey &key : tokens)
+        m_store->remove(key, this, done);
+    for (const RegistrationKey &key : registrations)
+        m_store->removeRegistration(key, this, done);
 }
 
 void Subcommand::login()

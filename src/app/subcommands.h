@@ -1,11 +1,13 @@
 #pragma once
 
 #include "auth/authorizationmanager.h"
+#include "auth/protocol/authorizationdiscovery.h"
 #include "auth/store/tokenstore.h"
 #include "config/configloader.h"
 #include "config/proxyconfig.h"
 
 #include <QtCore/QObject>
+#include <QtNetwork/QNetworkAccessManager>
 
 #include <memory>
 
@@ -31,6 +33,10 @@ private:
     void status();
     void logout();
     void login();
+    void revoke(const TokenStoreKey &key, const QList<RegistrationKey> &registrations,
+            std::function<void()> next);
+    void removeEntries(
+            const QList<TokenStoreKey> &tokens, const QList<RegistrationKey> &registrations);
     void print(const QString &text);
 
     CommandLineOptions::Command m_command;
@@ -38,6 +44,9 @@ private:
     TokenStoreOptions m_storeOptions;
     std::unique_ptr<TokenStore> m_store;
     std::unique_ptr<AuthorizationManager> m_auth;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    std::unique_ptr<AuthorizationDiscovery> m_discovery;
+    QString m_revocation; // what happened at the AS, for the logout message
 };
 
 } // namespace McpProxy

@@ -336,6 +336,10 @@ void tst_ProxyOAuth::loginStatusLogout()
     const auto [logoutCode, logoutOut] = run({u"logout"_s, url});
     QCOMPARE(logoutCode, 0);
     QVERIFY2(logoutOut.contains("Logged out"), logoutOut.constData());
+    // RFC 7009: the refresh token was revoked at the authorization server.
+    QVERIFY2(logoutOut.contains("revoked"), logoutOut.constData());
+    QCOMPARE(server.auth.revokeCount(), 1);
+    QVERIFY(!server.auth.isAccessTokenValid(server.auth.latestAccessToken()));
     const auto [afterCode, afterOut] = run({u"status"_s, url});
     QCOMPARE(afterCode, 0);
     QVERIFY2(afterOut.contains("Nothing is stored"), afterOut.constData());
