@@ -369,6 +369,19 @@ void TokenStore::save(
             {u"tokenType"_s, tokens.tokenType},
             {u"savedAt"_s, isoUtc(QDateTime::currentDateTimeUtc())},
     };
+    writeLater(path, std::move(object), context, std::move(callback));
+}
+
+void TokenStore::remove(
+        const TokenStoreKey &key, QObject *context, std::function<void(bool ok)> callback)
+{
+    Q_ASSERT(context);
+    removeFile(entryPath(key), context, std::move(callback));
+}
+
+void TokenStore::writeLater(const QString &path, QJsonObject object, QObject *context,
+        std::function<void(bool ok)> callback)
+{
     withDataKey([this, guard = QPointer<QObject>(context), path, object = std::move(object),
                         callback = std::move(callback)](const QByteArray &dataKey) {
         const bool ok = writeEntry(path, object, dataKey);
@@ -377,11 +390,9 @@ void TokenStore::save(
     });
 }
 
-void TokenStore::remove(
-        const TokenStoreKey &key, QObject *context, std::function<void(bool ok)> callback)
+void TokenStore::removeFile(
+        const QString &path, QObject *context, std::function<void(bool ok)> callback)
 {
-    Q_ASSERT(context);
-    const QString path = entryPath(key);
     QFile::remove(path + u".bad"_s);
     const bool ok = !QFileInfo::exists(path) || QFile::remove(path);
     if (!ok)
@@ -425,24 +436,14 @@ void TokenStore::saveRegistration(const StoredRegistration &registration, QObjec
             {u"secretExpiresAt"_s, isoUtc(registration.secretExpiresAt)},
             {u"savedAt"_s, isoUtc(QDateTime::currentDateTimeUtc())},
     };
-    withDataKey([this, guard = QPointer<QObject>(context), path, object = std::move(object),
-                        callback = std::move(callback)](const QByteArray &dataKey) {
-        const bool ok = writeEntry(path, object, dataKey);
-        if (guard)
-            callback(ok);
-    });
+    writeLater(path, std::move(object), context, std::move(callback));
 }
 
 void TokenStore::removeRegistration(
         const RegistrationKey &key, QObject *context, std::function<void(bool ok)> callback)
 {
     Q_ASSERT(context);
-    const QString path = entryPath(key);
-    QFile::remove(path + u".bad"_s);
-    const bool ok = !QFileInfo::exists(path) || QFile::remove(path);
-    if (!ok)
-        qCWarning(lcAuth, "token store: cannot delete %ls", qUtf16Printable(nativePath(path)));
-    callLater(context, std::move(callback), ok);
+    removeFile(entryPath(key), context, std::move(callback));
 }
 
 void TokenStore::listEntries(

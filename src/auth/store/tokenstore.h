@@ -177,6 +177,9 @@ private:
     std::optional<QJsonObject> loadEntry(
             const QString &path, const QByteArray &canonical, const QByteArray &dataKey);
     bool writeEntry(const QString &path, const QJsonObject &object, const QByteArray &dataKey);
+    void writeLater(const QString &path, QJsonObject object, QObject *context,
+            std::function<void(bool ok)> callback);
+    void removeFile(const QString &path, QObject *context, std::function<void(bool ok)> callback);
     bool ensureEntriesDirectory(QString *error) const;
     void acquire(const QString &entryPath, QObject *context, std::function<void(bool)> callback);
     QString pathForCanonical(const QByteArray &canonical) const;
