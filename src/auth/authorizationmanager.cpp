@@ -462,9 +462,14 @@ void AuthorizationManager::withClient(std::function<void()> next)
                         stored.clientSecret = result.clientSecret;
                         stored.tokenEndpointAuthMethod = result.tokenEndpointAuthMethod;
                         stored.secretExpiresAt = result.clientSecretExpiresAt;
-                        m_store->saveRegistration(stored, this, [](bool) {});
-                        if (locked)
-                            m_store->unlock(registrationKey);
+                        // Unlock after the write: siblings waiting on the lock must find it.
+                        m_store->saveRegistration(
+                                stored, this, [this, registrationKey, locked, next](bool) {
+                                    if (locked)
+                                        m_store->unlock(registrationKey);
+                                    next();
+                                });
+                        return;
                     }
                     next();
                 });
