@@ -7,6 +7,9 @@
 #include <QtCore/QFile>
 #include <QtNetwork/QSslCertificate>
 
+#include <memory>
+#include <utility>
+
 namespace McpProxy {
 
 namespace {
@@ -64,8 +67,19 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     });
     connect(&m_graceTimer, &QTimer::timeout, this, &ProxyApplication::shutDownTransport);
     connect(&m_http, &StreamableHttpClient::shutdownFinished, this, [this] {
-        qCInfo(lcApp) << "exiting";
-        Q_EMIT finished(0);
+        const auto exit = [this, done = std::make_shared<bool>(false)] {
+            if (std::exchange(*done, true))
+                return;
+            qCInfo(lcApp) << "exiting";
+            Q_EMIT finished(0);
+        };
+        if (m_auth.pendingStoreWrites() == 0) {
+            exit();
+            return;
+        }
+        // Tokens obtained just before the end must reach the store (bounded wait).
+        connect(&m_auth, &AuthorizationManager::storeWritesDone, this, exit);
+        QTimer::singleShot(5000, this, exit);
     });
 }
 
