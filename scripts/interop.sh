@@ -45,7 +45,7 @@ suite_status=0
 PROXY_BIN="$proxy" "$node22" --test --test-concurrency=1 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tap" \
-    sdk-client.test.mjs oidc.test.mjs || suite_status=$?
+    sdk-client.test.mjs oidc.test.mjs chromium.test.mjs || suite_status=$?
 count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$tap" | tail -n 1; }
 suite_pass="$(count pass)"
 suite_fail="$(count fail)"

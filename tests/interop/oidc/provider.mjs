@@ -13,9 +13,15 @@
 //    URIs are accepted for `application_type: native` clients.
 //  - client_credentials, with pre-registered confidential clients (client_secret_basic and
 //    client_secret_post).
-//  - no devInteractions: GET /interaction/:uid is answered by `autoInteraction` below, which logs
-//    in TEST_ACCOUNT and grants exactly what is missing, without a human. A browser stand-in that
-//    follows redirects and keeps cookies (./browser.mjs) completes the login.
+//  - interactions 'automatic' (default): no devInteractions; GET /interaction/:uid is answered by
+//    `autoInteraction` below, which logs in TEST_ACCOUNT and grants exactly what is missing,
+//    without a human. A browser stand-in that follows redirects and keeps cookies (./browser.mjs)
+//    completes the login.
+//    interactions 'pages': oidc-provider's own devInteractions pages instead, for a real browser
+//    (../chromium.test.mjs): GET /interaction/:uid renders the login form (any login and
+//    password; the login becomes the account ID) or the consent form ("Continue"), POST
+//    /interaction/:uid submits it, and GET /interaction/:uid/abort (the "[ Cancel ]" link on both)
+//    ends the request with access_denied ("End-User aborted interaction").
 //
 // Both well-known documents are served: /.well-known/oauth-authorization-server and
 // /.well-known/openid-configuration (code_challenge_methods_supported: ["S256"]).
@@ -50,9 +56,18 @@ async function listenLoopback(handler) {
  * @param {string} options.resource            the MCP server URL: the only resource indicator
  * @param {number} [options.accessTokenTTL=300] seconds
  * @param {'always' | 'oidc-default'} [options.refreshTokens='always']
+ * @param {'automatic' | 'pages'} [options.interactions='automatic'] who answers /interaction/:uid
  * @param {(line: string) => void} [options.log]
  */
-export async function startProvider({ resource, accessTokenTTL = 300, refreshTokens = 'always', log = () => {} }) {
+export async function startProvider({
+    resource,
+    accessTokenTTL = 300,
+    refreshTokens = 'always',
+    interactions = 'automatic',
+    log = () => {},
+}) {
+    if (interactions !== 'automatic' && interactions !== 'pages') throw new Error(`unknown interactions ${interactions}`);
+    const pages = interactions === 'pages';
     const handler = { current: (_req, res) => res.writeHead(503).end() };
     const { server, port } = await listenLoopback(handler);
     const issuer = `http://127.0.0.1:${port}`;
@@ -116,9 +131,10 @@ export async function startProvider({ resource, accessTokenTTL = 300, refreshTok
         pkce: { required: () => true },
         // 'always': whenever the client may use them (the default wants offline_access)
         ...(refreshTokens === 'always' ? { issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token') } : {}),
-        interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+        // devInteractions sets its own URL (the same path) and warns if another one is configured
+        ...(pages ? {} : { interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` } }),
         features: {
-            devInteractions: { enabled: false },
+            devInteractions: { enabled: pages },
             clientCredentials: { enabled: true },
             registration: { enabled: true }, // open DCR
             revocation: { enabled: true },
@@ -254,7 +270,7 @@ export async function startProvider({ resource, accessTokenTTL = 300, refreshTok
     const callback = provider.callback();
     handler.current = (req, res) => {
         const { pathname } = new URL(req.url, issuer);
-        if (req.method === 'GET' && /^\/interaction\/[^/]+$/.test(pathname)) {
+        if (!pages && req.method === 'GET' && /^\/interaction\/[^/]+$/.test(pathname)) {
             autoInteraction(req, res).catch(e => {
                 note(`interaction handler crashed: ${e.stack ?? e}`);
                 if (!res.headersSent) res.writeHead(500).end();
