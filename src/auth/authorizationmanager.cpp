@@ -633,7 +633,10 @@ void AuthorizationManager::runAuthorizationCode()
             [](const auto &field) { return field.first == u"prompt"; });
     if (!hasPrompt && options.scope.split(u' ').contains(u"offline_access"_s))
         options.extraParams.append({u"prompt"_s, u"consent"_s});
-    options.redirectUri = QUrl(redirectUriForLogin());
+    // The login derives the same URI from callbackHost/callbackPort itself (and names those
+    // settings in its errors); an explicit one only for a configured URI or a reserved port.
+    if (!o.redirectUri.isEmpty() || o.callbackPort == 0)
+        options.redirectUri = QUrl(redirectUriForLogin());
     options.callbackHost = o.callbackHost;
     options.callbackPort = o.callbackPort;
     options.timeoutSeconds = o.callbackTimeoutSeconds;
