@@ -33,6 +33,8 @@ echo "starting: $proxy $url"
 echo
 
 export BROWSER="$PWD/scripts/demo-browser.sh" DEMO_BROWSER_LOG="$work/browser.log"
+# The demo's tokens go to a scratch store, never to your own login store or keychain.
+export OAUTH2_TOKEN_CACHE_DIR="$work/tokens" MCP_PROXY_KEYCHAIN=off
 coproc PROXY { exec "$proxy" "$url" 2>"$work/proxy.log"; }
 send() { printf '%s\n' "$1" >&"${PROXY[1]}"; printf '\033[36mhost →\033[0m %s\n' "$1"; }
 receive() {
@@ -61,6 +63,8 @@ echo "the browser stand-in:"
 sed 's/^/  /' "$work/browser.log" 2>/dev/null || true
 echo "proxy exited with status $status; its log (stderr):"
 sed 's/^/  /' "$work/proxy.log"
+echo "what the token store now holds (mcp-oauth2-proxy status):"
+"$proxy" status "$url" 2>/dev/null | sed 's/^/  /'
 echo "demo server saw:"
 sed 's/^/  /' "$work/server.log"
 exit "$status"

@@ -1,5 +1,7 @@
 #include "support/fakeauthserver.h"
 
+#include <QtCore/QUrlQuery>
+
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -541,9 +543,42 @@ void FakeAuthServer::handleAuthorize(const FakeHttpRequest &request, FakeHttpRes
         responder->reply(405, {{"Allow", "GET"}});
         return;
     }
+    const QUrl url = QUrl::fromEncoded(origin().toUtf8() + request.target);
+    const QUrlQuery query(url);
+    if (m_consentPage && !query.hasQueryItem(u"consent"_s)) {
+        // A consent page like a real AS shows after the login: the user approves or denies.
+        const auto escaped = [](const QString &text) {
+            return text.toHtmlEscaped().toUtf8();
+        };
+        const QByteArray approve =
+                escaped(u"?"_s + url.query(QUrl::FullyEncoded) + u"&consent=approve"_s);
+        const QByteArray deny =
+                escaped(u"?"_s + url.query(QUrl::FullyEncoded) + u"&consent=deny"_s);
+        const QByteArray page =
+                "<!doctype html><html><head><meta charset=\"utf-8\">"
+                "<title>Authorize access</title></head><body><h1>Authorize access</h1><p>"
+                + escaped(query.queryItemValue(u"client_id"_s, QUrl::FullyDecoded))
+                + " asks to use " + escaped(query.queryItemValue(u"resource"_s, QUrl::FullyDecoded))
+                + " with the scope \""
+                + escaped(query.queryItemValue(u"scope"_s, QUrl::FullyDecoded))
+                + "\" as demo-user.</p><p><a id=\"approve\" href=\"" + approve
+                + "\">Approve</a> <a id=\"deny\" href=\"" + deny + "\">Deny</a></p></body></html>";
+        responder->reply(200,
+                {{"Content-Type", "text/html; charset=utf-8"}, {"Cache-Control", "no-store"}},
+                page);
+        return;
+    }
+    if (m_consentPage && query.queryItemValue(u"consent"_s) == u"deny") {
+        QUrl redirect(query.queryItemValue(u"redirect_uri"_s, QUrl::FullyDecoded));
+        QUrlQuery answer;
+        answer.addQueryItem(u"error"_s, u"access_denied"_s);
+        answer.addQueryItem(u"state"_s, query.queryItemValue(u"state"_s, QUrl::FullyDecoded));
+        redirect.setQuery(answer);
+        responder->reply(302, {{"Location", redirect.toEncoded()}, {"Cache-Control", "no-store"}});
+        return;
+    }
     int status = 0;
-    const FakeAuthorizeRequest record =
-            authorize(QUrl::fromEncoded(origin().toUtf8() + request.target), &status);
+    const FakeAuthorizeRequest record = authorize(url, &status);
     if (status == 302) {
         responder->reply(302,
                 {{"Location", record.redirectedTo.toEncoded()}, {"Cache-Control", "no-store"}});

@@ -181,6 +181,9 @@ public:
 
     // --- Authorization endpoint ---
     // RFC 9207: iss in the redirect and authorization_response_iss_parameter_supported.
+    // GET /authorize answers with a consent page (links "approve" and "deny", the demo's
+    // browser stand-in clicks approve) instead of redirecting at once.
+    void setConsentPage(bool enabled) { m_consentPage = enabled; }
     void setIssParameter(bool enabled) { m_issParameter = enabled; }
     void setIssParameterValue(const QString &iss) { m_issOverride = iss; } // a wrong one
     void failAuthorization(const QString &error, int times = 1); // redirect with ?error=
@@ -349,6 +352,7 @@ private:
     int m_revokeCount = 0;
     bool m_requireKnownClients = false;
     bool m_issueClientSecrets = true;
+    bool m_consentPage = false;
     bool m_issParameter = false;
     bool m_requireResource = false;
     bool m_issueRefreshTokens = true;

@@ -155,6 +155,7 @@ int main(int argc, char *argv[])
     FakeAuthServer auth;
     if (parser.isSet(oauthOption)) {
         auth.setPublicOrigin(server.url().adjusted(QUrl::RemovePath));
+        auth.setConsentPage(true);
         auth.setProtectedResource(server.url().toString(),
                 {FakeAuthServer::ResourceMetadataLocation::PathInserted}, {u"mcp:tools"_s});
         const bool log = !parser.isSet(quietOption);
