@@ -54,6 +54,57 @@ then open the URL on your computer. Waiting %3 s for the login.</source>
     </message>
 </context>
 <context>
+    <name>McpProxy::AuthorizationManager</name>
+    <message>
+        <source>discovery is disabled (DISCOVERY_ENABLED=false) and no token endpoint is configured: set OAUTH2_TOKEN_URL (oauth2.tokenUrl)</source>
+        <translation>обнаружение отключено (DISCOVERY_ENABLED=false), а конечная точка токенов не настроена: задайте OAUTH2_TOKEN_URL (oauth2.tokenUrl)</translation>
+    </message>
+    <message>
+        <source>authorization discovery failed: %1</source>
+        <translation>не удалось обнаружить сервер авторизации: %1</translation>
+    </message>
+    <message>
+        <source>the authorization server %1 offers neither dynamic client registration nor client ID metadata documents: register a client there and set OAUTH2_CLIENT_ID (oauth2.clientId), and OAUTH2_CLIENT_SECRET if it is confidential</source>
+        <translation>сервер авторизации %1 не поддерживает ни динамическую регистрацию клиентов, ни документы метаданных клиента (client ID metadata documents): зарегистрируйте там клиента и задайте OAUTH2_CLIENT_ID (oauth2.clientId), а для конфиденциального клиента — и OAUTH2_CLIENT_SECRET</translation>
+    </message>
+    <message>
+        <source>client registration failed: %1; set OAUTH2_CLIENT_ID (oauth2.clientId) to a pre-registered client instead</source>
+        <translation>не удалось зарегистрировать клиента: %1; вместо этого задайте в OAUTH2_CLIENT_ID (oauth2.clientId) заранее зарегистрированного клиента</translation>
+    </message>
+    <message>
+        <source>the client_credentials grant failed: %1</source>
+        <translation>не удалось получить токен по client_credentials: %1</translation>
+    </message>
+    <message>
+        <source>a browser login is needed but interactive login is disabled (OAUTH2_INTERACTIVE=false): set OAUTH2_REFRESH_TOKEN or OAUTH2_AUTHORIZATION_CODE, or enable interactive login</source>
+        <translation>нужен вход через браузер, но интерактивный вход отключён (OAUTH2_INTERACTIVE=false): задайте OAUTH2_REFRESH_TOKEN или OAUTH2_AUTHORIZATION_CODE либо включите интерактивный вход</translation>
+    </message>
+    <message>
+        <source>the authorization server %1 does not advertise PKCE S256 support (code_challenge_methods_supported), which MCP requires; set OAUTH2_REQUIRE_PKCE_SUPPORT=false only if you know it supports PKCE</source>
+        <translation>сервер авторизации %1 не заявляет поддержку PKCE S256 (code_challenge_methods_supported), которой требует MCP; задавайте OAUTH2_REQUIRE_PKCE_SUPPORT=false, только если точно знаете, что PKCE поддерживается</translation>
+    </message>
+    <message>
+        <source>no authorization endpoint is known: set OAUTH2_AUTHORIZATION_URL (oauth2.authorizationUrl) or enable discovery</source>
+        <translation>конечная точка авторизации неизвестна: задайте OAUTH2_AUTHORIZATION_URL (oauth2.authorizationUrl) или включите обнаружение</translation>
+    </message>
+    <message>
+        <source>the authorization code exchange failed: %1</source>
+        <translation>не удалось обменять код авторизации на токен: %1</translation>
+    </message>
+    <message>
+        <source>; check OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET and the client authentication method (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)</source>
+        <translation>; проверьте OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET и способ аутентификации клиента (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)</translation>
+    </message>
+    <message>
+        <source>; log in again</source>
+        <translation>; войдите заново</translation>
+    </message>
+    <message>
+        <source>; check OAUTH2_SCOPE</source>
+        <translation>; проверьте OAUTH2_SCOPE</translation>
+    </message>
+</context>
+<context>
     <name>McpProxy::CommandLine</name>
     <message>
         <source>the URL argument</source>

@@ -6,6 +6,7 @@
 #include "logging/logcategories.h"
 #include "logging/messagehandler.h"
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
 #include <QtCore/QFile>
 #include <QtNetwork/QHostAddress>
@@ -46,9 +47,13 @@ AuthorizationManager::AuthorizationManager(
     connect(&m_login, &AuthorizationCodeLogin::failed, this,
             [this](const QString &error, const QString &description) {
                 qCWarning(lcAuth).noquote() << "login failed:" << error << description;
-                finishRound(false,
-                        description.isEmpty() ? error
-                                              : QStringLiteral("%1 (%2)").arg(description, error));
+                // The description is already translated: the log gets the error code.
+                Failure failure;
+                failure.english = u"login failed: "_s + error;
+                failure.translated = description.isEmpty()
+                        ? error
+                        : QStringLiteral("%1 (%2)").arg(description, error);
+                finishRound(false, failure);
             });
     if (!m_config.oauth2.privateKeyFile.isEmpty()) {
         QFile key(m_config.oauth2.privateKeyFile);
@@ -276,7 +281,7 @@ void AuthorizationManager::beginRound(Round round)
         if (!m_tokens.refreshToken.isEmpty()) {
             refresh([this](bool ok, const OAuthError &error) {
                 if (ok) {
-                    finishRound(true, QString());
+                    finishRound(true);
                     return;
                 }
                 qCInfo(lcAuth).noquote()
@@ -311,8 +316,9 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
         result.resource = canonicalResourceUri(m_config.upstream.url);
         if (o.tokenUrl.isEmpty()) {
             finishRound(false,
-                    u"discovery is disabled (DISCOVERY_ENABLED=false) and no token "
-                    "endpoint is configured: set OAUTH2_TOKEN_URL (oauth2.tokenUrl)"_s);
+                    failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                            "discovery is disabled (DISCOVERY_ENABLED=false) and no token "
+                            "endpoint is configured: set OAUTH2_TOKEN_URL (oauth2.tokenUrl)")));
             return;
         }
         m_metadata = result;
@@ -326,7 +332,10 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
     request.allowInsecureHttp = m_config.allowInsecureHttp;
     m_discovery.discover(request, this, [this, fromChallenge, next](const DiscoveryResult &result) {
         if (!result.ok) {
-            finishRound(false, u"authorization discovery failed: "_s + result.error);
+            finishRound(false,
+                    failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                    "authorization discovery failed: %1"),
+                            {result.error}));
             return;
         }
         if (m_client && m_client->issuer != result.server.issuer) {
@@ -409,12 +418,12 @@ void AuthorizationManager::withClient(std::function<void()> next)
     }
     if (registrationEndpoint.isEmpty()) {
         finishRound(false,
-                QStringLiteral("the authorization server %1 offers neither dynamic client "
-                               "registration nor client ID metadata documents: register a "
-                               "client there and set OAUTH2_CLIENT_ID (oauth2.clientId), and "
-                               "OAUTH2_CLIENT_SECRET if it is confidential")
-                        .arg(server.issuer.isEmpty() ? m_config.upstream.url.host()
-                                                     : server.issuer));
+                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                "the authorization server %1 offers neither dynamic client "
+                                "registration nor client ID metadata documents: register a "
+                                "client there and set OAUTH2_CLIENT_ID (oauth2.clientId), and "
+                                "OAUTH2_CLIENT_SECRET if it is confidential"),
+                        {server.issuer.isEmpty() ? m_config.upstream.url.host() : server.issuer}));
         return;
     }
     RegistrationRequest request;
@@ -443,9 +452,12 @@ void AuthorizationManager::withClient(std::function<void()> next)
                         if (locked)
                             m_store->unlock(registrationKey);
                         finishRound(false,
-                                u"client registration failed: "_s + result.error
-                                        + u"; set OAUTH2_CLIENT_ID (oauth2.clientId) to a "
-                                          "pre-registered client instead"_s);
+                                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                                "client registration failed: %1; set "
+                                                "OAUTH2_CLIENT_ID "
+                                                "(oauth2.clientId) to a pre-registered client "
+                                                "instead"),
+                                        {result.error}));
                         return;
                     }
                     addLogSecret(result.clientSecret);
@@ -562,10 +574,13 @@ void AuthorizationManager::runClientCredentials()
     requestToken(request, [this](const TokenResponse &response) {
         if (response.tokens) {
             accept(*response.tokens);
-            finishRound(true, QString());
+            finishRound(true);
             return;
         }
-        finishRound(false, u"the client_credentials grant failed: "_s + describe(response.error));
+        finishRound(false,
+                describe(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                 "the client_credentials grant failed: %1"),
+                        response.error));
     });
 }
 
@@ -580,7 +595,7 @@ void AuthorizationManager::runAuthorizationCode()
         m_tokens.refreshToken = o.refreshToken;
         refresh([this](bool ok, const OAuthError &) {
             if (ok)
-                finishRound(true, QString());
+                finishRound(true);
             else
                 runAuthorizationCode();
         });
@@ -594,9 +609,10 @@ void AuthorizationManager::runAuthorizationCode()
     }
     if (!o.interactive) {
         finishRound(false,
-                u"a browser login is needed but interactive login is disabled "
-                "(OAUTH2_INTERACTIVE=false): set OAUTH2_REFRESH_TOKEN or "
-                "OAUTH2_AUTHORIZATION_CODE, or enable interactive login"_s);
+                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                        "a browser login is needed but interactive login is disabled "
+                        "(OAUTH2_INTERACTIVE=false): set OAUTH2_REFRESH_TOKEN or "
+                        "OAUTH2_AUTHORIZATION_CODE, or enable interactive login")));
         return;
     }
     // MCP 2025-11-25 "Authorization Code Protection": PKCE support MUST be verified from the
@@ -604,19 +620,21 @@ void AuthorizationManager::runAuthorizationCode()
     if (!server.fromFallback && !server.codeChallengeMethodsSupported.contains(u"S256"_s)
             && o.requirePkceSupport) {
         finishRound(false,
-                QStringLiteral("the authorization server %1 does not advertise PKCE S256 "
-                               "support (code_challenge_methods_supported), which MCP "
-                               "requires; set OAUTH2_REQUIRE_PKCE_SUPPORT=false only if you "
-                               "know it supports PKCE")
-                        .arg(server.issuer));
+                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                "the authorization server %1 does not advertise PKCE S256 "
+                                "support (code_challenge_methods_supported), which MCP "
+                                "requires; set OAUTH2_REQUIRE_PKCE_SUPPORT=false only if you "
+                                "know it supports PKCE"),
+                        {server.issuer}));
         return;
     }
     QUrl authorizationEndpoint =
             o.authorizationUrl.isEmpty() ? server.authorizationEndpoint : o.authorizationUrl;
     if (authorizationEndpoint.isEmpty()) {
         finishRound(false,
-                u"no authorization endpoint is known: set OAUTH2_AUTHORIZATION_URL "
-                "(oauth2.authorizationUrl) or enable discovery"_s);
+                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                        "no authorization endpoint is known: set OAUTH2_AUTHORIZATION_URL "
+                        "(oauth2.authorizationUrl) or enable discovery")));
         return;
     }
     AuthorizationCodeLogin::Options options;
@@ -648,7 +666,7 @@ void AuthorizationManager::runAuthorizationCode()
     // in; the others wait for it and find the stored tokens.
     withEntryLock([this, options](bool) {
         if (m_adoptedInLock && m_round != Round::StepUp) {
-            finishRound(true, QString()); // another instance logged in meanwhile
+            finishRound(true); // another instance logged in meanwhile
             return;
         }
         if (!m_login.start(options))
@@ -668,7 +686,7 @@ void AuthorizationManager::exchangeCode(
     requestToken(request, [this](const TokenResponse &response) {
         if (response.tokens) {
             accept(*response.tokens);
-            finishRound(true, QString());
+            finishRound(true);
             return;
         }
         if (response.error.error == u"invalid_client" && m_client && m_client->dynamic
@@ -679,8 +697,10 @@ void AuthorizationManager::exchangeCode(
                         {m_client->issuer, m_client->redirectUri}, this, [](bool) {});
             m_client.reset();
         }
-        finishRound(
-                false, u"the authorization code exchange failed: "_s + describe(response.error));
+        finishRound(false,
+                describe(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                 "the authorization code exchange failed: %1"),
+                        response.error));
     });
 }
 
@@ -800,7 +820,7 @@ void AuthorizationManager::renew()
         const Round round = m_round;
         if (ok && round != Round::StepUp) {
             m_renewFailures = 0;
-            finishRound(true, QString());
+            finishRound(true);
             return;
         }
         if (round == Round::Unauthorized || round == Round::StepUp) {
@@ -841,7 +861,22 @@ void AuthorizationManager::renew()
     });
 }
 
-void AuthorizationManager::finishRound(bool ok, const QString &message)
+AuthorizationManager::Failure AuthorizationManager::failure(
+        const char *text, const QStringList &arguments)
+{
+    // User-facing (it becomes the JSON-RPC error the host shows): translated; the log keeps the
+    // English text.
+    Failure result;
+    result.english = QString::fromUtf8(text);
+    result.translated = QCoreApplication::translate("McpProxy::AuthorizationManager", text);
+    for (const QString &argument : arguments) {
+        result.english = result.english.arg(argument);
+        result.translated = result.translated.arg(argument);
+    }
+    return result;
+}
+
+void AuthorizationManager::finishRound(bool ok, const Failure &failure)
 {
     const Round round = m_round;
     m_round = Round::None;
@@ -851,23 +886,31 @@ void AuthorizationManager::finishRound(bool ok, const QString &message)
     else
         releaseEntryLock();
     if (!ok)
-        qCWarning(lcAuth).noquote() << "authorization failed:" << message;
+        qCWarning(lcAuth).noquote() << "authorization failed:" << failure.english;
     if (round == Round::ProactiveRefresh)
         return; // nobody is waiting
-    Q_EMIT authorizationFinished(ok, message);
+    Q_EMIT authorizationFinished(ok, failure.translated);
 }
 
-QString AuthorizationManager::describe(const OAuthError &error) const
+AuthorizationManager::Failure AuthorizationManager::describe(
+        const char *text, const OAuthError &error) const
 {
-    QString text = error.toString();
+    Failure result = failure(text, {error.toString()});
+    const char *hint = nullptr;
     if (error.error == u"invalid_client")
-        text += u"; check OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET and the client authentication "
-                "method (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)"_s;
+        hint = QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                "; check OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET and the client "
+                "authentication method (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)");
     else if (error.error == u"invalid_grant")
-        text += u"; log in again"_s;
+        hint = QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager", "; log in again");
     else if (error.error == u"invalid_scope")
-        text += u"; check OAUTH2_SCOPE"_s;
-    return text;
+        hint = QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager", "; check OAUTH2_SCOPE");
+    if (hint) {
+        const Failure more = failure(hint);
+        result.english += more.english;
+        result.translated += more.translated;
+    }
+    return result;
 }
 
 } // namespace McpProxy

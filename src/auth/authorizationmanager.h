@@ -98,11 +98,17 @@ private:
     void accept(const TokenSet &tokens);
     void scheduleRenewal();
     void renew();
-    void finishRound(bool ok, const QString &message);
+    struct Failure
+    {
+        QString english; // for the log
+        QString translated; // for the user (the JSON-RPC error)
+    };
+    static Failure failure(const char *text, const QStringList &arguments = {});
+    void finishRound(bool ok, const Failure &failure = {});
     QString scopeForRequest() const;
     QString resourceParameter() const;
     QString redirectUriForLogin();
-    QString describe(const OAuthError &error) const;
+    Failure describe(const char *text, const OAuthError &error) const;
     bool isAuthorizationCodeGrant() const;
 
     ProxyConfig m_config;

@@ -52,8 +52,8 @@ QString TransportError::describe() const
 {
     if (kind == Kind::HttpStatus)
         return QStringLiteral("HTTP %1").arg(httpStatus);
-    if (kind == Kind::Authorization)
-        return QStringLiteral("authorization failed (HTTP %1): %2").arg(httpStatus).arg(reason);
+    if (kind == Kind::Authorization) // the reason is user-facing (translated); auth logged it
+        return QStringLiteral("authorization failed (HTTP %1)").arg(httpStatus);
     return code.isEmpty() ? reason : reason + QStringLiteral(" (") + code + u')';
 }
 

@@ -120,6 +120,7 @@ private Q_SLOTS:
     void threeInstancesLogInOnce();
     void loginStatusLogout();
     void noBrowserPrintsInstructionsAndCompletes();
+    void failureIsTranslatedButTheLogIsNot();
 };
 
 void tst_ProxyOAuth::authOnDemandWithRegistrationAndPkce()
@@ -371,6 +372,26 @@ void tst_ProxyOAuth::noBrowserPrintsInstructionsAndCompletes()
     delete reply;
     QVERIFY(proxy.takeResponse(1).contains(u"result"));
     QVERIFY(browser.urls().isEmpty());
+}
+
+void tst_ProxyOAuth::failureIsTranslatedButTheLogIsNot()
+{
+    GuardedServer server;
+    server.auth.setRegistrationEnabled(false);
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"LANG"_s, u"ru_RU.UTF-8"_s);
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    const QString message = proxy.takeResponse(1)[u"error"][u"message"].toString();
+    QVERIFY2(message.contains(u"зарегистрируйте"), qPrintable(message));
+    QVERIFY(message.contains(u"OAUTH2_CLIENT_ID"));
+    proxy.closeStdin();
+    QVERIFY(proxy.waitForExit());
+    for (const QByteArray &line : proxy.stderrText().split('\n')) {
+        if (line.startsWith("20")) // log lines (timestamped) stay English
+            QVERIFY2(QString::fromUtf8(line).toLatin1() == line, line.constData());
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyOAuth)
