@@ -18,6 +18,7 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr qsizetype ErrorBodyLimit = 4096;
+constexpr qint64 MaxReservedBody = 256 * 1024 * 1024;
 const QByteArray HeaderSessionId = "Mcp-Session-Id"_ba;
 const QByteArray HeaderProtocolVersion = "MCP-Protocol-Version"_ba;
 const QByteArray HeaderLastEventId = "Last-Event-ID"_ba;
@@ -200,6 +201,13 @@ void StreamableHttpClient::handleHeaders(Exchange *exchange)
     exchange->headersSeen = true;
     exchange->status = status;
     exchange->isSse = status >= 200 && status < 300 && isEventStream(reply);
+    if (!exchange->isSse && status >= 200 && status < 300) {
+        // One allocation for a large JSON reply instead of repeated doubling (peak memory while
+        // moving multi-megabyte results).
+        const qint64 length = reply->header(QNetworkRequest::ContentLengthHeader).toLongLong();
+        if (length > 0 && length <= MaxReservedBody)
+            exchange->responseBody.reserve(qsizetype(length));
+    }
     captureSession(reply, exchange);
 }
 
