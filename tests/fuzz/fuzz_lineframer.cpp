@@ -1,5 +1,6 @@
 // libFuzzer target: LineFramer output must not depend on how the input is fragmented
 // (MCP 2025-11-25 transports, stdio: one message per line), and its frames must be well-formed.
+#include "fuzzchunks.h"
 #include "stdio/lineframer.h"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -57,22 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const qsizetype maxLineLength =
             limitChoice < 192 ? qsizetype(limitChoice % 48) : LineFramer::DefaultMaxLineLength;
 
-    // The fuzzer picks the chunk boundaries; the payload is the chunks joined.
-    QList<QByteArray> storage;
-    QByteArray whole;
-    while (provider.remaining_bytes() > 0) {
-        const size_t length = provider.ConsumeIntegralInRange<size_t>(0, 64);
-        const std::vector<uint8_t> bytes = provider.ConsumeBytes<uint8_t>(length);
-        storage.append(
-                QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())));
-        whole.append(storage.last());
-    }
-    QList<QByteArrayView> chunks;
-    for (const QByteArray &chunk : std::as_const(storage))
-        chunks.append(chunk);
-    QList<QByteArrayView> singleBytes;
-    for (qsizetype i = 0; i < whole.size(); ++i)
-        singleBytes.append(QByteArrayView(whole).sliced(i, 1));
+    const Fuzz::Chunks input = Fuzz::takeChunks(provider);
+    const QByteArray &whole = input.whole;
+    const QList<QByteArrayView> &chunks = input.chunks;
+    const QList<QByteArrayView> &singleBytes = input.singleBytes;
 
     const Run oneShot = frame({whole}, maxLineLength);
     if (!sameFrames(oneShot, frame(chunks, maxLineLength)))

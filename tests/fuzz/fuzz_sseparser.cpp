@@ -1,5 +1,6 @@
 // libFuzzer target: SseParser output (WHATWG HTML §9.2.6) must not depend on how the stream is
 // fragmented, and no dispatched event may exceed the size limit.
+#include "fuzzchunks.h"
 #include "transport/sseparser.h"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -64,22 +65,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const qsizetype maxEventSize =
             limitChoice < 192 ? qsizetype(limitChoice % 48) : SseParser::DefaultMaxEventSize;
 
-    // The fuzzer picks the chunk boundaries; the stream is the chunks joined.
-    QList<QByteArray> storage;
-    QByteArray whole;
-    while (provider.remaining_bytes() > 0) {
-        const size_t length = provider.ConsumeIntegralInRange<size_t>(0, 64);
-        const std::vector<uint8_t> bytes = provider.ConsumeBytes<uint8_t>(length);
-        storage.append(
-                QByteArray(reinterpret_cast<const char *>(bytes.data()), qsizetype(bytes.size())));
-        whole.append(storage.last());
-    }
-    QList<QByteArrayView> chunks;
-    for (const QByteArray &chunk : std::as_const(storage))
-        chunks.append(chunk);
-    QList<QByteArrayView> singleBytes;
-    for (qsizetype i = 0; i < whole.size(); ++i)
-        singleBytes.append(QByteArrayView(whole).sliced(i, 1));
+    const Fuzz::Chunks input = Fuzz::takeChunks(provider);
+    const QByteArray &whole = input.whole;
+    const QList<QByteArrayView> &chunks = input.chunks;
+    const QList<QByteArrayView> &singleBytes = input.singleBytes;
 
     const Run oneShot = parse({whole}, maxEventSize);
     if (!same(oneShot, parse(chunks, maxEventSize)))
