@@ -75,6 +75,17 @@ public:
         script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     }
     QString script() const { return m_script; }
+    // $BROWSER = this browser, a free callback port, and the token store under `configHome`
+    // when given (else each proxy gets its own empty one).
+    QProcessEnvironment environment(const QString &configHome = {}) const
+    {
+        QProcessEnvironment env;
+        env.insert(u"BROWSER"_s, m_script);
+        env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+        if (!configHome.isEmpty())
+            env.insert(u"XDG_CONFIG_HOME"_s, configHome);
+        return env;
+    }
     QStringList urls() const
     {
         QFile file(m_log);
@@ -128,9 +139,7 @@ void tst_ProxyOAuth::authOnDemandWithRegistrationAndPkce()
     GuardedServer server;
     Browser browser;
     ProxyProcess proxy;
-    QProcessEnvironment env;
-    env.insert(u"BROWSER"_s, browser.script());
-    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    const QProcessEnvironment env = browser.environment();
     QVERIFY(proxy.start({server.mcp.url().toString()}, env));
     proxy.send(
             R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
@@ -194,9 +203,7 @@ void tst_ProxyOAuth::expiredTokenIsRefreshedWithoutLogin()
     GuardedServer server;
     Browser browser;
     ProxyProcess proxy;
-    QProcessEnvironment env;
-    env.insert(u"BROWSER"_s, browser.script());
-    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    const QProcessEnvironment env = browser.environment();
     QVERIFY(proxy.start({server.mcp.url().toString()}, env));
     proxy.send(
             R"({"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
@@ -235,10 +242,7 @@ void tst_ProxyOAuth::secondStartUsesTheStoredTokens()
     GuardedServer server;
     Browser browser;
     QTemporaryDir store;
-    QProcessEnvironment env;
-    env.insert(u"BROWSER"_s, browser.script());
-    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
-    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    const QProcessEnvironment env = browser.environment(store.path());
     {
         ProxyProcess first;
         QVERIFY(first.start({server.mcp.url().toString()}, env));
@@ -282,10 +286,7 @@ void tst_ProxyOAuth::threeInstancesLogInOnce()
     GuardedServer server;
     Browser browser;
     QTemporaryDir store;
-    QProcessEnvironment env;
-    env.insert(u"BROWSER"_s, browser.script());
-    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
-    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    const QProcessEnvironment env = browser.environment(store.path());
     ProxyProcess a;
     ProxyProcess b;
     ProxyProcess c;
@@ -311,10 +312,7 @@ void tst_ProxyOAuth::loginStatusLogout()
     GuardedServer server;
     Browser browser;
     QTemporaryDir store;
-    QProcessEnvironment env;
-    env.insert(u"BROWSER"_s, browser.script());
-    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
-    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    const QProcessEnvironment env = browser.environment(store.path());
     const QString url = server.mcp.url().toString();
     const auto run = [&](const QStringList &arguments, bool login = false) {
         ProxyProcess command;
@@ -351,9 +349,7 @@ void tst_ProxyOAuth::noBrowserPrintsInstructionsAndCompletes()
     GuardedServer server;
     Browser browser;
     ProxyProcess proxy;
-    QProcessEnvironment env;
-    env.insert(u"BROWSER"_s, browser.script()); // must not be used
-    env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    const QProcessEnvironment env = browser.environment(); // the browser must not be used
     QVERIFY(proxy.start({u"--no-browser"_s, server.mcp.url().toString()}, env));
     proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
     QTRY_VERIFY_WITH_TIMEOUT(proxy.stderrText().contains("ssh -L"), 10000);
