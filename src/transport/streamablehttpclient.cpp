@@ -122,6 +122,7 @@ void StreamableHttpClient::send(const QByteArray &body, const JsonRpcMessage &me
             m_sessionId.clear();
             m_protocolVersion = m_options.protocolVersion;
             m_reinitFailures = 0;
+            m_sessionLost = false;
             stopServerStream();
             exchange->barrier = true;
         }
@@ -139,6 +140,13 @@ void StreamableHttpClient::dispatchOrQueue(Exchange *exchange)
     // reference races them, reference §10 item 9).
     if (m_barrierSerial != 0 || m_reinitializing || m_authorizing) {
         m_queue.append(exchange->serial);
+        return;
+    }
+    if (m_sessionLost && !exchange->barrier && !exchange->internal) {
+        // The last re-initialization failed (e.g. the server was restarting): try once more
+        // before sending, rather than posting without a session the server would refuse.
+        m_queue.append(exchange->serial);
+        startReinitialization(nullptr);
         return;
     }
     if (exchange->barrier)
@@ -683,6 +691,7 @@ void StreamableHttpClient::finishReinitialization(bool ok)
     m_reinitializing = false;
     QList<quint64> retries;
     retries.swap(m_retryAfterReinit);
+    m_sessionLost = !ok && m_reinitFailures < 1; // one more attempt at the next message
     if (ok) {
         m_reinitFailures = 0;
         qCInfo(lcTransport) << "session re-initialized; retrying" << retries.size() << "message(s)";

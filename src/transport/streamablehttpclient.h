@@ -191,6 +191,7 @@ private:
     QByteArray m_initializeBody; // the client's initialize, replayed on session expiry
     QByteArray m_initializedBody; // its notifications/initialized
     bool m_reinitializing = false;
+    bool m_sessionLost = false; // a re-initialization failed; retried before the next message
     int m_reinitCount = 0;
     int m_reinitFailures = 0;
     bool m_shuttingDown = false;

@@ -174,6 +174,12 @@ void tst_StreamableHttpClient::reinitializationFailureIsReported()
     const QJsonObject error = h.waitFor(1).value(u"error").toObject();
     QCOMPARE(error.value(u"code").toInt(), -32001);
     QCOMPARE(error.value(u"data")[u"status"].toInt(), 404);
+    // The server is back: the next message re-initializes first instead of going out without a
+    // session.
+    server.clearFailures();
+    h.send(echo(2, "back"));
+    QCOMPARE(h.waitFor(2).value(u"result")[u"content"][0][u"text"].toString(), u"back"_s);
+    QCOMPARE(server.initializeCount(), 2);
 }
 
 void tst_StreamableHttpClient::resumptionGivesUpAfterTheLimit()
