@@ -82,15 +82,16 @@ bool AuthorizationManager::isAuthorizationCodeGrant() const
 void AuthorizationManager::start()
 {
     const auto afterLoad = [this] {
-        const bool fresh = m_tokens.isValid()
-                && (!m_tokens.expiresAt.isValid()
-                        || QDateTime::currentDateTimeUtc().secsTo(m_tokens.expiresAt)
-                                > m_config.oauth2.refreshSkewSeconds);
-        if (!prefetches() || fresh) {
-            // A stored token still valid: no network at all before the first request.
+        const bool fresh =
+                m_tokens.isValid() && !needsRenewal(m_tokens.expiresAt, m_tokensIssuedAt);
+        if (fresh || (!prefetches() && m_tokens.refreshToken.isEmpty())) {
+            // A stored token still valid (or nothing to do yet): no network at all before the
+            // first request.
             Q_EMIT authorizationFinished(true, QString());
             return;
         }
+        // A grant is configured, or a stored refresh token can renew a token that is (about to
+        // be) expired: do it now rather than after a 401.
         qCInfo(lcAuth) << "obtaining an access token at start-up";
         beginRound(Round::Prefetch);
     };
@@ -140,12 +141,11 @@ void AuthorizationManager::loadStoredTokens(std::function<void()> next)
                 m_storedIssuer = key.issuer;
                 m_storedClientId = key.clientId;
                 m_tokens = stored->toTokenSet();
+                m_tokensIssuedAt = stored->savedAt;
                 addLogSecret(m_tokens.accessToken);
                 addLogSecret(m_tokens.refreshToken);
                 qCInfo(lcAuth).noquote() << "using the stored tokens of" << key.issuer;
-                if (m_tokens.isValid()
-                        && (!m_tokens.expiresAt.isValid()
-                                || m_tokens.expiresAt > QDateTime::currentDateTimeUtc())) {
+                if (m_tokens.isValid() && !needsRenewal(m_tokens.expiresAt, m_tokensIssuedAt)) {
                     // Renewal is scheduled once a round knows the AS and the client; until then
                     // an expiry shows up as a 401, answered by the refresh token.
                     Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
@@ -216,11 +216,11 @@ bool AuthorizationManager::adoptStoredIfNewer(const std::optional<StoredTokens> 
     }
     const bool fresh = !stored->accessToken.isEmpty() && stored->accessToken != m_tokens.accessToken
             && stored->accessToken != m_rejectedAccessToken
-            && (!stored->expiresAt.isValid()
-                    || QDateTime::currentDateTimeUtc().secsTo(stored->expiresAt) > 5);
+            && !needsRenewal(stored->expiresAt, stored->savedAt);
     if (!fresh)
         return false;
     m_tokens = stored->toTokenSet();
+    m_tokensIssuedAt = stored->savedAt;
     addLogSecret(m_tokens.accessToken);
     qCInfo(lcAuth) << "using tokens another instance stored meanwhile";
     Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
@@ -774,6 +774,7 @@ void AuthorizationManager::accept(const TokenSet &tokens)
 {
     const QString previousRefresh = m_tokens.refreshToken;
     m_tokens = tokens;
+    m_tokensIssuedAt = QDateTime::currentDateTimeUtc();
     if (m_tokens.refreshToken.isEmpty())
         m_tokens.refreshToken = previousRefresh; // no rotation: keep the one we have
     addLogSecret(m_tokens.accessToken);
@@ -803,6 +804,21 @@ void AuthorizationManager::scheduleRenewal()
     const qint64 lifetimeMs = QDateTime::currentDateTimeUtc().msecsTo(m_tokens.expiresAt);
     const qint64 delay = renewalDelayMs(lifetimeMs, m_config.oauth2.refreshSkewSeconds);
     m_renewTimer.start(int(qMin<qint64>(delay, std::numeric_limits<int>::max())));
+}
+
+bool AuthorizationManager::needsRenewal(const QDateTime &expiresAt, const QDateTime &issuedAt) const
+{
+    // The renewal policy of scheduleRenewal(), applied to a token we did not just receive.
+    if (!expiresAt.isValid())
+        return false;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    if (now.secsTo(expiresAt) <= 1)
+        return true;
+    if (!issuedAt.isValid())
+        return now.secsTo(expiresAt) <= m_config.oauth2.refreshSkewSeconds;
+    const qint64 renewAfterMs =
+            renewalDelayMs(issuedAt.msecsTo(expiresAt), m_config.oauth2.refreshSkewSeconds);
+    return issuedAt.msecsTo(now) >= renewAfterMs;
 }
 
 qint64 AuthorizationManager::renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds)

@@ -53,6 +53,8 @@ public:
     // than half the remaining lifetime (so a token shorter-lived than the skew is not renewed in
     // a loop, reference §10 item 23), and not sooner than 1 s. Pure.
     static qint64 renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds);
+    // Whether the renewal policy says a token issued at `issuedAt` should be renewed by now.
+    bool needsRenewal(const QDateTime &expiresAt, const QDateTime &issuedAt) const;
 
     // The protocol version to send on discovery requests (MCP 2025-03-26: SHOULD).
     void setProtocolVersion(const QString &version) { m_protocolVersion = version; }
@@ -131,6 +133,7 @@ private:
     QUrl m_metadataFromChallenge; // the resource_metadata URL m_metadata was found with
     std::optional<Client> m_client;
     TokenSet m_tokens;
+    QDateTime m_tokensIssuedAt; // when we received (or a sibling stored) m_tokens
     QString m_requestedScope;
     QString m_stepUpScope;
     QString m_protocolVersion;

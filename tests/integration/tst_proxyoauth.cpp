@@ -132,6 +132,7 @@ private Q_SLOTS:
     void loginStatusLogout();
     void noBrowserPrintsInstructionsAndCompletes();
     void failureIsTranslatedButTheLogIsNot();
+    void nearlyExpiredStoredTokenIsRefreshedFirst();
 };
 
 void tst_ProxyOAuth::authOnDemandWithRegistrationAndPkce()
@@ -387,6 +388,41 @@ void tst_ProxyOAuth::failureIsTranslatedButTheLogIsNot()
     for (const QByteArray &line : proxy.stderrText().split('\n')) {
         if (line.startsWith("20")) // log lines (timestamped) stay English
             QVERIFY2(QString::fromUtf8(line).toLatin1() == line, line.constData());
+    }
+}
+
+void tst_ProxyOAuth::nearlyExpiredStoredTokenIsRefreshedFirst()
+{
+    GuardedServer server;
+    // Shorter than the 30 s refresh skew: renewed after half its life (2 s).
+    server.auth.setAccessTokenLifetime(4);
+    Browser browser;
+    QTemporaryDir store;
+    const QProcessEnvironment env = browser.environment(store.path());
+    {
+        ProxyProcess first;
+        QVERIFY(first.start({server.mcp.url().toString()}, env));
+        first.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+        QCOMPARE(browser.completeLogin(server.auth), 200);
+        QVERIFY(first.takeResponse(1).contains(u"result"));
+        first.closeStdin();
+        QVERIFY(first.waitForExit());
+    }
+    QTest::qWait(2500); // past the renewal point, before the expiry
+    server.mcp.http().clearRequests();
+    ProxyProcess second;
+    QVERIFY(second.start({server.mcp.url().toString()}, env));
+    second.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    QVERIFY2(second.takeResponse(1).contains(u"result"), second.stderrText().constData());
+    // Renewed with the stored refresh token before the first request: no 401, no browser.
+    QVERIFY2(server.auth.tokenRequests().last().grantType == u"refresh_token"_s,
+            second.stderrText().constData());
+    QCOMPARE(browser.urls().size(), 1);
+    for (const FakeHttpRequest &request : server.mcp.http().requests()) {
+        if (request.path() == "/mcp") { // the first MCP request already carries the new token
+            QVERIFY(server.auth.acceptsAuthorization(request.header("Authorization")));
+            break;
+        }
     }
 }
 
