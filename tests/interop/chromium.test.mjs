@@ -21,7 +21,7 @@
 
 import assert from 'node:assert/strict';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ import { chromium } from 'playwright-core';
 
 import { startMcpServer } from './oidc/mcp-server.mjs';
 import { MCP_SCOPE, startProvider, TEST_ACCOUNT } from './oidc/provider.mjs';
+import { readText, redact, sleep, withTimeout } from './lib/test-helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BROWSER_SCRIPT = path.join(HERE, 'oidc', 'chromium-browser.mjs');
@@ -58,30 +59,6 @@ const skipNoChromium =
     !HAVE_CHROMIUM && !IN_CI ? `${CHROMIUM} not found: apt-get install chromium (or scripts/deps.sh test)` : false;
 const skipStore = skipNoChromium || (STORE_TESTS ? false : 'token store not wired yet');
 
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-
-function withTimeout(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function readText(file) {
-    try {
-        return await readFile(file, 'utf8');
-    } catch (e) {
-        return `(no ${path.basename(file)}: ${e.code ?? e.message})`;
-    }
-}
-
-/** Every credential the provider issued, and the values of state, code and PKCE parameters. */
-const redact = (text, secrets) => {
-    let out = text;
-    for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join('«redacted credential»');
-    return out.replace(/([?&](?:state|code|code_challenge|code_verifier)=)[^&\s]+/g, '$1«redacted»');
-};
 
 const tailOf = (text, maxChars) =>
     text.length > maxChars ? `[... ${text.length - maxChars} chars cut ...]\n${text.slice(-maxChars)}` : text;

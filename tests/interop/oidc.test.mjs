@@ -17,7 +17,7 @@
 
 import assert from 'node:assert/strict';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -28,6 +28,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 
 import { startMcpServer } from './oidc/mcp-server.mjs';
 import { MCP_SCOPE, startProvider, TEST_ACCOUNT } from './oidc/provider.mjs';
+import { readText, redact, sleep, withTimeout } from './lib/test-helpers.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BROWSER = path.join(HERE, 'oidc', 'browser.mjs');
@@ -40,29 +41,6 @@ const CONNECT_TIMEOUT_MS = 30000; // initialize includes discovery, DCR, login a
 
 if (!PROXY_BIN) throw new Error('set PROXY_BIN to the mcp-oauth2-proxy binary');
 
-const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
-
-function withTimeout(promise, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-async function readText(file) {
-    try {
-        return await readFile(file, 'utf8');
-    } catch (e) {
-        return `(no ${path.basename(file)}: ${e.code ?? e.message})`;
-    }
-}
-
-const redact = (text, secrets) => {
-    let out = text;
-    for (const s of secrets) if (s && s.length >= 8) out = out.split(s).join('«redacted credential»');
-    return out;
-};
 
 const tailOf = (text, maxChars) =>
     text.length > maxChars ? `[... ${text.length - maxChars} chars cut ...]\n${text.slice(-maxChars)}` : text;
