@@ -372,8 +372,13 @@ QString FakeAuthServer::newToken(const char *prefix)
     QRandomGenerator::global()->fillRange(reinterpret_cast<quint32 *>(random.data()), 2);
     const QString serial = QString::number(++m_nextSerial);
     const QString hex = QString::fromLatin1(random.toHex());
-    if (m_tokenSpecialCharacters)
-        return QLatin1StringView(prefix) + u'-' + serial + u'+' + hex + u"/%=="_s;
+    if (m_tokenSpecialCharacters) {
+        // An access token stays an RFC 6750 §2.1 b64token (it goes into a header); codes and
+        // refresh tokens only travel form-encoded, so they get a '%' too.
+        const bool access = qstrcmp(prefix, "at") == 0;
+        return QLatin1StringView(prefix) + u'-' + serial + u'+' + hex
+                + (access ? u"/=="_s : u"/%=="_s);
+    }
     return QLatin1StringView(prefix) + u'-' + serial + u'-' + hex;
 }
 

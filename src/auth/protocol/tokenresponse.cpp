@@ -4,6 +4,7 @@
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonParseError>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -93,10 +94,33 @@ OAuthError invalidResponse(int httpStatus, const QString &description)
 
 } // namespace
 
+bool isBearerToken(QStringView token)
+{
+    qsizetype length = token.size();
+    while (length > 0 && token.at(length - 1) == u'=')
+        --length;
+    if (length == 0)
+        return false;
+    for (const QChar c : token.first(length)) {
+        const char16_t u = c.unicode();
+        const bool allowed = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z')
+                || (u >= u'0' && u <= u'9') || u == u'-' || u == u'.' || u == u'_' || u == u'~'
+                || u == u'+' || u == u'/';
+        if (!allowed)
+            return false;
+    }
+    return true;
+}
+
 QByteArray TokenSet::authorizationHeader() const
 {
-    const QString type = tokenType.isEmpty() ? u"Bearer"_s : tokenType;
-    return type.toLatin1() + ' ' + accessToken.toLatin1();
+    // Checked here as well as in parseTokenResponse(): tokens also come from the token store,
+    // which may hold what an older version accepted.
+    if (!tokenType.isEmpty() && tokenType.compare("Bearer"_L1, Qt::CaseInsensitive) != 0)
+        return {};
+    if (!isBearerToken(accessToken))
+        return {};
+    return "Bearer "_ba + accessToken.toLatin1();
 }
 
 bool OAuthError::isTransient() const
@@ -141,12 +165,27 @@ TokenResponse parseTokenResponse(int httpStatus, const QByteArray &body, const Q
         return response;
     }
 
-    // RFC 6749 §5.1
+    // RFC 6749 §5.1. The token goes into "Authorization: Bearer" (RFC 6750 §2.1): anything else
+    // would put characters RFC 9110 §5.5 forbids into a header (CR LF: an injected header) or
+    // a scheme we do not implement (mac, DPoP). Neither the token nor the type is echoed.
+    const QString tokenType = stringMember(object, "token_type"_L1);
+    if (!tokenType.isEmpty() && tokenType.compare("Bearer"_L1, Qt::CaseInsensitive) != 0) {
+        const bool printable = std::all_of(tokenType.cbegin(), tokenType.cend(),
+                [](QChar c) { return c.unicode() > 0x20 && c.unicode() < 0x7f; });
+        response.error = invalidResponse(httpStatus,
+                u"the token endpoint issued a token of type \"%1\"; only Bearer tokens "
+                "(RFC 6750) are supported"_s.arg(
+                        printable && tokenType.size() <= 32 ? tokenType : u"(unprintable)"_s));
+        return response;
+    }
+    if (!isBearerToken(accessToken)) {
+        response.error = invalidResponse(httpStatus,
+                u"the access_token is not an RFC 6750 bearer token: it holds characters that "
+                "cannot be sent in an Authorization header"_s);
+        return response;
+    }
     TokenSet tokens;
     tokens.accessToken = accessToken;
-    const QString tokenType = stringMember(object, "token_type"_L1);
-    if (!tokenType.isEmpty() && tokenType.compare("Bearer"_L1, Qt::CaseInsensitive) != 0)
-        tokens.tokenType = tokenType; // e.g. DPoP (RFC 9449 §5); the caller decides
     if (const std::optional<qint64> seconds = expiresIn(object.value("expires_in"_L1)))
         tokens.expiresAt = now.toUTC().addSecs(*seconds);
     tokens.refreshToken = stringMember(object, "refresh_token"_L1);

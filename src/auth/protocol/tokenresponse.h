@@ -19,8 +19,14 @@ struct TokenSet
     QString idToken;
 
     bool isValid() const { return !accessToken.isEmpty(); }
-    QByteArray authorizationHeader() const; // "<tokenType> <token>", "Bearer" if the type is empty
+    // "Bearer <token>" (RFC 6750 §2.1); empty when the token is not a b64token or the type is
+    // not Bearer (an empty type counts as Bearer), so that nothing RFC 9110 forbids in a field
+    // value, nor a scheme we do not implement, ever reaches a request.
+    QByteArray authorizationHeader() const;
 };
+
+// RFC 6750 §2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+bool isBearerToken(QStringView token);
 
 // RFC 6749 §5.2 error response, or a transport/parse failure described the same way.
 struct OAuthError
@@ -40,9 +46,11 @@ struct OAuthError
 // non-empty string access_token is a TokenSet; anything else an OAuthError: the body's "error"
 // members when it has a non-empty string "error" (also on a 2xx), else "invalid_response" with a
 // one-line summary of the body bounded to 200 characters (withheld when it looks like it holds
-// tokens, e.g. a form-encoded reply). expires_in may be a number or a numeric string; negative,
-// non-numeric or beyond 2^31-1 leaves expiresAt invalid. Wrongly typed optional members are
-// ignored.
+// tokens, e.g. a form-encoded reply). A 2xx whose access_token is not an RFC 6750 b64token, or
+// whose token_type is present and not Bearer (case-insensitive; e.g. mac, DPoP), is an
+// "invalid_response" too: such a token cannot be sent as "Authorization: Bearer". expires_in may
+// be a number or a numeric string; negative, non-numeric or beyond 2^31-1 leaves expiresAt
+// invalid. Wrongly typed optional members are ignored.
 struct TokenResponse
 {
     std::optional<TokenSet> tokens;

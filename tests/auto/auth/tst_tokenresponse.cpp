@@ -44,12 +44,20 @@ void tst_TokenResponse::success_data()
     QTest::addColumn<QString>("scope");
     QTest::addColumn<QString>("idToken");
 
-    QTest::newRow("rfc 6749 §5.1 example, unknown type kept")
+    QTest::newRow("rfc 6749 §5.1 example with a bearer type")
             << 200
-            << R"({"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600,
+            << R"({"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"bearer","expires_in":3600,
                   "refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","example_parameter":"example_value"})"_ba
-            << u"2YotnFZFEjr1zCsicMWpAA"_s << u"example"_s << qint64(3600)
+            << u"2YotnFZFEjr1zCsicMWpAA"_s << u"Bearer"_s << qint64(3600)
             << u"tGzv3JOkF0XG5Qx2TlKWIA"_s << QString() << QString();
+    QTest::newRow("b64token: every allowed character and padding")
+            << 200 << R"({"access_token":"aZ09-._~+/==","token_type":"Bearer"})"_ba
+            << u"aZ09-._~+/=="_s << u"Bearer"_s << qint64(-1) << QString() << QString()
+            << QString();
+    QTest::newRow("a JWT")
+            << 200 << R"({"access_token":"eyJhbGciOiJFUzI1NiJ9.e30.c2ln","token_type":"Bearer"})"_ba
+            << u"eyJhbGciOiJFUzI1NiJ9.e30.c2ln"_s << u"Bearer"_s << qint64(-1) << QString()
+            << QString() << QString();
     QTest::newRow("lower-case bearer")
             << 200 << R"({"access_token":"a","token_type":"bearer"})"_ba << u"a"_s << u"Bearer"_s
             << qint64(-1) << QString() << QString() << QString();
@@ -59,8 +67,6 @@ void tst_TokenResponse::success_data()
     QTest::newRow("missing token_type")
             << 200 << R"({"access_token":"a"})"_ba << u"a"_s << u"Bearer"_s << qint64(-1)
             << QString() << QString() << QString();
-    QTest::newRow("dpop kept") << 200 << R"({"access_token":"a","token_type":"DPoP"})"_ba << u"a"_s
-                               << u"DPoP"_s << qint64(-1) << QString() << QString() << QString();
     QTest::newRow("all members")
             << 200
             << R"({"access_token":"at","token_type":"Bearer","expires_in":60,"refresh_token":"rt",
@@ -195,6 +201,36 @@ void tst_TokenResponse::errors_data()
             << u"invalid_response"_s << u"withheld"_s << QString() << false;
     QTest::newRow("truncated json") << 200 << R"({"access_token":"a")"_ba << u"invalid_response"_s
                                     << u"JSON object"_s << QString() << false;
+    // RFC 6750 §2.1 / RFC 9110 §5.5: the token must fit "Authorization: Bearer <b64token>".
+    QTest::newRow("token with CR LF")
+            << 200 << R"({"access_token":"abc\r\nX-Injected: 1","token_type":"Bearer"})"_ba
+            << u"invalid_response"_s << u"RFC 6750"_s << QString() << false;
+    QTest::newRow("token with a space")
+            << 200 << R"({"access_token":"abc def"})"_ba << u"invalid_response"_s << u"RFC 6750"_s
+            << QString() << false;
+    QTest::newRow("non-Latin-1 token")
+            << 200 << R"({"access_token":"abc\u4e2d\u6587"})"_ba << u"invalid_response"_s
+            << u"RFC 6750"_s << QString() << false;
+    QTest::newRow("Latin-1 but not ASCII token")
+            << 200 << R"({"access_token":"caf\u00e9"})"_ba << u"invalid_response"_s << u"RFC 6750"_s
+            << QString() << false;
+    QTest::newRow("token with a NUL")
+            << 200 << R"({"access_token":"abc\u0000def"})"_ba << u"invalid_response"_s
+            << u"RFC 6750"_s << QString() << false;
+    QTest::newRow("padding inside the token")
+            << 200 << R"({"access_token":"ab=cd"})"_ba << u"invalid_response"_s << u"RFC 6750"_s
+            << QString() << false;
+    QTest::newRow("only padding") << 200 << R"({"access_token":"=="})"_ba << u"invalid_response"_s
+                                  << u"RFC 6750"_s << QString() << false;
+    QTest::newRow("token_type mac")
+            << 200 << R"({"access_token":"abc","token_type":"mac"})"_ba << u"invalid_response"_s
+            << u"\"mac\"; only Bearer"_s << QString() << false;
+    QTest::newRow("token_type DPoP")
+            << 200 << R"({"access_token":"abc","token_type":"DPoP"})"_ba << u"invalid_response"_s
+            << u"only Bearer"_s << QString() << false;
+    QTest::newRow("token_type with CR LF is not echoed")
+            << 200 << R"({"access_token":"abc","token_type":"Bearer\r\nX: 1"})"_ba
+            << u"invalid_response"_s << u"(unprintable)"_s << QString() << false;
     QTest::newRow("multi-line body becomes one line")
             << 502 << "Bad\r\nGateway\n"_ba << u"invalid_response"_s << u"Bad Gateway"_s
             << QString() << true;
@@ -296,18 +332,28 @@ void tst_TokenResponse::authorizationHeader_data()
     QTest::addColumn<QString>("tokenType");
     QTest::addColumn<QByteArray>("expected");
 
-    QTest::newRow("bearer") << u"Bearer"_s << "Bearer abc.def"_ba;
-    QTest::newRow("dpop") << u"DPoP"_s << "DPoP abc.def"_ba;
-    QTest::newRow("empty type") << QString() << "Bearer abc.def"_ba;
+    QTest::addColumn<QString>("accessToken");
+
+    QTest::newRow("bearer") << u"Bearer"_s << "Bearer abc.def"_ba << u"abc.def"_s;
+    QTest::newRow("lower-case bearer") << u"bearer"_s << "Bearer abc.def"_ba << u"abc.def"_s;
+    QTest::newRow("empty type") << QString() << "Bearer abc.def"_ba << u"abc.def"_s;
+    // Tokens from the store never went through parseTokenResponse() of this version.
+    QTest::newRow("dpop: no header") << u"DPoP"_s << QByteArray() << u"abc.def"_s;
+    QTest::newRow("mac: no header") << u"mac"_s << QByteArray() << u"abc.def"_s;
+    QTest::newRow("CR LF in the token: no header")
+            << u"Bearer"_s << QByteArray() << u"abc\r\nX-Injected: 1"_s;
+    QTest::newRow("non-Latin-1 token: no header") << u"Bearer"_s << QByteArray() << u"abc\u4e2d"_s;
+    QTest::newRow("empty token: no header") << u"Bearer"_s << QByteArray() << QString();
 }
 
 void tst_TokenResponse::authorizationHeader()
 {
     QFETCH(QString, tokenType);
     QFETCH(QByteArray, expected);
+    QFETCH(QString, accessToken);
 
     TokenSet tokens;
-    tokens.accessToken = u"abc.def"_s;
+    tokens.accessToken = accessToken;
     tokens.tokenType = tokenType;
     QCOMPARE(tokens.authorizationHeader(), expected);
 }
