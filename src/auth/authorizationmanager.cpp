@@ -435,12 +435,18 @@ void AuthorizationManager::withClient(std::function<void()> next)
         request.grantTypes = {u"client_credentials"_s};
     }
     request.scope = scopeForRequest();
-    request.tokenEndpointAuthMethod = configuredMethod.isEmpty()
-            ? (server.tokenEndpointAuthMethodsSupported.isEmpty()
-                                    || server.tokenEndpointAuthMethodsSupported.contains(u"none"_s)
-                            ? u"none"_s
-                            : server.tokenEndpointAuthMethodsSupported.first())
-            : configuredMethod;
+    request.tokenEndpointAuthMethod = registrationAuthMethod(
+            configuredMethod, server.tokenEndpointAuthMethodsSupported, !codeGrant);
+    if (request.tokenEndpointAuthMethod.isEmpty()) {
+        finishRound(false,
+                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                "the client_credentials grant needs a confidential client, but "
+                                "the authorization server %1 offers no client secret "
+                                "authentication for registration: register a client there and "
+                                "set OAUTH2_CLIENT_ID and OAUTH2_CLIENT_SECRET"),
+                        {server.issuer.isEmpty() ? m_config.upstream.url.host() : server.issuer}));
+        return;
+    }
     // One registration per (issuer, redirect URI), shared by every instance and kept across
     // restarts (issue 4 §1, §2); redone when the issuer or the redirect URI changes.
     const RegistrationKey registrationKey{server.issuer, request.redirectUri};

@@ -104,6 +104,22 @@ RegistrationResult ClientRegistration::parseResponse(
     const qint64 expiresAt = object.value(u"client_secret_expires_at"_s).toVariant().toLongLong();
     if (expiresAt > 0)
         result.clientSecretExpiresAt = QDateTime::fromSecsSinceEpoch(expiresAt, Qt::UTC);
+    // RFC 6749 §4.4: client_credentials is for confidential clients only.
+    const bool confidential = request.grantTypes.contains(u"client_credentials"_s);
+    const bool secretMethod = result.tokenEndpointAuthMethod.startsWith(u"client_secret_"_s);
+    if (confidential
+            && (result.tokenEndpointAuthMethod == u"none"_s
+                    || (secretMethod && result.clientSecret.isEmpty()))) {
+        result.ok = false;
+        result.error = u"the authorization server registered a public client (%1), but the "
+                       "client_credentials grant needs a confidential one (RFC 6749 §4.4)"_s.arg(
+                               result.tokenEndpointAuthMethod == u"none"_s
+                                       ? u"token_endpoint_auth_method \"none\""_s
+                                       : u"no client_secret"_s);
+        result.clientId.clear();
+        result.clientSecret.clear();
+        return result;
+    }
     const QJsonValue redirectUris = object.value(u"redirect_uris"_s);
     if (redirectUris.isArray()) {
         for (const QJsonValue &uri : redirectUris.toArray())
@@ -187,19 +203,37 @@ ClientAuthentication::Method chooseClientAuthMethod(const QString &configured,
     if (!asSupported.isEmpty()) {
         if (haveKey && asSupported.contains(u"private_key_jwt"_s))
             return Method::PrivateKeyJwt;
-        if (haveSecret && asSupported.contains(u"client_secret_basic"_s))
-            return Method::ClientSecretBasic;
         if (haveSecret && asSupported.contains(u"client_secret_post"_s))
             return Method::ClientSecretPost;
+        if (haveSecret && asSupported.contains(u"client_secret_basic"_s))
+            return Method::ClientSecretBasic;
         if (asSupported.contains(u"none"_s))
             return Method::None;
     }
-    // RFC 8414 §2: token_endpoint_auth_methods_supported defaults to client_secret_basic.
+    // Nothing (usable) listed: the reference's default authStyle "body" for a secret.
     if (haveSecret)
-        return Method::ClientSecretBasic;
+        return Method::ClientSecretPost;
     if (haveKey)
         return Method::PrivateKeyJwt;
     return Method::None;
+}
+
+QString registrationAuthMethod(
+        const QString &configured, const QStringList &asSupported, bool confidential)
+{
+    const QString none = u"none"_s;
+    if (!confidential) {
+        if (!configured.isEmpty())
+            return configured;
+        return asSupported.isEmpty() || asSupported.contains(none) ? none : asSupported.first();
+    }
+    if (!configured.isEmpty() && configured != none)
+        return configured;
+    for (const QString &method : {u"client_secret_post"_s, u"client_secret_basic"_s}) {
+        if (asSupported.isEmpty() || asSupported.contains(method))
+            return method;
+    }
+    return QString();
 }
 
 } // namespace McpProxy

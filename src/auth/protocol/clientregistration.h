@@ -73,12 +73,24 @@ private:
     QNetworkAccessManager *m_nam;
 };
 
-// Which token endpoint authentication to use: the configured method wins; else the one the
-// registration returned; else the best one the AS lists in token_endpoint_auth_methods_supported
-// (private_key_jwt with a key; client_secret_basic, then client_secret_post with a secret; none
-// without either); when the AS lists nothing, the RFC 8414 §2 default client_secret_basic with a
-// secret, private_key_jwt with only a key, else none. Unknown names are ignored.
+// Which token endpoint authentication to use. An explicit setting always wins: `configured`
+// (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD, or oauth2.authStyle when it is set: header =
+// client_secret_basic, body = client_secret_post); else the method the registration returned;
+// else what the AS lists in token_endpoint_auth_methods_supported: private_key_jwt with a key;
+// with a secret client_secret_post (the npm reference's default authStyle "body"), else
+// client_secret_basic; none without either. When the AS lists nothing (no metadata, discovery
+// off): client_secret_post with a secret, private_key_jwt with only a key, else none. Unknown
+// names are ignored.
 ClientAuthentication::Method chooseClientAuthMethod(const QString &configured,
         const QStringList &asSupported, const QString &registered, bool haveSecret, bool haveKey);
+
+// The token_endpoint_auth_method to ask for in a registration (RFC 7591 §2). A public client
+// (authorization_code): the configured method, else none when the AS lists none or nothing,
+// else the first it lists. A confidential client (client_credentials, RFC 6749 §4.4) is never
+// registered with none: the configured method unless it is none, else client_secret_post when
+// the AS lists it or lists nothing, else client_secret_basic when listed; empty when there is
+// no such method (the caller reports it).
+QString registrationAuthMethod(
+        const QString &configured, const QStringList &asSupported, bool confidential);
 
 } // namespace McpProxy

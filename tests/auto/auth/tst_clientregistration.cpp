@@ -320,8 +320,13 @@ private Q_SLOTS:
                 << Method::ClientSecretPost;
         QTest::addRow("configured none despite a secret")
                 << u"none"_s << all << QString() << true << false << Method::None;
-        QTest::addRow("unknown configured is ignored")
-                << u"tls_client_auth"_s << all << QString() << true << false
+        QTest::addRow("unknown configured is ignored") << u"tls_client_auth"_s << all << QString()
+                                                       << true << false << Method::ClientSecretPost;
+        QTest::addRow("configured basic (authStyle header) beats the AS list")
+                << u"client_secret_basic"_s << all << QString() << true << false
+                << Method::ClientSecretBasic;
+        QTest::addRow("configured basic beats the registration")
+                << u"client_secret_basic"_s << all << u"client_secret_post"_s << true << false
                 << Method::ClientSecretBasic;
         QTest::addRow("registered") << QString() << all << u"client_secret_post"_s << true << false
                                     << Method::ClientSecretPost;
@@ -329,8 +334,15 @@ private Q_SLOTS:
                 << QString() << all << u"none"_s << false << false << Method::None;
         QTest::addRow("public client")
                 << QString() << all << QString() << false << false << Method::None;
-        QTest::addRow("secret: basic first")
-                << QString() << all << QString() << true << false << Method::ClientSecretBasic;
+        // The npm reference's default authStyle is "body".
+        QTest::addRow("secret: post first, like the reference")
+                << QString() << all << QString() << true << false << Method::ClientSecretPost;
+        QTest::addRow("secret: basic when the AS lists only basic")
+                << QString() << QStringList{u"none"_s, u"client_secret_basic"_s} << QString()
+                << true << false << Method::ClientSecretBasic;
+        QTest::addRow("registered basic beats the AS list")
+                << QString() << all << u"client_secret_basic"_s << true << false
+                << Method::ClientSecretBasic;
         QTest::addRow("secret: post when only post")
                 << QString() << QStringList{u"none"_s, u"client_secret_post"_s} << QString() << true
                 << false << Method::ClientSecretPost;
@@ -343,9 +355,9 @@ private Q_SLOTS:
         QTest::addRow("key, AS without jwt, secret")
                 << QString() << QStringList{u"client_secret_basic"_s} << QString() << true << true
                 << Method::ClientSecretBasic;
-        QTest::addRow("AS lists nothing, secret: RFC 8414 default")
+        QTest::addRow("AS lists nothing (discovery off), secret: the reference's body")
                 << QString() << QStringList() << QString() << true << false
-                << Method::ClientSecretBasic;
+                << Method::ClientSecretPost;
         QTest::addRow("AS lists nothing, no secret")
                 << QString() << QStringList() << QString() << false << false << Method::None;
         QTest::addRow("AS lists nothing, only a key") << QString() << QStringList() << QString()
@@ -354,6 +366,77 @@ private Q_SLOTS:
                 << QString() << QStringList{u"client_secret_basic"_s} << QString() << false << false
                 << Method::None;
     }
+    void registrationAuthMethod_data()
+    {
+        QTest::addColumn<QString>("configured");
+        QTest::addColumn<QStringList>("supported");
+        QTest::addColumn<bool>("confidential");
+        QTest::addColumn<QString>("expected");
+
+        const QStringList all{
+                u"none"_s, u"client_secret_basic"_s, u"client_secret_post"_s, u"private_key_jwt"_s};
+        QTest::addRow("public: none") << QString() << all << false << u"none"_s;
+        QTest::addRow("public: AS lists nothing")
+                << QString() << QStringList() << false << u"none"_s;
+        QTest::addRow("public: AS without none")
+                << QString() << QStringList{u"client_secret_basic"_s} << false
+                << u"client_secret_basic"_s;
+        QTest::addRow("public: configured")
+                << u"client_secret_post"_s << all << false << u"client_secret_post"_s;
+        // RFC 6749 §4.4: client_credentials only for confidential clients, never "none".
+        QTest::addRow("confidential: AS lists none first")
+                << QString() << all << true << u"client_secret_post"_s;
+        QTest::addRow("confidential: AS lists nothing")
+                << QString() << QStringList() << true << u"client_secret_post"_s;
+        QTest::addRow("confidential: only basic")
+                << QString() << QStringList{u"none"_s, u"client_secret_basic"_s} << true
+                << u"client_secret_basic"_s;
+        QTest::addRow("confidential: configured basic")
+                << u"client_secret_basic"_s << all << true << u"client_secret_basic"_s;
+        QTest::addRow("confidential: configured none is not used")
+                << u"none"_s << all << true << u"client_secret_post"_s;
+        QTest::addRow("confidential: AS offers only none")
+                << QString() << QStringList{u"none"_s} << true << QString();
+    }
+    void registrationAuthMethod()
+    {
+        QFETCH(QString, configured);
+        QFETCH(QStringList, supported);
+        QFETCH(bool, confidential);
+        QFETCH(QString, expected);
+        QCOMPARE(McpProxy::registrationAuthMethod(configured, supported, confidential), expected);
+    }
+
+    void confidentialRegistrationNeedsASecret_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<bool>("ok");
+
+        QTest::addRow("registered with a secret")
+                << R"({"client_id":"c1","client_secret":"s","token_endpoint_auth_method":"client_secret_post"})"_ba
+                << true;
+        QTest::addRow("registered as none")
+                << R"({"client_id":"c1","token_endpoint_auth_method":"none"})"_ba << false;
+        QTest::addRow("secret method without a secret")
+                << R"({"client_id":"c1","token_endpoint_auth_method":"client_secret_basic"})"_ba
+                << false;
+    }
+    void confidentialRegistrationNeedsASecret()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(bool, ok);
+        RegistrationRequest r;
+        r.grantTypes = {u"client_credentials"_s};
+        r.tokenEndpointAuthMethod = u"client_secret_post"_s;
+        const RegistrationResult result = ClientRegistration::parseResponse(201, body, r);
+        QCOMPARE(result.ok, ok);
+        if (!ok) {
+            QVERIFY2(result.error.contains(u"confidential"_s), qPrintable(result.error));
+            QVERIFY(result.clientId.isEmpty());
+            QVERIFY(result.rawResponse.isEmpty());
+        }
+    }
+
     void chooseClientAuthMethod()
     {
         QFETCH(QString, configured);
