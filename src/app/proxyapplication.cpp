@@ -3,9 +3,9 @@
 #include "app/signalwatcher.h"
 #include "logging/logcategories.h"
 #include "stdio/stdinreader.h"
+#include "transport/tlsconfiguration.h"
 
 #include <QtCore/QFile>
-#include <QtNetwork/QSslCertificate>
 
 #include <memory>
 #include <utility>
@@ -91,13 +91,12 @@ StreamableHttpClient::Options ProxyApplication::transportOptions(const ProxyConf
     options.openServerStream = config.upstream.openServerStream;
     options.protocolVersion = config.upstream.protocolVersion;
     options.headers = config.upstream.headers;
-    if (!config.upstream.caBundle.isEmpty()) {
-        // Trust the system store plus the configured bundle (corporate TLS inspection, private CA).
-        const QList<QSslCertificate> extra = QSslCertificate::fromPath(config.upstream.caBundle);
-        if (extra.isEmpty())
-            qCWarning(lcApp) << "CA bundle holds no PEM certificate; using the system store only";
-        options.sslConfiguration.addCaCertificates(extra);
-    }
+    // Trust the system store plus the configured bundle (corporate TLS inspection, private CA);
+    // the authorization manager builds the same configuration for its own connections.
+    QString warning;
+    options.sslConfiguration = tlsConfiguration(config.upstream.caBundle, &warning);
+    if (!warning.isEmpty())
+        qCWarning(lcApp).noquote() << warning;
     return options;
 }
 

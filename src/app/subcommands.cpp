@@ -3,6 +3,7 @@
 #include "auth/protocol/authorizationdiscovery.h"
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/tokenendpointclient.h"
+#include "transport/tlsconfiguration.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
@@ -164,7 +165,9 @@ void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &
             next();
             return;
         }
-        m_nam = std::make_unique<QNetworkAccessManager>();
+        auto nam = std::make_unique<TlsNetworkAccessManager>();
+        nam->setTlsConfiguration(tlsConfiguration(m_config->upstream.caBundle));
+        m_nam = std::move(nam);
         m_discovery = std::make_unique<AuthorizationDiscovery>(m_nam.get());
         DiscoveryRequest request;
         request.serverUrl = m_config->upstream.url;

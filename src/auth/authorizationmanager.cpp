@@ -38,6 +38,7 @@ AuthorizationManager::AuthorizationManager(
     , m_registration(&m_nam)
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    m_nam.setTlsConfiguration(tlsConfiguration(m_config.upstream.caBundle));
     if (store)
         m_store = std::make_unique<TokenStore>(*store);
     m_renewTimer.setSingleShot(true);

@@ -8,6 +8,7 @@
 #include "auth/protocol/tokenresponse.h"
 #include "auth/store/tokenstore.h"
 #include "config/proxyconfig.h"
+#include "transport/tlsconfiguration.h"
 
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
@@ -114,7 +115,8 @@ private:
     bool isAuthorizationCodeGrant() const;
 
     ProxyConfig m_config;
-    QNetworkAccessManager m_nam; // auth and metadata traffic: its own connection pool
+    // Auth and metadata traffic: its own connection pool, with the proxy's TLS configuration.
+    TlsNetworkAccessManager m_nam;
     TokenEndpointClient m_tokenClient;
     AuthorizationDiscovery m_discovery;
     ClientRegistration m_registration;

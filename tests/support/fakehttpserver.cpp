@@ -1,5 +1,9 @@
 #include "support/fakehttpserver.h"
 
+#include <QtCore/QFile>
+#include <QtNetwork/QSslCertificate>
+#include <QtNetwork/QSslKey>
+#include <QtNetwork/QSslServer>
 #include <QtNetwork/QTcpSocket>
 
 #include <utility>
@@ -79,6 +83,9 @@ public:
         m_socket->setParent(this);
         connect(m_socket, &QTcpSocket::readyRead, this, &FakeHttpConnection::readAvailable);
         connect(m_socket, &QTcpSocket::disconnected, this, &FakeHttpConnection::handleDisconnected);
+        // QSslServer hands the socket over after the handshake: the request may already be
+        // buffered, and its readyRead gone.
+        QMetaObject::invokeMethod(this, &FakeHttpConnection::readAvailable, Qt::QueuedConnection);
     }
     ~FakeHttpConnection() override
     {
@@ -417,34 +424,64 @@ void FakeHttpResponder::finish(bool closeConnection)
 
 FakeHttpServer::FakeHttpServer(QObject *parent)
     : QObject(parent)
+    , m_server(std::make_unique<QTcpServer>())
 {
     m_clock.start();
-    connect(&m_server, &QTcpServer::newConnection, this, &FakeHttpServer::acceptConnections);
+    connect(m_server.get(), &QTcpServer::newConnection, this, &FakeHttpServer::acceptConnections);
 }
 
 FakeHttpServer::~FakeHttpServer()
 {
-    m_server.close();
+    m_server->close();
     const QList<FakeHttpConnection *> connections = std::exchange(m_connections, {});
     qDeleteAll(connections);
 }
 
+void FakeHttpServer::setTlsConfiguration(const QSslConfiguration &configuration)
+{
+    auto server = std::make_unique<QSslServer>();
+    server->setSslConfiguration(configuration);
+    m_server = std::move(server);
+    m_tls = true;
+    // A TLS connection is pending only after its handshake: newConnection comes too early then.
+    connect(m_server.get(), &QTcpServer::pendingConnectionAvailable, this,
+            &FakeHttpServer::acceptConnections);
+}
+
+QString FakeHttpServer::testCaPath()
+{
+    return QStringLiteral(MCPPROXY_TEST_TLS_DIR "/ca.pem");
+}
+
+QSslConfiguration FakeHttpServer::testTlsConfiguration()
+{
+    QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+    QFile certificate(QStringLiteral(MCPPROXY_TEST_TLS_DIR "/server.pem"));
+    QFile key(QStringLiteral(MCPPROXY_TEST_TLS_DIR "/server-key.pem"));
+    if (certificate.open(QIODevice::ReadOnly) && key.open(QIODevice::ReadOnly)) {
+        configuration.setLocalCertificate(QSslCertificate(certificate.readAll()));
+        configuration.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec));
+    }
+    configuration.setPeerVerifyMode(QSslSocket::VerifyNone); // no client certificates
+    return configuration;
+}
+
 bool FakeHttpServer::listen(quint16 port, const QHostAddress &address)
 {
-    return m_server.listen(address, port);
+    return m_server->listen(address, port);
 }
 
 quint16 FakeHttpServer::port() const
 {
-    return m_server.serverPort();
+    return m_server->serverPort();
 }
 
 QUrl FakeHttpServer::url(const QString &path) const
 {
     QUrl url;
-    url.setScheme(u"http"_s);
-    url.setHost(m_server.serverAddress().toString());
-    url.setPort(m_server.serverPort());
+    url.setScheme(m_tls ? u"https"_s : u"http"_s);
+    url.setHost(m_server->serverAddress().toString());
+    url.setPort(m_server->serverPort());
     url.setPath(path);
     return url;
 }
@@ -471,7 +508,7 @@ void FakeHttpServer::closeAllConnections()
 
 void FakeHttpServer::acceptConnections()
 {
-    while (QTcpSocket *socket = m_server.nextPendingConnection())
+    while (QTcpSocket *socket = m_server->nextPendingConnection())
         m_connections.append(new FakeHttpConnection(socket, ++m_connectionCount, this));
 }
 

@@ -8,9 +8,11 @@
 #include <QtCore/QPointer>
 #include <QtCore/QUrl>
 #include <QtNetwork/QHostAddress>
+#include <QtNetwork/QSslConfiguration>
 #include <QtNetwork/QTcpServer>
 
 #include <functional>
+#include <memory>
 
 class QTcpSocket;
 
@@ -92,9 +94,15 @@ public:
     explicit FakeHttpServer(QObject *parent = nullptr);
     ~FakeHttpServer() override;
 
+    // Before listen(): serve HTTPS with this configuration (certificate and key) instead.
+    void setTlsConfiguration(const QSslConfiguration &configuration);
+    // A server configuration with the test certificate for 127.0.0.1 and localhost, signed by
+    // testCaPath() (tests/support/tls, test-only keys).
+    static QSslConfiguration testTlsConfiguration();
+    static QString testCaPath();
     bool listen(quint16 port = 0, const QHostAddress &address = QHostAddress::LocalHost);
     quint16 port() const;
-    QUrl url(const QString &path = {}) const;
+    QUrl url(const QString &path = {}) const; // https when TLS is configured
 
     void setHandler(Handler handler);
     void setMaxBodySize(qint64 bytes) { m_maxBodySize = bytes; }
@@ -123,7 +131,8 @@ private:
     void acceptConnections();
     void dispatch(const FakeHttpRequest &request, FakeHttpResponder *responder);
 
-    QTcpServer m_server;
+    std::unique_ptr<QTcpServer> m_server;
+    bool m_tls = false;
     QElapsedTimer m_clock;
     Handler m_handler;
     QList<FakeHttpRequest> m_requests;
