@@ -61,7 +61,9 @@ AuthorizationManager::AuthorizationManager(
         if (key.open(QIODevice::ReadOnly))
             m_privateKey = key.readAll();
         else
-            qCWarning(lcAuth) << "cannot read oauth2.privateKeyFile:" << key.errorString();
+            qCWarning(lcAuth).noquote()
+                    << u"cannot read oauth2.privateKeyFile %1: %2; private_key_jwt is not "
+                       "available"_s.arg(m_config.oauth2.privateKeyFile, key.errorString());
     }
     if (!m_config.oauth2.refreshToken.isEmpty())
         addLogSecret(m_config.oauth2.refreshToken);
@@ -145,7 +147,12 @@ void AuthorizationManager::loadStoredTokens(std::function<void()> next)
                 m_tokensIssuedAt = stored->savedAt;
                 addLogSecret(m_tokens.accessToken);
                 addLogSecret(m_tokens.refreshToken);
-                qCInfo(lcAuth).noquote() << "using the stored tokens of" << key.issuer;
+                qCInfo(lcAuth).noquote()
+                        << u"using the stored tokens for %1 (%2, client %3)"_s.arg(key.resource,
+                                   key.issuer.isEmpty() ? u"no authorization server metadata: "
+                                                          "discovery is off"_s
+                                                        : u"authorization server "_s + key.issuer,
+                                   key.clientId.isEmpty() ? u"unknown"_s : key.clientId);
                 if (m_tokens.isValid() && !needsRenewal(m_tokens.expiresAt, m_tokensIssuedAt)) {
                     // Renewal is scheduled once a round knows the AS and the client; until then
                     // an expiry shows up as a 401, answered by the refresh token.
@@ -518,7 +525,9 @@ void AuthorizationManager::withClient(std::function<void()> next)
                             client.dynamic = true;
                             client.redirectUri = stored->redirectUri;
                             m_client = client;
-                            qCInfo(lcAuth) << "using the stored client registration";
+                            qCInfo(lcAuth).noquote()
+                                    << "using the stored client registration" << stored->clientId
+                                    << "at" << registrationKey.issuer;
                             next();
                         });
             });

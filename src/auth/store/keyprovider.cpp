@@ -27,7 +27,56 @@ QString protectionNote()
            u"running as your user"_s;
 }
 
+// What the user can do about a keychain that does not work, per platform.
+QString keychainRemedy()
+{
+#if defined(Q_OS_MACOS)
+    return u"unlock the login keychain, or set MCP_PROXY_KEYCHAIN=off to use the key file "
+           u"without this warning"_s;
+#elif defined(Q_OS_WIN)
+    return u"check that the Credential Manager is available to this user, or set "
+           u"MCP_PROXY_KEYCHAIN=off to use the key file without this warning"_s;
+#else
+    return u"to use the keychain, run a Secret Service (GNOME Keyring, KWallet) in a desktop "
+           u"session with D-Bus and libsecret installed; or set MCP_PROXY_KEYCHAIN=off to use "
+           u"the key file without this warning"_s;
+#endif
+}
+
 } // namespace
+
+QString describeKeychainError(int error, const QString &errorString)
+{
+    QString what;
+    switch (static_cast<QKeychain::Error>(error)) {
+    case QKeychain::NoBackendAvailable:
+        what = u"no keychain backend is available"_s;
+        break;
+    case QKeychain::AccessDenied:
+    case QKeychain::AccessDeniedByUser:
+        what = u"access to the keychain was denied"_s;
+        break;
+    case QKeychain::NotImplemented:
+        what = u"the keychain does not support this request"_s;
+        break;
+    case QKeychain::EntryNotFound:
+        what = u"the keychain entry was not found"_s;
+        break;
+    case QKeychain::CouldNotDeleteEntry:
+        what = u"the keychain entry could not be deleted"_s;
+        break;
+    case QKeychain::NoError:
+    case QKeychain::OtherError:
+        // qtkeychain without a Secret Service (no libsecret, no D-Bus session) ends up here.
+        what = u"the keychain failed (no Secret Service, D-Bus session or keychain daemon "
+               u"answered)"_s;
+        break;
+    }
+    const QString text = errorString.trimmed();
+    if (!text.isEmpty() && text.compare(u"Unknown error"_s, Qt::CaseInsensitive) != 0)
+        what += u": "_s + text;
+    return what;
+}
 
 KeyProvider::KeyProvider(const KeyProviderOptions &options, QObject *parent)
     : QObject(parent)
@@ -146,7 +195,7 @@ void KeyProvider::onFirstRead(QKeychain::Job *job)
         createInKeychain();
         return;
     default:
-        keychainUnavailable(job->errorString());
+        keychainUnavailable(describeKeychainError(job->error(), job->errorString()));
         return;
     }
 }
@@ -180,7 +229,7 @@ void KeyProvider::createInKeychain()
                 }
                 TokenCipher::cleanse(key);
             } else if (job->error() != QKeychain::EntryNotFound) {
-                keychainUnavailable(job->errorString());
+                keychainUnavailable(describeKeychainError(job->error(), job->errorString()));
                 return;
             }
             // A key file from a time the keychain was unavailable: adopt it so the entries it
@@ -227,7 +276,8 @@ void KeyProvider::writeKeychain(const QByteArray &key, bool created)
             return;
         }
         if (finishedJob->error() != QKeychain::NoError) {
-            keychainUnavailable(finishedJob->errorString());
+            keychainUnavailable(
+                    describeKeychainError(finishedJob->error(), finishedJob->errorString()));
             return;
         }
         finish(DataKeyResult{
@@ -263,12 +313,13 @@ void KeyProvider::warnFallback(const QString &keychainProblem)
                 "kept in %ls (0600): %ls",
                 qUtf16Printable(path), qUtf16Printable(protectionNote()));
     } else {
-        // One line (issue 4 §1): what failed, where the key is, what that protects against.
+        // One line: what failed and why, where the key is, what that protects against, and
+        // what the user can do.
         qCWarning(lcAuth,
                 "token store: the OS keychain is not available (%ls); the token encryption key "
-                "is kept in %ls (0600): %ls",
+                "is kept in %ls (0600): %ls; %ls",
                 qUtf16Printable(keychainProblem), qUtf16Printable(path),
-                qUtf16Printable(protectionNote()));
+                qUtf16Printable(protectionNote()), qUtf16Printable(keychainRemedy()));
     }
 }
 

@@ -56,6 +56,11 @@ struct DataKeyResult
 // starting together agree on one key. A key file present when the keychain entry is absent is
 // adopted into the keychain (the entries it sealed stay readable); the file is left in place.
 // The key is obtained once per object and then served from memory.
+// Why a keychain job failed, for the log: the qtkeychain error named and explained, with the
+// job's own text when it says more than "Unknown error" (qtkeychain's text when, for example,
+// libsecret is not installed). `error` is a QKeychain::Error.
+QString describeKeychainError(int error, const QString &errorString);
+
 class KeyProvider : public QObject
 {
     Q_OBJECT

@@ -112,8 +112,11 @@ void LockFileQueue::pump(const QString &lockPath)
         } else if (lock->file->error() != QLockFile::LockFailedError) {
             qCWarning(lcAuth, "token store: cannot create the lock file %ls (%s)",
                     qUtf16Printable(QDir::toNativeSeparators(lockPath)),
-                    lock->file->error() == QLockFile::PermissionError ? "permission denied"
-                                                                      : "unknown error");
+                    lock->file->error() == QLockFile::PermissionError
+                            ? "permission denied: check the owner and permissions of the token "
+                              "store directory"
+                            : "the file system refused it, for example because it is read-only "
+                              "or full");
             failed = std::exchange(lock->waiters, {});
         }
         // LockFailedError: held by another process (or a QLockFile outside this queue): wait.
