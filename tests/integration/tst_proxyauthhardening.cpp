@@ -1,0 +1,260 @@
+// The real binary, in both configuration styles (grant configured at start-up; nothing
+// configured, authorization on the first 401), against fakes that behave like a private-CA
+// deployment or a hostile authorization server: --ca-bundle / MCP_PROXY_CA_BUNDLE covers the MCP
+// requests and every authorization request; the token request authenticates like the npm
+// reference by default (authStyle body); a token that cannot be an Authorization header value
+// (RFC 6750 §2.1, RFC 9110 §5.5) never reaches the server and fails clearly.
+#include "integration/proxyprocess.h"
+#include "support/fakeauthserver.h"
+#include "support/fakemcpserver.h"
+
+#include <QtCore/QFile>
+#include <QtCore/QTemporaryDir>
+#include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkReply>
+#include <QtNetwork/QTcpServer>
+#include <QtTest/QTest>
+
+using namespace McpProxy::Test;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+quint16 freePort()
+{
+    QTcpServer probe;
+    probe.listen(QHostAddress::LocalHost, 0);
+    return probe.serverPort();
+}
+
+// An MCP endpoint that only answers with a valid token from `auth`, which serves its metadata
+// and endpoints on the same origin; over TLS with the test CA when asked.
+struct GuardedServer
+{
+    explicit GuardedServer(bool tls = false)
+    {
+        if (tls)
+            mcp.http().setTlsConfiguration(FakeHttpServer::testTlsConfiguration());
+        QVERIFY(mcp.listen());
+        auth.setPublicOrigin(mcp.url().adjusted(QUrl::RemovePath));
+        auth.setProtectedResource(mcp.url().toString());
+        FakeOAuthClient svc;
+        svc.clientId = u"svc"_s;
+        svc.clientSecret = u"s3cret"_s;
+        svc.tokenEndpointAuthMethod = QString(); // any
+        auth.addClient(svc);
+        mcp.setRequestFilter([this](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+            if (auth.handle(request, responder))
+                return true;
+            if (request.path() != "/mcp")
+                return false;
+            if (auth.acceptsAuthorization(request.header("Authorization")))
+                return false;
+            responder->reply(401,
+                    {{"WWW-Authenticate", auth.bearerChallenge()},
+                            {"Content-Type", "application/json"}},
+                    R"({"error":"invalid_token"})");
+            return true;
+        });
+    }
+    FakeMcpServer mcp;
+    FakeAuthServer auth;
+};
+
+// $BROWSER records the URL; completeLogin() approves it at the AS and delivers the redirect.
+class Browser
+{
+public:
+    Browser()
+    {
+        m_log = m_dir.filePath(u"urls.txt"_s);
+        const QString script = m_dir.filePath(u"browser.sh"_s);
+        QFile file(script);
+        file.open(QIODevice::WriteOnly);
+        file.write("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + m_log.toUtf8() + "'\n");
+        file.close();
+        file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        m_environment.insert(u"BROWSER"_s, script);
+        m_environment.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
+    }
+    QProcessEnvironment environment() const { return m_environment; }
+    int completeLogin(FakeAuthServer &auth)
+    {
+        QStringList urls;
+        const bool opened = QTest::qWaitFor(
+                [&] {
+                    QFile file(m_log);
+                    if (file.open(QIODevice::ReadOnly))
+                        urls = QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts);
+                    return !urls.isEmpty();
+                },
+                10000);
+        if (!opened)
+            return -1;
+        const QUrl redirect = auth.approve(QUrl(urls.first()));
+        if (redirect.isEmpty())
+            return -2;
+        QNetworkReply *reply = m_nam.get(QNetworkRequest(redirect));
+        if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10000))
+            return -3;
+        reply->deleteLater();
+        return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_log;
+    QProcessEnvironment m_environment;
+    QNetworkAccessManager m_nam;
+};
+
+// Requests that reached the token endpoint (canned answers included).
+int tokenEndpointHits(FakeMcpServer &mcp)
+{
+    int hits = 0;
+    for (const FakeHttpRequest &request : mcp.http().requests())
+        hits += request.path() == "/token" ? 1 : 0;
+    return hits;
+}
+
+QByteArray initializeLine(const QByteArray &id)
+{
+    return R"({"jsonrpc":"2.0","id":")" + id
+            + R"(","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
+}
+
+} // namespace
+
+class tst_ProxyAuthHardening : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void caBundleCoversEveryConnection_data();
+    void caBundleCoversEveryConnection();
+    void tokenRequestAuthenticatesLikeTheReference();
+    void tokenThatCannotBeAHeaderNeverReachesTheServer_data();
+    void tokenThatCannotBeAHeaderNeverReachesTheServer();
+};
+
+void tst_ProxyAuthHardening::caBundleCoversEveryConnection_data()
+{
+    QTest::addColumn<bool>("atStartUp"); // OAUTH2_GRANT set; else on demand (browser login)
+    QTest::addColumn<bool>("viaEnvironment"); // MCP_PROXY_CA_BUNDLE; else --ca-bundle
+    QTest::newRow("grant at start-up, --ca-bundle") << true << false;
+    QTest::newRow("grant at start-up, MCP_PROXY_CA_BUNDLE") << true << true;
+    QTest::newRow("on demand, --ca-bundle") << false << false;
+    QTest::newRow("on demand, MCP_PROXY_CA_BUNDLE") << false << true;
+}
+
+void tst_ProxyAuthHardening::caBundleCoversEveryConnection()
+{
+    QFETCH(bool, atStartUp);
+    QFETCH(bool, viaEnvironment);
+
+    GuardedServer server(true);
+    QCOMPARE(server.mcp.url().scheme(), u"https"_s);
+    Browser browser;
+    QProcessEnvironment env = browser.environment();
+    QStringList arguments{server.mcp.url().toString()};
+    if (viaEnvironment)
+        env.insert(u"MCP_PROXY_CA_BUNDLE"_s, FakeHttpServer::testCaPath());
+    else
+        arguments << u"--ca-bundle"_s << FakeHttpServer::testCaPath();
+    if (atStartUp) {
+        // Discovery (protected resource and AS metadata) and the token endpoint over TLS.
+        env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+        env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+        env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"s3cret"_s);
+    }
+    ProxyProcess proxy;
+    QVERIFY(proxy.start(arguments, env));
+    proxy.send(initializeLine("init"));
+    if (!atStartUp) // discovery, registration, then the code exchange over TLS
+        QCOMPARE(browser.completeLogin(server.auth), 200);
+    const QJsonObject response = proxy.takeResponse(u"init"_s, 20000);
+    QVERIFY2(response.contains(u"result"),
+            QByteArray(QJsonDocument(response).toJson() + proxy.stderrText().right(3000))
+                    .constData());
+    QVERIFY(server.auth.metadataCount() >= 1);
+    QCOMPARE(server.auth.tokenCount(), 1);
+    QCOMPARE(server.auth.registerCount(), atStartUp ? 0 : 1);
+    QVERIFY(!proxy.stderrText().contains("SSL handshake failed"));
+}
+
+void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
+{
+    // The reference's configuration: grant, token URL, client id and secret, discovery off,
+    // OAUTH2_AUTH_STYLE unset. Its default is "body": client_id and client_secret in the form.
+    GuardedServer server;
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+    env.insert(u"OAUTH2_TOKEN_URL"_s, server.auth.tokenEndpoint().toString());
+    env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+    env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"s3cret"_s);
+    env.insert(u"DISCOVERY_ENABLED"_s, u"false"_s);
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    proxy.send(initializeLine("init"));
+    QVERIFY2(proxy.takeResponse(u"init"_s).contains(u"result"), proxy.stderrText().constData());
+    QCOMPARE(server.auth.tokenRequests().size(), 1);
+    const FakeTokenRequest &request = server.auth.tokenRequests().first();
+    QCOMPARE(request.clientAuthMethod, u"client_secret_post"_s);
+    QCOMPARE(request.param(u"client_id"_s), u"svc"_s);
+    QVERIFY(request.hasParam(u"client_secret"_s));
+    QVERIFY(!proxy.stderrText().contains("s3cret"));
+}
+
+void tst_ProxyAuthHardening::tokenThatCannotBeAHeaderNeverReachesTheServer_data()
+{
+    QTest::addColumn<bool>("atStartUp");
+    QTest::addColumn<QByteArray>("tokenResponse");
+
+    const QByteArray crlf =
+            R"({"access_token":"abc\r\nX-Injected: 1","token_type":"Bearer","expires_in":3600})"_ba;
+    const QByteArray mac = R"({"access_token":"abc","token_type":"mac","expires_in":1})"_ba;
+    QTest::newRow("CR LF, grant at start-up") << true << crlf;
+    QTest::newRow("CR LF, on demand") << false << crlf;
+    QTest::newRow("token_type mac, grant at start-up") << true << mac;
+    QTest::newRow("token_type mac, on demand") << false << mac;
+}
+
+void tst_ProxyAuthHardening::tokenThatCannotBeAHeaderNeverReachesTheServer()
+{
+    QFETCH(bool, atStartUp);
+    QFETCH(QByteArray, tokenResponse);
+
+    GuardedServer server;
+    server.auth.setResponse(u"/token"_s, 200, tokenResponse);
+    Browser browser;
+    QProcessEnvironment env = browser.environment();
+    if (atStartUp) {
+        env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+        env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+        env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"s3cret"_s);
+    }
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    proxy.send(initializeLine("init"));
+    if (!atStartUp)
+        QCOMPARE(browser.completeLogin(server.auth), 200);
+    const QJsonObject error = proxy.takeResponse(u"init"_s, 20000).value(u"error").toObject();
+    const QString message = error.value(u"message").toString();
+    QVERIFY2(message.contains(u"RFC 6750"_s) || message.contains(u"only Bearer"_s),
+            qPrintable(message + u'\n' + QString::fromUtf8(proxy.stderrText().right(3000))));
+    const int tokenRequests = tokenEndpointHits(server.mcp);
+    QVERIFY2(tokenRequests >= 1 && tokenRequests <= 2, qPrintable(QString::number(tokenRequests)));
+    // Idle: no refresh of a token that was never accepted.
+    QTest::qWait(2500);
+    QCOMPARE(tokenEndpointHits(server.mcp), tokenRequests);
+    for (const FakeHttpRequest &request : server.mcp.http().requests()) {
+        QVERIFY(!request.hasHeader("X-Injected"));
+        const QByteArray authorization = request.header("Authorization");
+        QVERIFY2(authorization.isEmpty() || authorization.startsWith("Bearer "),
+                authorization.constData());
+    }
+    QVERIFY(proxy.stdoutViolations().isEmpty());
+}
+
+QTEST_MAIN(tst_ProxyAuthHardening)
+#include "tst_proxyauthhardening.moc"
