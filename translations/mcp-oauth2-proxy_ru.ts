@@ -68,6 +68,10 @@ then open the URL on your computer. Waiting %3 s for the login.</source>
         <translation>сервер авторизации %1 не поддерживает ни динамическую регистрацию клиентов, ни документы метаданных клиента (client ID metadata documents): зарегистрируйте там клиента и задайте OAUTH2_CLIENT_ID (oauth2.clientId), а для конфиденциального клиента — и OAUTH2_CLIENT_SECRET</translation>
     </message>
     <message>
+        <source>the client_credentials grant needs a confidential client, but the authorization server %1 offers no client secret authentication for registration: register a client there and set OAUTH2_CLIENT_ID and OAUTH2_CLIENT_SECRET</source>
+        <translation>для client_credentials нужен конфиденциальный клиент, но сервер авторизации %1 не предлагает при регистрации аутентификацию по секрету клиента: зарегистрируйте там клиента и задайте OAUTH2_CLIENT_ID и OAUTH2_CLIENT_SECRET</translation>
+    </message>
+    <message>
         <source>client registration failed: %1; set OAUTH2_CLIENT_ID (oauth2.clientId) to a pre-registered client instead</source>
         <translation>не удалось зарегистрировать клиента: %1; вместо этого задайте в OAUTH2_CLIENT_ID (oauth2.clientId) заранее зарегистрированного клиента</translation>
     </message>
