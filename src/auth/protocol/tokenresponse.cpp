@@ -153,8 +153,9 @@ TokenResponse parseTokenResponse(int httpStatus, const QByteArray &body, const Q
     const QJsonObject object = document.object();
     const QString accessToken = stringMember(object, "access_token"_L1);
     if (!isSuccess(httpStatus) || accessToken.isEmpty()) {
-        // Some servers answer 200 with an RFC 6749 §5.2 error object.
-        if (object.value("error"_L1).isString() && !stringMember(object, "error"_L1).isEmpty())
+        // Some servers answer 200 with an RFC 6749 §5.2 error object. An "error" of only
+        // blanks or control characters counts as none.
+        if (!bounded(stringMember(object, "error"_L1)).isEmpty())
             response.error = errorFromObject(object, httpStatus);
         else if (isSuccess(httpStatus))
             response.error =

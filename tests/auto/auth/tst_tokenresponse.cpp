@@ -183,6 +183,8 @@ void tst_TokenResponse::errors_data()
             << QString() << false;
     QTest::newRow("empty error member") << 400 << R"({"error":""})"_ba << u"invalid_response"_s
                                         << u"\"error\""_s << QString() << false;
+    QTest::newRow("blank error member") << 400 << R"({"error":" \n\t"})"_ba << u"invalid_response"_s
+                                        << u"\"error\""_s << QString() << false;
     QTest::newRow("html 503") << 503 << "<html><body>Service Unavailable</body></html>"_ba
                               << u"invalid_response"_s << u"Service Unavailable"_s << QString()
                               << true;
