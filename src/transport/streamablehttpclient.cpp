@@ -2,6 +2,7 @@
 
 #include "logging/logcategories.h"
 #include "transport/httpsyntax.h"
+#include "transport/lowdelaysockets.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -207,6 +208,7 @@ void StreamableHttpClient::post(Exchange *exchange)
 
 void StreamableHttpClient::attachReply(Exchange *exchange, QNetworkReply *reply)
 {
+    LowDelaySockets::watch(reply);
     exchange->reply = reply;
     const quint64 serial = exchange->serial;
     connect(reply, &QNetworkReply::readyRead, this, [this, serial] { handleReadyRead(serial); });
@@ -843,6 +845,7 @@ void StreamableHttpClient::openServerStream()
     m_stream.receivedEvent = false;
     m_stream.status = 0;
     QNetworkReply *reply = m_streamNam.get(request);
+    LowDelaySockets::watch(reply);
     m_stream.reply = reply;
     connect(reply, &QNetworkReply::readyRead, this, [this] { handleServerStreamReadyRead(); });
     connect(reply, &QNetworkReply::finished, this, [this] { handleServerStreamFinished(); });
