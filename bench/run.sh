@@ -63,7 +63,12 @@ if ! command -v perf >/dev/null 2>&1; then
     echo "bench: perf not found; the perf stat rows stay empty (Debian: apt-get install linux-perf)" >&2
 fi
 
+run=()
 if [ -n "${BENCH_NICE:-}" ]; then
-    exec nice -n "${BENCH_NICE}" node "${bench_dir}/driver.mjs" --proxy "${proxy}" --demo "${demo}" "$@"
+    run=(nice -n "${BENCH_NICE}")
 fi
-exec node "${bench_dir}/driver.mjs" --proxy "${proxy}" --demo "${demo}" "$@"
+"${run[@]}" node "${bench_dir}/driver.mjs" --proxy "${proxy}" --demo "${demo}" "$@"
+# The HTTP/2-over-TLS row (Node's http2 upstream), appended to the table.
+echo "bench: HTTP/2 over TLS (h2.mjs)" >&2
+mkdir -p "${bench_dir}/results"
+"${run[@]}" node "${bench_dir}/h2.mjs" --proxy "${proxy}" | tee -a "${bench_dir}/results/latest.md"

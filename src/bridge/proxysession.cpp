@@ -70,10 +70,11 @@ void ProxySession::routeClientLine(const QByteArray &line)
     Q_EMIT serverBoundMessage(line, message);
 }
 
-void ProxySession::rejectOverlongLine(qsizetype maxLength)
+void ProxySession::rejectOverlongLine(const QByteArray &start, qsizetype maxLength)
 {
-    Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse("null",
-            int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
+    Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse(
+            JsonRpcMessage::requestIdOfTruncatedText(start), int(JsonRpcErrorCode::InvalidRequest),
+            u"Invalid Request"_s,
             QJsonObject{{u"reason"_s,
                     QStringLiteral("message longer than %1 bytes dropped").arg(maxLength)}}));
 }

@@ -1029,8 +1029,12 @@ private:
         return true;
     }
 
-    // oauth2.redirectUri: an absolute http(s) URL, not security-checked (reference §7.1).
-    bool takeHttpUrl(QLatin1String path, QUrl *out)
+    // oauth2.redirectUri: where the proxy itself receives the login, so an http URL on a loopback
+    // host with an explicit port and no fragment (RFC 8252 §7.3), the rule the login applies.
+    // The reference accepts any http(s) URL; one that is not loopback is kept only beside an
+    // authorization code obtained elsewhere, which must be exchanged with the redirect URI it was
+    // issued for (RFC 6749 §4.1.3).
+    bool takeRedirectUri(QLatin1String path, bool codeGivenElsewhere, QUrl *out)
     {
         const Setting *s = setting(path);
         if (!s)
@@ -1042,7 +1046,67 @@ private:
             return fail(ConfigText::tr("%1 must be an absolute http or https URL, got %2")
                                 .arg(s->origin, s->shown));
         }
+        const bool loopbackListener = scheme == u"http"_s && isLoopbackHost(url.host())
+                && url.port() > 0 && !url.hasFragment();
+        if (!loopbackListener && !codeGivenElsewhere) {
+            return fail(ConfigText::tr("%1 must be an http URL on 127.0.0.1, localhost or [::1] "
+                                       "with an explicit port and no fragment, where the proxy "
+                                       "receives the login (RFC 8252 §7.3), got %2")
+                                .arg(s->origin, s->shown));
+        }
         *out = url;
+        return true;
+    }
+
+    // oauth2.callbackHost: the login callback listens there; anything but a loopback address
+    // would let other machines reach it (RFC 8252 §7.3, §8.3).
+    bool takeLoopbackHost(QLatin1String path, QString *out)
+    {
+        if (!takeString(path, out))
+            return false;
+        const Setting *s = setting(path);
+        if (s && !isLoopbackHost(*out)) {
+            return fail(ConfigText::tr("%1 must be a loopback address (127.0.0.1, localhost or "
+                                       "::1) so that only this machine can reach the login "
+                                       "callback, got %2")
+                                .arg(s->origin, s->shown));
+        }
+        return true;
+    }
+
+    // upstream.protocolVersion: sent as the MCP-Protocol-Version header, so an RFC 9110 token
+    // (a revision such as 2025-11-25), never a control character.
+    bool takeHeaderToken(QLatin1String path, QString *out)
+    {
+        const Setting *s = setting(path);
+        if (!s)
+            return true;
+        const QString value = s->value.toString();
+        if (!value.isEmpty() && !isHeaderToken(value)) {
+            return fail(ConfigText::tr("%1 is sent as an HTTP header and may contain only letters, "
+                                       "digits and !#$%&'*+-.^_`|~ (a revision such as "
+                                       "2025-11-25), got %2")
+                                .arg(s->origin, s->shown));
+        }
+        *out = value;
+        return true;
+    }
+
+    // Combinations that can never obtain a token (checked once every field is valid).
+    bool checkCombinations(const ProxyConfig &c)
+    {
+        const Setting *grant = setting("oauth2.grant"_L1);
+        if (c.oauth2.grant == ProxyConfig::Grant::ClientCredentials && c.oauth2.clientId.isEmpty()
+                && !c.discoveryEnabled) {
+            // Without discovery there is no registration endpoint to register a client at.
+            const Setting *discovery = setting("discovery.enabled"_L1);
+            return fail(ConfigText::tr("%1 is client_credentials, which needs a client: set "
+                                       "oauth2.clientId / OAUTH2_CLIENT_ID, or enable discovery "
+                                       "so that one can be registered (%2 is %3)")
+                                .arg(grant ? grant->origin : u"oauth2.grant"_s,
+                                        discovery ? discovery->origin : u"discovery.enabled"_s,
+                                        discovery ? discovery->shown : u"false"_s));
+        }
         return true;
     }
 
@@ -1134,6 +1198,8 @@ private:
         }};
         constexpr qint64 intMax = std::numeric_limits<int>::max();
         constexpr qint64 unbounded = std::numeric_limits<qint64>::max();
+        // A timeout in seconds becomes a QTimer interval in int milliseconds (about 24.8 days).
+        constexpr qint64 maxTimerSeconds = intMax / 1000;
 
         ProxyConfig &c = *config;
         ProxyConfig::Upstream &u = c.upstream;
@@ -1147,7 +1213,7 @@ private:
         const bool ok = takeSecureUrl("upstream.url"_L1, c.allowInsecureHttp, &u.url)
                 && takeInteger("upstream.timeoutMs"_L1, 1, intMax, &u.timeoutMs)
                 && takeBool("upstream.openServerStream"_L1, &u.openServerStream)
-                && takeString("upstream.protocolVersion"_L1, &u.protocolVersion)
+                && takeHeaderToken("upstream.protocolVersion"_L1, &u.protocolVersion)
                 && takeReadableFile("upstream.caBundle"_L1, &u.caBundle)
                 && takeEnum("oauth2.grant"_L1, grants, &o.grant)
                 && takeSecureUrl("oauth2.tokenUrl"_L1, c.allowInsecureHttp, &o.tokenUrl)
@@ -1161,14 +1227,15 @@ private:
                 && takeString("oauth2.authorizationCode"_L1, &o.authorizationCode)
                 && takeSecureUrl(
                         "oauth2.authorizationUrl"_L1, c.allowInsecureHttp, &o.authorizationUrl)
-                && takeHttpUrl("oauth2.redirectUri"_L1, &o.redirectUri)
+                && takeRedirectUri(
+                        "oauth2.redirectUri"_L1, !o.authorizationCode.isEmpty(), &o.redirectUri)
                 && takeString("oauth2.codeVerifier"_L1, &o.codeVerifier)
                 && takeString("oauth2.refreshToken"_L1, &o.refreshToken)
                 && takeBool("oauth2.interactive"_L1, &o.interactive)
-                && takeString("oauth2.callbackHost"_L1, &o.callbackHost)
+                && takeLoopbackHost("oauth2.callbackHost"_L1, &o.callbackHost)
                 && takeInteger("oauth2.callbackPort"_L1, 0, 65535, &o.callbackPort)
-                && takeInteger(
-                        "oauth2.callbackTimeoutSeconds"_L1, 1, intMax, &o.callbackTimeoutSeconds)
+                && takeInteger("oauth2.callbackTimeoutSeconds"_L1, 1, maxTimerSeconds,
+                        &o.callbackTimeoutSeconds)
                 && takeString("oauth2.tokenCacheDir"_L1, &o.tokenCacheDir)
                 && takeEnum("oauth2.tokenEndpointAuthMethod"_L1, authMethods,
                         &o.tokenEndpointAuthMethod)
@@ -1181,7 +1248,7 @@ private:
                 && takeEnum("log.level"_L1, levels, &c.logLevel)
                 && takeLogFile("log.file"_L1, &c.logFile)
                 && takeInteger("stdio.maxLineBytes"_L1, 1024, unbounded, &c.maxLineBytes);
-        if (!ok)
+        if (!ok || !checkCombinations(c))
             return false;
         o.authStyleSet = setting("oauth2.authStyle"_L1) != nullptr;
         o.openBrowser = !m_options.noBrowser;

@@ -400,6 +400,8 @@ public:
     TokenType topLevelType() const { return m_topLevelType; }
     bool isTopLevelEmpty() const { return m_topLevelEmpty; }
     const Token &member(Member which) const { return m_members[std::size_t(which)]; }
+    // Whether a top-level member of this name was met, its value complete or not.
+    bool hasSeenName(Member which) const { return m_namesSeen[std::size_t(which)]; }
     QString errorMessage() const
     {
         return u"%1 at offset %2"_s.arg(QLatin1StringView(m_errorReason)).arg(m_errorOffset);
@@ -429,6 +431,7 @@ private:
     TokenType m_topLevelType = TokenType::None;
     bool m_topLevelEmpty = false;
     std::array<Token, 6> m_members{};
+    std::array<bool, 6> m_namesSeen{};
     const char *m_errorReason = "";
     qsizetype m_errorOffset = 0;
 };
@@ -630,33 +633,37 @@ bool Scanner::scan()
             }
             break;
         }
-        case Step::AfterValue:
-            if (depth == 1 && pending != Member::Other) {
-                // A top-level member's value is complete (last one wins for duplicates).
-                pendingValue.end = m_p;
-                m_members[std::size_t(pending)] = pendingValue;
-                pending = Member::Other;
-                pendingValue = Token();
-            }
+        case Step::AfterValue: {
             if (depth == 0) {
                 // RFC 8259 §2: JSON-text = ws value ws, and nothing else.
                 skipWhitespace();
                 return atEnd() || fail("unexpected data after the JSON value", m_p);
             }
+            const char *const valueEnd = m_p;
             skipWhitespace();
             if (atEnd())
                 return fail("unexpected end of input", m_p);
+            if (*m_p != ',' && *m_p != (isObject[std::size_t(depth - 1)] ? '}' : ']'))
+                return fail("unexpected character", m_p);
+            if (depth == 1 && pending != Member::Other) {
+                // A top-level member's value is complete (last one wins for duplicates). Only
+                // once a separator follows it: in a truncated text ("id":12|) the value might go
+                // on, see requestIdOfTruncatedText().
+                pendingValue.end = valueEnd;
+                m_members[std::size_t(pending)] = pendingValue;
+                pending = Member::Other;
+                pendingValue = Token();
+            }
             if (*m_p == ',') {
                 ++m_p;
                 skipWhitespace();
                 step = isObject[std::size_t(depth - 1)] ? Step::MemberName : Step::Value;
-            } else if (*m_p == (isObject[std::size_t(depth - 1)] ? '}' : ']')) {
+            } else {
                 ++m_p;
                 --depth;
-            } else {
-                return fail("unexpected character", m_p);
             }
             break;
+        }
         case Step::MemberName: {
             if (atEnd())
                 return fail("unexpected end of input", m_p);
@@ -668,8 +675,10 @@ bool Scanner::scan()
             if (!scanString(&key.hasEscapes))
                 return false;
             key.end = m_p;
-            if (depth == 1)
+            if (depth == 1) {
                 pending = memberForKey(key);
+                m_namesSeen[std::size_t(pending)] = true;
+            }
             skipWhitespace();
             if (atEnd())
                 return fail("unexpected end of input", m_p);
@@ -768,6 +777,28 @@ JsonRpcMessage JsonRpcMessage::classify(QByteArrayView json)
     message.m_isErrorResponse = hasError;
     message.m_kind = Kind::Response;
     return message;
+}
+
+QByteArray JsonRpcMessage::requestIdOfTruncatedText(QByteArrayView start)
+{
+    // The scan stops at the first error, which for a truncated text is the end of the input;
+    // the members it recorded are complete values followed by a separator.
+    Scanner scanner(start);
+    scanner.scan();
+    const QByteArray unknown = QByteArrayLiteral("null");
+    if (scanner.topLevelType() != TokenType::Object)
+        return unknown;
+    const Token &id = scanner.member(Member::Id);
+    const Token &method = scanner.member(Member::Method);
+    const Token &jsonrpc = scanner.member(Member::JsonRpc);
+    if ((id.type != TokenType::String && id.type != TokenType::Number)
+            || method.type != TokenType::String || scanner.hasSeenName(Member::Result)
+            || scanner.hasSeenName(Member::Error)
+            || (jsonrpc.isPresent()
+                    && (jsonrpc.type != TokenType::String
+                            || !stringTokenEquals(jsonrpc, "2.0"_L1))))
+        return unknown;
+    return id.bytes().toByteArray();
 }
 
 QString JsonRpcMessage::idKey(const QJsonValue &id)

@@ -61,6 +61,12 @@ public:
     QString errorMessage() const { return m_errorMessage; }
     // For Kind::Invalid with InvalidRequest, rawId() still holds the id when one could be read.
 
+    // The id's JSON text of a request whose text was cut off (a line too long to read in full),
+    // read from its start: the id when a complete string or number "id" member and a complete
+    // string "method" member appear at the top level before the cut, with no "result" or "error"
+    // and no "jsonrpc" other than "2.0"; else "null". Any bytes are safe to pass.
+    static QByteArray requestIdOfTruncatedText(QByteArrayView start);
+
     // {"jsonrpc":"2.0","id":<rawId>,"error":{"code":<code>,"message":<message>[,"data":<data>]}}
     // as one line without the trailing newline. An empty rawId is written as null.
     static QByteArray errorResponse(QByteArrayView rawId, int code, const QString &message,

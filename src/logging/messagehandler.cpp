@@ -11,11 +11,13 @@
 #include <QtCore/QMutex>
 
 #include <cerrno>
+#include <cstring>
 #include <memory>
 
 #ifdef Q_OS_WIN
 #include <io.h>
 #else
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -143,6 +145,34 @@ void handleMessage(QtMsgType type, const QMessageLogContext &context, const QStr
     // Qt itself aborts after the handler returns for QtFatalMsg (qt_message_fatal).
 }
 
+// A log file that already existed keeps its mode when opened, so one left readable by others
+// (or restored from a backup) would expose the log. Checked on the open descriptor (no race with
+// a rename): a regular file owned by another user is refused, a looser mode becomes 0600. Other
+// kinds of files (/dev/stderr, a FIFO, a terminal) are left as they are. Returns the problem, or
+// an empty string. On Windows the file inherits the ACL of its directory.
+QString makeOwnerOnly(const QFile &file)
+{
+#ifdef Q_OS_UNIX
+    struct stat status = {};
+    if (::fstat(file.handle(), &status) != 0 || !S_ISREG(status.st_mode))
+        return QString();
+    if (status.st_uid != ::geteuid()) {
+        return QCoreApplication::translate("McpProxy::Logging",
+                "the file belongs to another user (uid %1); use a file of your own")
+                .arg(status.st_uid);
+    }
+    if ((status.st_mode & (S_IRWXG | S_IRWXO | S_IXUSR)) != 0
+            && ::fchmod(file.handle(), S_IRUSR | S_IWUSR) != 0) {
+        return QCoreApplication::translate(
+                "McpProxy::Logging", "cannot make it readable by its owner only: %1")
+                .arg(QString::fromLocal8Bit(std::strerror(errno)));
+    }
+#else
+    Q_UNUSED(file);
+#endif
+    return QString();
+}
+
 } // namespace
 
 QString logFilterRules(LogLevel level)
@@ -203,6 +233,14 @@ bool installMessageHandler(
                 *errorString = QCoreApplication::translate(
                         "McpProxy::Logging", "cannot open log file \"%1\": %2")
                                        .arg(options.logFile, file->errorString());
+            }
+            file.reset();
+            ok = false;
+        } else if (const QString problem = makeOwnerOnly(*file); !problem.isEmpty()) {
+            if (errorString) {
+                *errorString = QCoreApplication::translate(
+                        "McpProxy::Logging", "cannot use log file \"%1\": %2")
+                                       .arg(options.logFile, problem);
             }
             file.reset();
             ok = false;

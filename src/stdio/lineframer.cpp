@@ -21,6 +21,14 @@ qsizetype contentLength(qsizetype length, char last)
     return length > 0 && last == '\r' ? length - 1 : length;
 }
 
+// The first bytes of a line that is buffered + piece, for an overlong frame.
+QByteArray lineStart(const QByteArray &buffered, QByteArrayView piece, qsizetype limit)
+{
+    QByteArray start = buffered.left(limit);
+    start.append(piece.first(std::min(piece.size(), limit - start.size())));
+    return start;
+}
+
 } // namespace
 
 LineFramer::LineFramer(qsizetype maxLineLength)
@@ -53,7 +61,7 @@ void LineFramer::feed(QByteArrayView chunk, QList<Frame> &frames)
         if (!found) {
             // A trailing CR may still turn out to be half of a CRLF, so it does not count yet.
             if (contentLength(total, last) > m_maxLineLength) {
-                frames.append(Frame{QByteArray(), true});
+                frames.append(Frame{lineStart(m_buffer, piece, startLength()), true});
                 m_buffer = QByteArray();
                 m_discarding = true;
             } else {
@@ -63,7 +71,7 @@ void LineFramer::feed(QByteArrayView chunk, QList<Frame> &frames)
         }
 
         if (contentLength(total, last) > m_maxLineLength) {
-            frames.append(Frame{QByteArray(), true});
+            frames.append(Frame{lineStart(m_buffer, piece, startLength()), true});
             m_buffer = QByteArray();
             continue;
         }

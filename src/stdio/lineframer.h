@@ -4,6 +4,8 @@
 #include <QtCore/QByteArrayView>
 #include <QtCore/QList>
 
+#include <algorithm>
+
 namespace McpProxy {
 
 // Incremental newline framing for the stdio side (MCP stdio transport: one message per line).
@@ -11,15 +13,19 @@ namespace McpProxy {
 // trailing CR is stripped, whitespace-only lines are skipped, an unterminated last line is
 // flushed by finish(). Only new bytes are scanned, so an 8 MB line costs O(n).
 // A line longer than maxLineLength is reported once as an overlong frame as soon as the limit is
-// crossed; the rest of it is discarded up to the next newline, and framing goes on after it.
+// crossed, with at most OverlongStartLength bytes of its start (enough to read a request's id);
+// the rest of it is discarded up to the next newline, and framing goes on after it.
 class LineFramer
 {
 public:
     static constexpr qsizetype DefaultMaxLineLength = 64 * 1024 * 1024;
+    static constexpr qsizetype OverlongStartLength = 64 * 1024;
 
     struct Frame
     {
-        QByteArray line; // the line without its terminator (empty for an overlong frame)
+        // The line without its terminator; for an overlong frame the first bytes of the line
+        // (at most OverlongStartLength, and never more than the maximum line length).
+        QByteArray line;
         bool overlong = false; // the line exceeded the maximum and was dropped
     };
 
@@ -32,6 +38,8 @@ public:
     qsizetype bufferedBytes() const { return m_buffer.size(); }
 
 private:
+    qsizetype startLength() const { return std::min(m_maxLineLength, OverlongStartLength); }
+
     qsizetype m_maxLineLength;
     QByteArray m_buffer;
     bool m_discarding = false;

@@ -40,7 +40,7 @@ void StdioChannel::deliver()
         if (frame.overlong) {
             qCWarning(lcStdio) << "stdin: line longer than" << m_framer.maxLineLength()
                                << "bytes dropped";
-            Q_EMIT lineTooLong(m_framer.maxLineLength());
+            Q_EMIT lineTooLong(frame.line, m_framer.maxLineLength());
         } else {
             Q_EMIT lineReceived(frame.line);
         }

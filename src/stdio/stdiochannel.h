@@ -26,7 +26,8 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void lineReceived(const QByteArray &line);
-    void lineTooLong(qsizetype maxLength);
+    // A line over maxLength bytes was dropped; `start` is its beginning (LineFramer::Frame).
+    void lineTooLong(const QByteArray &start, qsizetype maxLength);
     void inputClosed();
     // The reader of our stdout went away (EPIPE) or writing failed: nothing more can be delivered.
     void outputClosed();

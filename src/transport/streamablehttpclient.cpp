@@ -1,6 +1,8 @@
 #include "transport/streamablehttpclient.h"
 
 #include "logging/logcategories.h"
+#include "transport/httpsyntax.h"
+#include "transport/lowdelaysockets.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -11,6 +13,8 @@
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkReply>
 
+#include <algorithm>
+
 namespace McpProxy {
 
 using namespace Qt::StringLiterals;
@@ -19,6 +23,7 @@ namespace {
 
 constexpr qsizetype ErrorBodyLimit = 4096;
 constexpr qint64 MaxReservedBody = 256 * 1024 * 1024;
+constexpr int MaxRedirects = 5; // same-origin 307/308 hops of one POST
 const QByteArray HeaderSessionId = "Mcp-Session-Id"_ba;
 const QByteArray HeaderProtocolVersion = "MCP-Protocol-Version"_ba;
 const QByteArray HeaderLastEventId = "Last-Event-ID"_ba;
@@ -37,6 +42,11 @@ int httpStatus(QNetworkReply *reply)
 }
 
 // MCP 2025-11-25 session management: the id MUST only contain visible ASCII (0x21-0x7E).
+int defaultPort(const QUrl &url)
+{
+    return url.scheme() == "https"_L1 ? 443 : 80;
+}
+
 bool isVisibleAscii(const QByteArray &value)
 {
     if (value.isEmpty())
@@ -154,9 +164,9 @@ void StreamableHttpClient::dispatchOrQueue(Exchange *exchange)
     post(exchange);
 }
 
-QNetworkRequest StreamableHttpClient::buildRequest(const char *accept) const
+QNetworkRequest StreamableHttpClient::buildRequest(const char *accept, const QUrl &url) const
 {
-    QNetworkRequest request(m_options.url);
+    QNetworkRequest request(url.isEmpty() ? m_options.url : url);
     request.setRawHeader("Accept", accept);
     request.setHeader(QNetworkRequest::UserAgentHeader, m_userAgent);
     if (!m_sessionId.isEmpty())
@@ -175,7 +185,11 @@ QNetworkRequest StreamableHttpClient::buildRequest(const char *accept) const
 
 void StreamableHttpClient::post(Exchange *exchange)
 {
-    QNetworkRequest request = buildRequest(AcceptPost.constData());
+    QNetworkRequest request = buildRequest(AcceptPost.constData(), exchange->target);
+    // Redirects of a POST are followed by handleRedirect(), one fresh POST per hop, never by
+    // QNAM (see docs/architecture.md, "Duplicate requests").
+    request.setAttribute(
+            QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
     if (exchange->message.isRequest() && m_options.timeoutMs > 0)
         request.setTransferTimeout(m_options.timeoutMs);
@@ -194,6 +208,7 @@ void StreamableHttpClient::post(Exchange *exchange)
 
 void StreamableHttpClient::attachReply(Exchange *exchange, QNetworkReply *reply)
 {
+    LowDelaySockets::watch(reply);
     exchange->reply = reply;
     const quint64 serial = exchange->serial;
     connect(reply, &QNetworkReply::readyRead, this, [this, serial] { handleReadyRead(serial); });
@@ -239,6 +254,15 @@ void StreamableHttpClient::captureProtocolVersion(const QByteArray &line)
 {
     const QJsonObject result = QJsonDocument::fromJson(line).object().value("result"_L1).toObject();
     const QString version = result.value("protocolVersion"_L1).toString();
+    // It goes into the MCP-Protocol-Version header of every later request: an RFC 9110 token
+    // only, so a hostile server cannot inject header lines.
+    if (!version.isEmpty() && !std::all_of(version.cbegin(), version.cend(), [](QChar c) {
+            return HttpSyntax::isTokenChar(c.unicode());
+        })) {
+        qCWarning(lcTransport) << "ignoring a negotiated protocol version that is not an HTTP "
+                                  "token";
+        return;
+    }
     if (!version.isEmpty()) {
         m_protocolVersion = version;
         qCInfo(lcTransport).noquote() << "negotiated protocol version" << version;
@@ -367,7 +391,18 @@ void StreamableHttpClient::handleFinished(quint64 serial)
         return;
     }
     if (status >= 200 && status < 300) {
+        if (error != QNetworkReply::NoError
+                && !JsonRpcMessage::classify(exchange->responseBody).isValid()) {
+            // The body broke off (reset, or no byte for upstream.timeoutMs): report that cause,
+            // not the incomplete body.
+            fail(exchange, errorFromReply(exchange, reply));
+            return;
+        }
         completeJson(exchange);
+        return;
+    }
+    if (status >= 300 && status < 400 && !exchange->resuming) {
+        handleRedirect(exchange, reply);
         return;
     }
     if ((status == 401 || status == 403) && handleUnauthorized(exchange, reply))
@@ -389,6 +424,53 @@ void StreamableHttpClient::handleFinished(quint64 serial)
     httpError.httpStatus = status;
     httpError.body = exchange->responseBody;
     fail(exchange, httpError);
+}
+
+void StreamableHttpClient::handleRedirect(Exchange *exchange, QNetworkReply *reply)
+{
+    // RFC 9110 §15.4.8/§15.4.9: 307 and 308 repeat the request with the same method and body.
+    // The server did not run a request it redirected, so sending it once to the new location
+    // keeps it exactly-once. Another origin (the token must not go there), 301/302/303 (a POST
+    // would become a GET) and redirect loops are errors that name the location.
+    const int status = exchange->status;
+    const QUrl from = reply->url();
+    const QUrl location = from.resolved(QUrl::fromEncoded(reply->rawHeader("Location")));
+    const bool sameOrigin = location.isValid() && location.scheme() == from.scheme()
+            && location.host() == from.host()
+            && location.port(defaultPort(location)) == from.port(defaultPort(from));
+    const QString shown = location.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery);
+    if ((status == 307 || status == 308) && sameOrigin && exchange->redirects < MaxRedirects) {
+        ++exchange->redirects;
+        exchange->target = location;
+        if (status == 308 && from == m_options.url) {
+            qCInfo(lcTransport).noquote() << "upstream moved permanently to" << shown;
+            m_options.url = location;
+        }
+        qCDebug(lcTransport).noquote() << "following a" << status << "redirect to" << shown;
+        post(exchange);
+        return;
+    }
+    TransportError error;
+    error.kind = TransportError::Kind::InvalidResponse;
+    error.code = u"RedirectRefused"_s;
+    if (!sameOrigin) {
+        error.reason = QStringLiteral("upstream redirected the POST (HTTP %1) to another origin "
+                                      "(%2), which is not followed; set upstream.url to it if "
+                                      "you trust it")
+                               .arg(status)
+                               .arg(shown);
+    } else if (status == 307 || status == 308) {
+        error.reason = QStringLiteral("upstream redirected the POST more than %1 times (last to "
+                                      "%2)")
+                               .arg(MaxRedirects)
+                               .arg(shown);
+    } else {
+        error.reason = QStringLiteral("upstream redirected the POST with HTTP %1 to %2, which "
+                                      "would turn it into a GET; set upstream.url to that URL")
+                               .arg(status)
+                               .arg(shown);
+    }
+    fail(exchange, error);
 }
 
 TransportError StreamableHttpClient::errorFromReply(
@@ -763,6 +845,7 @@ void StreamableHttpClient::openServerStream()
     m_stream.receivedEvent = false;
     m_stream.status = 0;
     QNetworkReply *reply = m_streamNam.get(request);
+    LowDelaySockets::watch(reply);
     m_stream.reply = reply;
     connect(reply, &QNetworkReply::readyRead, this, [this] { handleServerStreamReadyRead(); });
     connect(reply, &QNetworkReply::finished, this, [this] { handleServerStreamFinished(); });

@@ -108,6 +108,8 @@ private:
         int unauthorizedRetries = 0; // 401 → authorize → retry, at most twice
         int stepUps = 0; // 403 insufficient_scope → step-up (3 rounds in all)
         int retryMs = -1;
+        int redirects = 0; // same-origin 307/308 followed for this message
+        QUrl target; // where the POST goes after a redirect; empty: the endpoint
         QByteArray lastEventId;
         QByteArray responseBody; // JSON body, or a bounded excerpt of an error body
         SseParser sse;
@@ -135,11 +137,12 @@ private:
     void dispatchOrQueue(Exchange *exchange);
     void post(Exchange *exchange);
     void resume(quint64 serial);
-    QNetworkRequest buildRequest(const char *accept) const;
+    QNetworkRequest buildRequest(const char *accept, const QUrl &url = QUrl()) const;
     void attachReply(Exchange *exchange, QNetworkReply *reply);
     void handleReadyRead(quint64 serial);
     void handleFinished(quint64 serial);
     void handleHeaders(Exchange *exchange);
+    void handleRedirect(Exchange *exchange, QNetworkReply *reply);
     void processSseEvents(Exchange *exchange, QList<SseEvent> &events);
     bool deliverServerMessage(QByteArray bytes, Exchange *carrier);
     void completeSse(Exchange *exchange);

@@ -188,6 +188,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     check(classifiedResponse.rawId() == message.rawId(), "error response keeps the raw id");
     check(classifiedResponse.idKey() == message.idKey(), "error response keeps the id key");
 
+    // The id read from a cut-off text: null or a string/number taken from the input, always
+    // usable in an error response; for a complete request, the request's own id.
+    for (const qsizetype cut : {input.size(), input.size() / 2}) {
+        const QByteArray truncatedId = JsonRpcMessage::requestIdOfTruncatedText(input.first(cut));
+        check(truncatedId == "null"_ba || input.first(cut).contains(truncatedId),
+                "truncated-text id comes from the input");
+        const JsonRpcMessage answer = JsonRpcMessage::classify(JsonRpcMessage::errorResponse(
+                truncatedId, int(JsonRpcErrorCode::InvalidRequest), u"x"_s));
+        check(answer.isResponse() && answer.rawId() == truncatedId,
+                "truncated-text id makes a valid error response");
+    }
+    if (message.isRequest()) {
+        check(JsonRpcMessage::requestIdOfTruncatedText(input) == message.rawId(),
+                "a complete request's id is read as its truncated-text id");
+    }
+
     // Flattening a valid text changes nothing it means.
     const QByteArray line = JsonRpcMessage::toSingleLine(input);
     check(line.size() == input.size() && !line.contains('\n') && !line.contains('\r'),

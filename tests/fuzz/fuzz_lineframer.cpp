@@ -5,6 +5,7 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -73,8 +74,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (const LineFramer::Frame &frame : oneShot.frames) {
         if (frame.overlong) {
-            if (!frame.line.isEmpty())
-                fail("overlong frame carries a line");
+            if (!whole.contains(frame.line))
+                fail("overlong frame carries bytes that are not in the input");
+            if (frame.line.size() != std::min(maxLineLength, LineFramer::OverlongStartLength))
+                fail("overlong frame does not carry the start of its line");
+            if (frame.line.contains('\n'))
+                fail("overlong frame's start contains LF");
             continue;
         }
         if (frame.line.size() > maxLineLength)

@@ -35,6 +35,28 @@ void tst_Cli::configErrorsExitWithCode2_data()
     QTest::newRow("unset header variable") << QStringList{u"--header"_s,
             u"Authorization: Bearer ${NOT_SET_ANYWHERE}"_s, u"https://example.com/mcp"_s}
                                            << QStringList() << u"NOT_SET_ANYWHERE"_s;
+    // Configurations that can never work (refused before anything starts).
+    const QString url = u"https://example.com/mcp"_s;
+    QTest::newRow("client_credentials without a client id, discovery off")
+            << QStringList{url}
+            << QStringList{u"OAUTH2_GRANT=client_credentials"_s, u"DISCOVERY_ENABLED=false"_s}
+            << u"OAUTH2_GRANT is client_credentials, which needs a client"_s;
+    QTest::newRow("redirect URI not loopback")
+            << QStringList{url} << QStringList{u"OAUTH2_REDIRECT_URI=https://app.example/cb"_s}
+            << u"OAUTH2_REDIRECT_URI must be an http URL on 127.0.0.1"_s;
+    QTest::newRow("callback host not loopback")
+            << QStringList{url} << QStringList{u"OAUTH2_CALLBACK_HOST=0.0.0.0"_s}
+            << u"OAUTH2_CALLBACK_HOST must be a loopback address"_s;
+    QTest::newRow("protocol version with CR LF")
+            << QStringList{url}
+            << QStringList{u"UPSTREAM_PROTOCOL_VERSION=2025-06-18\r\nX-Injected: 1"_s}
+            << u"UPSTREAM_PROTOCOL_VERSION is sent as an HTTP header"_s;
+    QTest::newRow("header value with a control character")
+            << QStringList{u"--header"_s, u"X-Trace: a\u0001b"_s, url} << QStringList()
+            << u"--header \"X-Trace\" must not contain CR, LF or other control characters"_s;
+    QTest::newRow("callback timeout that overflows the timer")
+            << QStringList{url} << QStringList{u"OAUTH2_CALLBACK_TIMEOUT_SECONDS=2147483647"_s}
+            << u"OAUTH2_CALLBACK_TIMEOUT_SECONDS must be an integer from 1 to 2147483"_s;
     QTest::newRow("missing config file")
             << QStringList{u"--config"_s, u"/nonexistent/mcp-proxy.json"_s} << QStringList()
             << u"/nonexistent/mcp-proxy.json"_s;

@@ -158,8 +158,10 @@ void tst_ProxyProcess::overlongLineIsRejectedAndFramingResumes()
     QVERIFY(proxy.start({server.url().toString()}, env));
     proxy.initialize();
     proxy.send(toolCall("9", "echo", R"({"text":")" + QByteArray(10000, 'x') + R"("})"));
-    const QJsonObject error = proxy.take([](const QJsonObject &m) { return m.contains(u"error"); });
+    // The host's request is answered under its own id (read from the start of the line).
+    const QJsonObject error = proxy.takeResponse(9);
     QCOMPARE(error.value(u"error")[u"code"].toInt(), -32600);
+    QVERIFY(error.value(u"error")[u"data"][u"reason"].toString().contains(u"4096"));
     proxy.send(toolCall("10", "echo", R"({"text":"after"})"));
     QCOMPARE(resultText(proxy.takeResponse(10)), u"after"_s);
 }

@@ -30,6 +30,7 @@ private Q_SLOTS:
     void duplicateIdInFlightIsRejected();
     void cancellationForwardsAndAborts();
     void serverRequestsAndNotificationsPassThrough();
+    void overlongLineGetsAnError_data();
     void overlongLineGetsAnError();
     void idleFollowsTheLastAnswer();
 };
@@ -159,16 +160,46 @@ void tst_ProxySession::serverRequestsAndNotificationsPassThrough()
     QCOMPARE(toClient.at(1).first().toByteArray(), note);
 }
 
+void tst_ProxySession::overlongLineGetsAnError_data()
+{
+    QTest::addColumn<QByteArray>("start");
+    QTest::addColumn<QByteArray>("expectedId"); // the id's JSON text in the answer
+
+    QTest::newRow("no start") << QByteArray() << "null"_ba;
+    QTest::newRow("request with a number id")
+            << R"({"jsonrpc":"2.0","id":42,"method":"tools/call","params":{"arguments":{"x":"xx)"_ba
+            << "42"_ba;
+    QTest::newRow("request with a string id, spelled as sent")
+            << R"({ "jsonrpc" : "2.0", "method" : "tools/call", "id" : "a\u0062c", "params": [1,2)"_ba
+            << R"("a\u0062c")"_ba;
+    QTest::newRow("id cut off") << R"({"jsonrpc":"2.0","method":"m","id":12)"_ba
+                                << "null"_ba;
+    QTest::newRow("method not yet read") << R"({"jsonrpc":"2.0","id":3,"params":{"big":"xx)"_ba
+                                         << "null"_ba;
+    QTest::newRow("a response from the client")
+            << R"({"jsonrpc":"2.0","id":5,"method":"m","result":{"big":"xx)"_ba
+            << "null"_ba;
+    QTest::newRow("not JSON") << "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"_ba
+                              << "null"_ba;
+    QTest::newRow("an object id") << R"({"id":{"a":1},"method":"m","params":"xx)"_ba
+                                  << "null"_ba;
+}
+
 void tst_ProxySession::overlongLineGetsAnError()
 {
+    QFETCH(QByteArray, start);
+    QFETCH(QByteArray, expectedId);
     ProxySession session;
     QSignalSpy toClient(&session, &ProxySession::clientBoundMessage);
-    session.rejectOverlongLine(1024);
+    session.rejectOverlongLine(start, 1024);
     QCOMPARE(toClient.size(), 1);
+    const QByteArray line = toClient.first().first().toByteArray();
+    QVERIFY2(line.startsWith(QByteArray(R"({"jsonrpc":"2.0","id":)" + expectedId + ",")),
+            line.constData());
     const QJsonObject error = object(toClient.first().first());
     QCOMPARE(error.value(u"error")[u"code"].toInt(), -32600);
-    QVERIFY(error.value(u"id").isNull());
     QVERIFY(error.value(u"error")[u"data"][u"reason"].toString().contains(u"1024"));
+    QCOMPARE(session.pendingRequestCount(), 0);
 }
 
 void tst_ProxySession::idleFollowsTheLastAnswer()

@@ -141,7 +141,7 @@ const QList<StringEnv> StringEnvs = {
         {u"OAUTH2_AUTHORIZATION_URL"_s, u"oauth2.authorizationUrl"_s,
                 u"https://file.example/authorize"_s, u"https://env.example/authorize"_s},
         {u"OAUTH2_REDIRECT_URI"_s, u"oauth2.redirectUri"_s, u"http://127.0.0.1:1234/cb"_s,
-                u"https://app.example/cb"_s},
+                u"http://localhost:4321/callback"_s},
         {u"OAUTH2_CODE_VERIFIER"_s, u"oauth2.codeVerifier"_s, u"file-verifier"_s,
                 u"env-verifier"_s},
         {u"OAUTH2_REFRESH_TOKEN"_s, u"oauth2.refreshToken"_s, u"file-refresh"_s, u"env-refresh"_s},
@@ -459,6 +459,7 @@ void tst_ConfigLoader::fields_data()
             {u"OAUTH2_CALLBACK_PORT"_s, u"oauth2.callbackPort"_s, 0},
             {u"OAUTH2_CALLBACK_PORT"_s, u"oauth2.callbackPort"_s, 65535},
             {u"OAUTH2_CALLBACK_TIMEOUT_SECONDS"_s, u"oauth2.callbackTimeoutSeconds"_s, 1},
+            {u"OAUTH2_CALLBACK_TIMEOUT_SECONDS"_s, u"oauth2.callbackTimeoutSeconds"_s, 2147483},
             {u"MCP_PROXY_MAX_LINE_BYTES"_s, u"stdio.maxLineBytes"_s, 1024},
             {u"MCP_PROXY_MAX_LINE_BYTES"_s, u"stdio.maxLineBytes"_s, 4294967296LL},
     };
@@ -467,6 +468,31 @@ void tst_ConfigLoader::fields_data()
                 << QStringList{Url, env + u'=' + QString::number(value)} << QString()
                 << QStringList{} << expect({{path, value}});
     }
+
+    // Combinations that can work.
+    QTest::addRow("client_credentials without a client id, discovery on (registration)")
+            << QStringList{Url, u"OAUTH2_GRANT=client_credentials"_s} << QString() << QStringList{}
+            << expect({{u"oauth2.grant"_s, u"client_credentials"_s},
+                       {u"oauth2.clientId"_s, QString()}});
+    QTest::addRow("client_credentials with a client id, discovery off")
+            << QStringList{Url, u"OAUTH2_GRANT=client_credentials"_s, u"OAUTH2_CLIENT_ID=cid"_s,
+                       u"DISCOVERY_ENABLED=false"_s}
+            << QString() << QStringList{} << expect({{u"oauth2.clientId"_s, u"cid"_s}});
+    QTest::addRow("non-loopback redirect URI beside a code obtained elsewhere")
+            << QStringList{Url, u"OAUTH2_AUTHORIZATION_CODE=code-1"_s,
+                       u"OAUTH2_REDIRECT_URI=https://app.example/cb"_s}
+            << QString() << QStringList{}
+            << expect({{u"oauth2.redirectUri"_s, u"https://app.example/cb"_s}});
+    for (const QString &redirect : {u"http://127.0.0.1:1/cb"_s, u"http://[::1]:8080/"_s,
+                 u"http://LOCALHOST:65535/a/b?x=1"_s}) {
+        QTest::addRow("loopback redirect URI %s", qPrintable(redirect))
+                << QStringList{Url, u"OAUTH2_REDIRECT_URI="_s + redirect} << QString()
+                << QStringList{} << expect({{u"oauth2.redirectUri"_s, QUrl(redirect).toString()}});
+    }
+    QTest::addRow("protocol version with every token character")
+            << QStringList{Url, u"UPSTREAM_PROTOCOL_VERSION=2025-11-25.draft_1+x"_s} << QString()
+            << QStringList{}
+            << expect({{u"upstream.protocolVersion"_s, u"2025-11-25.draft_1+x"_s}});
 
     // String env vars: applied when non-empty, the empty string is ignored (reference §1.2).
     for (const StringEnv &e : StringEnvs) {
@@ -716,6 +742,105 @@ void tst_ConfigLoader::errors_data()
             << QStringList{} << u"oauth2.redirectUri must be an absolute http or https URL"_s
             << none;
 
+    // Configurations that can never work are refused at start-up.
+    QTest::addRow("client_credentials without a client id, discovery off")
+            << QStringList{Url, u"OAUTH2_GRANT=client_credentials"_s, u"DISCOVERY_ENABLED=false"_s}
+            << QString() << QStringList{}
+            << u"OAUTH2_GRANT is client_credentials, which needs a client: set oauth2.clientId / "
+               "OAUTH2_CLIENT_ID, or enable discovery so that one can be registered "
+               "(DISCOVERY_ENABLED is \"false\")"_s
+            << none;
+    QTest::addRow("client_credentials without a client id, discovery off in the file")
+            << QStringList{} << uR"({"upstream":{"url":"https://mcp.example.com/mcp"},
+                    "oauth2":{"grant":"client_credentials","clientSecret":"cc-secret-1"},
+                    "discovery":{"enabled":false}})"_s
+            << QStringList{} << u"oauth2.grant is client_credentials, which needs a client"_s
+            << QStringList{u"cc-secret-1"_s};
+    const QList<std::pair<QString, QString>> badRedirects = {
+            {u"non-loopback https"_s, u"https://app.example/cb"_s},
+            {u"non-loopback http"_s, u"http://192.168.1.5:8080/cb"_s},
+            {u"https on loopback"_s, u"https://127.0.0.1:8443/cb"_s},
+            {u"loopback without a port"_s, u"http://localhost/cb"_s},
+            {u"loopback with port 0"_s, u"http://127.0.0.1:0/cb"_s},
+            {u"loopback with a fragment"_s, u"http://127.0.0.1:8080/cb#x"_s},
+            {u"localhost as a subdomain"_s, u"http://localhost.evil.example:8080/cb"_s},
+    };
+    for (const auto &[name, redirect] : badRedirects) {
+        QTest::addRow("redirect URI: %s", qPrintable(name))
+                << QStringList{Url, u"OAUTH2_REDIRECT_URI="_s + redirect} << QString()
+                << QStringList{}
+                << u"OAUTH2_REDIRECT_URI must be an http URL on 127.0.0.1, localhost or [::1] "
+                   "with an explicit port and no fragment, where the proxy receives the login "
+                   "(RFC 8252 §7.3), got \""_s
+                        + redirect + u'"'
+                << none;
+    }
+    for (const QString &host : {u"0.0.0.0"_s, u"::"_s, u"192.168.1.5"_s, u"example.com"_s,
+                 u"localhost.example.com"_s, u"128.0.0.1"_s}) {
+        QTest::addRow("callback host %s", qPrintable(host))
+                << QStringList{Url, u"OAUTH2_CALLBACK_HOST="_s + host} << QString() << QStringList{}
+                << u"OAUTH2_CALLBACK_HOST must be a loopback address (127.0.0.1, localhost or ::1) "
+                   "so that only this machine can reach the login callback, got \""_s
+                        + host + u'"'
+                << none;
+    }
+    QTest::addRow("callback host in the file")
+            << QStringList{} << fileWith(u"oauth2.callbackHost"_s, u"\"0.0.0.0\""_s)
+            << QStringList{} << u"oauth2.callbackHost must be a loopback address"_s << none;
+    const QList<std::pair<QString, QString>> badVersions = {
+            {u"CR LF"_s, u"2025-06-18\r\nX-Injected: 1"_s},
+            {u"LF"_s, u"2025-06-18\nX"_s},
+            {u"NUL"_s, QStringLiteral("2025%106-18").arg(QChar(0))},
+            {u"DEL"_s, QStringLiteral("2025-06-18%1").arg(QChar(0x7f))},
+            {u"a space"_s, u"2025 06 18"_s},
+            {u"non-ASCII"_s, u"2025\u201106-18"_s},
+    };
+    for (const auto &[name, version] : badVersions) {
+        QTest::addRow("UPSTREAM_PROTOCOL_VERSION with %s", qPrintable(name))
+                << QStringList{Url, u"UPSTREAM_PROTOCOL_VERSION="_s + version} << QString()
+                << QStringList{}
+                << u"UPSTREAM_PROTOCOL_VERSION is sent as an HTTP header and may contain only "
+                   "letters, digits and !#$%&'*+-.^_`|~ (a revision such as 2025-11-25), got"_s
+                << QStringList{u"\n"_s, u"\r"_s};
+    }
+    QTest::addRow("upstream.protocolVersion with CR LF in the file")
+            << QStringList{} << fileWith(u"upstream.protocolVersion"_s, u"\"1\\r\\nX: y\""_s)
+            << QStringList{}
+            << u"upstream.protocolVersion is sent as an HTTP header and may contain only letters, "
+               "digits and !#$%&'*+-.^_`|~ (a revision such as 2025-11-25), got \"1\\r\\nX: y\""_s
+            << none;
+    QTest::addRow("command-line header value with a control character")
+            << QStringList{Url} << QString()
+            << QStringList{u"--header"_s, QStringLiteral("X-Trace: a%1b").arg(QChar(1))}
+            << u"--header \"X-Trace\" must not contain CR, LF or other control characters"_s
+            << none;
+    QTest::addRow("command-line header value with DEL")
+            << QStringList{Url} << QString()
+            << QStringList{u"--header"_s, QStringLiteral("X-Trace: a%1b").arg(QChar(0x7f))}
+            << u"--header \"X-Trace\" must not contain CR, LF or other control characters"_s
+            << none;
+    QTest::addRow("command-line header name with a control character")
+            << QStringList{Url} << QString()
+            << QStringList{u"--header"_s, QStringLiteral("X-A%1B: v").arg(QChar(0x0b))}
+            << u"--header: \"X-A\\u000bB\" is not a valid header name"_s << none;
+    QTest::addRow("command-line header name with CR LF")
+            << QStringList{Url} << QString() << QStringList{u"--header"_s, u"X-A\r\nX-B: v"_s}
+            << u"--header: \"X-A\\r\\nX-B\" is not a valid header name"_s << none;
+    for (const QString &value : {u"2147483647"_s, u"2147484"_s}) {
+        QTest::addRow("callback timeout %s s overflows the timer", qPrintable(value))
+                << QStringList{Url, u"OAUTH2_CALLBACK_TIMEOUT_SECONDS="_s + value} << QString()
+                << QStringList{}
+                << u"OAUTH2_CALLBACK_TIMEOUT_SECONDS must be an integer from 1 to 2147483, got \""_s
+                        + value + u'"'
+                << none;
+    }
+    QTest::addRow("callback timeout overflow in the file")
+            << QStringList{} << fileWith(u"oauth2.callbackTimeoutSeconds"_s, u"2147483647"_s)
+            << QStringList{}
+            << u"oauth2.callbackTimeoutSeconds must be an integer from 1 to 2147483, got "
+               "2147483647"_s
+            << none;
+
     // Integer env errors, for every integer env var.
     for (const IntegerEnv &e : IntegerEnvs) {
         for (const QString &raw :
@@ -743,7 +868,7 @@ void tst_ConfigLoader::errors_data()
             {u"OAUTH2_REFRESH_SKEW_SECONDS"_s, -1, u"an integer from 0 to 2147483647"_s},
             {u"OAUTH2_CALLBACK_PORT"_s, 65536, u"an integer from 0 to 65535"_s},
             {u"OAUTH2_CALLBACK_PORT"_s, -1, u"an integer from 0 to 65535"_s},
-            {u"OAUTH2_CALLBACK_TIMEOUT_SECONDS"_s, 0, u"an integer from 1 to 2147483647"_s},
+            {u"OAUTH2_CALLBACK_TIMEOUT_SECONDS"_s, 0, u"an integer from 1 to 2147483"_s},
             {u"MCP_PROXY_MAX_LINE_BYTES"_s, 1023, u"an integer of at least 1024"_s},
     };
     for (const auto &[env, value, allowed] : outOfRange) {

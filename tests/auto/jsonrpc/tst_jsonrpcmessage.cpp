@@ -110,6 +110,9 @@ private Q_SLOTS:
     void agreesWithQJsonDocument();
     void truncatedDocumentsAreParseErrors_data();
     void truncatedDocumentsAreParseErrors();
+    void requestIdOfTruncatedText_data();
+    void requestIdOfTruncatedText();
+    void requestIdOfEveryCut();
     void errorResponse_data();
     void errorResponse();
     void toSingleLine_data();
@@ -640,6 +643,82 @@ void tst_JsonRpcMessage::truncatedDocumentsAreParseErrors()
         QVERIFY2(!message.isValid() && message.error() == ParseError,
                 QByteArray::number(length).constData());
         QCOMPARE(message.rawId(), "null"_ba);
+    }
+}
+
+void tst_JsonRpcMessage::requestIdOfTruncatedText_data()
+{
+    QTest::addColumn<QByteArray>("start");
+    QTest::addColumn<QByteArray>("expected");
+
+    QTest::newRow("empty") << QByteArray() << "null"_ba;
+    QTest::newRow("typical SDK order")
+            << R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","argu)"_ba
+            << "1"_ba;
+    QTest::newRow("method first")
+            << R"({"method":"tools/call","jsonrpc":"2.0","id":"req-9","params":[)"_ba
+            << R"("req-9")"_ba;
+    QTest::newRow("whitespace and escapes kept as sent")
+            << "{ \"id\" :\t\"\\u00e9\\\"\" ,\r\n \"method\" : \"m\" , \"params\""_ba
+            << R"("\u00e9\"")"_ba;
+    QTest::newRow("negative exponent id") << R"({"id":-1.5e3,"method":"m",)"_ba
+                                          << "-1.5e3"_ba;
+    QTest::newRow("no jsonrpc member yet") << R"({"id":2,"method":"m","params":{)"_ba
+                                           << "2"_ba;
+    QTest::newRow("number cut at the end") << R"({"method":"m","id":12)"_ba
+                                           << "null"_ba;
+    QTest::newRow("number before whitespace only") << R"({"method":"m","id":12  )"_ba
+                                                   << "null"_ba;
+    QTest::newRow("string id cut") << R"({"method":"m","id":"ab)"_ba
+                                   << "null"_ba;
+    QTest::newRow("method cut") << R"({"id":3,"method":"tools/ca)"_ba
+                                << "null"_ba;
+    QTest::newRow("no method") << R"({"jsonrpc":"2.0","id":3,"params":{"a":"b)"_ba
+                               << "null"_ba;
+    QTest::newRow("response") << R"({"jsonrpc":"2.0","id":3,"result":{"a":"b)"_ba
+                              << "null"_ba;
+    QTest::newRow("response with a method") << R"({"id":3,"method":"m","error":{"code":1},"x":")"_ba
+                                            << "null"_ba;
+    QTest::newRow("wrong jsonrpc") << R"({"jsonrpc":"1.0","id":3,"method":"m","p)"_ba
+                                   << "null"_ba;
+    QTest::newRow("null id") << R"({"id":null,"method":"m","params":)"_ba
+                             << "null"_ba;
+    QTest::newRow("boolean id") << R"({"id":true,"method":"m","params":)"_ba
+                                << "null"_ba;
+    QTest::newRow("array id") << R"({"id":[1],"method":"m","params":)"_ba
+                              << "null"_ba;
+    QTest::newRow("number method") << R"({"id":1,"method":5,"params":)"_ba
+                                   << "null"_ba;
+    QTest::newRow("nested id only") << R"({"params":{"id":1,"method":"m"},"x)"_ba
+                                    << "null"_ba;
+    QTest::newRow("batch") << R"([{"jsonrpc":"2.0","id":1,"method":"m"},{"id)"_ba
+                           << "null"_ba;
+    QTest::newRow("garbage before the id") << R"({"a":tru,"id":1,"method":"m",)"_ba
+                                           << "null"_ba;
+    QTest::newRow("garbage after the id") << R"({"id":1x,"method":"m",)"_ba
+                                          << "null"_ba;
+    QTest::newRow("invalid UTF-8 later") << "{\"id\":1,\"method\":\"m\",\"p\":\"\xC0\x80"_ba
+                                         << "1"_ba;
+    QTest::newRow("complete request") << R"({"jsonrpc":"2.0","id":8,"method":"m"})"_ba
+                                      << "8"_ba;
+}
+
+void tst_JsonRpcMessage::requestIdOfTruncatedText()
+{
+    QFETCH(QByteArray, start);
+    QFETCH(QByteArray, expected);
+    QCOMPARE(JsonRpcMessage::requestIdOfTruncatedText(start), expected);
+}
+
+void tst_JsonRpcMessage::requestIdOfEveryCut()
+{
+    // Cut anywhere: null until both members are complete, then the id as sent.
+    const QByteArray request =
+            R"({"jsonrpc":"2.0","id":"a\"1","method":"tools/call","params":{"id":2,"s":"xyz"}})"_ba;
+    const qsizetype ready = request.indexOf(R"(,"params")");
+    for (qsizetype length = 0; length <= request.size(); ++length) {
+        const QByteArray id = JsonRpcMessage::requestIdOfTruncatedText(request.first(length));
+        QCOMPARE(id, length > ready ? R"("a\"1")"_ba : "null"_ba);
     }
 }
 

@@ -11,6 +11,11 @@
 
 #include <memory>
 
+#ifdef Q_OS_UNIX
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 using namespace Qt::StringLiterals;
 using McpProxy::LogLevel;
 
@@ -70,6 +75,8 @@ private Q_SLOTS:
     void levels();
     void redacts();
     void appendsToExistingFile();
+    void existingFileBecomesOwnerOnly();
+    void refusesAnotherUsersFile();
     void missingDirectory();
     void reinstall();
     void threads();
@@ -277,6 +284,58 @@ void tst_MessageHandler::appendsToExistingFile()
     QCOMPARE(lines.size(), 2);
     QCOMPARE(lines.at(0), u"earlier line"_s);
     QVERIFY(lines.at(1).endsWith(u"appended"_s));
+}
+
+void tst_MessageHandler::existingFileBecomesOwnerOnly()
+{
+#ifdef Q_OS_UNIX
+    {
+        QFile file(logPath());
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("earlier line\n");
+    }
+    QVERIFY(::chmod(QFile::encodeName(logPath()).constData(), 0666) == 0);
+    QString error;
+    QVERIFY(McpProxy::installMessageHandler(
+            {LogLevel::Info, logPath()}, McpProxy::Redactor(), &error));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    struct stat status = {};
+    QVERIFY(::stat(QFile::encodeName(logPath()).constData(), &status) == 0);
+    QCOMPARE(status.st_mode & 0777, mode_t(0600));
+    qCInfo(lcTest) << "appended";
+    McpProxy::uninstallMessageHandler();
+    QCOMPARE(readLines(logPath()).size(), 2);
+#else
+    QSKIP("POSIX modes only; on Windows the file inherits its directory's ACL");
+#endif
+}
+
+void tst_MessageHandler::refusesAnotherUsersFile()
+{
+#ifdef Q_OS_UNIX
+    if (::geteuid() != 0)
+        QSKIP("only root can create a file that belongs to another user");
+    {
+        QFile file(logPath());
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("someone else's line\n");
+    }
+    const QByteArray path = QFile::encodeName(logPath());
+    QVERIFY(::chmod(path.constData(), 0666) == 0);
+    QVERIFY(::chown(path.constData(), 65534, 65534) == 0);
+    QString error;
+    QVERIFY(!McpProxy::installMessageHandler(
+            {LogLevel::Info, logPath()}, McpProxy::Redactor(), &error));
+    QVERIFY2(error.contains(u"belongs to another user"_s), qPrintable(error));
+    qCInfo(lcTest) << "not in the foreign file";
+    McpProxy::uninstallMessageHandler();
+    QCOMPARE(readLines(logPath()), QStringList{u"someone else's line"_s});
+    struct stat status = {};
+    QVERIFY(::stat(path.constData(), &status) == 0);
+    QCOMPARE(status.st_mode & 0777, mode_t(0666)); // untouched
+#else
+    QSKIP("POSIX owners only");
+#endif
 }
 
 void tst_MessageHandler::missingDirectory()

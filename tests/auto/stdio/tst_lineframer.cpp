@@ -7,20 +7,18 @@ using namespace McpProxy;
 
 namespace {
 
-// Overlong frames have no line; blank lines are never reported, so an empty entry is unambiguous.
-const QByteArray Overlong = QByteArrayLiteral("<overlong>");
+// An overlong frame carries the start of its line; blank lines are never reported, so this
+// rendering is unambiguous.
+QByteArray overlong(const QByteArray &start)
+{
+    return "<overlong " + start + '>';
+}
 
 QByteArrayList render(const QList<LineFramer::Frame> &frames)
 {
     QByteArrayList result;
-    for (const LineFramer::Frame &frame : frames) {
-        if (frame.overlong) {
-            // The line of an overlong frame is always empty.
-            result.append(frame.line.isEmpty() ? Overlong : QByteArrayLiteral("<overlong+data>"));
-        } else {
-            result.append(frame.line);
-        }
-    }
+    for (const LineFramer::Frame &frame : frames)
+        result.append(frame.overlong ? overlong(frame.line) : frame.line);
     return result;
 }
 
@@ -110,27 +108,27 @@ void tst_LineFramer::framing_data()
             << QByteArrayLiteral("12345678\r") << 8 << QByteArrayList{"12345678"};
     QTest::newRow("exact-limit final line")
             << QByteArrayLiteral("12345678") << 8 << QByteArrayList{"12345678"};
-    QTest::newRow("limit plus one")
-            << QByteArrayLiteral("123456789\nok\n") << 8 << QByteArrayList{Overlong, "ok"};
-    QTest::newRow("limit plus one with CRLF")
-            << QByteArrayLiteral("123456789\r\nok\r\n") << 8 << QByteArrayList{Overlong, "ok"};
-    QTest::newRow("limit plus stray CR")
-            << QByteArrayLiteral("12345678\r\r\nok\n") << 8 << QByteArrayList{Overlong, "ok"};
+    QTest::newRow("limit plus one") << QByteArrayLiteral("123456789\nok\n") << 8
+                                    << QByteArrayList{overlong("12345678"), "ok"};
+    QTest::newRow("limit plus one with CRLF") << QByteArrayLiteral("123456789\r\nok\r\n") << 8
+                                              << QByteArrayList{overlong("12345678"), "ok"};
+    QTest::newRow("limit plus stray CR") << QByteArrayLiteral("12345678\r\r\nok\n") << 8
+                                         << QByteArrayList{overlong("12345678"), "ok"};
     QTest::newRow("overlong line then normal lines")
             << QByteArray("a\n" + repeated('x', 100) + "\nb\nc\n") << 8
-            << QByteArrayList{"a", Overlong, "b", "c"};
+            << QByteArrayList{"a", overlong("xxxxxxxx"), "b", "c"};
     QTest::newRow("overlong lines back to back")
             << QByteArray(repeated('x', 20) + '\n' + repeated('y', 9) + "\nz\n") << 8
-            << QByteArrayList{Overlong, Overlong, "z"};
-    QTest::newRow("overlong whitespace-only line")
-            << QByteArray(repeated(' ', 20) + "\nz\n") << 8 << QByteArrayList{Overlong, "z"};
-    QTest::newRow("overlong final line without newline")
-            << QByteArray("a\n" + repeated('x', 9)) << 8 << QByteArrayList{"a", Overlong};
+            << QByteArrayList{overlong("xxxxxxxx"), overlong("yyyyyyyy"), "z"};
+    QTest::newRow("overlong whitespace-only line") << QByteArray(repeated(' ', 20) + "\nz\n") << 8
+                                                   << QByteArrayList{overlong("        "), "z"};
+    QTest::newRow("overlong final line without newline") << QByteArray(
+            "a\n" + repeated('x', 9)) << 8 << QByteArrayList{"a", overlong("xxxxxxxx")};
     QTest::newRow("overlong garbage then JSON")
             << QByteArray(QByteArrayLiteral("\0\xFF") + repeated('\xFE', 30) + "\r\n{}\n") << 8
-            << QByteArrayList{Overlong, "{}"};
+            << QByteArrayList{overlong(QByteArrayLiteral("\0\xFF") + repeated('\xFE', 6)), "{}"};
     QTest::newRow("zero limit") << QByteArrayLiteral("a\n\n \nb") << 0
-                                << QByteArrayList{Overlong, Overlong, Overlong};
+                                << QByteArrayList{overlong(""), overlong(""), overlong("")};
 }
 
 void tst_LineFramer::framing()
@@ -178,7 +176,7 @@ void tst_LineFramer::overlongReportedWhenLimitIsCrossed()
     framer.feed("\r", frames);
     QVERIFY(frames.isEmpty());
     framer.feed("9", frames);
-    QCOMPARE(render(frames), QByteArrayList{Overlong});
+    QCOMPARE(render(frames), QByteArrayList{overlong("12345678")});
     QCOMPARE(framer.bufferedBytes(), 0);
 
     // The rest of the line is discarded without being buffered.
@@ -188,7 +186,7 @@ void tst_LineFramer::overlongReportedWhenLimitIsCrossed()
     QCOMPARE(frames.size(), 1);
 
     framer.feed("x\nnext\n", frames);
-    QCOMPARE(render(frames), (QByteArrayList{Overlong, "next"}));
+    QCOMPARE(render(frames), (QByteArrayList{overlong("12345678"), "next"}));
 }
 
 void tst_LineFramer::finishResets()
@@ -201,7 +199,7 @@ void tst_LineFramer::finishResets()
     framer.finish(frames);
     framer.finish(frames);
     framer.feed("ok\n", frames);
-    QCOMPARE(render(frames), (QByteArrayList{Overlong, "partial", "ok"}));
+    QCOMPARE(render(frames), (QByteArrayList{overlong("12345678"), "partial", "ok"}));
     QCOMPARE(framer.bufferedBytes(), 0);
 }
 
@@ -253,8 +251,8 @@ void tst_LineFramer::largeLine()
 
     QCOMPARE(frames.size(), 2);
     QCOMPARE(frames.at(0).overlong, overlong);
-    if (overlong)
-        QVERIFY(frames.at(0).line.isEmpty());
+    if (overlong) // the start of the line only, enough to read an id from
+        QVERIFY(frames.at(0).line == input.first(LineFramer::OverlongStartLength));
     else
         QVERIFY(frames.at(0).line == input.first(size));
     QCOMPARE(frames.at(1).line, QByteArrayLiteral("{}"));

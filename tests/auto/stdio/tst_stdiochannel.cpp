@@ -48,11 +48,15 @@ void tst_StdioChannel::overlongLineIsReportedOnce()
     StdioChannel channel(StdoutWriter(-1), 1024);
     QSignalSpy lines(&channel, &StdioChannel::lineReceived);
     QSignalSpy tooLong(&channel, &StdioChannel::lineTooLong);
+    channel.feed(R"({"jsonrpc":"2.0","id":7,"method":"m","params":")");
     for (int i = 0; i < 10; ++i)
         channel.feed(QByteArray(500, 'x'));
-    channel.feed("\n{\"ok\":true}\n");
+    channel.feed("\"}\n{\"ok\":true}\n");
     QCOMPARE(tooLong.size(), 1);
-    QCOMPARE(tooLong.first().first().value<qsizetype>(), qsizetype(1024));
+    const QByteArray start = tooLong.first().at(0).toByteArray();
+    QCOMPARE(start.size(), 1024);
+    QVERIFY(start.startsWith(R"({"jsonrpc":"2.0","id":7,"method":"m","params":"xxx)"));
+    QCOMPARE(tooLong.first().at(1).value<qsizetype>(), qsizetype(1024));
     QCOMPARE(lines.size(), 1);
     QCOMPARE(lines.first().first().toByteArray(), "{\"ok\":true}"_ba);
 }

@@ -7,6 +7,8 @@
 
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QPointer>
+#include <QtCore/QTimer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -102,6 +104,14 @@ private Q_SLOTS:
     void invalidSuccessBodiesFailTheRequest();
     void batchResponseIsSplit();
     void crossOriginRedirectIsNotFollowed();
+    void brokenSuccessBodyReportsItsCause_data();
+    void brokenSuccessBodyReportsItsCause();
+    void sameOriginRedirectIsPostedExactlyOnce_data();
+    void sameOriginRedirectIsPostedExactlyOnce();
+    void redirectsThatChangeTheMethodAreRefused_data();
+    void redirectsThatChangeTheMethodAreRefused();
+    void redirectLoopIsRefused();
+    void negotiatedVersionMustBeAToken();
 };
 
 void tst_StreamableHttpClient::messagesWaitForTheHandshake()
@@ -330,6 +340,189 @@ void tst_StreamableHttpClient::crossOriginRedirectIsNotFollowed()
     QVERIFY(failed.wait(3000));
     QTest::qWait(100);
     QCOMPARE(elsewhere.requests().size(), 0);
+}
+
+void tst_StreamableHttpClient::brokenSuccessBodyReportsItsCause_data()
+{
+    QTest::addColumn<bool>("reset");
+    QTest::addColumn<bool>("lengthDelimited");
+    QTest::addColumn<QString>("expectedMessage");
+    QTest::addColumn<QString>("expectedReason");
+    QTest::newRow("stall past the timeout (chunked)")
+            << false << false << u"mcp-oauth2-proxy: upstream timed out after 500 ms"_s
+            << u"upstream deadline exceeded"_s;
+    QTest::newRow("stall past the timeout (Content-Length)")
+            << false << true << u"mcp-oauth2-proxy: upstream timed out after 500 ms"_s
+            << u"upstream deadline exceeded"_s;
+    QTest::newRow("reset mid-body (chunked)")
+            << true << false << u"mcp-oauth2-proxy: upstream request failed"_s
+            << u"RemoteHostClosedError"_s;
+    QTest::newRow("reset mid-body (Content-Length)")
+            << true << true << u"mcp-oauth2-proxy: upstream request failed"_s
+            << u"RemoteHostClosedError"_s;
+}
+
+void tst_StreamableHttpClient::brokenSuccessBodyReportsItsCause()
+{
+    QFETCH(bool, reset);
+    QFETCH(bool, lengthDelimited);
+    QFETCH(QString, expectedMessage);
+    QFETCH(QString, expectedReason);
+    FakeHttpServer server;
+    QVERIFY(server.listen());
+    const QByteArray part = R"({"jsonrpc":"2.0","id":4,"result":{"content":[{"type":"te)";
+    server.setHandler([&](const FakeHttpRequest &, FakeHttpResponder *responder) {
+        if (lengthDelimited) {
+            responder->writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                "Content-Length: 500\r\n\r\n"
+                    + part);
+        } else {
+            responder->beginStream(200, {{"Content-Type", "application/json"}});
+            responder->writeChunk(part);
+        }
+        if (reset) {
+            QPointer<FakeHttpResponder> later(responder);
+            QTimer::singleShot(50, responder, [later] {
+                if (later)
+                    later->closeAbruptly();
+            });
+        }
+    });
+    Harness h(server.url(u"/mcp"_s), 500);
+    h.send(echo(4));
+    const QJsonObject error = h.waitFor(4).value(u"error").toObject();
+    QCOMPARE(error.value(u"message").toString(), expectedMessage);
+    const QJsonObject data = error.value(u"data").toObject();
+    const QString described =
+            data.value(u"reason").toString() + u' ' + data.value(u"code").toString();
+    QVERIFY2(described.contains(expectedReason), qPrintable(described));
+    QVERIFY(!data.value(u"reason").toString().contains(u"without a JSON-RPC response"));
+}
+
+void tst_StreamableHttpClient::sameOriginRedirectIsPostedExactlyOnce_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<bool>("closeAfterRedirect");
+    QTest::newRow("307") << 307 << false;
+    QTest::newRow("308") << 308 << false;
+    QTest::newRow("307, connection closed after it") << 307 << true;
+    QTest::newRow("308, connection closed after it") << 308 << true;
+}
+
+void tst_StreamableHttpClient::sameOriginRedirectIsPostedExactlyOnce()
+{
+    QFETCH(int, status);
+    QFETCH(bool, closeAfterRedirect);
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    int redirected = 0;
+    server.setRequestFilter([&](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        if (request.path() != "/old")
+            return false;
+        ++redirected;
+        FakeHttpHeaders headers{{"Location", "/mcp"}};
+        if (closeAfterRedirect)
+            headers.append(qMakePair("Connection"_ba, "close"_ba));
+        responder->reply(status, headers, "moved");
+        return true;
+    });
+    QUrl old = server.url();
+    old.setPath(u"/old"_s);
+    Harness h(old);
+    QVERIFY(h.handshake());
+    for (int id = 1; id <= 5; ++id)
+        h.send(echo(id, "once-" + QByteArray::number(id)));
+    for (int id = 1; id <= 5; ++id)
+        QCOMPARE(h.waitFor(id).value(u"result")[u"content"][0][u"text"].toString(),
+                u"once-"_s + QString::number(id));
+    QTest::qWait(200); // a late duplicate would arrive now
+    // The upstream ran every JSON-RPC request exactly once.
+    QHash<int, int> runs;
+    for (const QJsonObject &message : server.receivedMessages()) {
+        if (message.value(u"method").toString() == u"tools/call")
+            ++runs[message.value(u"id").toInt()];
+    }
+    QCOMPARE(runs.size(), 5);
+    for (auto it = runs.cbegin(); it != runs.cend(); ++it)
+        QCOMPARE(it.value(), 1);
+    // 307 is redirected each time; 308 moves the endpoint for later requests.
+    QVERIFY(status == 307 ? redirected >= 6 : redirected == 1);
+}
+
+void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::newRow("301") << 301;
+    QTest::newRow("302") << 302;
+    QTest::newRow("303") << 303;
+}
+
+void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused()
+{
+    QFETCH(int, status);
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    server.setRequestFilter([&](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        if (request.path() != "/old")
+            return false;
+        responder->reply(status, {{"Location", "/mcp"}});
+        return true;
+    });
+    QUrl old = server.url();
+    old.setPath(u"/old"_s);
+    Harness h(old);
+    h.send(echo(3));
+    const QJsonObject error = h.waitFor(3).value(u"error").toObject();
+    QCOMPARE(error.value(u"code").toInt(), -32000);
+    const QString reason = error.value(u"data")[u"reason"].toString();
+    QVERIFY2(reason.contains(u"HTTP %1"_s.arg(status)) && reason.contains(u"/mcp"_s)
+                    && reason.contains(u"upstream.url"_s),
+            qPrintable(reason));
+    QTest::qWait(100);
+    QCOMPARE(server.postCount(), 0); // neither re-posted nor turned into a GET of the endpoint
+    QCOMPARE(server.getCount(), 0);
+}
+
+void tst_StreamableHttpClient::redirectLoopIsRefused()
+{
+    FakeHttpServer server;
+    QVERIFY(server.listen());
+    server.setHandler([](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        responder->reply(307, {{"Location", request.path() == "/a" ? "/b" : "/a"}});
+    });
+    Harness h(server.url(u"/a"_s));
+    h.send(echo(2));
+    const QJsonObject error = h.waitFor(2).value(u"error").toObject();
+    QVERIFY2(error.value(u"data")[u"reason"].toString().contains(u"more than 5 times"_s),
+            qPrintable(error.value(u"data")[u"reason"].toString()));
+    QCOMPARE(server.requests().size(), 6);
+}
+
+void tst_StreamableHttpClient::negotiatedVersionMustBeAToken()
+{
+    FakeHttpServer server;
+    QVERIFY(server.listen());
+    server.setHandler([](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        const QJsonObject m = QJsonDocument::fromJson(request.body).object();
+        if (m.value(u"method").toString() == u"initialize") {
+            responder->reply(200, {{"Content-Type", "application/json"}},
+                    R"({"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25\r\nX-Injected: 1","capabilities":{},"serverInfo":{"name":"s","version":"1"}}})");
+        } else if (request.method == "POST" && m.contains(u"id")) {
+            responder->reply(200, {{"Content-Type", "application/json"}},
+                    R"({"jsonrpc":"2.0","id":1,"result":{}})");
+        } else {
+            responder->reply(request.method == "POST" ? 202 : 405);
+        }
+    });
+    Harness h(server.url(u"/mcp"_s));
+    QVERIFY(h.handshake());
+    h.send(echo(1));
+    QVERIFY(h.waitFor(1).contains(u"result"));
+    QCOMPARE(h.client.protocolVersion(), QString());
+    for (const FakeHttpRequest &request : server.requests()) {
+        QVERIFY(!request.hasHeader("X-Injected"));
+        QVERIFY(!request.hasHeader("MCP-Protocol-Version"));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_StreamableHttpClient)
