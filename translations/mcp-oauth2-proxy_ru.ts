@@ -96,6 +96,10 @@ then open the URL on your computer. Waiting %3 s for the login.</source>
         <translation>не удалось обменять код авторизации на токен: %1</translation>
     </message>
     <message>
+        <source>the server still requires more scope (%1) after %2 authorizations; check the scopes your account may be granted</source>
+        <translation>сервер по-прежнему требует больше прав (%1) после %2 авторизаций; проверьте, какие права (scopes) может получить ваша учётная запись</translation>
+    </message>
+    <message>
         <source>; check OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET and the client authentication method (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)</source>
         <translation>; проверьте OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET и способ аутентификации клиента (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)</translation>
     </message>

@@ -48,6 +48,10 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
             &StreamableHttpClient::setAuthorizationHeader);
     connect(&m_auth, &AuthorizationManager::authorizationFinished, &m_http,
             &StreamableHttpClient::finishAuthorization);
+    connect(&m_auth, &AuthorizationManager::renewalPointChanged, &m_http,
+            &StreamableHttpClient::setRenewalPoint);
+    connect(&m_auth, &AuthorizationManager::interactiveLoginStarted, &m_http,
+            &StreamableHttpClient::extendAuthorizationDeadline);
 
     connect(&m_stdio, &StdioChannel::inputClosed, this, [this] {
         beginShutdown(qMin(m_config.upstream.timeoutMs, EndOfInputGraceCapMs), "stdin closed");

@@ -272,14 +272,17 @@ void Subcommand::login()
                 if (*phase == 0) {
                     // The stored tokens are loaded (and a configured grant ran).
                     *phase = 1;
-                    if (ok && m_auth->hasUsableToken()) {
+                    if (ok && m_auth->hasUsableToken() && m_auth->tokensReceived() == 0) {
                         print(tr("Already logged in to %1.").arg(m_config->upstream.url.toString())
                                 + u'\n');
                         Q_EMIT finished(0);
                         return;
                     }
-                    m_auth->authorize(QByteArray(), 401);
-                    return;
+                    if (!ok || !m_auth->hasUsableToken()) {
+                        m_auth->authorize(QByteArray(), 401);
+                        return;
+                    }
+                    // The start-up round (a configured grant) logged in: store and report it.
                 }
                 if (!ok) {
                     std::fputs(qPrintable(tr("Login failed: %1").arg(message) + u'\n'), stderr);

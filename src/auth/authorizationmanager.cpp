@@ -13,6 +13,7 @@
 #include <QtNetwork/QTcpServer>
 
 #include <algorithm>
+#include <utility>
 
 namespace McpProxy {
 
@@ -21,6 +22,19 @@ using namespace Qt::StringLiterals;
 namespace {
 
 constexpr int MaxRenewFailures = 3;
+// After a failed round, authorize() answers with the same failure for this long (doubling with
+// every further failure, up to MaxCoolDownMs); then one new attempt is allowed.
+constexpr qint64 CoolDownMs = 30000;
+constexpr qint64 MaxCoolDownMs = 300000;
+
+// A scope set as a key: the same scopes in any order are the same set.
+QString scopeSetKey(const QString &scope)
+{
+    QStringList scopes = scope.split(u' ', Qt::SkipEmptyParts);
+    scopes.sort();
+    scopes.removeDuplicates();
+    return scopes.join(u' ');
+}
 
 QString hostForUri(const QString &host)
 {
@@ -42,7 +56,7 @@ AuthorizationManager::AuthorizationManager(
     if (store)
         m_store = std::make_unique<TokenStore>(*store);
     m_renewTimer.setSingleShot(true);
-    connect(&m_renewTimer, &QTimer::timeout, this, &AuthorizationManager::renew);
+    connect(&m_renewTimer, &QTimer::timeout, this, [this] { renew(); });
     connect(&m_login, &AuthorizationCodeLogin::authorizationCodeReceived, this,
             &AuthorizationManager::exchangeCode);
     connect(&m_login, &AuthorizationCodeLogin::failed, this,
@@ -93,6 +107,15 @@ void AuthorizationManager::start()
             Q_EMIT authorizationFinished(true, QString());
             return;
         }
+        if (hasOnlyBrowserLoginLeft()) {
+            // The browser login waits for the server's 401: its challenge names the scope and
+            // the resource metadata to use (MCP 2025-11-25 "Scope Selection Strategy",
+            // "Protected Resource Metadata Discovery Requirements"), which no start-up guess can.
+            qCInfo(lcAuth) << "the browser login starts when the server first asks for "
+                              "authorization (HTTP 401)";
+            Q_EMIT authorizationFinished(true, QString());
+            return;
+        }
         // A grant is configured, or a stored refresh token can renew a token that is (about to
         // be) expired: do it now rather than after a 401.
         qCInfo(lcAuth) << "obtaining an access token at start-up";
@@ -104,11 +127,17 @@ void AuthorizationManager::start()
         afterLoad();
 }
 
+bool AuthorizationManager::hasOnlyBrowserLoginLeft() const
+{
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    return isAuthorizationCodeGrant() && m_tokens.refreshToken.isEmpty()
+            && (o.refreshToken.isEmpty() || m_configuredRefreshTokenUsed)
+            && (o.authorizationCode.isEmpty() || m_configuredCodeUsed);
+}
+
 bool AuthorizationManager::hasUsableToken() const
 {
-    return m_tokens.isValid()
-            && (!m_tokens.expiresAt.isValid()
-                    || m_tokens.expiresAt > QDateTime::currentDateTimeUtc());
+    return m_tokens.isValid() && (!m_tokens.expiresAt.isValid() || m_tokens.expiresAt > now());
 }
 
 TokenStoreKey AuthorizationManager::storeKey() const
@@ -256,17 +285,67 @@ void AuthorizationManager::saveTokens()
 
 void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int httpStatus)
 {
+    // Whether a round somebody waits for is running (its end answers this call too).
+    const bool answeredByRunningRound =
+            m_round != Round::None && m_round != Round::ProactiveRefresh;
+    if (httpStatus == 0) {
+        // The token reached its renewal point and a request is about to use it.
+        if (m_round == Round::ProactiveRefresh)
+            m_round = Round::BeforeUse; // the running renewal's end answers (see renew())
+        else if (m_round == Round::None)
+            renew(Round::BeforeUse);
+        return;
+    }
+    if (!answeredByRunningRound && m_coolDownUntil.isValid() && now() < m_coolDownUntil) {
+        // A round failed moments ago: the same answer at once, no new browser tab or round.
+        qCInfo(lcAuth).noquote() << "authorization failed recently; trying again after"
+                                 << m_coolDownUntil.toString(Qt::ISODate);
+        failFast(m_lastFailure);
+        return;
+    }
     m_challenge = BearerChallenge::fromHeader(wwwAuthenticate);
     if (httpStatus == 403) {
         // MCP 2025-11-25 "Scope Challenge Handling": re-authorize with the union of the scopes
-        // held and the ones challenged.
+        // held and the ones challenged; clients SHOULD limit the retries, and they are counted
+        // per scope set for the session (every request asking for it shares them).
         const QString held = m_tokens.scope.isEmpty() ? m_requestedScope : m_tokens.scope;
-        m_stepUpScope = unionOfScopes(held, m_challenge ? m_challenge->scope : QString());
+        const QString wanted = unionOfScopes(held, m_challenge ? m_challenge->scope : QString());
+        if (!answeredByRunningRound) {
+            int &count = m_authorizationsPerScope[scopeSetKey(wanted)];
+            if (count >= MaxAuthorizationsPerScope && m_coolDownUntil.isValid()) {
+                count = MaxAuthorizationsPerScope - 1; // the cool-down is over: one new attempt
+            } else if (count >= MaxAuthorizationsPerScope) {
+                const Failure exhausted =
+                        failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                        "the server still requires more scope (%1) after %2 "
+                                        "authorizations; check the scopes your account may be "
+                                        "granted"),
+                                {wanted, QString::number(count)});
+                qCWarning(lcAuth).noquote() << "authorization failed:" << exhausted.english;
+                rememberFailure(exhausted);
+                failFast(exhausted.translated);
+                return;
+            }
+        }
+        m_stepUpScope = wanted;
         qCInfo(lcAuth).noquote() << "step-up authorization for scope" << m_stepUpScope;
         beginRound(Round::StepUp);
         return;
     }
     beginRound(Round::Unauthorized);
+}
+
+void AuthorizationManager::failFast(const QString &message)
+{
+    // Queued: the caller (the transport) is still inside the signal that asked.
+    QMetaObject::invokeMethod(
+            this, [this, message] { Q_EMIT authorizationFinished(false, message); },
+            Qt::QueuedConnection);
+}
+
+void AuthorizationManager::countAuthorization(const QString &scope)
+{
+    ++m_authorizationsPerScope[scopeSetKey(scope)];
 }
 
 void AuthorizationManager::beginRound(Round round)
@@ -285,6 +364,9 @@ void AuthorizationManager::beginRound(Round round)
             m_rejectedAccessToken = m_tokens.accessToken; // never adopted back from the store
             m_tokens.accessToken.clear();
             Q_EMIT authorizationHeaderChanged(QByteArray());
+            Q_EMIT renewalPointChanged(QDateTime());
+            // The token is gone (expired or revoked): a new start for the step-up counting.
+            m_authorizationsPerScope.clear();
         }
         if (!m_tokens.refreshToken.isEmpty()) {
             refresh([this](bool ok, const OAuthError &error) {
@@ -316,12 +398,7 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
     }
     const ProxyConfig::OAuth2 &o = m_config.oauth2;
     if (!m_config.discoveryEnabled) {
-        DiscoveryResult result;
-        result.ok = true;
-        result.server.tokenEndpoint = o.tokenUrl;
-        result.server.authorizationEndpoint = o.authorizationUrl;
-        result.server.fromFallback = true;
-        result.resource = canonicalResourceUri(m_config.upstream.url);
+        const DiscoveryResult result = configuredMetadata();
         if (o.tokenUrl.isEmpty()) {
             finishRound(false,
                     failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
@@ -339,6 +416,17 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
     request.protocolVersion = m_protocolVersion;
     request.allowInsecureHttp = m_config.allowInsecureHttp;
     m_discovery.discover(request, this, [this, fromChallenge, next](const DiscoveryResult &result) {
+        if (!result.ok && configurationSuffices()) {
+            // Explicit configuration wins: what discovery found (or what failed validation,
+            // e.g. RFC 9728 §3.3) is not used at all.
+            qCWarning(lcAuth).noquote()
+                    << "authorization discovery failed (" << result.error
+                    << "); going on with the configured token endpoint and client (oauth2.*)";
+            m_metadata = configuredMetadata();
+            m_metadataFromChallenge = fromChallenge;
+            next();
+            return;
+        }
         if (!result.ok) {
             finishRound(false,
                     failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
@@ -355,6 +443,27 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
         m_metadataFromChallenge = fromChallenge;
         next();
     });
+}
+
+bool AuthorizationManager::configurationSuffices() const
+{
+    // Enough to get a token without any metadata: a token endpoint and a client, plus the
+    // authorization endpoint for the browser login.
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    return !o.tokenUrl.isEmpty() && !o.clientId.isEmpty()
+            && (!isAuthorizationCodeGrant() || !o.authorizationUrl.isEmpty());
+}
+
+DiscoveryResult AuthorizationManager::configuredMetadata() const
+{
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    DiscoveryResult result;
+    result.ok = true;
+    result.server.tokenEndpoint = o.tokenUrl;
+    result.server.authorizationEndpoint = o.authorizationUrl;
+    result.server.fromFallback = true;
+    result.resource = canonicalResourceUri(m_config.upstream.url);
+    return result;
 }
 
 QString AuthorizationManager::redirectUriForLogin()
@@ -511,8 +620,7 @@ void AuthorizationManager::withClient(std::function<void()> next)
                                 std::optional<StoredRegistration> stored) {
                             const bool usable = stored
                                     && (!stored->secretExpiresAt.isValid()
-                                            || stored->secretExpiresAt
-                                                    > QDateTime::currentDateTimeUtc());
+                                            || stored->secretExpiresAt > now());
                             if (!usable) {
                                 registerNow(locked);
                                 return;
@@ -587,6 +695,7 @@ void AuthorizationManager::runClientCredentials()
     request.grant = {{u"grant_type"_s, u"client_credentials"_s}};
     request.scope = scopeForRequest();
     m_requestedScope = request.scope;
+    countAuthorization(request.scope);
     requestToken(request, [this](const TokenResponse &response) {
         if (response.tokens) {
             accept(*response.tokens);
@@ -621,6 +730,13 @@ void AuthorizationManager::runAuthorizationCode()
         m_configuredCodeUsed = true; // a code is single-use (RFC 6749 §4.1.2)
         exchangeCode(o.authorizationCode, o.codeVerifier.toUtf8(),
                 o.redirectUri.isEmpty() ? QUrl(redirectUriForLogin()) : o.redirectUri);
+        return;
+    }
+    if (m_round == Round::Prefetch) {
+        // Only a browser login is left: it waits for the server's challenge (see start()).
+        qCInfo(lcAuth) << "the browser login starts when the server first asks for "
+                          "authorization (HTTP 401)";
+        finishRound(true);
         return;
     }
     if (!o.interactive) {
@@ -685,8 +801,12 @@ void AuthorizationManager::runAuthorizationCode()
             finishRound(true); // another instance logged in meanwhile
             return;
         }
-        if (!m_login.start(options))
+        countAuthorization(options.scope);
+        if (!m_login.start(options)) {
             qCWarning(lcAuth) << "a login is already running";
+            return;
+        }
+        Q_EMIT interactiveLoginStarted(options.timeoutSeconds);
     });
 }
 
@@ -708,6 +828,7 @@ void AuthorizationManager::exchangeCode(
         if (response.error.error == u"invalid_client" && m_client && m_client->dynamic
                 && !m_reregistered) {
             m_reregistered = true; // SEP-2352: re-register once on invalid_client
+            m_retryAtOnce = true;
             if (m_store)
                 m_store->removeRegistration(
                         {m_client->issuer, m_client->redirectUri}, this, [](bool) {});
@@ -790,20 +911,20 @@ void AuthorizationManager::accept(const TokenSet &tokens)
 {
     const QString previousRefresh = m_tokens.refreshToken;
     m_tokens = tokens;
-    m_tokensIssuedAt = QDateTime::currentDateTimeUtc();
+    m_tokensIssuedAt = now();
     if (m_tokens.refreshToken.isEmpty())
         m_tokens.refreshToken = previousRefresh; // no rotation: keep the one we have
     addLogSecret(m_tokens.accessToken);
     addLogSecret(m_tokens.refreshToken);
     addLogSecret(m_tokens.idToken);
     m_renewFailures = 0;
+    ++m_tokensReceived;
     m_stepUpScope.clear();
-    qCInfo(lcAuth).noquote()
-            << "access token obtained"
-            << (m_tokens.expiresAt.isValid() ? QStringLiteral("(expires in %1 s)")
-                                                       .arg(QDateTime::currentDateTimeUtc().secsTo(
-                                                               m_tokens.expiresAt))
-                                             : QString());
+    qCInfo(lcAuth).noquote() << "access token obtained"
+                             << (m_tokens.expiresAt.isValid()
+                                                ? QStringLiteral("(expires in %1 s)")
+                                                          .arg(now().secsTo(m_tokens.expiresAt))
+                                                : QString());
     Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
     saveTokens();
     scheduleRenewal();
@@ -812,14 +933,25 @@ void AuthorizationManager::accept(const TokenSet &tokens)
 void AuthorizationManager::scheduleRenewal()
 {
     m_renewTimer.stop();
-    if (!m_tokens.expiresAt.isValid())
-        return; // no expiry known: renew on the next 401
-    const bool renewable = !m_tokens.refreshToken.isEmpty() || !isAuthorizationCodeGrant();
-    if (!renewable)
+    // No expiry known: renewed on the next 401. Nothing to renew with: the next 401 asks again.
+    const bool renewable = m_tokens.expiresAt.isValid()
+            && (!m_tokens.refreshToken.isEmpty() || !isAuthorizationCodeGrant());
+    if (!renewable) {
+        Q_EMIT renewalPointChanged(QDateTime());
         return;
-    const qint64 lifetimeMs = QDateTime::currentDateTimeUtc().msecsTo(m_tokens.expiresAt);
+    }
+    const qint64 lifetimeMs = now().msecsTo(m_tokens.expiresAt);
     const qint64 delay = renewalDelayMs(lifetimeMs, m_config.oauth2.refreshSkewSeconds);
-    m_renewTimer.start(int(qMin<qint64>(delay, std::numeric_limits<int>::max())));
+    // Before a request, the token is renewed once it is past this point.
+    Q_EMIT renewalPointChanged(now().addMSecs(delay));
+    // While idle: at most once per lifetime, never more often than every 30 s. A token too
+    // short-lived for that (expires_in of a few seconds) is renewed only when it is used.
+    const qint64 idleDelay = qMax(delay, MinIdleRenewalIntervalMs);
+    if (idleDelay + 1000 > lifetimeMs) {
+        qCDebug(lcAuth) << "short-lived token: renewed before the next request, not while idle";
+        return;
+    }
+    m_renewTimer.start(int(qMin<qint64>(idleDelay, std::numeric_limits<int>::max())));
 }
 
 bool AuthorizationManager::needsRenewal(const QDateTime &expiresAt, const QDateTime &issuedAt) const
@@ -827,14 +959,14 @@ bool AuthorizationManager::needsRenewal(const QDateTime &expiresAt, const QDateT
     // The renewal policy of scheduleRenewal(), applied to a token we did not just receive.
     if (!expiresAt.isValid())
         return false;
-    const QDateTime now = QDateTime::currentDateTimeUtc();
-    if (now.secsTo(expiresAt) <= 1)
+    const QDateTime current = now();
+    if (current.secsTo(expiresAt) <= 1)
         return true;
     if (!issuedAt.isValid())
-        return now.secsTo(expiresAt) <= m_config.oauth2.refreshSkewSeconds;
+        return current.secsTo(expiresAt) <= m_config.oauth2.refreshSkewSeconds;
     const qint64 renewAfterMs =
             renewalDelayMs(issuedAt.msecsTo(expiresAt), m_config.oauth2.refreshSkewSeconds);
-    return issuedAt.msecsTo(now) >= renewAfterMs;
+    return issuedAt.msecsTo(current) >= renewAfterMs;
 }
 
 qint64 AuthorizationManager::renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds)
@@ -843,11 +975,11 @@ qint64 AuthorizationManager::renewalDelayMs(qint64 lifetimeMs, int refreshSkewSe
     return qMax(qMax(lifetimeMs - skewMs, lifetimeMs / 2), qint64(1000));
 }
 
-void AuthorizationManager::renew()
+void AuthorizationManager::renew(Round kind)
 {
     if (m_round != Round::None)
         return;
-    m_round = Round::ProactiveRefresh;
+    m_round = kind;
     const auto done = [this](bool ok, const OAuthError &error) {
         const Round round = m_round;
         if (ok && round != Round::StepUp) {
@@ -857,6 +989,13 @@ void AuthorizationManager::renew()
         }
         if (round == Round::Unauthorized || round == Round::StepUp) {
             runFullAuthorization();
+            return;
+        }
+        if (round == Round::BeforeUse) {
+            // The request goes out with what we have; a 401 then starts a full round.
+            qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
+                                        << "); sending with the current token";
+            finishRound(true);
             return;
         }
         m_round = Round::None;
@@ -873,6 +1012,8 @@ void AuthorizationManager::renew()
     };
     if (isAuthorizationCodeGrant()) {
         if (m_tokens.refreshToken.isEmpty()) {
+            if (m_round == Round::BeforeUse)
+                finishRound(true);
             m_round = Round::None;
             return;
         }
@@ -921,7 +1062,23 @@ void AuthorizationManager::finishRound(bool ok, const Failure &failure)
         qCWarning(lcAuth).noquote() << "authorization failed:" << failure.english;
     if (round == Round::ProactiveRefresh)
         return; // nobody is waiting
+    if (ok) {
+        m_failureStreak = 0;
+        m_coolDownUntil = QDateTime();
+    } else if (!std::exchange(m_retryAtOnce, false) && round != Round::Prefetch) {
+        rememberFailure(failure);
+    }
     Q_EMIT authorizationFinished(ok, failure.translated);
+}
+
+void AuthorizationManager::rememberFailure(const Failure &failure)
+{
+    // Until the cool-down ends, authorize() answers with this failure at once.
+    ++m_failureStreak;
+    const qint64 coolDownMs = qMin(CoolDownMs << qMin(m_failureStreak - 1, 8), MaxCoolDownMs);
+    m_coolDownUntil = now().addMSecs(coolDownMs);
+    m_lastFailure = failure.translated;
+    qCInfo(lcAuth).noquote() << "no new authorization attempt for" << coolDownMs / 1000 << "s";
 }
 
 AuthorizationManager::Failure AuthorizationManager::describe(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auth/clock.h"
 #include "auth/login/authorizationcodelogin.h"
 #include "auth/protocol/authorizationdiscovery.h"
 #include "auth/protocol/bearerchallenge.h"
@@ -10,6 +11,7 @@
 #include "config/proxyconfig.h"
 #include "transport/tlsconfiguration.h"
 
+#include <QtCore/QHash>
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
 #include <QtNetwork/QNetworkAccessManager>
@@ -25,7 +27,14 @@ namespace McpProxy {
 // refreshes, or discovers (RFC 9728 → RFC 8414/OIDC), picks a client (pre-registered → CIMD →
 // DCR), runs the grant (client_credentials, or authorization_code + PKCE in the browser) and
 // answers with authorizationHeaderChanged() + authorizationFinished(). With a grant configured it
-// starts at once (prefetch), in parallel with stdin. Tokens are renewed before they expire.
+// starts at once (prefetch), in parallel with stdin, with everything that needs no browser; a
+// browser login always waits for the server's challenge (its scope and resource_metadata come
+// first, MCP 2025-11-25 "Scope Selection Strategy"). Tokens are renewed before they expire: while
+// idle at most once per lifetime and never more often than every 30 s, otherwise just before a
+// request (renewalPointChanged()). Full authorizations are counted per scope set for the whole
+// session (3 at most, the start-up round included), and a failed round is remembered: during a
+// cool-down (30 s, doubling up to 5 min) authorize() fails at once with the same message, then
+// one new attempt is allowed.
 // One authorization round at a time; every round ends in exactly one authorizationFinished().
 class AuthorizationManager : public QObject
 {
@@ -59,8 +68,20 @@ public:
 
     // The protocol version to send on discovery requests (MCP 2025-03-26: SHOULD).
     void setProtocolVersion(const QString &version) { m_protocolVersion = version; }
+    // The clock of expiry, renewal and cool-down decisions (tests); not owned, outlives this.
+    void setClock(const Clock *clock) { m_clock = clock ? clock : &m_systemClock; }
+    // Tokens received from the authorization server by this process (not loaded from the store).
+    int tokensReceived() const { return m_tokensReceived; }
+    // When the idle renewal timer fires, in ms from now; -1 when none is scheduled.
+    int idleRenewalInMs() const { return m_renewTimer.isActive() ? m_renewTimer.interval() : -1; }
+    // The shortest time between two idle renewals.
+    static constexpr qint64 MinIdleRenewalIntervalMs = 30000;
+    // Full authorizations (browser logins, client_credentials grants) per scope set and session.
+    static constexpr int MaxAuthorizationsPerScope = 3;
 
 public Q_SLOTS:
+    // httpStatus 401 or 403 (insufficient_scope): the server refused the request. 0: the token
+    // reached its renewal point (renewalPointChanged()) and should be renewed before it is used.
     void authorize(const QByteArray &wwwAuthenticate, int httpStatus);
 
 Q_SIGNALS:
@@ -68,6 +89,11 @@ Q_SIGNALS:
     // ok: retry with the new header. Otherwise `message` says what failed and what to do.
     void authorizationFinished(bool ok, const QString &message);
     void storeWritesDone();
+    // When the current token should be renewed before it is used again (an invalid QDateTime:
+    // never, e.g. no expiry known or nothing to renew it with).
+    void renewalPointChanged(const QDateTime &renewAt);
+    // A browser login started: the round may take up to timeoutSeconds of user interaction.
+    void interactiveLoginStarted(int timeoutSeconds);
 
 private:
     struct Client
@@ -77,7 +103,7 @@ private:
         QString redirectUri;
         bool dynamic = false; // obtained by DCR (re-registered on invalid_client)
     };
-    enum class Round { None, Prefetch, Unauthorized, StepUp, ProactiveRefresh };
+    enum class Round { None, Prefetch, Unauthorized, StepUp, ProactiveRefresh, BeforeUse };
 
     void loadStoredTokens(std::function<void()> next);
     void adoptReferenceCache();
@@ -100,7 +126,13 @@ private:
     TokenRequest baseTokenRequest() const;
     void accept(const TokenSet &tokens);
     void scheduleRenewal();
-    void renew();
+    void renew(Round round = Round::ProactiveRefresh);
+    QDateTime now() const { return m_clock->nowUtc(); }
+    bool hasOnlyBrowserLoginLeft() const;
+    bool configurationSuffices() const;
+    DiscoveryResult configuredMetadata() const;
+    void countAuthorization(const QString &scope);
+    void failFast(const QString &message);
     struct Failure
     {
         QString english; // for the log
@@ -108,6 +140,7 @@ private:
     };
     static Failure failure(const char *text, const QStringList &arguments = {});
     void finishRound(bool ok, const Failure &failure = {});
+    void rememberFailure(const Failure &failure);
     QString scopeForRequest() const;
     QString resourceParameter() const;
     QString redirectUriForLogin();
@@ -115,6 +148,8 @@ private:
     bool isAuthorizationCodeGrant() const;
 
     ProxyConfig m_config;
+    SystemClock m_systemClock;
+    const Clock *m_clock = &m_systemClock;
     // Auth and metadata traffic: its own connection pool, with the proxy's TLS configuration.
     TlsNetworkAccessManager m_nam;
     TokenEndpointClient m_tokenClient;
@@ -148,6 +183,14 @@ private:
     bool m_configuredRefreshTokenUsed = false;
     bool m_reregistered = false;
     int m_renewFailures = 0;
+    int m_tokensReceived = 0;
+    // Full authorizations per scope set (sorted, space-separated) in this session.
+    QHash<QString, int> m_authorizationsPerScope;
+    // The last failed round: repeated at once until m_coolDownUntil, then one new attempt.
+    QString m_lastFailure;
+    QDateTime m_coolDownUntil;
+    int m_failureStreak = 0;
+    bool m_retryAtOnce = false; // the failure left something new to try (re-registration)
 };
 
 } // namespace McpProxy

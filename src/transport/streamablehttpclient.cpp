@@ -76,6 +76,10 @@ StreamableHttpClient::StreamableHttpClient(const Options &options, QObject *pare
     // (qt64-notes pitfall 17).
     for (QNetworkAccessManager *nam : {&m_requestNam, &m_controlNam, &m_streamNam})
         nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
+    m_authorizationClock.start();
+    m_authorizationDeadlineTimer.setSingleShot(true);
+    connect(&m_authorizationDeadlineTimer, &QTimer::timeout, this,
+            &StreamableHttpClient::enforceAuthorizationDeadlines);
 }
 
 StreamableHttpClient::~StreamableHttpClient()
@@ -150,6 +154,19 @@ void StreamableHttpClient::dispatchOrQueue(Exchange *exchange)
     // reference races them, reference §10 item 9).
     if (m_barrierSerial != 0 || m_reinitializing || m_authorizing) {
         m_queue.append(exchange->serial);
+        if (m_authorizing)
+            startAuthorizationDeadline(exchange);
+        return;
+    }
+    if (exchange->message.isRequest() && !exchange->internal && m_renewAt.isValid()
+            && QDateTime::currentDateTimeUtc() >= m_renewAt
+            && isSignalConnected(
+                    QMetaMethod::fromSignal(&StreamableHttpClient::authorizationRequired))) {
+        // The token is about to expire: renew it first rather than meet a 401.
+        m_renewAt = QDateTime();
+        m_queue.prepend(exchange->serial);
+        requestAuthorization(QByteArray(), 0);
+        startAuthorizationDeadline(exchange);
         return;
     }
     if (m_sessionLost && !exchange->barrier && !exchange->internal) {
@@ -687,6 +704,7 @@ bool StreamableHttpClient::handleUnauthorized(Exchange *exchange, QNetworkReply 
     }
     m_awaitingAuthorization.append(exchange->serial);
     requestAuthorization(challenge, exchange->status);
+    startAuthorizationDeadline(exchange);
     return true;
 }
 
@@ -695,9 +713,89 @@ void StreamableHttpClient::requestAuthorization(const QByteArray &wwwAuthenticat
     if (m_authorizing)
         return; // one authorization round at a time; everyone waits for it
     m_authorizing = true;
-    qCInfo(lcTransport).noquote()
-            << QStringLiteral("upstream requires authorization (HTTP %1)").arg(httpStatus);
+    if (httpStatus == 0) {
+        qCInfo(lcTransport) << "renewing the access token before the next request";
+    } else {
+        qCInfo(lcTransport).noquote()
+                << QStringLiteral("upstream requires authorization (HTTP %1)").arg(httpStatus);
+    }
+    // Requests already queued (behind a barrier) wait for this round too.
+    for (const quint64 serial : std::as_const(m_queue)) {
+        if (Exchange *queued = exchange(serial))
+            startAuthorizationDeadline(queued);
+    }
     Q_EMIT authorizationRequired(wwwAuthenticate, httpStatus);
+}
+
+void StreamableHttpClient::startAuthorizationDeadline(Exchange *exchange)
+{
+    // One deadline per request, however many rounds it waits for.
+    if (!exchange->message.isRequest() || exchange->internal || exchange->answered
+            || m_options.authorizationDeadlineMs <= 0)
+        return;
+    if (exchange->authorizationDeadline < 0) {
+        exchange->authorizationDeadline =
+                qMax(m_authorizationClock.elapsed() + m_options.authorizationDeadlineMs,
+                        m_interactiveUntil);
+    }
+    const qint64 inMs = exchange->authorizationDeadline - m_authorizationClock.elapsed();
+    if (!m_authorizationDeadlineTimer.isActive()
+            || m_authorizationDeadlineTimer.remainingTime() > inMs)
+        m_authorizationDeadlineTimer.start(int(qMax<qint64>(inMs, 0)));
+}
+
+void StreamableHttpClient::extendAuthorizationDeadline(int seconds)
+{
+    // The user has callbackTimeoutSeconds to log in; the code exchange gets the usual deadline.
+    m_interactiveUntil = m_authorizationClock.elapsed() + qint64(seconds) * 1000
+            + m_options.authorizationDeadlineMs;
+    for (const QList<quint64> *list : {&m_queue, &m_awaitingAuthorization}) {
+        for (const quint64 serial : *list) {
+            Exchange *waiting = exchange(serial);
+            if (waiting && waiting->authorizationDeadline >= 0)
+                waiting->authorizationDeadline =
+                        qMax(waiting->authorizationDeadline, m_interactiveUntil);
+        }
+    }
+    enforceAuthorizationDeadlines(); // re-arms the timer for the later deadlines
+}
+
+void StreamableHttpClient::enforceAuthorizationDeadlines()
+{
+    const qint64 now = m_authorizationClock.elapsed();
+    qint64 next = -1;
+    QList<quint64> expired;
+    for (QList<quint64> *list : {&m_queue, &m_awaitingAuthorization}) {
+        for (const quint64 serial : std::as_const(*list)) {
+            const Exchange *waiting = exchange(serial);
+            // Only while it waits for authorization (a queue behind a barrier alone is not).
+            const bool waitsForAuthorization = list == &m_awaitingAuthorization || m_authorizing;
+            if (!waiting || waiting->authorizationDeadline < 0 || waiting->answered
+                    || !waitsForAuthorization)
+                continue;
+            if (waiting->authorizationDeadline <= now)
+                expired.append(serial);
+            else if (next < 0 || waiting->authorizationDeadline < next)
+                next = waiting->authorizationDeadline;
+        }
+    }
+    for (const quint64 serial : std::as_const(expired)) {
+        m_queue.removeAll(serial);
+        m_awaitingAuthorization.removeAll(serial);
+        Exchange *waiting = exchange(serial);
+        if (!waiting)
+            continue;
+        TransportError error;
+        error.kind = TransportError::Kind::Authorization;
+        error.httpStatus = waiting->status;
+        error.reason = QStringLiteral("authorization did not finish within %1 s (the "
+                                      "authorization server or its metadata did not answer in "
+                                      "time); the request was not sent")
+                               .arg(m_options.authorizationDeadlineMs / 1000);
+        fail(waiting, error);
+    }
+    if (next >= 0)
+        m_authorizationDeadlineTimer.start(int(qMax<qint64>(next - now, 0)));
 }
 
 void StreamableHttpClient::finishAuthorization(bool ok, const QString &message)
@@ -705,6 +803,7 @@ void StreamableHttpClient::finishAuthorization(bool ok, const QString &message)
     if (!m_authorizing)
         return;
     m_authorizing = false;
+    m_interactiveUntil = -1;
     QList<quint64> parked;
     parked.swap(m_awaitingAuthorization);
     for (const quint64 serial : parked) {

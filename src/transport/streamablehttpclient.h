@@ -5,11 +5,13 @@
 #include "transport/transporterror.h"
 
 #include <QtCore/QByteArray>
+#include <QtCore/QDateTime>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QPointer>
+#include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkRequest>
@@ -21,7 +23,6 @@
 #include <utility>
 
 class QNetworkReply;
-class QTimer;
 
 namespace McpProxy {
 
@@ -50,6 +51,9 @@ public:
         int defaultRetryMs = 1000; // reconnection time when the server sent no retry:
         int maxBackoffMs = 30000; // standalone GET stream reconnection cap
         int shutdownDeleteTimeoutMs = 2000;
+        // How long a request may wait for authorization in all (every round included) before
+        // it fails; extended by a browser login (extendAuthorizationDeadline()).
+        int authorizationDeadlineMs = 30000;
     };
 
     explicit StreamableHttpClient(const Options &options, QObject *parent = nullptr);
@@ -71,6 +75,11 @@ public:
     void finishAuthorization(bool ok, const QString &message);
     // Messages wait from now until finishAuthorization() (a token is being obtained at start-up).
     void holdForAuthorization() { m_authorizing = true; }
+    // Requests sent at or after `renewAt` first ask for a renewed token (authorizationRequired()
+    // with status 0); invalid: never.
+    void setRenewalPoint(const QDateTime &renewAt) { m_renewAt = renewAt; }
+    // A browser login began: requests waiting for authorization may wait that much longer.
+    void extendAuthorizationDeadline(int seconds);
 
     QByteArray sessionId() const { return m_sessionId; }
     QString protocolVersion() const { return m_protocolVersion; }
@@ -85,7 +94,8 @@ Q_SIGNALS:
     void shutdownFinished();
     // A 401, or a 403 with error="insufficient_scope" (RFC 6750 §3.1): messages wait until
     // finishAuthorization(). Emitted once per authorization round; `wwwAuthenticate` is the raw
-    // header (several challenges joined by ", ").
+    // header (several challenges joined by ", "). httpStatus 0: the token reached its renewal
+    // point (setRenewalPoint()) before a request.
     void authorizationRequired(const QByteArray &wwwAuthenticate, int httpStatus);
 
 private:
@@ -107,6 +117,7 @@ private:
         int resumeAttempts = 0;
         int unauthorizedRetries = 0; // 401 → authorize → retry, at most twice
         int stepUps = 0; // 403 insufficient_scope → step-up (3 rounds in all)
+        qint64 authorizationDeadline = -1; // on m_authorizationClock, once it waited for one
         int retryMs = -1;
         int redirects = 0; // same-origin 307/308 followed for this message
         QUrl target; // where the POST goes after a redirect; empty: the endpoint
@@ -155,6 +166,8 @@ private:
 
     bool handleUnauthorized(Exchange *exchange, QNetworkReply *reply);
     void requestAuthorization(const QByteArray &wwwAuthenticate, int httpStatus);
+    void startAuthorizationDeadline(Exchange *exchange);
+    void enforceAuthorizationDeadlines();
 
     void startReinitialization(Exchange *trigger);
     void finishReinitialization(bool ok);
@@ -186,6 +199,10 @@ private:
     bool m_authorizing = false;
     bool m_streamAwaitsAuthorization = false;
     QByteArray m_authorization;
+    QDateTime m_renewAt;
+    QElapsedTimer m_authorizationClock;
+    QTimer m_authorizationDeadlineTimer;
+    qint64 m_interactiveUntil = -1; // on m_authorizationClock, while a browser login runs
     quint64 m_nextSerial = 1;
     quint64 m_barrierSerial = 0;
 

@@ -1,13 +1,18 @@
 // The real binary against a fake MCP server guarded by a fake authorization server on the same
 // origin: auth on demand (401 → discovery → DCR → PKCE login → token), client_credentials at
-// start-up, refresh on expiry, actionable failures. The "browser" is this test: $BROWSER points
-// to a script that records the URL; the test approves it at the fake AS and follows the redirect
-// into the proxy's loopback callback.
+// start-up, refresh on expiry, actionable failures, the 30 s deadline, explicit configuration
+// over failed discovery, `login` with a grant configured. The "browser" is this test: $BROWSER
+// points to a script that records the URL; the test approves it at the fake AS and follows the
+// redirect into the proxy's loopback callback.
+// Every test runs in both configuration styles (initTestCase_data): "configured" sets
+// OAUTH2_GRANT as users of the npm reference do, "on-demand" configures nothing; tests that set
+// their own grant keep it.
 #include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
 
 #include <QtCore/QDir>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
@@ -23,6 +28,15 @@ namespace {
 QString resultText(const QJsonObject &response)
 {
     return response.value(u"result")[u"content"][0][u"text"].toString();
+}
+
+// The environment of the current configuration style (see initTestCase_data()).
+QProcessEnvironment styled(QProcessEnvironment env = {})
+{
+    QFETCH_GLOBAL(QString, style);
+    if (style == u"configured" && !env.contains(u"OAUTH2_GRANT"_s))
+        env.insert(u"OAUTH2_GRANT"_s, u"authorization_code"_s);
+    return env;
 }
 
 quint16 freePort()
@@ -79,7 +93,7 @@ public:
     // when given (else each proxy gets its own empty one).
     QProcessEnvironment environment(const QString &configHome = {}) const
     {
-        QProcessEnvironment env;
+        QProcessEnvironment env = styled();
         env.insert(u"BROWSER"_s, m_script);
         env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
         if (!configHome.isEmpty())
@@ -123,6 +137,7 @@ class tst_ProxyOAuth : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase_data();
     void authOnDemandWithRegistrationAndPkce();
     void clientCredentialsAtStartUp();
     void expiredTokenIsRefreshedWithoutLogin();
@@ -133,7 +148,17 @@ private Q_SLOTS:
     void noBrowserPrintsInstructionsAndCompletes();
     void failureIsTranslatedButTheLogIsNot();
     void nearlyExpiredStoredTokenIsRefreshedFirst();
+    void everyRequestIsAnsweredWithinTheDeadline();
+    void configurationWinsOverMismatchedMetadata();
+    void loginWithTheGrantConfiguredStoresTheTokens();
 };
+
+void tst_ProxyOAuth::initTestCase_data()
+{
+    QTest::addColumn<QString>("style");
+    QTest::newRow("configured") << u"configured"_s;
+    QTest::newRow("on-demand") << u"on-demand"_s;
+}
 
 void tst_ProxyOAuth::authOnDemandWithRegistrationAndPkce()
 {
@@ -178,7 +203,7 @@ void tst_ProxyOAuth::clientCredentialsAtStartUp()
     client.tokenEndpointAuthMethod = u"client_secret_basic"_s;
     server.auth.addClient(client);
     ProxyProcess proxy;
-    QProcessEnvironment env;
+    QProcessEnvironment env = styled();
     env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
     env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
     env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"s3cret+/="_s);
@@ -225,7 +250,7 @@ void tst_ProxyOAuth::failuresTellTheUserWhatToDo()
     GuardedServer server;
     server.auth.setRegistrationEnabled(false);
     ProxyProcess proxy;
-    QVERIFY(proxy.start({server.mcp.url().toString()}));
+    QVERIFY(proxy.start({server.mcp.url().toString()}, styled()));
     proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
     const QJsonObject error = proxy.takeResponse(1).value(u"error").toObject();
     QCOMPARE(error.value(u"code").toInt(), -32001);
@@ -376,7 +401,7 @@ void tst_ProxyOAuth::failureIsTranslatedButTheLogIsNot()
     GuardedServer server;
     server.auth.setRegistrationEnabled(false);
     ProxyProcess proxy;
-    QProcessEnvironment env;
+    QProcessEnvironment env = styled();
     env.insert(u"LANG"_s, u"ru_RU.UTF-8"_s);
     QVERIFY(proxy.start({server.mcp.url().toString()}, env));
     proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
@@ -424,6 +449,109 @@ void tst_ProxyOAuth::nearlyExpiredStoredTokenIsRefreshedFirst()
             break;
         }
     }
+}
+
+void tst_ProxyOAuth::everyRequestIsAnsweredWithinTheDeadline()
+{
+    // The token endpoint accepts the connection and never answers. Configured: the start-up
+    // round hangs, then the first request's 401 would start a second one; on demand: the 401's
+    // round refreshes a configured refresh token. Either way one deadline of 30 s per request.
+    QFETCH_GLOBAL(QString, style);
+    GuardedServer server;
+    server.auth.failToken(FakeAuthServer::TokenFailure::Hang, 10);
+    QProcessEnvironment env = styled();
+    if (style == u"configured") {
+        FakeOAuthClient client;
+        client.clientId = u"svc"_s;
+        client.clientSecret = u"secret"_s;
+        client.tokenEndpointAuthMethod = QString();
+        server.auth.addClient(client);
+        env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+        env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+        env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"secret"_s);
+    } else {
+        // No browser login after the refresh: its interactive wait would extend the deadline.
+        env.insert(u"OAUTH2_REFRESH_TOKEN"_s, u"configured-refresh-token"_s);
+        env.insert(u"OAUTH2_INTERACTIVE"_s, u"false"_s);
+    }
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    QElapsedTimer elapsed;
+    elapsed.start();
+    proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    const QJsonObject error = proxy.takeResponse(1, 45000).value(u"error").toObject();
+    QVERIFY2(elapsed.elapsed() < 33000, qPrintable(QString::number(elapsed.elapsed())));
+    const QString message = error.value(u"message").toString();
+    // On demand the refresh's own 30 s timeout ends the round at about the same time.
+    QVERIFY2(message.contains(u"did not finish within 30 s")
+                    || (style == u"on-demand" && message.contains(u"authorization failed")),
+            qPrintable(message));
+}
+
+void tst_ProxyOAuth::configurationWinsOverMismatchedMetadata()
+{
+    // UPSTREAM_URL names localhost, the metadata names 127.0.0.1 (RFC 9728 §3.3 fails): the
+    // configured token URL and client are enough, so the mismatch is only a warning and the
+    // metadata is not used.
+    GuardedServer server;
+    FakeOAuthClient client;
+    client.clientId = u"svc"_s;
+    client.clientSecret = u"secret"_s;
+    client.tokenEndpointAuthMethod = QString();
+    server.auth.addClient(client);
+    QProcessEnvironment env = styled();
+    env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+    env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+    env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"secret"_s);
+    env.insert(u"OAUTH2_TOKEN_URL"_s, server.auth.tokenEndpoint().toString());
+    env.insert(u"DISCOVERY_ENABLED"_s, u"true"_s);
+    const QString url = server.mcp.url().toString().replace(u"127.0.0.1"_s, u"localhost"_s);
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({url}, env));
+    proxy.initialize();
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"configured"}}})");
+    QCOMPARE(resultText(proxy.takeResponse(2)), u"configured"_s);
+    QVERIFY(proxy.stderrText().contains("going on with the configured token endpoint"));
+}
+
+void tst_ProxyOAuth::loginWithTheGrantConfiguredStoresTheTokens()
+{
+    // `login` with OAUTH2_GRANT=client_credentials: the start-up round logs in; the tokens are
+    // written before the exit, and the next start needs no token request.
+    GuardedServer server;
+    FakeOAuthClient client;
+    client.clientId = u"svc"_s;
+    client.clientSecret = u"secret"_s;
+    client.tokenEndpointAuthMethod = QString();
+    server.auth.addClient(client);
+    QTemporaryDir store;
+    QProcessEnvironment env = styled();
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+    env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+    env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"secret"_s);
+    const QString url = server.mcp.url().toString();
+    {
+        ProxyProcess login;
+        QVERIFY(login.start({u"login"_s, url}, env));
+        QVERIFY(login.waitForExit(20000));
+        QCOMPARE(login.process().exitCode(), 0);
+        const QByteArray out = login.stdoutLines().join('\n');
+        QVERIFY2(out.contains("Logged in"), out.constData());
+    }
+    QCOMPARE(server.auth.tokenCount(), 1);
+    {
+        ProxyProcess status;
+        QVERIFY(status.start({u"status"_s, url}, env));
+        QVERIFY(status.waitForExit(20000));
+        const QByteArray out = status.stdoutLines().join('\n');
+        QVERIFY2(out.contains("client: svc"), out.constData());
+    }
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({url}, env));
+    proxy.initialize();
+    QCOMPARE(server.auth.tokenCount(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyOAuth)

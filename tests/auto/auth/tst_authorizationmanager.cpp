@@ -1,6 +1,7 @@
 // AuthorizationManager, the token lifecycle state machine, against the in-process fake
 // authorization server: rounds, sharing, refresh-before-login, step-up scope union, renewal
-// timing, actionable failures.
+// timing, actionable failures, the start-up round, explicit configuration over discovery, the
+// per-session step-up limit and the cool-down after a failure (with a clock the test advances).
 #include "auth/authorizationmanager.h"
 #include "referenceseal.h"
 #include "support/fakeauthserver.h"
@@ -38,6 +39,16 @@ ProxyConfig clientCredentials(const FakeAuthServer &auth)
     return config;
 }
 
+class FakeClock : public Clock
+{
+public:
+    QDateTime nowUtc() const override { return m_now; }
+    void advance(qint64 ms) { m_now = m_now.addMSecs(ms); }
+
+private:
+    QDateTime m_now = QDateTime::currentDateTimeUtc();
+};
+
 } // namespace
 
 class tst_AuthorizationManager : public QObject
@@ -54,8 +65,19 @@ private Q_SLOTS:
     void stepUpRequestsTheUnionOfScopes();
     void failureMessageNamesTheSetting();
     void referenceCacheRefreshTokenIsMigrated();
+    void startUpLeavesTheBrowserLoginToTheChallenge();
+    void startUpRoundCountsTowardTheStepUpLimit();
+    void stepUpLimitHoldsAcrossRequests();
+    void failedRoundIsRememberedDuringTheCoolDown();
+    void deniedLoginOpensNoFurtherBrowserTabs();
+    void shortLivedTokensAreNotRenewedWhileIdle_data();
+    void shortLivedTokensAreNotRenewedWhileIdle();
+    void renewalBeforeUse();
+    void configurationWinsOverFailedDiscovery_data();
+    void configurationWinsOverFailedDiscovery();
 
 private:
+    int browserLaunches() const;
     void setUpAuth(FakeAuthServer &auth);
     QString approveNextLogin(FakeAuthServer &auth, int index);
 
@@ -86,6 +108,14 @@ void tst_AuthorizationManager::setUpAuth(FakeAuthServer &auth)
     svc.clientSecret = u"secret"_s;
     svc.tokenEndpointAuthMethod = QString(); // any
     auth.addClient(svc);
+}
+
+int tst_AuthorizationManager::browserLaunches() const
+{
+    QFile file(m_urls);
+    return file.open(QIODevice::ReadOnly)
+            ? int(QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts).size())
+            : 0;
 }
 
 QString tst_AuthorizationManager::approveNextLogin(FakeAuthServer &auth, int index)
@@ -131,7 +161,7 @@ void tst_AuthorizationManager::clientCredentialsRoundAndSilentRenewal()
 {
     FakeAuthServer auth;
     setUpAuth(auth);
-    auth.setAccessTokenLifetime(2); // renewed after half its life: skew 30 s > lifetime
+    auth.setAccessTokenLifetime(45); // renewed while idle after 30 s (the floor)
     AuthorizationManager manager(clientCredentials(auth));
     QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
     QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
@@ -142,12 +172,9 @@ void tst_AuthorizationManager::clientCredentialsRoundAndSilentRenewal()
     QVERIFY(header.last().first().toByteArray().startsWith("Bearer "));
     QVERIFY(auth.acceptsAuthorization(header.last().first().toByteArray()));
     QCOMPARE(auth.tokenCount(), 1);
-    // The renewal runs by itself and nobody waits for it: no second authorizationFinished.
-    QTRY_COMPARE_WITH_TIMEOUT(auth.tokenCount(), 2, 4000);
-    QTRY_COMPARE(header.size(), 2);
+    // The renewal is scheduled by itself; nobody waits for it (shortLivedTokens… checks when).
+    QVERIFY(manager.idleRenewalInMs() >= int(AuthorizationManager::MinIdleRenewalIntervalMs));
     QCOMPARE(finished.size(), 1);
-    QCOMPARE(auth.tokenRequests().last().grantType, u"client_credentials"_s);
-    QVERIFY(auth.acceptsAuthorization(header.last().first().toByteArray()));
 }
 
 void tst_AuthorizationManager::concurrentRequestsShareOneRound()
@@ -291,6 +318,274 @@ void tst_AuthorizationManager::referenceCacheRefreshTokenIsMigrated()
     QCOMPARE(auth.tokenRequests().last().grantType, u"refresh_token"_s);
     QCOMPARE(auth.authorizeCount(), 1); // no second browser login
     QTRY_VERIFY(QDir(cache.filePath(u"tokens/v1"_s)).entryList(QDir::Files).size() == 1);
+}
+
+void tst_AuthorizationManager::startUpLeavesTheBrowserLoginToTheChallenge()
+{
+    // OAUTH2_GRANT=authorization_code, no client id: the start-up round cannot know the scope
+    // the server will challenge with, so the browser waits for the 401 (MCP 2025-11-25 "Scope
+    // Selection Strategy": the challenge's scope first).
+    QFile::remove(m_urls);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setProtectedResource(auth.url(u"/mcp"_s).toString(),
+            {FakeAuthServer::ResourceMetadataLocation::PathInserted}, {u"mcp:other"_s});
+    ProxyConfig config = configFor(auth);
+    config.oauth2.grant = ProxyConfig::Grant::AuthorizationCode;
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    config.oauth2.callbackPort = probe.serverPort();
+    probe.close();
+    AuthorizationManager manager(config);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    QVERIFY(manager.prefetches());
+    manager.start();
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY(finished.last().at(0).toBool());
+    QCOMPARE(browserLaunches(), 0);
+    QCOMPARE(auth.registerCount(), 0);
+
+    manager.authorize(auth.bearerChallenge(u"mcp:basic"_s), 401);
+    QCOMPARE(approveNextLogin(auth, 0), QString());
+    QTRY_COMPARE(finished.size(), 2);
+    QVERIFY(finished.last().at(0).toBool());
+    QCOMPARE(auth.authorizeCount(), 1);
+    QCOMPARE(auth.authorizeRequests().first().scope, u"mcp:basic"_s);
+}
+
+void tst_AuthorizationManager::startUpRoundCountsTowardTheStepUpLimit()
+{
+    // The start-up grant plus step-ups: 3 authorizations for one scope set in all.
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setProtectedResource(auth.url(u"/mcp"_s).toString(),
+            {FakeAuthServer::ResourceMetadataLocation::PathInserted}, {u"mcp:admin"_s});
+    FakeClock clock;
+    AuthorizationManager manager(clientCredentials(auth));
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.start();
+    QVERIFY(finished.wait(5000));
+    QVERIFY(finished.last().at(0).toBool());
+    QCOMPARE(auth.tokenCount(), 1);
+    const QByteArray forbidden = auth.bearerChallenge(u"mcp:admin"_s, u"insufficient_scope"_s);
+    for (int stepUp = 1; stepUp <= 3; ++stepUp) {
+        manager.authorize(forbidden, 403);
+        QVERIFY(finished.wait(5000));
+    }
+    QCOMPARE(auth.tokenCount(), 3);
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    QVERIFY2(finished.last().at(1).toString().contains(u"mcp:admin"),
+            qPrintable(finished.last().at(1).toString()));
+}
+
+void tst_AuthorizationManager::stepUpLimitHoldsAcrossRequests()
+{
+    // A server that always answers 403: the limit is per session and scope set, not per
+    // request; after the cool-down exactly one new attempt.
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    FakeClock clock;
+    AuthorizationManager manager(clientCredentials(auth));
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.authorize(auth.bearerChallenge(u"mcp:admin"_s), 401);
+    QVERIFY(finished.wait(5000));
+    const QByteArray forbidden = auth.bearerChallenge(u"mcp:admin"_s, u"insufficient_scope"_s);
+    for (int message = 0; message < 12; ++message) {
+        manager.authorize(forbidden, 403);
+        QVERIFY(finished.wait(5000));
+    }
+    QCOMPARE(auth.tokenCount(), 3);
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    const QString message = finished.last().at(1).toString();
+
+    clock.advance(AuthorizationManager::MinIdleRenewalIntervalMs + 1000); // past the cool-down
+    manager.authorize(forbidden, 403);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(auth.tokenCount(), 4);
+    manager.authorize(forbidden, 403);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(auth.tokenCount(), 4);
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    QCOMPARE(finished.last().at(1).toString(), message);
+}
+
+void tst_AuthorizationManager::failedRoundIsRememberedDuringTheCoolDown()
+{
+    // The token endpoint answers garbage: one request, then the same error at once until the
+    // cool-down ends, then one new attempt.
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.failToken(FakeAuthServer::TokenFailure::NonJson, 100);
+    FakeClock clock;
+    AuthorizationManager manager(clientCredentials(auth));
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.authorize(auth.bearerChallenge(), 401);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    const QString message = finished.last().at(1).toString();
+    QVERIFY(!message.isEmpty());
+    for (int i = 0; i < 12; ++i) {
+        manager.authorize(auth.bearerChallenge(), 401);
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.last().at(0).toBool(), false);
+        QCOMPARE(finished.last().at(1).toString(), message);
+    }
+    QCOMPARE(auth.tokenCount(), 1);
+    clock.advance(31000);
+    auth.clearTokenFailures();
+    manager.authorize(auth.bearerChallenge(), 401);
+    QVERIFY(finished.wait(5000));
+    QVERIFY(finished.last().at(0).toBool());
+    QCOMPARE(auth.tokenCount(), 2);
+}
+
+void tst_AuthorizationManager::deniedLoginOpensNoFurtherBrowserTabs()
+{
+    QFile::remove(m_urls);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.failAuthorization(u"access_denied"_s);
+    ProxyConfig config = configFor(auth);
+    QTcpServer probe;
+    QVERIFY(probe.listen(QHostAddress::LocalHost));
+    config.oauth2.callbackPort = probe.serverPort();
+    probe.close();
+    FakeClock clock;
+    AuthorizationManager manager(config);
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.authorize(auth.bearerChallenge(), 401);
+    QCOMPARE(approveNextLogin(auth, 0), QString()); // the user clicks Deny
+    QTRY_COMPARE(finished.size(), 1);
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    for (int message = 0; message < 12; ++message) {
+        manager.authorize(auth.bearerChallenge(), 401);
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.last().at(0).toBool(), false);
+    }
+    QCOMPARE(browserLaunches(), 1);
+}
+
+void tst_AuthorizationManager::shortLivedTokensAreNotRenewedWhileIdle_data()
+{
+    QTest::addColumn<int>("lifetime");
+    QTest::addColumn<int>("idleRenewalMs"); // -1: only before a request
+    QTest::newRow("expires_in 0") << 0 << -1;
+    QTest::newRow("expires_in 1") << 1 << -1;
+    QTest::newRow("expires_in 3") << 3 << -1;
+    QTest::newRow("expires_in 30") << 30 << -1;
+    QTest::newRow("expires_in 45: the 30 s floor") << 45 << 30000;
+    QTest::newRow("an hour: skew before expiry") << 3600 << 3540000;
+}
+
+void tst_AuthorizationManager::shortLivedTokensAreNotRenewedWhileIdle()
+{
+    QFETCH(int, lifetime);
+    QFETCH(int, idleRenewalMs);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setAccessTokenLifetime(lifetime);
+    FakeClock clock;
+    ProxyConfig config = clientCredentials(auth);
+    config.oauth2.refreshSkewSeconds = 60;
+    AuthorizationManager manager(config);
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    QSignalSpy renewal(&manager, &AuthorizationManager::renewalPointChanged);
+    manager.start();
+    QVERIFY(finished.wait(5000));
+    QVERIFY(finished.last().at(0).toBool());
+    // Lifetimes are whole seconds and the clock moved a little: compare to the second.
+    const int idle = manager.idleRenewalInMs();
+    QVERIFY2(idleRenewalMs < 0 ? idle == -1 : qAbs(idle - idleRenewalMs) <= 1000,
+            qPrintable(QString::number(idle)));
+    // A request is told when to renew first (lazily), whatever the lifetime.
+    QVERIFY(!renewal.isEmpty());
+    QVERIFY(renewal.last().first().toDateTime().isValid());
+    if (lifetime <= 3) {
+        QTest::qWait(2500); // the old policy renewed a 1-3 s token every 1-1.5 s while idle
+        QCOMPARE(auth.tokenCount(), 1);
+    }
+}
+
+void tst_AuthorizationManager::renewalBeforeUse()
+{
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setAccessTokenLifetime(1);
+    AuthorizationManager manager(clientCredentials(auth));
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
+    manager.start();
+    QVERIFY(finished.wait(5000));
+    manager.authorize(QByteArray(), 0); // a request found the token past its renewal point
+    QVERIFY(finished.wait(5000));
+    QVERIFY(finished.last().at(0).toBool());
+    QCOMPARE(auth.tokenCount(), 2);
+    QCOMPARE(header.size(), 2);
+}
+
+void tst_AuthorizationManager::configurationWinsOverFailedDiscovery_data()
+{
+    QTest::addColumn<bool>("codeGrant");
+    QTest::addColumn<QString>("failure");
+    for (const bool code : {false, true}) {
+        const char *grant = code ? "authorization_code" : "client_credentials";
+        QTest::addRow("%s, PRM names another resource", grant) << code << u"resource"_s;
+        QTest::addRow("%s, metadata unreachable", grant) << code << u"unreachable"_s;
+        QTest::addRow("%s, metadata 500", grant) << code << u"500"_s;
+    }
+}
+
+void tst_AuthorizationManager::configurationWinsOverFailedDiscovery()
+{
+    QFETCH(bool, codeGrant);
+    QFETCH(QString, failure);
+    QFile::remove(m_urls);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    ProxyConfig config = clientCredentials(auth);
+    config.discoveryEnabled = true;
+    config.oauth2.tokenUrl = auth.tokenEndpoint();
+    if (failure == u"resource") {
+        // UPSTREAM_URL says localhost, the metadata says 127.0.0.1 (RFC 9728 §3.3 fails).
+        config.upstream.url =
+                QUrl(auth.url(u"/mcp"_s).toString().replace(u"127.0.0.1"_s, u"localhost"_s));
+    } else if (failure == u"unreachable") {
+        QTcpServer closed;
+        QVERIFY(closed.listen(QHostAddress::LocalHost));
+        config.upstream.url = QUrl(u"http://127.0.0.1:%1/mcp"_s.arg(closed.serverPort()));
+        closed.close();
+    } else {
+        auth.setResponse(FakeAuthServer::resourceMetadataPath(auth.url(u"/mcp"_s),
+                                 FakeAuthServer::ResourceMetadataLocation::PathInserted),
+                500, "oops", "text/plain");
+        auth.setResponse(u"/.well-known/oauth-protected-resource"_s, 500, "oops", "text/plain");
+        auth.setResponse(u"/.well-known/oauth-authorization-server"_s, 500, "oops", "text/plain");
+        auth.setResponse(u"/.well-known/openid-configuration"_s, 500, "oops", "text/plain");
+    }
+    if (codeGrant) {
+        config.oauth2.grant = ProxyConfig::Grant::AuthorizationCode;
+        config.oauth2.authorizationUrl = auth.authorizationEndpoint();
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        config.oauth2.callbackPort = probe.serverPort();
+        probe.close();
+    }
+    AuthorizationManager manager(config);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
+    manager.authorize(QByteArray("Bearer"), 401);
+    if (codeGrant)
+        QCOMPARE(approveNextLogin(auth, 0), QString());
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(1).toString()));
+    QVERIFY(auth.acceptsAuthorization(header.last().first().toByteArray()));
+    // Nothing from the metadata that failed is used: the resource is the configured server's.
+    QCOMPARE(auth.tokenRequests().last().param(u"resource"_s), config.upstream.url.toString());
 }
 
 QTEST_GUILESS_MAIN(tst_AuthorizationManager)
