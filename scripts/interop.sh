@@ -7,6 +7,9 @@
 #     SDK-built MCP server that verifies JWT access tokens: client_credentials, authorization_code
 #     + PKCE + DCR through a headless browser stand-in, refresh.
 #  2. tests/interop/run-conformance.sh: client scenarios of @modelcontextprotocol/conformance.
+# Everything that involves authorization runs in both configuration styles (env AUTH_STYLES,
+# default "on-demand configured"): nothing configured (authorization on the first 401), and
+# OAUTH2_GRANT set as by every user of the npm reference (PROXY_AUTH_STYLE=configured).
 #
 #   scripts/interop.sh <path-to-proxy-binary>
 #
@@ -38,32 +41,43 @@ passed=0
 failed=0
 skipped=0
 
-# 1. node:test suites; the TAP copy is only read for the counts
+# 1. node:test suites; the TAP copy is only read for the counts. The OAuth suites run once per
+#    configuration style; the SDK suite (no authorization) once.
 tap="$(mktemp "${TMPDIR:-/tmp}/mcp-interop-tap.XXXXXX")"
 trap 'rm -f "$tap"' EXIT
-suite_status=0
-PROXY_BIN="$proxy" "$node22" --test --test-concurrency=1 \
-    --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap" \
-    sdk-client.test.mjs oidc.test.mjs chromium.test.mjs || suite_status=$?
 count() { sed -n "s/^# $1 \([0-9]*\)$/\1/p" "$tap" | tail -n 1; }
-suite_pass="$(count pass)"
-suite_fail="$(count fail)"
-suite_cancelled="$(count cancelled)"
-suite_skipped="$(count skipped)"
-passed=$((passed + ${suite_pass:-0}))
-failed=$((failed + ${suite_fail:-0} + ${suite_cancelled:-0}))
-skipped=$((skipped + ${suite_skipped:-0}))
-if [[ $suite_status -ne 0 && ${suite_fail:-0} -eq 0 && ${suite_cancelled:-0} -eq 0 ]]; then
-    echo "the node:test run failed (status $suite_status) without a failed test" >&2
-    failed=$((failed + 1))
-fi
+run_suites() { # <style> <file>...
+    local style="$1" suite_status=0
+    shift
+    PROXY_BIN="$proxy" PROXY_AUTH_STYLE="$style" "$node22" --test --test-concurrency=1 \
+        --test-reporter=spec --test-reporter-destination=stdout \
+        --test-reporter=tap --test-reporter-destination="$tap" \
+        "$@" || suite_status=$?
+    local suite_pass suite_fail suite_cancelled suite_skipped
+    suite_pass="$(count pass)"
+    suite_fail="$(count fail)"
+    suite_cancelled="$(count cancelled)"
+    suite_skipped="$(count skipped)"
+    passed=$((passed + ${suite_pass:-0}))
+    failed=$((failed + ${suite_fail:-0} + ${suite_cancelled:-0}))
+    skipped=$((skipped + ${suite_skipped:-0}))
+    if [[ $suite_status -ne 0 && ${suite_fail:-0} -eq 0 && ${suite_cancelled:-0} -eq 0 ]]; then
+        echo "the node:test run ($style) failed (status $suite_status) without a failed test" >&2
+        failed=$((failed + 1))
+    fi
+}
+read -r -a auth_styles <<<"${AUTH_STYLES:-on-demand configured}"
+run_suites "${auth_styles[0]}" sdk-client.test.mjs oidc.test.mjs chromium.test.mjs
+for style in "${auth_styles[@]:1}"; do
+    run_suites "$style" oidc.test.mjs chromium.test.mjs
+done
 
 # 2. conformance client scenarios
 conformance_out="$(mktemp "${TMPDIR:-/tmp}/mcp-conformance-out.XXXXXX")"
 trap 'rm -f "$tap" "$conformance_out"' EXIT
 conformance_status=0
-"$interop/run-conformance.sh" "$proxy" | tee "$conformance_out" || conformance_status=$?
+AUTH_STYLES="${auth_styles[*]}" "$interop/run-conformance.sh" "$proxy" | tee "$conformance_out" \
+    || conformance_status=$?
 c_pass="$(sed -n 's/^conformance: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$conformance_out")"
 c_fail="$(sed -n 's/^conformance: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$conformance_out")"
 passed=$((passed + ${c_pass:-0}))

@@ -311,7 +311,10 @@ void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int http
         const QString held = m_tokens.scope.isEmpty() ? m_requestedScope : m_tokens.scope;
         const QString wanted = unionOfScopes(held, m_challenge ? m_challenge->scope : QString());
         if (!answeredByRunningRound) {
-            int &count = m_authorizationsPerScope[scopeSetKey(wanted)];
+            // The scope the round will request (a configured one comes first, scopeForRequest()).
+            const QString requested =
+                    m_config.oauth2.scope.isEmpty() ? wanted : m_config.oauth2.scope;
+            int &count = m_authorizationsPerScope[scopeSetKey(requested)];
             if (count >= MaxAuthorizationsPerScope && m_coolDownUntil.isValid()) {
                 count = MaxAuthorizationsPerScope - 1; // the cool-down is over: one new attempt
             } else if (count >= MaxAuthorizationsPerScope) {
@@ -1063,7 +1066,10 @@ void AuthorizationManager::finishRound(bool ok, const Failure &failure)
     if (round == Round::ProactiveRefresh)
         return; // nobody is waiting
     if (ok) {
-        m_failureStreak = 0;
+        // A step-up that got a token has not shown that the server accepts it: a further limit
+        // hit then waits longer.
+        if (round != Round::StepUp)
+            m_failureStreak = 0;
         m_coolDownUntil = QDateTime();
     } else if (!std::exchange(m_retryAtOnce, false) && round != Round::Prefetch) {
         rememberFailure(failure);

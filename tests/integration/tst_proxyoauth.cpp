@@ -151,6 +151,8 @@ private Q_SLOTS:
     void everyRequestIsAnsweredWithinTheDeadline();
     void configurationWinsOverMismatchedMetadata();
     void loginWithTheGrantConfiguredStoresTheTokens();
+    void shortLivedTokenIsRenewedOnlyWhenUsed();
+    void deniedLoginIsRememberedForLaterRequests();
 };
 
 void tst_ProxyOAuth::initTestCase_data()
@@ -552,6 +554,57 @@ void tst_ProxyOAuth::loginWithTheGrantConfiguredStoresTheTokens()
     QVERIFY(proxy.start({url}, env));
     proxy.initialize();
     QCOMPARE(server.auth.tokenCount(), 1);
+}
+
+void tst_ProxyOAuth::shortLivedTokenIsRenewedOnlyWhenUsed()
+{
+    // expires_in 3: no renewal while idle (the old policy refreshed every 1.5 s), and a request
+    // past the renewal point gets a fresh token first, without meeting a 401.
+    GuardedServer server;
+    server.auth.setAccessTokenLifetime(3);
+    FakeOAuthClient client;
+    client.clientId = u"svc"_s;
+    client.clientSecret = u"secret"_s;
+    client.tokenEndpointAuthMethod = QString();
+    server.auth.addClient(client);
+    QProcessEnvironment env = styled();
+    env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+    env.insert(u"OAUTH2_CLIENT_ID"_s, u"svc"_s);
+    env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"secret"_s);
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    proxy.initialize();
+    QCOMPARE(server.auth.tokenCount(), 1);
+    QTest::qWait(3500); // idle past the expiry
+    QCOMPARE(server.auth.tokenCount(), 1);
+    server.mcp.http().clearRequests();
+    proxy.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+    QVERIFY2(proxy.takeResponse(2).contains(u"result"), proxy.stderrText().right(3000).constData());
+    QCOMPARE(server.auth.tokenCount(), 2);
+    for (const FakeHttpRequest &request : server.mcp.http().requests()) {
+        if (request.path() == "/mcp") // the ping went out once, with the renewed token
+            QVERIFY(server.auth.acceptsAuthorization(request.header("Authorization")));
+    }
+}
+
+void tst_ProxyOAuth::deniedLoginIsRememberedForLaterRequests()
+{
+    // The user clicks Deny: the next requests get the same error at once, no new browser tab.
+    GuardedServer server;
+    server.auth.failAuthorization(u"access_denied"_s);
+    Browser browser;
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}, browser.environment()));
+    proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    QVERIFY(browser.completeLogin(server.auth) > 0);
+    const QString first = proxy.takeResponse(1)[u"error"][u"message"].toString();
+    QVERIFY2(first.contains(u"access_denied"), qPrintable(first));
+    for (int id = 2; id <= 13; ++id)
+        proxy.send(QByteArray(R"({"jsonrpc":"2.0","id":)") + QByteArray::number(id)
+                + R"(,"method":"ping"})");
+    for (int id = 2; id <= 13; ++id)
+        QCOMPARE(proxy.takeResponse(id)[u"error"][u"message"].toString(), first);
+    QCOMPARE(browser.urls().size(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyOAuth)

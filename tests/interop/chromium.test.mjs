@@ -47,6 +47,10 @@ const PROXY_BIN = process.env.PROXY_BIN;
 const PROXY_ARGS = (process.env.PROXY_ARGS ?? '').split(' ').filter(Boolean);
 const PROXY_LOG_LEVEL = process.env.PROXY_LOG_LEVEL ?? 'debug';
 const KEEP_LOGS = process.env.KEEP_LOGS === '1';
+// The configuration style (scripts/interop.sh runs both): "configured" sets OAUTH2_GRANT like the
+// npm reference's users (authorization at start-up); "on-demand" sets nothing (the first 401).
+const AUTH_STYLE = process.env.PROXY_AUTH_STYLE === 'configured' ? 'configured' : 'on-demand';
+const STYLE_ENV = AUTH_STYLE === 'configured' ? { OAUTH2_GRANT: 'authorization_code' } : {};
 const TEST_TIMEOUT_MS = 60000;
 const CONNECT_TIMEOUT_MS = 30000; // initialize includes discovery, DCR, the browser login, the code exchange
 const REQUEST_TIMEOUT_MS = 20000;
@@ -330,6 +334,7 @@ async function withChromium(options, fn) {
             PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
             BROWSER: BROWSER_SCRIPT,
             CHROMIUM_OPEN_URL: opener.endpoint,
+            ...STYLE_ENV, // a test's own OAUTH2_GRANT wins
             ...(options.env ?? {}),
         });
 
@@ -496,7 +501,7 @@ const SUCCESS_PAGE = {
 
 const failurePage = shown => ({ status: 400, heading: 'Login failed', message: `Login failed: ${shown}` });
 
-describe('mcp-oauth2-proxy, headless Chromium and the login and consent pages of oidc-provider', () => {
+describe(`mcp-oauth2-proxy, headless Chromium and the login and consent pages of oidc-provider [${AUTH_STYLE}]`, () => {
     test('(a) first login through the real login and consent pages, then whoami', { timeout: TEST_TIMEOUT_MS, skip: skipNoChromium }, () =>
         withChromium({}, async ({ startProxy, provider, mcp, opener }) => {
             const proxy = startProxy('a');

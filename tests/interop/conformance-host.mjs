@@ -46,13 +46,17 @@ function authEnvironment() {
         PATH: `${path.join(here, 'lib', 'fake-browser')}${path.delimiter}${process.env.PATH ?? ''}`,
         OAUTH2_TOKEN_CACHE_DIR: cache,
         OAUTH2_CALLBACK_TIMEOUT_SECONDS: '20',
+        // An ephemeral callback port: scenarios run in parallel (run-conformance.sh).
+        OAUTH2_CALLBACK_PORT: '0',
         // A user who hosts a Client ID Metadata Document configures its URL (used only when the
         // authorization server advertises client_id_metadata_document_supported).
         OAUTH2_CLIENT_METADATA_URL: 'https://conformance-test.local/client-metadata.json',
     };
-    // client_credentials is configured explicitly; the browser login is what the proxy does on
-    // demand at the first 401 (so the challenge's scope and resource_metadata are used).
+    // PROXY_AUTH_STYLE (run-conformance.sh runs both): "configured" sets OAUTH2_GRANT as users of
+    // the npm reference do (authorization at start-up); "on-demand" leaves it unset (the browser
+    // login on the first 401). client_credentials is always configured explicitly.
     if (scenario.startsWith('auth/client-credentials')) env.OAUTH2_GRANT = 'client_credentials';
+    else if (process.env.PROXY_AUTH_STYLE === 'configured') env.OAUTH2_GRANT = 'authorization_code';
     // The proxy opens the browser through $BROWSER first (then xdg-open when a display exists).
     env.BROWSER = path.join(here, 'lib', 'fake-browser', 'xdg-open');
     if (context.private_key_pem) {

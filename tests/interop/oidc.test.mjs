@@ -36,6 +36,10 @@ const PROXY_BIN = process.env.PROXY_BIN;
 const PROXY_ARGS = (process.env.PROXY_ARGS ?? '').split(' ').filter(Boolean);
 const PROXY_LOG_LEVEL = process.env.PROXY_LOG_LEVEL ?? 'debug';
 const KEEP_LOGS = process.env.KEEP_LOGS === '1';
+// The configuration style (scripts/interop.sh runs both): "configured" sets OAUTH2_GRANT like the
+// npm reference's users (authorization at start-up); "on-demand" sets nothing (the first 401).
+const AUTH_STYLE = process.env.PROXY_AUTH_STYLE === 'configured' ? 'configured' : 'on-demand';
+const STYLE_ENV = AUTH_STYLE === 'configured' ? { OAUTH2_GRANT: 'authorization_code' } : {};
 const REQUEST_TIMEOUT_MS = 30000;
 const CONNECT_TIMEOUT_MS = 30000; // initialize includes discovery, DCR, login and code exchange
 
@@ -89,6 +93,7 @@ async function withOidc(options, fn) {
             PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
             BROWSER,
             OIDC_BROWSER_LOG: browserLog,
+            ...STYLE_ENV, // a test's own OAUTH2_GRANT wins
             ...(options.env?.(provider, mcp) ?? {}),
         });
         const transport = new StdioClientTransport({ command: PROXY_BIN, args: [...PROXY_ARGS, mcp.url], env, stderr: 'pipe' });
@@ -178,7 +183,7 @@ const browserHops = async file =>
         .filter(l => l.includes('] GET '))
         .map(l => l.replace(/^\[oidc-browser\] /, ''));
 
-describe('mcp-oauth2-proxy with oidc-provider (certified AS) in front of an SDK MCP server', () => {
+describe(`mcp-oauth2-proxy with oidc-provider (certified AS) in front of an SDK MCP server [${AUTH_STYLE}]`, () => {
     for (const method of ['client_secret_basic', 'client_secret_post']) {
         test(`client_credentials with a pre-registered confidential client (${method})`, { timeout: 60000 }, () =>
             withOidc(

@@ -7,6 +7,12 @@
 #
 # Default scenarios: every line of conformance-baseline.txt
 # (or env CONFORMANCE_SCENARIOS).
+# Every auth/* scenario runs in both configuration styles (env AUTH_STYLES, default
+# "configured on-demand"): "configured" sets OAUTH2_GRANT as every user of the npm reference does
+# (authorization at start-up), "on-demand" configures nothing (authorization on the first 401);
+# the client-credentials scenarios set OAUTH2_GRANT=client_credentials in both (that grant cannot
+# be chosen on demand). Runs CONFORMANCE_JOBS scenarios at a time (default 4; each uses its own
+# ports and token cache).
 # DIRECT=1 with no binary runs the plain SDK client instead of the proxy (validates the driver).
 # Needs `npm ci` done in this folder. Prints one PASS/FAIL line per scenario and ends with
 # 'conformance: N passed, N failed'; exit status 1 if any scenario failed.
@@ -41,21 +47,52 @@ if [[ ! -x "$here/$node22" ]]; then
     exit 2
 fi
 
-out="$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")"
-passed=0
-failed=0
+read -r -a styles <<<"${AUTH_STYLES:-configured on-demand}"
+runs=()
 for scenario in "${scenarios[@]}"; do
-    log="$out/$(echo "$scenario" | tr '/' '_').log"
+    if [[ "$scenario" == auth/* && "${DIRECT:-}" != 1 ]]; then
+        for style in "${styles[@]}"; do runs+=("$scenario@$style"); done
+    else
+        runs+=("$scenario@-")
+    fi
+done
+
+out="$(mktemp -d "${TMPDIR:-/tmp}/mcp-conformance.XXXXXX")"
+# One run: scenario@style, its log in $out, its exit status in $out/<name>.status.
+run_one() {
+    local scenario="${1%@*}" style="${1##*@}"
+    local name
+    name="$(echo "$1" | tr '/@' '__')"
     # The runner splits --command on spaces and appends the server URL; paths are relative to
     # $here so that no space in an absolute path can break it.
-    if (cd "$here" && PROXY_BIN="$proxy" "$node22" node_modules/@modelcontextprotocol/conformance/dist/index.js \
-            client --command "$node22 conformance-host.mjs" --scenario "$scenario" \
-            --timeout "${CONFORMANCE_TIMEOUT_MS:-60000}" -o "$out/results") >"$log" 2>&1; then
+    local status=0
+    (cd "$here" && PROXY_BIN="$proxy" PROXY_AUTH_STYLE="$style" \
+        "$node22" node_modules/@modelcontextprotocol/conformance/dist/index.js \
+        client --command "$node22 conformance-host.mjs" --scenario "$scenario" \
+        --timeout "${CONFORMANCE_TIMEOUT_MS:-60000}" -o "$out/results/$name") \
+        >"$out/$name.log" 2>&1 || status=$?
+    echo "$status" >"$out/$name.status"
+}
+jobs_max="${CONFORMANCE_JOBS:-4}"
+for run in "${runs[@]}"; do
+    while [[ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]]; do wait -n || true; done
+    run_one "$run" &
+done
+wait
+
+passed=0
+failed=0
+for run in "${runs[@]}"; do
+    name="$(echo "$run" | tr '/@' '__')"
+    log="$out/$name.log"
+    label="${run%@*}"
+    [[ "${run##*@}" != - ]] && label="$label [${run##*@}]"
+    if [[ "$(cat "$out/$name.status" 2>/dev/null)" == 0 ]]; then
         passed=$((passed + 1))
-        echo "PASS conformance $scenario ($(grep -m1 '^Passed:' "$log" || true))"
+        echo "PASS conformance $label ($(grep -m1 '^Passed:' "$log" || true))"
     else
         failed=$((failed + 1))
-        echo "FAIL conformance $scenario ($(grep -m1 '^Passed:' "$log" || echo 'no result'))"
+        echo "FAIL conformance $label ($(grep -m1 '^Passed:' "$log" || echo 'no result'))"
         # the failing/warning checks, then the tail of the whole log (client stderr included)
         sed -n '/^Failed Checks:/,/^$/p;/^Warning Checks:/,/^$/p' "$log" | sed 's/^/    /'
         echo "    --- last lines of $log ---"

@@ -66,6 +66,7 @@ private Q_SLOTS:
     void failureMessageNamesTheSetting();
     void referenceCacheRefreshTokenIsMigrated();
     void startUpLeavesTheBrowserLoginToTheChallenge();
+    void startUpRoundCountsTowardTheStepUpLimit_data();
     void startUpRoundCountsTowardTheStepUpLimit();
     void stepUpLimitHoldsAcrossRequests();
     void failedRoundIsRememberedDuringTheCoolDown();
@@ -353,22 +354,35 @@ void tst_AuthorizationManager::startUpLeavesTheBrowserLoginToTheChallenge()
     QCOMPARE(auth.authorizeRequests().first().scope, u"mcp:basic"_s);
 }
 
+void tst_AuthorizationManager::startUpRoundCountsTowardTheStepUpLimit_data()
+{
+    QTest::addColumn<QString>("configuredScope");
+    QTest::addColumn<QString>("challengedScope");
+    QTest::newRow("scope from the metadata") << QString() << u"mcp:admin"_s;
+    // The rounds request the configured scope, whatever the challenge names.
+    QTest::newRow("OAUTH2_SCOPE configured") << u"mcp:admin"_s << u"mcp:other"_s;
+}
+
 void tst_AuthorizationManager::startUpRoundCountsTowardTheStepUpLimit()
 {
     // The start-up grant plus step-ups: 3 authorizations for one scope set in all.
+    QFETCH(QString, configuredScope);
+    QFETCH(QString, challengedScope);
     FakeAuthServer auth;
     setUpAuth(auth);
     auth.setProtectedResource(auth.url(u"/mcp"_s).toString(),
             {FakeAuthServer::ResourceMetadataLocation::PathInserted}, {u"mcp:admin"_s});
     FakeClock clock;
-    AuthorizationManager manager(clientCredentials(auth));
+    ProxyConfig config = clientCredentials(auth);
+    config.oauth2.scope = configuredScope;
+    AuthorizationManager manager(config);
     manager.setClock(&clock);
     QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
     manager.start();
     QVERIFY(finished.wait(5000));
     QVERIFY(finished.last().at(0).toBool());
     QCOMPARE(auth.tokenCount(), 1);
-    const QByteArray forbidden = auth.bearerChallenge(u"mcp:admin"_s, u"insufficient_scope"_s);
+    const QByteArray forbidden = auth.bearerChallenge(challengedScope, u"insufficient_scope"_s);
     for (int stepUp = 1; stepUp <= 3; ++stepUp) {
         manager.authorize(forbidden, 403);
         QVERIFY(finished.wait(5000));
