@@ -194,8 +194,9 @@ describe(`mcp-oauth2-proxy with oidc-provider (certified AS) in front of an SDK 
                             OAUTH2_GRANT: 'client_credentials',
                             OAUTH2_CLIENT_ID: c.clientId,
                             OAUTH2_CLIENT_SECRET: c.clientSecret,
-                            // basic is what the proxy picks by itself (AS metadata); post is asked for
-                            ...(method === 'client_secret_post' ? { OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD: 'client_secret_post' } : {}),
+                            // post is what the proxy picks by itself (the npm reference's default
+                            // authStyle "body", listed by the AS); basic is asked for as in the reference
+                            ...(method === 'client_secret_basic' ? { OAUTH2_AUTH_STYLE: 'header' } : {}),
                         };
                     },
                 },
