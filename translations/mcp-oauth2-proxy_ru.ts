@@ -359,6 +359,22 @@ adding OAuth 2 access tokens.</source>
         <source>upstream.url is required: set it in the config file, in UPSTREAM_URL or as the URL argument</source>
         <translation>не задан upstream.url: укажите его в файле конфигурации, в UPSTREAM_URL или аргументом URL</translation>
     </message>
+    <message>
+        <source>%1 must be an http URL on 127.0.0.1, localhost or [::1] with an explicit port and no fragment, where the proxy receives the login (RFC 8252 §7.3), got %2</source>
+        <translation>%1 должен быть http-адресом на 127.0.0.1, localhost или [::1] с явно указанным портом и без фрагмента: по нему прокси принимает результат входа (RFC 8252 §7.3), получено %2</translation>
+    </message>
+    <message>
+        <source>%1 must be a loopback address (127.0.0.1, localhost or ::1) so that only this machine can reach the login callback, got %2</source>
+        <translation>%1 должен быть адресом loopback (127.0.0.1, localhost или ::1), чтобы обратный вызов входа был доступен только с этой машины, получено %2</translation>
+    </message>
+    <message>
+        <source>%1 is sent as an HTTP header and may contain only letters, digits and !#$%&amp;&apos;*+-.^_`|~ (a revision such as 2025-11-25), got %2</source>
+        <translation>%1 отправляется в HTTP-заголовке и может содержать только буквы, цифры и !#$%&amp;&apos;*+-.^_`|~ (версию вида 2025-11-25), получено %2</translation>
+    </message>
+    <message>
+        <source>%1 is client_credentials, which needs a client: set oauth2.clientId / OAUTH2_CLIENT_ID, or enable discovery so that one can be registered (%2 is %3)</source>
+        <translation>%1 равно client_credentials, а для этого нужен клиент: задайте oauth2.clientId / OAUTH2_CLIENT_ID или включите обнаружение, чтобы клиента можно было зарегистрировать (%2 равно %3)</translation>
+    </message>
 </context>
 <context>
     <name>McpProxy::Logging</name>
@@ -369,6 +385,18 @@ adding OAuth 2 access tokens.</source>
     <message>
         <source>cannot open log file &quot;%1&quot;: %2</source>
         <translation>не удаётся открыть файл журнала «%1»: %2</translation>
+    </message>
+    <message>
+        <source>the file belongs to another user (uid %1); use a file of your own</source>
+        <translation>файл принадлежит другому пользователю (uid %1); укажите собственный файл</translation>
+    </message>
+    <message>
+        <source>cannot make it readable by its owner only: %1</source>
+        <translation>не удаётся сделать его доступным только владельцу: %1</translation>
+    </message>
+    <message>
+        <source>cannot use log file &quot;%1&quot;: %2</source>
+        <translation>нельзя использовать файл журнала &quot;%1&quot;: %2</translation>
     </message>
 </context>
 <context>

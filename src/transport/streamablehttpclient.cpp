@@ -41,12 +41,22 @@ int httpStatus(QNetworkReply *reply)
     return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
 }
 
-// MCP 2025-11-25 session management: the id MUST only contain visible ASCII (0x21-0x7E).
 int defaultPort(const QUrl &url)
 {
     return url.scheme() == "https"_L1 ? 443 : 80;
 }
 
+// An SSE event id is sent back as Last-Event-ID: only one that is a valid field value (RFC 9110
+// §5.5: no control characters but HTAB; SSE lines already end at CR and LF) is kept.
+bool isFieldValue(const QByteArray &value)
+{
+    return std::none_of(value.cbegin(), value.cend(), [](char c) {
+        const auto byte = static_cast<unsigned char>(c);
+        return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+    });
+}
+
+// MCP 2025-11-25 session management: the id MUST only contain visible ASCII (0x21-0x7E).
 bool isVisibleAscii(const QByteArray &value)
 {
     if (value.isEmpty())
@@ -313,7 +323,8 @@ void StreamableHttpClient::processSseEvents(Exchange *exchange, QList<SseEvent> 
     const quint64 serial = exchange->serial;
     // A fresh parser (after a reconnection) starts without an id: keep the last one we had.
     if (!exchange->sse.lastEventId().isEmpty()
-            && exchange->sse.lastEventId() != exchange->lastEventId) {
+            && exchange->sse.lastEventId() != exchange->lastEventId
+            && isFieldValue(exchange->sse.lastEventId())) {
         exchange->lastEventId = exchange->sse.lastEventId();
         exchange->resumeAttempts = 0; // progress: the stream moved on
     }
@@ -969,7 +980,7 @@ void StreamableHttpClient::handleServerStreamReadyRead()
         return;
     QList<SseEvent> events;
     m_stream.sse.feed(chunk, events);
-    if (!m_stream.sse.lastEventId().isEmpty())
+    if (!m_stream.sse.lastEventId().isEmpty() && isFieldValue(m_stream.sse.lastEventId()))
         m_stream.lastEventId = m_stream.sse.lastEventId();
     if (const auto retry = m_stream.sse.reconnectionTime())
         m_stream.retryMs = *retry;

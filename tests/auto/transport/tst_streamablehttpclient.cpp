@@ -112,6 +112,8 @@ private Q_SLOTS:
     void redirectsThatChangeTheMethodAreRefused();
     void redirectLoopIsRefused();
     void negotiatedVersionMustBeAToken();
+    void eventIdWithControlCharactersIsNotSentBack_data();
+    void eventIdWithControlCharactersIsNotSentBack();
 };
 
 void tst_StreamableHttpClient::messagesWaitForTheHandshake()
@@ -522,6 +524,55 @@ void tst_StreamableHttpClient::negotiatedVersionMustBeAToken()
     for (const FakeHttpRequest &request : server.requests()) {
         QVERIFY(!request.hasHeader("X-Injected"));
         QVERIFY(!request.hasHeader("MCP-Protocol-Version"));
+    }
+}
+
+void tst_StreamableHttpClient::eventIdWithControlCharactersIsNotSentBack_data()
+{
+    QTest::addColumn<QByteArray>("eventId");
+    QTest::addColumn<bool>("resumed");
+    QTest::newRow("plain id") << "stream-1"_ba << true;
+    QTest::newRow("id with a tab") << "a\tb"_ba << true;
+    QTest::newRow("id with SOH") << "a\x01"
+                                    "b"_ba
+                                 << false;
+    QTest::newRow("id with VT") << "a\x0b"
+                                   "b"_ba
+                                << false;
+    QTest::newRow("id with DEL") << "a\x7f"_ba << false;
+}
+
+void tst_StreamableHttpClient::eventIdWithControlCharactersIsNotSentBack()
+{
+    QFETCH(QByteArray, eventId);
+    QFETCH(bool, resumed);
+    FakeHttpServer server;
+    QVERIFY(server.listen());
+    server.setHandler([&](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        if (request.method == "GET") {
+            responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
+            responder->writeChunk(R"(data: {"jsonrpc":"2.0","id":5,"result":{}})"
+                                  "\n\n");
+            responder->endStream();
+            return;
+        }
+        responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
+        responder->writeChunk("retry: 10\nid: " + eventId + "\ndata: \n\n");
+        QPointer<FakeHttpResponder> later(responder);
+        QTimer::singleShot(50, responder, [later] {
+            if (later)
+                later->closeAbruptly();
+        });
+    });
+    Harness h(server.url(u"/mcp"_s));
+    h.send(echo(5));
+    const QJsonObject answer = h.waitFor(5);
+    QCOMPARE(answer.contains(u"result"), resumed);
+    for (const FakeHttpRequest &request : server.requests()) {
+        if (request.method != "GET")
+            continue;
+        QVERIFY(resumed);
+        QCOMPARE(request.header("Last-Event-ID"), eventId);
     }
 }
 
