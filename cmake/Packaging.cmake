@@ -49,6 +49,14 @@ set(CPACK_STRIP_FILES ON)
 if(WIN32)
     set(CPACK_GENERATOR "ZIP")
 elseif(APPLE)
+    # The bundle's Info.plist (CMake's template). The identifier stays the same across versions:
+    # with a stable code signature it keeps the Keychain's "always allow" for the token key.
+    set_target_properties(mcp-oauth2-proxy PROPERTIES
+        MACOSX_BUNDLE_GUI_IDENTIFIER "io.github.mcp-oauth2-proxy"
+        MACOSX_BUNDLE_BUNDLE_NAME "mcp-oauth2-proxy"
+        MACOSX_BUNDLE_BUNDLE_VERSION "${PROJECT_VERSION}"
+        MACOSX_BUNDLE_SHORT_VERSION_STRING "${PROJECT_VERSION}"
+        MACOSX_BUNDLE_COPYRIGHT "Copyright 2026 The mcp-oauth2-proxy authors")
     set(CPACK_GENERATOR "TGZ")
 else()
     set(CPACK_GENERATOR "DEB;TGZ")

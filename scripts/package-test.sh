@@ -85,11 +85,11 @@ echo "no RUNPATH; every object compiled with -fstack-clash-protection"
 
 step "debootstrap Debian 12 (bookworm)"
 # The mirror this machine's apt uses (deb822 or one-line format).
-mirror=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n1)
-[ -n "$mirror" ] || mirror=$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}' | grep -v security | head -n1)
+uris() { cat /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list 2>/dev/null \
+    | awk '$1 == "URIs:" || ($1 == "deb" && $2 !~ /^\[/) {print $2} $1 == "deb" && $2 ~ /^\[/ {print $3}'; }
+mirror=$(uris | grep -v security | grep -m1 debian || true)
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-security=$(grep -hsE '^URIs:.*security|^deb .*security' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list \
-    | awk '{print $2}' | head -n1)
+security=$(uris | grep security | head -n1 || true)
 cache=${PACKAGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/debootstrap}
 mkdir -p "$cache"
 echo "mirror $mirror${security:+, security $security}"
@@ -148,17 +148,17 @@ coproc PROXY {
         /usr/bin/mcp-oauth2-proxy "$url" 2>"$work/proxy.log"
 }
 send() { printf '%s\n' "$1" >&"${PROXY[1]}"; }
-expect() {
+expect() { # the answer to request id $1: a result
     local line
     IFS= read -r -t 60 line <&"${PROXY[0]}" || { cat "$work/proxy.log" "$work/browser.log" >&2; fail "no answer"; }
     printf '  host ← %.200s\n' "$line"
-    [[ $line == *"$1"* ]] || { cat "$work/proxy.log" >&2; fail "expected $1"; }
+    [[ $line == *"\"id\":$1,"* && $line == *'"result":'* ]] || { cat "$work/proxy.log" >&2; fail "no result for id $1"; }
 }
 send '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"package-test","version":"1"}}}'
-expect '"id":1,"result"'
+expect 1
 send '{"jsonrpc":"2.0","method":"notifications/initialized"}'
 send '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"add","arguments":{"a":20,"b":22}}}'
-expect '"id":2,"result"'
+expect 2
 exec {PROXY[1]}>&-
 wait "$PROXY_PID" || fail "the proxy exited with status $?"
 wait "$browser_pid" || true
