@@ -33,14 +33,15 @@ install(FILES "${mcpproxy_packaging}/lintian-overrides"
     DESTINATION "${CMAKE_INSTALL_DATADIR}/lintian/overrides" RENAME mcp-oauth2-proxy)
 
 # The man page, generated from --help and --version in English by help2man (Debian package
-# help2man). Without help2man (or when cross-compiling) the package has no man page.
+# help2man). Without help2man, when cross-compiling, and in sanitizer builds (whose leak report
+# at exit would fail the step) there is no man page.
 find_program(MCPPROXY_HELP2MAN help2man)
-if(MCPPROXY_HELP2MAN AND NOT CMAKE_CROSSCOMPILING)
+if(MCPPROXY_HELP2MAN AND NOT CMAKE_CROSSCOMPILING AND NOT MCPPROXY_SANITIZERS)
     set(manpage "${mcpproxy_generated}/mcp-oauth2-proxy.1")
     add_custom_command(OUTPUT "${manpage}.gz"
         COMMAND "${CMAKE_COMMAND}" -E env LC_ALL=C LANG=C LANGUAGE=
             "${MCPPROXY_HELP2MAN}" --no-info --section=1
-            "--name=stdio MCP server forwarding to a remote OAuth2-protected MCP server"
+            "--name=${CPACK_PACKAGE_DESCRIPTION_SUMMARY}"
             "--include=${mcpproxy_packaging}/manpage.h2m"
             "--output=${manpage}" "$<TARGET_FILE:mcp-oauth2-proxy>"
         COMMAND "${MCPPROXY_GZIP}" -9nf "${manpage}"
@@ -49,7 +50,7 @@ if(MCPPROXY_HELP2MAN AND NOT CMAKE_CROSSCOMPILING)
         VERBATIM)
     add_custom_target(mcpproxy_manpage ALL DEPENDS "${manpage}.gz")
     install(FILES "${manpage}.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
-else()
+elseif(NOT MCPPROXY_HELP2MAN)
     message(STATUS "help2man not found: no man page (Debian: apt-get install help2man)")
 endif()
 
