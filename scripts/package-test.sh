@@ -23,7 +23,7 @@ fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
 
 step "dependencies"
 bash scripts/deps.sh build
-want=(lintian devscripts debootstrap help2man dpkg-dev fakeroot file curl)
+want=(lintian devscripts debootstrap help2man dpkg-dev fakeroot curl)
 missing=()
 for pkg in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
