@@ -21,6 +21,21 @@ if(WIN32 OR APPLE)
     endif()
     install(SCRIPT ${mcpproxy_deploy_script})
 endif()
+if(APPLE)
+    # macdeployqt rewrites install names, which invalidates the linker's ad-hoc signature, and
+    # Apple silicon runs no unsigned code: sign the deployed bundle ("-": ad hoc; a Developer ID
+    # adds the hardened runtime that notarization requires).
+    set(MCPPROXY_CODESIGN_IDENTITY "-" CACHE STRING "codesign identity for the macOS bundle")
+    set(mcpproxy_codesign_options "")
+    if(NOT MCPPROXY_CODESIGN_IDENTITY STREQUAL "-")
+        set(mcpproxy_codesign_options "--options runtime --timestamp")
+    endif()
+    install(CODE "
+        execute_process(COMMAND codesign --force --deep ${mcpproxy_codesign_options}
+            --sign \"${MCPPROXY_CODESIGN_IDENTITY}\"
+            \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/mcp-oauth2-proxy.app\"
+            COMMAND_ERROR_IS_FATAL ANY)")
+endif()
 
 set(CPACK_PACKAGE_NAME "mcp-oauth2-proxy")
 set(CPACK_PACKAGE_VENDOR "mcp-oauth2-proxy")
