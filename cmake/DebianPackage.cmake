@@ -9,6 +9,17 @@ set(mcpproxy_generated "${PROJECT_BINARY_DIR}/packaging")
 # outside the system's library path keeps working through its link directory.
 set_target_properties(mcp-oauth2-proxy PROPERTIES INSTALL_RPATH "" INSTALL_RPATH_USE_LINK_PATH ON)
 
+# A stripped install (cpack, cmake --install --strip) also loses the compilers' .comment section,
+# as with Debian's dh_strip (lintian: binary-has-unneeded-section).
+if(CMAKE_OBJCOPY)
+    install(CODE "
+        if(CMAKE_INSTALL_DO_STRIP)
+            execute_process(COMMAND \"${CMAKE_OBJCOPY}\" --remove-section=.comment
+                \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/mcp-oauth2-proxy\"
+                COMMAND_ERROR_IS_FATAL ANY)
+        endif()")
+endif()
+
 find_program(MCPPROXY_GZIP gzip REQUIRED)
 # gzip -9n: maximum compression and no name or timestamp in the header (reproducible builds).
 function(mcpproxy_gzip input output)
