@@ -1,4 +1,7 @@
-# Target-scoped warnings, Qt strictness defines and sanitizers (style-anchors §3.8).
+# Target-scoped warnings, Qt strictness defines and sanitizers; Hardening.cmake adds the
+# directory-wide hardening of optimized builds.
+include(Hardening)
+
 function(mcpproxy_apply_compiler_settings target)
     target_compile_definitions(${target} PRIVATE
         QT_NO_KEYWORDS QT_NO_FOREACH QT_NO_CAST_FROM_ASCII QT_NO_CAST_TO_ASCII

@@ -2,7 +2,8 @@
 # The README's second command: install what is missing, build, and pass every test:
 # unit + integration (dev preset, warnings are errors), the same under ASan+UBSan, clang-format,
 # libFuzzer targets (FUZZ_SECONDS each, default 60), and interop with the official MCP SDK and
-# conformance suite. Exits non-zero on the first failing stage.
+# conformance suite, and the Debian package (scripts/package-test.sh). Exits non-zero on the first
+# failing stage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen CTEST_OUTPUT_ON_FAILURE=1
@@ -42,5 +43,8 @@ bash scripts/fuzz.sh
 
 stage "interop: official MCP SDK and conformance suite"
 bash scripts/interop.sh "$PWD/build/dev/src/mcp-oauth2-proxy"
+
+stage "Debian package: lintian, hardening-check, install, session and purge in a bookworm chroot"
+if [ "$(id -u)" -eq 0 ]; then bash scripts/package-test.sh; else sudo bash scripts/package-test.sh; fi
 
 stage "all stages passed"
