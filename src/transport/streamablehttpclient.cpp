@@ -462,9 +462,10 @@ void StreamableHttpClient::handleRedirect(Exchange *exchange, QNetworkReply *rep
     // would become a GET) and redirect loops are errors that name the location.
     const int status = exchange->status;
     const QUrl from = reply->url();
-    const QUrl location = from.resolved(QUrl::fromEncoded(reply->rawHeader("Location")));
-    const bool sameOrigin = location.isValid() && location.scheme() == from.scheme()
-            && location.host() == from.host()
+    const QByteArray locationHeader = reply->rawHeader("Location");
+    const QUrl location = from.resolved(QUrl::fromEncoded(locationHeader));
+    const bool sameOrigin = !locationHeader.isEmpty() && location.isValid()
+            && location.scheme() == from.scheme() && location.host() == from.host()
             && location.port(defaultPort(location)) == from.port(defaultPort(from));
     const QString shown = location.toString(QUrl::RemoveUserInfo | QUrl::RemoveQuery);
     if ((status == 307 || status == 308) && sameOrigin && exchange->redirects < MaxRedirects) {
@@ -481,7 +482,11 @@ void StreamableHttpClient::handleRedirect(Exchange *exchange, QNetworkReply *rep
     TransportError error;
     error.kind = TransportError::Kind::InvalidResponse;
     error.code = u"RedirectRefused"_s;
-    if (!sameOrigin) {
+    if (locationHeader.isEmpty() || !location.isValid()) {
+        error.reason = QStringLiteral("upstream answered the POST with HTTP %1 and no usable "
+                                      "Location")
+                               .arg(status);
+    } else if (!sameOrigin) {
         error.reason = QStringLiteral("upstream redirected the POST (HTTP %1) to another origin "
                                       "(%2), which is not followed; set upstream.url to it if "
                                       "you trust it")

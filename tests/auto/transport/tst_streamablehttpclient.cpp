@@ -12,6 +12,8 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include <cstdlib>
+
 using namespace McpProxy;
 using namespace McpProxy::Test;
 using namespace Qt::StringLiterals;
@@ -457,17 +459,21 @@ void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused_data()
     QTest::newRow("301") << 301;
     QTest::newRow("302") << 302;
     QTest::newRow("303") << 303;
+    QTest::newRow("307 without a Location") << -307;
 }
 
 void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused()
 {
     QFETCH(int, status);
+    const bool withLocation = status > 0;
+    status = std::abs(status);
     FakeMcpServer server;
     QVERIFY(server.listen());
     server.setRequestFilter([&](const FakeHttpRequest &request, FakeHttpResponder *responder) {
         if (request.path() != "/old")
             return false;
-        responder->reply(status, {{"Location", "/mcp"}});
+        responder->reply(
+                status, withLocation ? FakeHttpHeaders{{"Location", "/mcp"}} : FakeHttpHeaders{});
         return true;
     });
     QUrl old = server.url();
@@ -477,8 +483,10 @@ void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused()
     const QJsonObject error = h.waitFor(3).value(u"error").toObject();
     QCOMPARE(error.value(u"code").toInt(), -32000);
     const QString reason = error.value(u"data")[u"reason"].toString();
-    QVERIFY2(reason.contains(u"HTTP %1"_s.arg(status)) && reason.contains(u"/mcp"_s)
-                    && reason.contains(u"upstream.url"_s),
+    QVERIFY2(reason.contains(u"HTTP %1"_s.arg(status))
+                    && (withLocation ? reason.contains(u"/mcp"_s)
+                                            && reason.contains(u"upstream.url"_s)
+                                     : reason.contains(u"no usable Location"_s)),
             qPrintable(reason));
     QTest::qWait(100);
     QCOMPARE(server.postCount(), 0); // neither re-posted nor turned into a GET of the endpoint
