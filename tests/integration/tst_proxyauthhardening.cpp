@@ -2,8 +2,8 @@
 // configured, authorization on the first 401), against fakes that behave like a private-CA
 // deployment or a hostile authorization server: --ca-bundle / MCP_PROXY_CA_BUNDLE covers the MCP
 // requests and every authorization request; the token request authenticates like the npm
-// reference by default (authStyle body); a token that cannot be an Authorization header value
-// (RFC 6750 §2.1, RFC 9110 §5.5) never reaches the server and fails clearly.
+// mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization header
+// value (RFC 6750 §2.1, RFC 9110 §5.5) never reaches the server and fails clearly.
 #include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
@@ -184,8 +184,8 @@ void tst_ProxyAuthHardening::caBundleCoversEveryConnection()
 
 void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
 {
-    // The reference's configuration: grant, token URL, client id and secret, discovery off,
-    // OAUTH2_AUTH_STYLE unset. Its default is "body": client_id and client_secret in the form.
+    // The npm mcp-oauth2-proxy's configuration: grant, token URL, client id and secret, discovery
+    // off, OAUTH2_AUTH_STYLE unset. Its default is "body": client_id and client_secret in the form.
     GuardedServer server;
     ProxyProcess proxy;
     QProcessEnvironment env;
