@@ -132,6 +132,7 @@ class tst_ProxyAuthHardening : public QObject
 private Q_SLOTS:
     void caBundleCoversEveryConnection_data();
     void caBundleCoversEveryConnection();
+    void caBundleCoversLoginAndLogout();
     void tokenRequestAuthenticatesLikeTheReference();
     void tokenThatCannotBeAHeaderNeverReachesTheServer_data();
     void tokenThatCannotBeAHeaderNeverReachesTheServer();
@@ -180,6 +181,34 @@ void tst_ProxyAuthHardening::caBundleCoversEveryConnection()
     QCOMPARE(server.auth.tokenCount(), 1);
     QCOMPARE(server.auth.registerCount(), atStartUp ? 0 : 1);
     QVERIFY(!proxy.stderrText().contains("SSL handshake failed"));
+}
+
+void tst_ProxyAuthHardening::caBundleCoversLoginAndLogout()
+{
+    // The subcommands open their own connections: the login's discovery, registration and code
+    // exchange, and logout's discovery and RFC 7009 revocation.
+    GuardedServer server(true);
+    Browser browser;
+    QTemporaryDir store;
+    QProcessEnvironment env = browser.environment();
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    const QStringList common{
+            u"--ca-bundle"_s, FakeHttpServer::testCaPath(), server.mcp.url().toString()};
+    const auto run = [&](const QString &command, bool login) {
+        ProxyProcess process;
+        process.start(QStringList{command} + common, env);
+        if (login)
+            browser.completeLogin(server.auth);
+        process.waitForExit(20000);
+        return std::pair<int, QByteArray>(process.process().exitCode(),
+                process.stdoutLines().join('\n') + '\n' + process.stderrText().right(2000));
+    };
+    const auto [loginCode, loginOut] = run(u"login"_s, true);
+    QVERIFY2(loginCode == 0 && loginOut.contains("Logged in"), loginOut.constData());
+    const auto [logoutCode, logoutOut] = run(u"logout"_s, false);
+    QCOMPARE(logoutCode, 0);
+    QVERIFY2(logoutOut.contains("revoked"), logoutOut.constData());
+    QCOMPARE(server.auth.revokeCount(), 1);
 }
 
 void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
