@@ -134,6 +134,7 @@ private Q_SLOTS:
     void caBundleCoversEveryConnection();
     void caBundleCoversLoginAndLogout();
     void tokenRequestAuthenticatesLikeTheReference();
+    void revocationAuthenticatesLikeTheTokenRequest();
     void tokenThatCannotBeAHeaderNeverReachesTheServer_data();
     void tokenThatCannotBeAHeaderNeverReachesTheServer();
 };
@@ -232,6 +233,42 @@ void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
     QCOMPARE(request.param(u"client_id"_s), u"svc"_s);
     QVERIFY(request.hasParam(u"client_secret"_s));
     QVERIFY(!proxy.stderrText().contains("s3cret"));
+}
+
+void tst_ProxyAuthHardening::revocationAuthenticatesLikeTheTokenRequest()
+{
+    // A client registered for client_secret_post only: the token request and logout's RFC 7009
+    // revocation (§2.1: the same client authentication) both send the secret in the body.
+    GuardedServer server;
+    FakeOAuthClient client;
+    client.clientId = u"postonly"_s;
+    client.clientSecret = u"p0st"_s;
+    client.tokenEndpointAuthMethod = u"client_secret_post"_s;
+    server.auth.addClient(client);
+    QTemporaryDir store;
+    QProcessEnvironment env;
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+    env.insert(u"OAUTH2_CLIENT_ID"_s, u"postonly"_s);
+    env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"p0st"_s);
+    {
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+        proxy.send(initializeLine("init"));
+        QVERIFY2(proxy.takeResponse(u"init"_s).contains(u"result"), proxy.stderrText().constData());
+        proxy.closeStdin();
+        QVERIFY(proxy.waitForExit());
+    }
+    QCOMPARE(server.auth.tokenRequests().first().clientAuthMethod, u"client_secret_post"_s);
+    ProxyProcess logout;
+    QVERIFY(logout.start({u"logout"_s, server.mcp.url().toString()}, env));
+    QVERIFY(logout.waitForExit(20000));
+    const QByteArray output = logout.stdoutLines().join('\n');
+    QVERIFY2(output.contains("revoked"),
+            QByteArray(output + logout.stderrText().right(2000)).constData());
+    QCOMPARE(server.auth.revocations().size(), 1);
+    QCOMPARE(server.auth.revocations().first().clientId, u"postonly"_s);
+    QVERIFY(server.auth.revocations().first().known);
 }
 
 void tst_ProxyAuthHardening::tokenThatCannotBeAHeaderNeverReachesTheServer_data()
