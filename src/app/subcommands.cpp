@@ -1,6 +1,7 @@
 #include "app/subcommands.h"
 
 #include "auth/protocol/authorizationdiscovery.h"
+#include "auth/protocol/clientregistration.h"
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/tokenendpointclient.h"
 #include "transport/tlsconfiguration.h"
@@ -181,7 +182,9 @@ void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &
                         next();
                         return;
                     }
-                    const auto send = [this, tokens, endpoint, next](
+                    // RFC 7009 §2.1: the client authenticates as at the token endpoint.
+                    const QStringList supported = result.server.tokenEndpointAuthMethodsSupported;
+                    const auto send = [this, tokens, endpoint, next, supported](
                                               const QString &secret, const QString &method) {
                         const bool refresh = !tokens.refreshToken.isEmpty();
                         TokenRequest revocation;
@@ -192,11 +195,8 @@ void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &
                                         refresh ? u"refresh_token"_s : u"access_token"_s}};
                         revocation.client.clientId = tokens.clientId;
                         revocation.client.clientSecret = secret;
-                        revocation.client.method =
-                                ClientAuthentication::methodFromName(method).value_or(
-                                        secret.isEmpty()
-                                                ? ClientAuthentication::Method::None
-                                                : ClientAuthentication::Method::ClientSecretBasic);
+                        revocation.client.method = chooseClientAuthMethod(
+                                method, supported, QString(), !secret.isEmpty(), false);
                         QString error;
                         const std::optional<PreparedTokenRequest> prepared =
                                 TokenEndpointClient::prepare(revocation, &error);
@@ -222,8 +222,14 @@ void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &
                                 });
                     };
                     if (tokens.clientId == m_config->oauth2.clientId) {
-                        send(m_config->oauth2.clientSecret,
-                                m_config->oauth2.tokenEndpointAuthMethod);
+                        const ProxyConfig::OAuth2 &o = m_config->oauth2;
+                        QString method = o.tokenEndpointAuthMethod;
+                        if (method.isEmpty() && o.authStyleSet && !o.clientSecret.isEmpty()) {
+                            method = o.authStyle == ProxyConfig::AuthStyle::Header
+                                    ? u"client_secret_basic"_s
+                                    : u"client_secret_post"_s;
+                        }
+                        send(o.clientSecret, method);
                         return;
                     }
                     if (registrations.isEmpty()) {

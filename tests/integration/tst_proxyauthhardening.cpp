@@ -2,8 +2,8 @@
 // configured, authorization on the first 401), against fakes that behave like a private-CA
 // deployment or a hostile authorization server: --ca-bundle / MCP_PROXY_CA_BUNDLE covers the MCP
 // requests and every authorization request; the token request authenticates like the npm
-// reference by default (authStyle body); a token that cannot be an Authorization header value
-// (RFC 6750 §2.1, RFC 9110 §5.5) never reaches the server and fails clearly.
+// mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization header
+// value (RFC 6750 §2.1, RFC 9110 §5.5) never reaches the server and fails clearly.
 #include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
@@ -132,7 +132,9 @@ class tst_ProxyAuthHardening : public QObject
 private Q_SLOTS:
     void caBundleCoversEveryConnection_data();
     void caBundleCoversEveryConnection();
+    void caBundleCoversLoginAndLogout();
     void tokenRequestAuthenticatesLikeTheReference();
+    void revocationAuthenticatesLikeTheTokenRequest();
     void tokenThatCannotBeAHeaderNeverReachesTheServer_data();
     void tokenThatCannotBeAHeaderNeverReachesTheServer();
 };
@@ -182,10 +184,38 @@ void tst_ProxyAuthHardening::caBundleCoversEveryConnection()
     QVERIFY(!proxy.stderrText().contains("SSL handshake failed"));
 }
 
+void tst_ProxyAuthHardening::caBundleCoversLoginAndLogout()
+{
+    // The subcommands open their own connections: the login's discovery, registration and code
+    // exchange, and logout's discovery and RFC 7009 revocation.
+    GuardedServer server(true);
+    Browser browser;
+    QTemporaryDir store;
+    QProcessEnvironment env = browser.environment();
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    const QStringList common{
+            u"--ca-bundle"_s, FakeHttpServer::testCaPath(), server.mcp.url().toString()};
+    const auto run = [&](const QString &command, bool login) {
+        ProxyProcess process;
+        process.start(QStringList{command} + common, env);
+        if (login)
+            browser.completeLogin(server.auth);
+        process.waitForExit(20000);
+        return std::pair<int, QByteArray>(process.process().exitCode(),
+                process.stdoutLines().join('\n') + '\n' + process.stderrText().right(2000));
+    };
+    const auto [loginCode, loginOut] = run(u"login"_s, true);
+    QVERIFY2(loginCode == 0 && loginOut.contains("Logged in"), loginOut.constData());
+    const auto [logoutCode, logoutOut] = run(u"logout"_s, false);
+    QCOMPARE(logoutCode, 0);
+    QVERIFY2(logoutOut.contains("revoked"), logoutOut.constData());
+    QCOMPARE(server.auth.revokeCount(), 1);
+}
+
 void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
 {
-    // The reference's configuration: grant, token URL, client id and secret, discovery off,
-    // OAUTH2_AUTH_STYLE unset. Its default is "body": client_id and client_secret in the form.
+    // The npm mcp-oauth2-proxy's configuration: grant, token URL, client id and secret, discovery
+    // off, OAUTH2_AUTH_STYLE unset. Its default is "body": client_id and client_secret in the form.
     GuardedServer server;
     ProxyProcess proxy;
     QProcessEnvironment env;
@@ -203,6 +233,42 @@ void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
     QCOMPARE(request.param(u"client_id"_s), u"svc"_s);
     QVERIFY(request.hasParam(u"client_secret"_s));
     QVERIFY(!proxy.stderrText().contains("s3cret"));
+}
+
+void tst_ProxyAuthHardening::revocationAuthenticatesLikeTheTokenRequest()
+{
+    // A client registered for client_secret_post only: the token request and logout's RFC 7009
+    // revocation (§2.1: the same client authentication) both send the secret in the body.
+    GuardedServer server;
+    FakeOAuthClient client;
+    client.clientId = u"postonly"_s;
+    client.clientSecret = u"p0st"_s;
+    client.tokenEndpointAuthMethod = u"client_secret_post"_s;
+    server.auth.addClient(client);
+    QTemporaryDir store;
+    QProcessEnvironment env;
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
+    env.insert(u"OAUTH2_CLIENT_ID"_s, u"postonly"_s);
+    env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"p0st"_s);
+    {
+        ProxyProcess proxy;
+        QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+        proxy.send(initializeLine("init"));
+        QVERIFY2(proxy.takeResponse(u"init"_s).contains(u"result"), proxy.stderrText().constData());
+        proxy.closeStdin();
+        QVERIFY(proxy.waitForExit());
+    }
+    QCOMPARE(server.auth.tokenRequests().first().clientAuthMethod, u"client_secret_post"_s);
+    ProxyProcess logout;
+    QVERIFY(logout.start({u"logout"_s, server.mcp.url().toString()}, env));
+    QVERIFY(logout.waitForExit(20000));
+    const QByteArray output = logout.stdoutLines().join('\n');
+    QVERIFY2(output.contains("revoked"),
+            QByteArray(output + logout.stderrText().right(2000)).constData());
+    QCOMPARE(server.auth.revocations().size(), 1);
+    QCOMPARE(server.auth.revocations().first().clientId, u"postonly"_s);
+    QVERIFY(server.auth.revocations().first().known);
 }
 
 void tst_ProxyAuthHardening::tokenThatCannotBeAHeaderNeverReachesTheServer_data()

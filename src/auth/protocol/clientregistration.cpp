@@ -210,7 +210,7 @@ ClientAuthentication::Method chooseClientAuthMethod(const QString &configured,
         if (asSupported.contains(u"none"_s))
             return Method::None;
     }
-    // Nothing (usable) listed: the reference's default authStyle "body" for a secret.
+    // Nothing (usable) listed: the npm mcp-oauth2-proxy's default authStyle "body".
     if (haveSecret)
         return Method::ClientSecretPost;
     if (haveKey)

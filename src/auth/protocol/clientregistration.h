@@ -77,7 +77,7 @@ private:
 // (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD, or oauth2.authStyle when it is set: header =
 // client_secret_basic, body = client_secret_post); else the method the registration returned;
 // else what the AS lists in token_endpoint_auth_methods_supported: private_key_jwt with a key;
-// with a secret client_secret_post (the npm reference's default authStyle "body"), else
+// with a secret client_secret_post (the npm mcp-oauth2-proxy's default authStyle "body"), else
 // client_secret_basic; none without either. When the AS lists nothing (no metadata, discovery
 // off): client_secret_post with a secret, private_key_jwt with only a key, else none. Unknown
 // names are ignored.

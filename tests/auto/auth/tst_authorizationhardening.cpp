@@ -1,5 +1,5 @@
-// AuthorizationManager against the in-process fake authorization server, for what the npm
-// reference's users and hostile servers expect: the reference's default client authentication
+// AuthorizationManager against the in-process fake authorization server, for what users of the
+// npm mcp-oauth2-proxy and hostile servers expect: its default client authentication
 // (authStyle body), a confidential registration for client_credentials (RFC 6749 §4.4), tokens
 // that cannot go into an Authorization header (RFC 6750 §2.1), the CA bundle on every
 // authorization connection, and log lines that name their subject.
@@ -91,7 +91,7 @@ void tst_AuthorizationHardening::clientAuthenticationDefault_data()
 
     const QJsonValue unset(QJsonValue::Undefined);
     const QJsonArray both{u"client_secret_basic"_s, u"client_secret_post"_s};
-    // The npm reference: authStyle defaults to "body" (client_id and client_secret in the form).
+    // npm mcp-oauth2-proxy: authStyle defaults to "body" (client_id and client_secret in the form).
     QTest::newRow("discovery off, nothing set: body")
             << false << unset << QString() << QString() << u"client_secret_post"_s;
     QTest::newRow("discovery off, authStyle header")

@@ -334,8 +334,8 @@ private Q_SLOTS:
                 << QString() << all << u"none"_s << false << false << Method::None;
         QTest::addRow("public client")
                 << QString() << all << QString() << false << false << Method::None;
-        // The npm reference's default authStyle is "body".
-        QTest::addRow("secret: post first, like the reference")
+        // The npm mcp-oauth2-proxy's default authStyle is "body".
+        QTest::addRow("secret: post first, like the npm package")
                 << QString() << all << QString() << true << false << Method::ClientSecretPost;
         QTest::addRow("secret: basic when the AS lists only basic")
                 << QString() << QStringList{u"none"_s, u"client_secret_basic"_s} << QString()
@@ -355,7 +355,7 @@ private Q_SLOTS:
         QTest::addRow("key, AS without jwt, secret")
                 << QString() << QStringList{u"client_secret_basic"_s} << QString() << true << true
                 << Method::ClientSecretBasic;
-        QTest::addRow("AS lists nothing (discovery off), secret: the reference's body")
+        QTest::addRow("AS lists nothing (discovery off), secret: the npm package's body")
                 << QString() << QStringList() << QString() << true << false
                 << Method::ClientSecretPost;
         QTest::addRow("AS lists nothing, no secret")
