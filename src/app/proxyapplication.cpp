@@ -3,7 +3,7 @@
 #include "app/signalwatcher.h"
 #include "logging/logcategories.h"
 #include "stdio/stdinreader.h"
-#include "transport/tlsconfiguration.h"
+#include "network/tlsconfiguration.h"
 
 #include <QtCore/QFile>
 

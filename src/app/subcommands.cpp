@@ -4,7 +4,7 @@
 #include "auth/protocol/clientregistration.h"
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/tokenendpointclient.h"
-#include "transport/tlsconfiguration.h"
+#include "network/tlsconfiguration.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>

@@ -9,7 +9,7 @@
 #include "auth/protocol/tokenresponse.h"
 #include "auth/store/tokenstore.h"
 #include "config/proxyconfig.h"
-#include "transport/tlsconfiguration.h"
+#include "network/tlsconfiguration.h"
 
 #include <QtCore/QHash>
 #include <QtCore/QObject>

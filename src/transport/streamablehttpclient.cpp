@@ -2,7 +2,7 @@
 
 #include "logging/logcategories.h"
 #include "transport/httpsyntax.h"
-#include "transport/lowdelaysockets.h"
+#include "network/lowdelaysockets.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>

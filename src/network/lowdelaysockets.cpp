@@ -1,4 +1,4 @@
-#include "transport/lowdelaysockets.h"
+#include "network/lowdelaysockets.h"
 
 #include <QtNetwork/QNetworkReply>
 

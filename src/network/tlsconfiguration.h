@@ -1,5 +1,7 @@
 #pragma once
 
+#include "network/lowdelaysockets.h"
+
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkRequest>
 #include <QtNetwork/QSslCertificate>
@@ -7,8 +9,6 @@
 
 namespace McpProxy {
 
-// Header-only so that every concern that opens connections (transport, auth, the subcommands)
-// uses it without linking transport.
 
 // The TLS settings of every connection the proxy opens (MCP requests and streams, discovery,
 // registration, token and revocation requests): the system CA store plus the PEM certificates of
@@ -29,8 +29,8 @@ inline QSslConfiguration tlsConfiguration(const QString &caBundlePath, QString *
     return configuration;
 }
 
-// A QNetworkAccessManager that sends every request with one TLS configuration, so that no
-// request can forget it. (No Q_OBJECT: it adds no signals, slots or properties.)
+// A QNetworkAccessManager that sends every request with one TLS configuration and TCP_NODELAY
+// on its connections (LowDelaySockets), so that no request can forget either. (No Q_OBJECT: it adds no signals, slots or properties.)
 class TlsNetworkAccessManager : public QNetworkAccessManager
 {
 public:
@@ -48,7 +48,10 @@ protected:
     {
         QNetworkRequest configured = request;
         configured.setSslConfiguration(m_configuration);
-        return QNetworkAccessManager::createRequest(operation, configured, outgoingData);
+        QNetworkReply *reply
+                = QNetworkAccessManager::createRequest(operation, configured, outgoingData);
+        LowDelaySockets::watch(reply);
+        return reply;
     }
 
 private:

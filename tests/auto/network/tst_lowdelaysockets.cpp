@@ -1,10 +1,12 @@
 // LowDelaySockets: TCP_NODELAY on every TCP connection of the process, and on every connection
 // the transport's network managers open (checked on the sockets themselves, not by timing).
 #include "support/fakemcpserver.h"
-#include "transport/lowdelaysockets.h"
+#include "network/lowdelaysockets.h"
+#include "network/tlsconfiguration.h"
 #include "transport/streamablehttpclient.h"
 
 #include <QtCore/QDir>
+#include <QtNetwork/QNetworkReply>
 #include <QtNetwork/QTcpServer>
 #include <QtNetwork/QTcpSocket>
 #include <QtNetwork/QUdpSocket>
@@ -54,6 +56,7 @@ private Q_SLOTS:
     void leavesOtherDescriptorsAlone();
     void transportConnectionsGetNoDelay_data();
     void transportConnectionsGetNoDelay();
+    void tlsNetworkAccessManagerConnectionsGetNoDelay();
 };
 
 void tst_LowDelaySockets::appliesToEveryTcpSocketOnce()
@@ -133,6 +136,24 @@ void tst_LowDelaySockets::transportConnectionsGetNoDelay()
     QTest::qWait(50); // the queued signals of the last reply
     const QList<int> sockets = socketsConnectedTo(server.url().port());
     QVERIFY2(sockets.size() >= 2, "expected the request and the GET stream connections");
+    for (const int fd : sockets)
+        QVERIFY2(LowDelaySockets::hasNoDelay(fd), qPrintable(u"fd %1 has Nagle on"_s.arg(fd)));
+}
+
+void tst_LowDelaySockets::tlsNetworkAccessManagerConnectionsGetNoDelay()
+{
+    // The authorization traffic (discovery, registration, token and revocation requests) goes
+    // through TlsNetworkAccessManager: its connections get TCP_NODELAY without the caller asking.
+    FakeMcpServer server;
+    QVERIFY(server.listen());
+    TlsNetworkAccessManager nam;
+    QUrl metadata = server.url();
+    metadata.setPath(u"/.well-known/oauth-protected-resource"_s);
+    std::unique_ptr<QNetworkReply> reply(nam.get(QNetworkRequest(metadata)));
+    QTRY_VERIFY(reply->isFinished());
+    QTest::qWait(50); // the queued signals of the reply
+    const QList<int> sockets = socketsConnectedTo(server.url().port());
+    QVERIFY2(!sockets.isEmpty(), "expected the manager's kept-alive connection");
     for (const int fd : sockets)
         QVERIFY2(LowDelaySockets::hasNoDelay(fd), qPrintable(u"fd %1 has Nagle on"_s.arg(fd)));
 }
