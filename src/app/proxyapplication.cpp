@@ -2,8 +2,8 @@
 
 #include "app/signalwatcher.h"
 #include "logging/logcategories.h"
-#include "stdio/stdinreader.h"
 #include "network/tlsconfiguration.h"
+#include "stdio/stdinreader.h"
 
 #include <QtCore/QFile>
 

@@ -9,7 +9,6 @@
 
 namespace McpProxy {
 
-
 // The TLS settings of every connection the proxy opens (MCP requests and streams, discovery,
 // registration, token and revocation requests): the system CA store plus the PEM certificates of
 // upstream.caBundle / MCP_PROXY_CA_BUNDLE / --ca-bundle (a private or corporate CA). The one
@@ -30,7 +29,8 @@ inline QSslConfiguration tlsConfiguration(const QString &caBundlePath, QString *
 }
 
 // A QNetworkAccessManager that sends every request with one TLS configuration and TCP_NODELAY
-// on its connections (LowDelaySockets), so that no request can forget either. (No Q_OBJECT: it adds no signals, slots or properties.)
+// on its connections (LowDelaySockets), so that no request can forget either. (No Q_OBJECT: it adds
+// no signals, slots or properties.)
 class TlsNetworkAccessManager : public QNetworkAccessManager
 {
 public:
@@ -48,8 +48,8 @@ protected:
     {
         QNetworkRequest configured = request;
         configured.setSslConfiguration(m_configuration);
-        QNetworkReply *reply
-                = QNetworkAccessManager::createRequest(operation, configured, outgoingData);
+        QNetworkReply *reply =
+                QNetworkAccessManager::createRequest(operation, configured, outgoingData);
         LowDelaySockets::watch(reply);
         return reply;
     }

@@ -1,8 +1,8 @@
 #include "transport/streamablehttpclient.h"
 
 #include "logging/logcategories.h"
-#include "transport/httpsyntax.h"
 #include "network/lowdelaysockets.h"
+#include "transport/httpsyntax.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>

@@ -1,8 +1,8 @@
 // LowDelaySockets: TCP_NODELAY on every TCP connection of the process, and on every connection
 // the transport's network managers open (checked on the sockets themselves, not by timing).
-#include "support/fakemcpserver.h"
 #include "network/lowdelaysockets.h"
 #include "network/tlsconfiguration.h"
+#include "support/fakemcpserver.h"
 #include "transport/streamablehttpclient.h"
 
 #include <QtCore/QDir>
