@@ -14,6 +14,7 @@
 #include <memory>
 
 #ifdef Q_OS_WIN
+#include <fcntl.h>
 #include <io.h>
 #else
 #include <unistd.h>
@@ -218,6 +219,11 @@ bool installMessageHandler(
     }
     QLoggingCategory::setFilterRules(logFilterRules(options.level));
     if (!state.installed) {
+#ifdef Q_OS_WIN
+        // The CRT's text mode would turn each "\n" into "\r\n": the same lines as on every
+        // other platform and in the log file.
+        ::_setmode(StderrHandle, _O_BINARY);
+#endif
         state.previous = qInstallMessageHandler(handleMessage);
         state.installed = true;
     }
