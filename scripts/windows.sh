@@ -125,8 +125,9 @@ build_sdk() {
     debian_source openssl "$work/openssl"
     (cd "$work/openssl" &&
         ./Configure mingw64 --cross-compile-prefix=$triple- --prefix="$sdk/openssl" \
-            no-shared no-tests no-engine no-module >/dev/null &&
-        make -s -j "$jobs" build_libs >/dev/null && make -s install_dev >/dev/null)
+            no-shared no-tests no-engine no-module &&
+        make -j "$jobs" build_libs && make install_dev) >"$work/openssl.log" 2>&1 \
+        || { tail -n 40 "$work/openssl.log" >&2; die "OpenSSL build failed"; }
     say "OpenSSL built ($((SECONDS - started)) s)"
 
     debian_source qt6-base "$work/qtbase"
@@ -184,7 +185,8 @@ build_proxy() {
     cmake --build "$build" -j "$jobs"
 }
 
-# Windows finds DLLs beside the .exe or on PATH; Wine's PATH gets WINEPATH.
+# Windows finds DLLs beside the .exe or on PATH; Wine's PATH gets WINEPATH. The tests use the
+# prefix's own Windows Credential Store (MCPPROXY_TEST_KEYCHAIN=1): the prefix is a throw-away.
 wine_path() {
     local dirs=("$sdk/bin" "${runtime_dirs[@]}") joined="" d
     for d in "${dirs[@]}"; do joined+="${joined:+;}$(winepath -w "$d" 2>/dev/null || echo "Z:${d//\//\\}")"; done
@@ -197,14 +199,23 @@ start_wine() {
         mkdir -p "$wineprefix"
         wine wineboot -i >/dev/null 2>&1 || true
     fi
-    wineserver -p >/dev/null 2>&1 || true # persistent server: one start-up for every test
+    wineserver -p30 >/dev/null 2>&1 || true # kept 30 s after the last program: one start-up
 }
 
 test_proxy() {
     start_wine
     WINEPATH=$(wine_path) \
-    WINEQT_FORCE_STDERR_LOGGING=1 CTEST_OUTPUT_ON_FAILURE=1 \
+    WINEQT_FORCE_STDERR_LOGGING=1 CTEST_OUTPUT_ON_FAILURE=1 MCPPROXY_TEST_KEYCHAIN=1 \
         ctest --test-dir "$build" -j "$jobs" --timeout 300 "$@"
+}
+
+# Where the build put an executable (qt_standard_project_setup gathers them in the build folder
+# on Windows, beside the DLLs).
+built() {
+    local found
+    found=$(find "$build" -name "$1" -not -path '*/CMakeFiles/*' | head -n1)
+    [ -n "$found" ] || die "$1 was not built"
+    echo "$found"
 }
 
 package_zip() {
@@ -214,7 +225,7 @@ package_zip() {
     zip=$build/mcp-oauth2-proxy-$version-windows-x86_64.zip
     rm -rf "$build/zip" "$zip"
     mkdir -p "$stage/tls"
-    cp "$build/src/mcp-oauth2-proxy.exe" "$build/tests/support/mcp-demo-server.exe" "$stage/"
+    cp "$(built mcp-oauth2-proxy.exe)" "$(built mcp-demo-server.exe)" "$stage/"
     cp "$sdk"/bin/{Qt6Core,Qt6Network,Qt6NetworkAuth}.dll "$sdk/bin/libqt6keychain.dll" "$stage/"
     cp "$sdk/plugins/tls/qschannelbackend.dll" "$stage/tls/"
     local dll dir found
@@ -224,11 +235,11 @@ package_zip() {
         [ -n "$found" ] || die "MinGW runtime $dll not found"
         cp "$found" "$stage/"
     done
-    find "$stage" -name '*.exe' -o -name '*.dll' | xargs $triple-strip --strip-unneeded
+    find "$stage" \( -name '*.exe' -o -name '*.dll' \) -print0 | xargs -0 $triple-strip --strip-unneeded
     cp "$root/README.md" "$root/LICENSE" "$root/config.example.json" "$stage/"
     # Every DLL an executable imports must be in the ZIP or part of Windows itself.
     local imports
-    imports=$(find "$stage" -name '*.exe' -o -name '*.dll' | xargs $triple-objdump -p \
+    imports=$(find "$stage" \( -name '*.exe' -o -name '*.dll' \) -print0 | xargs -0 $triple-objdump -p \
         | sed -n 's/^\tDLL Name: //p' | sort -u)
     for dll in $imports; do
         [ -f "$stage/$dll" ] && continue
@@ -260,7 +271,7 @@ check_zip() {
     work=$(mktemp -d)
     # The stand-in for the user's browser is a test program, not part of the ZIP: beside it here
     # only to find the ZIP's Qt DLLs.
-    cp "$build/tests/support/mcp-test-browser.exe" "$work/"
+    cp "$(built mcp-test-browser.exe)" "$work/"
     cp "$app"/*.dll "$work/"
     run_demo "$app" "$work" || status=$?
     rm -rf "$top" "$work"

@@ -70,10 +70,9 @@ public:
         // console to share: a test started with pipes only (ctest, Wine) has none.
         if (!GetConsoleWindow())
             AllocConsole();
-        m_process.setCreateProcessArgumentsModifier(
-                [](QProcess::CreateProcessArguments *arguments) {
-                    arguments->flags |= CREATE_NEW_PROCESS_GROUP;
-                });
+        m_process.setCreateProcessArgumentsModifier([](QProcess::CreateProcessArguments *create) {
+            create->flags |= CREATE_NEW_PROCESS_GROUP;
+        });
 #endif
         m_process.start(binary(), arguments);
         return m_process.waitForStarted(5000);

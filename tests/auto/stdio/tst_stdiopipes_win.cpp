@@ -80,8 +80,7 @@ void tst_StdioPipesWin::readerDeliversLinesThenEndOfInput()
     connect(reader, &StdinReader::endOfInput, &channel, &StdioChannel::finishInput);
     QSignalSpy lines(&channel, &StdioChannel::lineReceived);
     QSignalSpy closed(&channel, &StdioChannel::inputClosed);
-    reader->start();
-    SetStdHandle(STD_INPUT_HANDLE, saved);
+    reader->start(); // its thread takes the standard input handle when it starts
 
     // Lines arrive while the writer keeps the pipe open (a host waiting for answers), CRLF too.
     QVERIFY(pipe.writeAll("{\"a\":1}\r\n{\"b\":"));
@@ -100,6 +99,7 @@ void tst_StdioPipesWin::readerDeliversLinesThenEndOfInput()
     QCOMPARE(lines.at(3).first().toByteArray(), "{\"d\":4}"_ba);
     QTest::qWait(100);
     QCOMPARE(closed.size(), 1); // exactly once
+    SetStdHandle(STD_INPUT_HANDLE, saved);
 }
 
 void tst_StdioPipesWin::readerOnClosedStdinEndsAtOnce()
@@ -114,9 +114,9 @@ void tst_StdioPipesWin::readerOnClosedStdinEndsAtOnce()
     QSignalSpy chunks(reader, &StdinReader::chunkReceived);
     QSignalSpy end(reader, &StdinReader::endOfInput);
     reader->start();
-    SetStdHandle(STD_INPUT_HANDLE, saved);
     QTRY_COMPARE(end.size(), 1);
     QCOMPARE(chunks.size(), 0);
+    SetStdHandle(STD_INPUT_HANDLE, saved);
 }
 
 void tst_StdioPipesWin::writerWritesWholeLfLines()
