@@ -246,7 +246,7 @@ package_zip() {
         case "${dll,,}" in
             kernel32.dll|user32.dll|advapi32.dll|shell32.dll|ole32.dll|ws2_32.dll|crypt32.dll|\
             secur32.dll|iphlpapi.dll|dnsapi.dll|netapi32.dll|userenv.dll|version.dll|winmm.dll|\
-            mpr.dll|bcrypt.dll|ncrypt.dll|shlwapi.dll|oleaut32.dll|authz.dll|msvcrt.dll|\
+            mpr.dll|bcrypt.dll|ncrypt.dll|shlwapi.dll|oleaut32.dll|authz.dll|msvcrt.dll|winhttp.dll|\
             api-ms-win-*|rpcrt4.dll|gdi32.dll|uuid.dll|wtsapi32.dll|setupapi.dll) ;;
             *) die "$dll is imported but not in the ZIP" ;;
         esac
