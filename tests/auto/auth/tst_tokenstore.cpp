@@ -189,6 +189,18 @@ bool loosenAcl(const QString &path)
 }
 #endif
 
+// Wine, where the Windows build is tested on Linux, accepts access lists but does not keep them
+// (it reports a list derived from the POSIX mode): only real Windows can show them.
+bool underWine()
+{
+#ifdef Q_OS_WIN
+    const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+    return ntdll && GetProcAddress(ntdll, "wine_get_version");
+#else
+    return false;
+#endif
+}
+
 // Private in the platform's meaning: mode `mode` (0600 files, 0700 directories) on POSIX, an
 // owner-only access list on Windows.
 bool isPrivate(const QString &path, int mode)
@@ -538,7 +550,7 @@ void tst_TokenStore::pathWithSpacesAndNonAsciiUserName()
     TokenStore store(opts);
     QVERIFY(saveNow(store, tokensFor(keyA(), u"a"_s)));
     QVERIFY(QFileInfo::exists(store.entryPath(keyA())));
-    QVERIFY(isPrivate(store.entryPath(keyA()), 0600));
+    QVERIFY(underWine() || isPrivate(store.entryPath(keyA()), 0600));
     TokenStore other(opts);
     const std::optional<StoredTokens> loaded = loadNow(other, keyA());
     QVERIFY(loaded);
@@ -710,6 +722,8 @@ void tst_TokenStore::entryLayout()
 
 void tst_TokenStore::permissions()
 {
+    if (underWine())
+        QSKIP("Wine does not keep access lists: real Windows only");
     TokenStore store(options());
     QVERIFY(saveNow(store, tokensFor(keyA(), u"a"_s)));
     QVERIFY(saveRegistrationNow(
@@ -733,6 +747,8 @@ void tst_TokenStore::permissions()
 
 void tst_TokenStore::existingDirectoryTightened()
 {
+    if (underWine())
+        QSKIP("Wine does not keep access lists: real Windows only");
     // The reference created its directory 0700 only when missing; a 0755 one is tightened.
     QVERIFY(QDir().mkpath(m_storeDir + u"/tokens/v1"_s));
     for (const QString &dir :
@@ -900,7 +916,7 @@ void tst_TokenStore::keyFileWrongSize()
     const QByteArray newKey = readAll(keyFile);
     QCOMPARE(newKey.size(), 32);
     QVERIFY(newKey != oldKey);
-    QVERIFY(isPrivate(keyFile, 0600));
+    QVERIFY(underWine() || isPrivate(keyFile, 0600));
     QVERIFY(saveNow(store, tokensFor(keyA(), u"b"_s)));
     QVERIFY(loadNow(store, keyA()));
 }
