@@ -10,18 +10,42 @@ namespace McpProxy {
 namespace {
 
 QPointer<SignalWatcher> s_watcher; // the console control handler runs on its own thread
+HANDLE s_finished = nullptr; // manual-reset event, set when the watcher (the proxy) is gone
+
+// After a window close, log-off or shutdown event Windows ends the process as soon as the handler
+// returns, and at the latest after 5 seconds (HandlerRoutine, "Timeouts"): the handler holds the
+// process while the proxy answers what is pending and says goodbye to the server.
+constexpr DWORD CloseGraceMs = 4500;
 
 BOOL WINAPI onConsoleControl(DWORD type)
 {
-    if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && type != CTRL_CLOSE_EVENT)
+    QString name;
+    switch (type) {
+    case CTRL_C_EVENT:
+        name = QStringLiteral("CTRL_C");
+        break;
+    case CTRL_BREAK_EVENT:
+        name = QStringLiteral("CTRL_BREAK");
+        break;
+    case CTRL_CLOSE_EVENT:
+        name = QStringLiteral("CTRL_CLOSE");
+        break;
+    case CTRL_LOGOFF_EVENT:
+        name = QStringLiteral("CTRL_LOGOFF");
+        break;
+    case CTRL_SHUTDOWN_EVENT:
+        name = QStringLiteral("CTRL_SHUTDOWN");
+        break;
+    default:
         return FALSE;
+    }
     if (SignalWatcher *watcher = s_watcher.data()) {
-        const QString name =
-                type == CTRL_CLOSE_EVENT ? QStringLiteral("CTRL_CLOSE") : QStringLiteral("CTRL_C");
         QMetaObject::invokeMethod(
                 watcher, [watcher, name] { Q_EMIT watcher->terminationRequested(name); },
                 Qt::QueuedConnection);
     }
+    if (type != CTRL_C_EVENT && type != CTRL_BREAK_EVENT && s_finished)
+        WaitForSingleObject(s_finished, CloseGraceMs);
     return TRUE;
 }
 
@@ -32,7 +56,14 @@ public:
         : SignalWatcher(parent)
     {
         s_watcher = this;
+        if (!s_finished)
+            s_finished = CreateEventW(nullptr, TRUE, FALSE, nullptr);
         SetConsoleCtrlHandler(onConsoleControl, TRUE);
+    }
+    ~WinSignalWatcher() override
+    {
+        if (s_finished)
+            SetEvent(s_finished); // a waiting close handler lets Windows end the process now
     }
 };
 

@@ -15,6 +15,7 @@
 #include <memory>
 
 #ifdef Q_OS_WIN
+#include <fcntl.h>
 #include <io.h>
 #else
 #include <sys/stat.h>
@@ -256,6 +257,11 @@ bool installMessageHandler(
     }
     QLoggingCategory::setFilterRules(logFilterRules(options.level));
     if (!state.installed) {
+#ifdef Q_OS_WIN
+        // The CRT's text mode would turn each "\n" into "\r\n": the same lines as on every
+        // other platform and in the log file.
+        ::_setmode(StderrHandle, _O_BINARY);
+#endif
         state.previous = qInstallMessageHandler(handleMessage);
         state.installed = true;
     }

@@ -13,6 +13,13 @@
 
 #include <functional>
 
+#ifdef Q_OS_WIN
+#include <qt_windows.h>
+#else
+#include <csignal>
+#include <sys/types.h>
+#endif
+
 namespace McpProxy::Test {
 
 // The real mcp-oauth2-proxy binary under QProcess, driven as an MCP host drives it: lines on
@@ -52,18 +59,37 @@ public:
         env.insert(QStringLiteral("LANG"), QStringLiteral("C")); // English unless a test says so
         // Never the developer's own token store or keychain.
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_configHome.path());
+        env.insert(QStringLiteral("APPDATA"), m_configHome.path()); // the same on Windows
         env.insert(QStringLiteral("MCP_PROXY_KEYCHAIN"), QStringLiteral("off"));
         env.insert(extra);
         if (!env.contains(QStringLiteral("LOG_LEVEL")))
             env.insert(QStringLiteral("LOG_LEVEL"), QStringLiteral("debug"));
         m_process.setProcessEnvironment(env);
+#ifdef Q_OS_WIN
+        // Its own console process group, so that terminate() reaches it and not this test. A
+        // console to share: a test started with pipes only (ctest, Wine) has none.
+        if (!GetConsoleWindow())
+            AllocConsole();
+        m_process.setCreateProcessArgumentsModifier([](QProcess::CreateProcessArguments *create) {
+            create->flags |= CREATE_NEW_PROCESS_GROUP;
+        });
+#endif
         m_process.start(binary(), arguments);
         return m_process.waitForStarted(5000);
     }
 
-    void send(const QByteArray &line) { m_process.write(line + '\n'); }
-    void sendRaw(const QByteArray &bytes) { m_process.write(bytes); }
-    void closeStdin() { m_process.closeWriteChannel(); }
+    void send(const QByteArray &line)
+    {
+        m_process.write(line + '\n');
+    }
+    void sendRaw(const QByteArray &bytes)
+    {
+        m_process.write(bytes);
+    }
+    void closeStdin()
+    {
+        m_process.closeWriteChannel();
+    }
 
     // Waits for the first not-yet-taken message for which `match` holds, and takes it.
     QJsonObject take(const std::function<bool(const QJsonObject &)> &match, int timeoutMs = 10000)
@@ -107,11 +133,37 @@ public:
                 [this] { return m_process.state() == QProcess::NotRunning; }, timeoutMs);
     }
 
-    QProcess &process() { return m_process; }
-    const QList<QJsonObject> &messages() const { return m_messages; }
-    const QList<QByteArray> &stdoutLines() const { return m_lines; }
-    const QList<QByteArray> &stdoutViolations() const { return m_violations; }
-    QByteArray stderrText() const { return m_stderr; }
+    // What a host does to stop it: SIGTERM, or on Windows the console's Ctrl+Break for its
+    // process group (the way to signal a console program; a window close is CTRL_CLOSE_EVENT).
+    bool terminate()
+    {
+#ifdef Q_OS_WIN
+        return GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, DWORD(m_process.processId()));
+#else
+        return ::kill(pid_t(m_process.processId()), SIGTERM) == 0;
+#endif
+    }
+
+    QProcess &process()
+    {
+        return m_process;
+    }
+    const QList<QJsonObject> &messages() const
+    {
+        return m_messages;
+    }
+    const QList<QByteArray> &stdoutLines() const
+    {
+        return m_lines;
+    }
+    const QList<QByteArray> &stdoutViolations() const
+    {
+        return m_violations;
+    }
+    QByteArray stderrText() const
+    {
+        return m_stderr;
+    }
 
     void initialize(const QString &protocolVersion = QStringLiteral("2025-11-25"))
     {

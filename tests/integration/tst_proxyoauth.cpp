@@ -2,7 +2,7 @@
 // origin: auth on demand (401 → discovery → DCR → PKCE login → token), client_credentials at
 // start-up, refresh on expiry, actionable failures, the 30 s deadline, explicit configuration
 // over failed discovery, `login` with a grant configured. The "browser" is this test: $BROWSER
-// points to a script that records the URL; the test approves it at the fake AS and follows the
+// starts mcp-test-browser, which records the URL; the test approves it at the fake AS and follows the
 // redirect into the proxy's loopback callback.
 // Every test runs in both configuration styles (initTestCase_data): "configured" sets
 // OAUTH2_GRANT as users of the npm reference do, "on-demand" configures nothing; tests that set
@@ -10,6 +10,7 @@
 #include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
+#include "support/testbrowser.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
@@ -80,24 +81,21 @@ class Browser
 public:
     Browser()
     {
-        m_script = m_dir.filePath(u"browser.sh"_s);
         m_log = m_dir.filePath(u"urls.txt"_s);
-        QFile script(m_script);
-        script.open(QIODevice::WriteOnly);
-        script.write("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + m_log.toUtf8() + "'\n");
-        script.close();
-        script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        m_command = testBrowserCommand(m_log);
     }
-    QString script() const { return m_script; }
+    QString command() const { return m_command; }
     // $BROWSER = this browser, a free callback port, and the token store under `configHome`
     // when given (else each proxy gets its own empty one).
     QProcessEnvironment environment(const QString &configHome = {}) const
     {
         QProcessEnvironment env = styled();
-        env.insert(u"BROWSER"_s, m_script);
+        env.insert(u"BROWSER"_s, m_command);
         env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
-        if (!configHome.isEmpty())
+        if (!configHome.isEmpty()) {
             env.insert(u"XDG_CONFIG_HOME"_s, configHome);
+            env.insert(u"APPDATA"_s, configHome); // Windows
+        }
         return env;
     }
     QStringList urls() const
@@ -125,7 +123,7 @@ public:
 
 private:
     QTemporaryDir m_dir;
-    QString m_script;
+    QString m_command;
     QString m_log;
     QNetworkAccessManager m_nam;
 };

@@ -8,8 +8,6 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
-#include <csignal>
-
 using namespace McpProxy::Test;
 using namespace Qt::StringLiterals;
 
@@ -437,7 +435,7 @@ void tst_ProxyProcess::sigtermAnswersPendingRequestsAndExits()
             && server.receivedMessages().last().value(u"id").toInt() == 110);
     QElapsedTimer clock;
     clock.start();
-    ::kill(pid_t(proxy.process().processId()), SIGTERM);
+    QVERIFY(proxy.terminate());
     const QJsonObject error = proxy.takeResponse(110, 5000).value(u"error").toObject();
     QCOMPARE(error.value(u"code").toInt(), -32000);
     QCOMPARE(error.value(u"data")[u"reason"].toString(), u"proxy is shutting down"_s);

@@ -5,6 +5,7 @@
 #include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
+#include "support/testbrowser.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QLibraryInfo>
@@ -234,14 +235,9 @@ void tst_Translations::browserLoginFollowsTheLocale()
     GuardedServer server;
     QTemporaryDir dir;
     const QString log = dir.filePath(u"urls.txt"_s);
-    QFile script(dir.filePath(u"browser.sh"_s));
-    QVERIFY(script.open(QIODevice::WriteOnly));
-    script.write("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + log.toUtf8() + "'\n");
-    script.close();
-    script.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
 
     QProcessEnvironment env = envFrom(environment);
-    env.insert(u"BROWSER"_s, script.fileName());
+    env.insert(u"BROWSER"_s, testBrowserCommand(log));
     env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
     ProxyProcess proxy;
     QVERIFY(proxy.start({u"--log-level"_s, u"info"_s, server.mcp.url().toString()}, env));

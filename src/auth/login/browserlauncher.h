@@ -2,6 +2,7 @@
 
 #include <QtCore/QProcessEnvironment>
 #include <QtCore/QString>
+#include <QtCore/QStringList>
 #include <QtCore/QUrl>
 
 namespace McpProxy {
@@ -11,12 +12,12 @@ namespace McpProxy {
 // our stdio: every child runs detached with stdin, stdout and stderr on the null device, because
 // a browser writing to our stdout would corrupt the JSON-RPC stream (pitfall 25).
 //
-// Linux/BSD: the $BROWSER list first (colon-separated commands; "%s" is replaced by the URL, else
-// the URL is appended; "%%" is a literal "%"; words are split like a shell does, the URL is always
-// one argument and never seen by a shell), then wslview under WSL (WSL_DISTRO_NAME), then, only
-// when DISPLAY or WAYLAND_DISPLAY is set, xdg-open. macOS: $BROWSER, then /usr/bin/open.
-// Windows: ShellExecuteW. Programs are looked up in the PATH of `environment`, which is also the
-// child's environment.
+// Every platform: the $BROWSER list first (commands separated like PATH: ":", on Windows ";";
+// "%s" is replaced by the URL, else the URL is appended; "%%" is a literal "%"; words are split
+// like a shell does, the URL is always one argument and never seen by a shell). Then Linux/BSD:
+// wslview under WSL (WSL_DISTRO_NAME), then, only when DISPLAY or WAYLAND_DISPLAY is set,
+// xdg-open. macOS: /usr/bin/open. Windows: ShellExecuteW. Programs are looked up in the PATH of
+// `environment`, which is also the child's environment.
 class BrowserLauncher
 {
 public:
@@ -26,7 +27,12 @@ public:
     static bool open(const QUrl &url, const QProcessEnvironment &environment, QString *how);
 
 private:
-    static bool openNative(const QUrl &url, const QProcessEnvironment &environment, QString *how);
+    // The platform's own way, after $BROWSER (browserlauncher_<platform>.cpp).
+    static bool openNative(
+            const QUrl &url, const QProcessEnvironment &environment, QStringList *notes);
+    // Starts `name` (looked up in the PATH of `environment`) detached from our stdio.
+    static bool launch(const QString &name, const QStringList &arguments,
+            const QProcessEnvironment &environment, const QString &source, QStringList *notes);
 };
 
 } // namespace McpProxy

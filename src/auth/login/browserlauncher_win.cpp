@@ -1,6 +1,9 @@
-// BrowserLauncher on Windows: ShellExecuteW opens the URL with the default browser, without a
-// console, a shell (cmd's "start" splits URLs at '&') or any of our handles (qt64-notes §5).
+// BrowserLauncher on Windows after $BROWSER: ShellExecuteW opens the URL with the default
+// browser, without a console, a shell (cmd's "start" splits URLs at '&') or any of our handles
+// (qt64-notes §5).
 #include "auth/login/browserlauncher.h"
+
+#include <QtCore/QStringList>
 
 #include <objbase.h>
 #include <qt_windows.h>
@@ -10,7 +13,7 @@ using namespace Qt::StringLiterals;
 
 namespace McpProxy {
 
-bool BrowserLauncher::openNative(const QUrl &url, const QProcessEnvironment &, QString *how)
+bool BrowserLauncher::openNative(const QUrl &url, const QProcessEnvironment &, QStringList *notes)
 {
     const QString target = url.toString(QUrl::FullyEncoded);
     // ShellExecute may delegate to shell extensions, which want COM (ShellExecuteW remarks).
@@ -21,10 +24,10 @@ bool BrowserLauncher::openNative(const QUrl &url, const QProcessEnvironment &, Q
         CoUninitialize();
     const auto code = reinterpret_cast<quintptr>(result);
     if (code <= 32) {
-        *how = u"ShellExecuteW failed (%1)"_s.arg(code);
+        notes->append(u"ShellExecuteW failed (%1)"_s.arg(code));
         return false;
     }
-    *how = u"opened with ShellExecuteW"_s;
+    notes->append(u"opened with ShellExecuteW"_s);
     return true;
 }
 

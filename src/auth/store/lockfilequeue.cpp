@@ -12,11 +12,38 @@
 #include <optional>
 #include <utility>
 
+#ifdef Q_OS_WIN
+#include <qt_windows.h>
+#endif
+
 namespace McpProxy {
 
 namespace {
 
 constexpr int PollIntervalMs = 100;
+
+// Sets the lock file's modification time to now. ExistingOnly: never re-creates a file someone
+// removed. On Windows QLockFile keeps its file open sharing only reading (qlockfile_win.cpp), so
+// it cannot be opened for writing; opening for its attributes alone is not a sharing conflict.
+void renewModificationTime(const QString &lockPath)
+{
+#ifdef Q_OS_WIN
+    const HANDLE handle =
+            CreateFileW(reinterpret_cast<LPCWSTR>(QDir::toNativeSeparators(lockPath).utf16()),
+                    FILE_WRITE_ATTRIBUTES, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    if (handle == INVALID_HANDLE_VALUE)
+        return;
+    FILETIME now;
+    GetSystemTimeAsFileTime(&now);
+    SetFileTime(handle, nullptr, nullptr, &now);
+    CloseHandle(handle);
+#else
+    QFile file(lockPath);
+    if (file.open(QIODevice::ReadWrite | QIODevice::ExistingOnly))
+        file.setFileTime(QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
+#endif
+}
 
 } // namespace
 
@@ -46,14 +73,9 @@ std::shared_ptr<LockFileQueue::Lock> LockFileQueue::lockFor(const QString &lockP
         connect(lock->poll, &QTimer::timeout, this, [this, lockPath] { pump(lockPath); });
         lock->heartbeat = new QTimer(this);
         lock->heartbeat->setInterval(std::max(1000, m_staleLockTimeMs / 3));
-        connect(lock->heartbeat, &QTimer::timeout, this, [lockPath] {
-            // Renew the modification time so other hosts do not see an old (stale) lock.
-            // ExistingOnly: never re-create a file someone removed.
-            QFile file(lockPath);
-            if (file.open(QIODevice::ReadWrite | QIODevice::ExistingOnly))
-                file.setFileTime(
-                        QDateTime::currentDateTimeUtc(), QFileDevice::FileModificationTime);
-        });
+        // Renew the modification time so other hosts do not see an old (stale) lock.
+        connect(lock->heartbeat, &QTimer::timeout, this,
+                [lockPath] { renewModificationTime(lockPath); });
     }
     return lock;
 }

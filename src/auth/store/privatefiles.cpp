@@ -46,6 +46,10 @@ bool ensureDirectory(const QString &path, QString *error)
         setError(error, u"%1 exists and is not a directory"_s.arg(QDir::toNativeSeparators(path)));
         return false;
     }
+#ifdef Q_OS_WIN
+    // Mode bits mean nothing there (Qt maps them to the read-only attribute): the access list.
+    return isOwnerOnlyNative(path) || restrictToOwnerNative(path, true, error);
+#else
     // Tighten a directory that exists with a looser mode (the reference never did).
     const QFileInfo current(path);
     if ((current.permissions() & GroupOrOther) != 0
@@ -58,6 +62,7 @@ bool ensureDirectory(const QString &path, QString *error)
         }
     }
     return true;
+#endif
 }
 
 bool writeFile(const QString &path, const QByteArray &data, QString *error,
@@ -91,6 +96,13 @@ bool writeFile(const QString &path, const QByteArray &data, QString *error,
                 u"cannot write %1: %2"_s.arg(QDir::toNativeSeparators(path), file.errorString()));
         return false;
     }
+#ifdef Q_OS_WIN
+    // The temporary file inherited its directory's list; one outside a private directory did not.
+    if (!isOwnerOnlyNative(path) && !restrictToOwnerNative(path, false, error)) {
+        QFile::remove(path);
+        return false;
+    }
+#endif
     return true;
 }
 
@@ -121,8 +133,23 @@ std::optional<QByteArray> readFile(const QString &path, qint64 maxSize, QString 
 void tightenFile(const QString &path)
 {
     const QFileInfo info(path);
+#ifdef Q_OS_WIN
+    if (info.exists() && !isOwnerOnlyNative(path))
+        restrictToOwnerNative(path, info.isDir(), nullptr);
+#else
     if (info.exists() && (info.permissions() & GroupOrOther) != 0)
         QFile::setPermissions(path, FilePermissions);
+#endif
+}
+
+bool isOwnerOnly(const QString &path)
+{
+#ifdef Q_OS_WIN
+    return isOwnerOnlyNative(path);
+#else
+    const QFileInfo info(path);
+    return info.exists() && (info.permissions() & GroupOrOther) == 0;
+#endif
 }
 
 } // namespace McpProxy::PrivateFiles

@@ -9,8 +9,9 @@
 
 namespace McpProxy::PrivateFiles {
 
-// Owner-only modes (issue 4 §1: directories 0700, files 0600). On Windows these map to the
-// owner's read/write flags only; ACLs are inherited from the profile directory.
+// Owner-only modes: directories 0700, files 0600. On Windows the same meaning is an owner-only
+// access list (privatefiles_win.cpp): a protected DACL granting only the current user, which a
+// directory passes on to every file created inside it.
 constexpr QFileDevice::Permissions DirectoryPermissions =
         QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner;
 constexpr QFileDevice::Permissions FilePermissions =
@@ -32,5 +33,15 @@ std::optional<QByteArray> readFile(const QString &path, qint64 maxSize, QString 
 
 // Makes an existing file 0600 when its mode is looser (a copy restored from a backup).
 void tightenFile(const QString &path);
+
+// Whether only the current user can access `path`: no group or other mode bits; on Windows a
+// protected access list whose only allowing entries are for the current user.
+bool isOwnerOnly(const QString &path);
+
+#ifdef Q_OS_WIN
+// privatefiles_win.cpp
+bool isOwnerOnlyNative(const QString &path);
+bool restrictToOwnerNative(const QString &path, bool directory, QString *error);
+#endif
 
 } // namespace McpProxy::PrivateFiles

@@ -8,6 +8,7 @@
 #include "auth/protocol/pkce.h"
 #include "support/fakeauthserver.h"
 #include "support/fakehttpserver.h"
+#include "support/testbrowser.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
@@ -535,25 +536,13 @@ private Q_SLOTS:
 
     void openBrowserSwitch()
     {
-#if !defined(Q_OS_UNIX) || defined(Q_OS_MACOS)
-        QSKIP("fake $BROWSER script");
-#else
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        const QString script = dir.filePath(u"fake-browser"_s);
         const QString record = dir.filePath(u"record"_s);
-        {
-            QFile file(script);
-            QVERIFY(file.open(QIODevice::WriteOnly));
-            file.write("#!/bin/sh\necho noise\nprintf '%s\\n' \"$@\" > \"$REC.tmp\"\nmv "
-                       "\"$REC.tmp\" \"$REC\"\n");
-            file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-        }
         m_browse = false;
         AuthorizationCodeLogin::Options o = options();
-        o.environment.insert(u"PATH"_s, u"/usr/bin:/bin"_s);
-        o.environment.insert(u"BROWSER"_s, script);
-        o.environment.insert(u"REC"_s, record);
+        o.environment.insert(u"PATH"_s, qEnvironmentVariable("PATH")); // Windows: the Qt DLLs
+        o.environment.insert(u"BROWSER"_s, testBrowserCommand(record));
         o.openBrowser = false;
         QVERIFY(m_login->start(o));
         QTRY_COMPARE(m_urls->size(), 1);
@@ -569,7 +558,6 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::ReadOnly));
         QCOMPARE(file.readAll().trimmed(), m_urls->at(1).at(0).toUrl().toEncoded());
         m_login->cancel();
-#endif
     }
 
     // The whole interactive part against FakeAuthServer, then the code exchange the caller does

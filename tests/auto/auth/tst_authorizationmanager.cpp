@@ -5,6 +5,7 @@
 #include "auth/authorizationmanager.h"
 #include "referenceseal.h"
 #include "support/fakeauthserver.h"
+#include "support/testbrowser.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
@@ -91,13 +92,7 @@ void tst_AuthorizationManager::initTestCase()
 {
     // The "browser": records the URL; approveNextLogin() plays the user.
     m_urls = m_dir.filePath(u"urls.txt"_s);
-    const QString script = m_dir.filePath(u"browser.sh"_s);
-    QFile file(script);
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + m_urls.toUtf8() + "'\n");
-    file.close();
-    file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-    qputenv("BROWSER", script.toUtf8());
+    qputenv("BROWSER", McpProxy::Test::testBrowserCommand(m_urls).toUtf8());
 }
 
 void tst_AuthorizationManager::setUpAuth(FakeAuthServer &auth)

@@ -1,5 +1,6 @@
-// BrowserLauncher with a fake browser script: $BROWSER lists and %s, the display rule, WSL,
-// xdg-open from PATH, only http(s), and above all: the browser never reaches our stdio.
+// BrowserLauncher with a fake browser (a shell script; on Windows mcp-test-browser.exe, which
+// writes the same noise and record): $BROWSER lists and %s, the display rule, WSL, xdg-open from
+// PATH, only http(s), and above all: the browser never reaches our stdio.
 #include "auth/login/browserlauncher.h"
 
 #include <QtCore/QDir>
@@ -31,6 +32,12 @@ mv "$record.fds.tmp" "$record.fds"
 mv "$record.tmp" "$record"
 )";
 
+#ifdef Q_OS_WIN
+const QString FakeBrowserFile = QStringLiteral("fake-browser.exe");
+#else
+const QString FakeBrowserFile = QStringLiteral("fake-browser");
+#endif
+
 } // namespace
 
 class tst_BrowserLauncher : public QObject
@@ -44,6 +51,10 @@ private:
 
     QString installScript(const QString &name)
     {
+#ifdef Q_OS_WIN
+        const QString path = m_dir.filePath(name + u".exe"_s);
+        return QFile::copy(QStringLiteral(MCPPROXY_TEST_BROWSER), path) ? path : QString();
+#else
         const QString path = m_dir.filePath(name);
         QFile file(path);
         if (!file.open(QIODevice::WriteOnly))
@@ -52,12 +63,18 @@ private:
         file.close();
         file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
         return path;
+#endif
     }
-    // PATH: our directory first, then the system's for sh, readlink, mv, basename.
+    // PATH: our directory first, then the system's for sh, readlink, mv, basename (Windows: the
+    // system's PATH, which finds the Qt DLLs of the fake browser).
     QProcessEnvironment baseEnvironment() const
     {
         QProcessEnvironment env;
+#ifdef Q_OS_WIN
+        env.insert(u"PATH"_s, m_dir.path() + QDir::listSeparator() + qEnvironmentVariable("PATH"));
+#else
         env.insert(u"PATH"_s, m_dir.path() + u":/usr/bin:/bin"_s);
+#endif
         env.insert(u"FAKE_BROWSER_RECORD"_s, m_record);
         return env;
     }
@@ -79,9 +96,6 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-#if !defined(Q_OS_UNIX)
-        QSKIP("the fake browser is a shell script");
-#endif
         QVERIFY(m_dir.isValid());
         QVERIFY(!installScript(u"fake-browser"_s).isEmpty());
         QVERIFY(!installScript(u"xdg-open"_s).isEmpty());
@@ -111,8 +125,10 @@ private Q_SLOTS:
         QTest::addRow("quoted word")
                 << u"fake-browser \"two words\" %s"_s << QStringList{u"two words"_s, url};
         QTest::addRow("first entry missing")
-                << u"no-such-browser-xyz %s:fake-browser %s"_s << QStringList{url};
-        QTest::addRow("absolute path") << m_dir.filePath(u"fake-browser"_s) << QStringList{url};
+                << u"no-such-browser-xyz %s"_s + QDir::listSeparator() + u"fake-browser %s"_s
+                << QStringList{url};
+        QTest::addRow("absolute path")
+                << u'"' + m_dir.filePath(FakeBrowserFile) + u'"' << QStringList{url};
     }
     void browserVariable()
     {
@@ -130,6 +146,9 @@ private Q_SLOTS:
 
     void noDisplayLaunchesNothing()
     {
+#if defined(Q_OS_WIN)
+        QSKIP("Windows opens the default browser with ShellExecuteW: no display, no xdg-open");
+#endif
         QString how;
         QVERIFY(!BrowserLauncher::open(m_url, baseEnvironment(), &how));
 #if !defined(Q_OS_MACOS)
@@ -146,6 +165,9 @@ private Q_SLOTS:
     }
     void xdgOpenWithDisplay()
     {
+#if defined(Q_OS_WIN)
+        QSKIP("Windows opens the default browser with ShellExecuteW: no display, no xdg-open");
+#endif
 #if defined(Q_OS_MACOS)
         QSKIP("macOS uses /usr/bin/open");
 #endif
@@ -159,6 +181,9 @@ private Q_SLOTS:
 
     void missingXdgOpen()
     {
+#if defined(Q_OS_WIN)
+        QSKIP("Windows opens the default browser with ShellExecuteW: no display, no xdg-open");
+#endif
 #if defined(Q_OS_MACOS)
         QSKIP("macOS uses /usr/bin/open");
 #endif
@@ -172,6 +197,9 @@ private Q_SLOTS:
 
     void wslUsesWslview()
     {
+#if defined(Q_OS_WIN)
+        QSKIP("Windows opens the default browser with ShellExecuteW: no display, no xdg-open");
+#endif
 #if defined(Q_OS_MACOS)
         QSKIP("not on macOS");
 #endif
@@ -235,7 +263,9 @@ private Q_SLOTS:
         env.insert(u"MCPPROXY_TST_BROWSER_CHILD"_s, u"1"_s);
         env.insert(u"FAKE_BROWSER_RECORD"_s, m_record);
         child.setProcessEnvironment(env);
-        child.start(QCoreApplication::applicationFilePath(), {u"childLaunch"_s});
+        // Test output explicitly on stdout: on Windows Qt may log elsewhere when not a console.
+        child.start(
+                QCoreApplication::applicationFilePath(), {u"-o"_s, u"-,txt"_s, u"childLaunch"_s});
         QVERIFY(child.waitForStarted());
         QVERIFY(QTest::qWaitFor([&] { return child.state() == QProcess::NotRunning; }, 15000));
         const QByteArray out = child.readAllStandardOutput();

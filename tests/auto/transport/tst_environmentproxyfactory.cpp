@@ -58,10 +58,21 @@ void tst_EnvironmentProxyFactory::proxySelection_data()
     QTest::newRow("upper case https")
             << u"https://a.org/mcp"_s << QStringList{u"HTTPS_PROXY=http://proxy.corp:3128"_s}
             << int(QNetworkProxy::HttpProxy) << u"proxy.corp"_s << 3128;
+#ifdef Q_OS_WIN
+    // Windows environment variable names are case-insensitive: one variable, the last value.
+    QTest::newRow("one variable whatever the case")
+            << u"https://a.org/mcp"_s
+            << QStringList{u"https_proxy=http://lower:1"_s, u"HTTPS_PROXY=http://upper:2"_s}
+            << int(QNetworkProxy::HttpProxy) << u"upper"_s << 2;
+    QTest::newRow("lower case name")
+            << u"https://a.org/mcp"_s << QStringList{u"https_proxy=http://lower:1"_s}
+            << int(QNetworkProxy::HttpProxy) << u"lower"_s << 1;
+#else
     QTest::newRow("lower case wins")
             << u"https://a.org/mcp"_s
             << QStringList{u"https_proxy=http://lower:1"_s, u"HTTPS_PROXY=http://upper:2"_s}
             << int(QNetworkProxy::HttpProxy) << u"lower"_s << 1;
+#endif
     QTest::newRow("http uses http_proxy")
             << u"http://a.org/mcp"_s << QStringList{u"HTTP_PROXY=proxy:8000"_s}
             << int(QNetworkProxy::HttpProxy) << u"proxy"_s << 8000;

@@ -1,0 +1,331 @@
+#!/usr/bin/env bash
+# Windows x86_64, cross-built on Debian 12 with mingw-w64 (posix threads) and tested under Wine:
+#  1. a Windows SDK, built once into a cache folder and reused: Qt (qtbase: Core, Network with the
+#     Schannel TLS backend, Test) from Debian's own qt6-base source, the same version as the host
+#     tools of qt6-base-dev-tools; qtnetworkauth and qtkeychain (Windows Credential Store);
+#     OpenSSL's libcrypto (static) from Debian's openssl source;
+#  2. the proxy and its tests, cross-built (dev: warnings are errors) into build/windows;
+#  3. the unit and integration tests, run with ctest through Wine;
+#  4. the ZIP a Windows user downloads (stripped), unpacked and checked: the bundled demo runs
+#     from it under Wine.
+# Passing under Wine is not passing on Windows: README.md, "Windows", says what this proves.
+#
+# Usage: scripts/windows.sh [sdk|build|test|zip|all]       (default: all)
+# Environment:
+#   MCPPROXY_WINDOWS_CACHE   where the SDK and the Wine prefix live
+#                            (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows)
+#   MCPPROXY_THIRD_PARTY     folder holding qtnetworkauth-<qt>.tar.gz and qtkeychain-<v>.tar.gz
+#                            (default: ../shared/third-party beside the clone, if present; else
+#                            the sources are downloaded from their upstream locations)
+#   MCPPROXY_WINDOWS_JOBS    parallel jobs (default: nproc)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+what=${1:-all}
+jobs=${MCPPROXY_WINDOWS_JOBS:-$(nproc 2>/dev/null || echo 2)}
+keychain_version=0.13.2
+triple=x86_64-w64-mingw32
+cache=${MCPPROXY_WINDOWS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows}
+build=$root/build/windows
+say() { printf 'windows: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+# --- packages ------------------------------------------------------------------------------------
+want=(g++-mingw-w64-x86-64-posix mingw-w64-tools wine64 wine dpkg-dev zip unzip ninja-build cmake
+      qt6-base-dev-tools qt6-tools-dev-tools qt6-l10n-tools xz-utils curl)
+missing=()
+for pkg in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >&2
+fi
+
+# The Qt built for Windows is the host tools' version: moc, rcc and lrelease run on this machine.
+qt_version=$(dpkg-query -W -f='${Version}' qt6-base-dev-tools | sed 's/^[0-9]*://; s/[+~-].*//')
+sdk=$cache/sdk-qt$qt_version-keychain$keychain_version
+wineprefix=$cache/wineprefix
+toolchain=$cache/mingw-w64-posix.cmake
+runtime_dirs=("/usr/lib/gcc/$triple/$($triple-gcc-posix -dumpversion)" "/usr/$triple/lib")
+# No Mono or Gecko installer prompts: nothing here needs .NET or an HTML engine.
+export WINEPREFIX=$wineprefix WINEDEBUG=-all WINEARCH=win64 WINEDLLOVERRIDES="mscoree,mshtml="
+
+# --- Debian source packages (apt-get source needs a deb-src entry) ------------------------------
+ensure_deb_src() {
+    apt-get source --print-uris qt6-base >/dev/null 2>&1 && return 0
+    say "adding deb-src entries for apt-get source"
+    local list=/etc/apt/sources.list.d/mcp-oauth2-proxy-deb-src.sources
+    if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+        sed 's/^Types:.*/Types: deb-src/' /etc/apt/sources.list.d/debian.sources | $sudo tee "$list" >/dev/null
+    elif [ -f /etc/apt/sources.list ]; then
+        sed -n 's/^deb /deb-src /p' /etc/apt/sources.list \
+            | $sudo tee /etc/apt/sources.list.d/mcp-oauth2-proxy-deb-src.list >/dev/null
+    fi
+    $sudo apt-get update -qq
+    apt-get source --print-uris qt6-base >/dev/null 2>&1 || die "no deb-src entry for qt6-base"
+}
+
+# Extracts Debian's source package $1 (with Debian's patches) into $2.
+debian_source() {
+    local pkg=$1 dest=$2 tmp
+    tmp=$(mktemp -d "$cache/src.XXXXXX")
+    # A security mirror may not serve sources: then the release's own version.
+    (cd "$tmp" && { apt-get source --download-only -qq "$pkg" >/dev/null 2>&1 ||
+        { rm -f ./*; apt-get source --download-only -qq "$pkg/$(. /etc/os-release; echo "$VERSION_CODENAME")" >&2; }; } &&
+        dpkg-source -x --no-check "$pkg"_*.dsc src >/dev/null)
+    rm -rf "$dest"
+    mv "$tmp/src" "$dest"
+    rm -rf "$tmp"
+}
+
+# Finds $1 in the third-party folder beside the clone or downloads it from $2.
+third_party() {
+    local name=$1 url=$2 dir
+    for dir in "${MCPPROXY_THIRD_PARTY:-}" "$root/../shared/third-party"; do
+        [ -n "$dir" ] && [ -f "$dir/$name" ] && { echo "$dir/$name"; return; }
+    done
+    say "downloading $url"
+    curl -fsSL --retry 3 -o "$cache/$name" "$url" && echo "$cache/$name"
+}
+
+write_toolchain() {
+    mkdir -p "$cache"
+    cat >"$toolchain" <<EOF
+set(CMAKE_SYSTEM_NAME Windows)
+set(CMAKE_SYSTEM_PROCESSOR AMD64)
+set(CMAKE_C_COMPILER $triple-gcc-posix)
+set(CMAKE_CXX_COMPILER $triple-g++-posix)
+set(CMAKE_AR $(command -v $triple-gcc-ar-posix))
+set(CMAKE_RANLIB $(command -v $triple-gcc-ranlib-posix))
+set(CMAKE_RC_COMPILER $triple-windres)
+set(CMAKE_FIND_ROOT_PATH /usr/$triple)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+set(CMAKE_CROSSCOMPILING_EMULATOR /usr/lib/wine/wine64)
+EOF
+}
+
+build_sdk() {
+    [ -f "$sdk/.complete" ] && { say "SDK ready in $sdk"; return; }
+    local started=$SECONDS work=$cache/work
+    say "building the Windows SDK (Qt $qt_version, qtkeychain $keychain_version, OpenSSL) into $sdk"
+    rm -rf "$sdk" "$work"
+    mkdir -p "$work" "$sdk"
+    write_toolchain
+    ensure_deb_src
+
+    # OpenSSL: only libcrypto is linked (JWT signing); Qt's TLS on Windows is Schannel.
+    debian_source openssl "$work/openssl"
+    (cd "$work/openssl" &&
+        ./Configure mingw64 --cross-compile-prefix=$triple- --prefix="$sdk/openssl" \
+            no-shared no-tests no-engine no-module &&
+        make -j "$jobs" build_libs && make install_dev) >"$work/openssl.log" 2>&1 \
+        || { tail -n 40 "$work/openssl.log" >&2; die "OpenSSL build failed"; }
+    say "OpenSSL built ($((SECONDS - started)) s)"
+
+    debian_source qt6-base "$work/qtbase"
+    cmake -S "$work/qtbase" -B "$work/qtbase-build" -G Ninja -Wno-dev \
+        -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$sdk" \
+        -DBUILD_SHARED_LIBS=ON -DQT_HOST_PATH=/usr \
+        -DQT_HOST_PATH_CMAKE_DIR=/usr/lib/x86_64-linux-gnu/cmake \
+        -DQT_BUILD_EXAMPLES=OFF -DQT_BUILD_TESTS=OFF -DFEATURE_gui=OFF -DFEATURE_widgets=OFF \
+        -DFEATURE_dbus=OFF -DFEATURE_sql=OFF -DFEATURE_printsupport=OFF -DFEATURE_opengl=OFF \
+        -DFEATURE_system_zlib=OFF -DFEATURE_system_pcre2=OFF \
+        -DFEATURE_system_doubleconversion=OFF -DFEATURE_openssl=OFF -DFEATURE_icu=OFF \
+        -DFEATURE_zstd=OFF -DFEATURE_brotli=OFF -DFEATURE_glib=OFF >"$work/qtbase-configure.log"
+    cmake --build "$work/qtbase-build" -j "$jobs" >"$work/qtbase-build.log" \
+        || { tail -n 40 "$work/qtbase-build.log" >&2; die "qtbase build failed"; }
+    cmake --install "$work/qtbase-build" >/dev/null
+    say "qtbase built ($((SECONDS - started)) s)"
+
+    local qt_toolchain=$sdk/lib/cmake/Qt6/qt.toolchain.cmake archive
+    archive=$(third_party "qtnetworkauth-$qt_version.tar.gz" \
+        "https://download.qt.io/archive/qt/${qt_version%.*}/$qt_version/submodules/qtnetworkauth-everywhere-src-$qt_version.tar.xz")
+    mkdir -p "$work/qtnetworkauth" && tar -xf "$archive" -C "$work/qtnetworkauth" --strip-components=1
+    cmake -S "$work/qtnetworkauth" -B "$work/qtnetworkauth-build" -G Ninja -Wno-dev \
+        -DCMAKE_TOOLCHAIN_FILE="$qt_toolchain" -DCMAKE_BUILD_TYPE=Release \
+        -DQT_BUILD_EXAMPLES=OFF -DQT_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$work/qtnetworkauth-build" -j "$jobs" >/dev/null
+    cmake --install "$work/qtnetworkauth-build" >/dev/null
+
+    archive=$(third_party "qtkeychain-$keychain_version.tar.gz" \
+        "https://github.com/frankosterfeld/qtkeychain/archive/refs/tags/$keychain_version.tar.gz")
+    mkdir -p "$work/qtkeychain" && tar -xf "$archive" -C "$work/qtkeychain" --strip-components=1
+    cmake -S "$work/qtkeychain" -B "$work/qtkeychain-build" -G Ninja -Wno-dev \
+        -DCMAKE_TOOLCHAIN_FILE="$qt_toolchain" -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_INSTALL_PREFIX="$sdk" -DBUILD_WITH_QT6=ON -DBUILD_TRANSLATIONS=OFF \
+        -DBUILD_TEST_APPLICATION=OFF -DUSE_CREDENTIAL_STORE=ON >/dev/null
+    cmake --build "$work/qtkeychain-build" -j "$jobs" >/dev/null
+    cmake --install "$work/qtkeychain-build" >/dev/null
+
+    rm -rf "$work"
+    touch "$sdk/.complete"
+    say "SDK built in $((SECONDS - started)) s: $sdk ($(du -sh "$sdk" | cut -f1))"
+}
+
+build_proxy() {
+    [ -f "$sdk/.complete" ] || die "no SDK yet: run scripts/windows.sh sdk"
+    local launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    cmake -S "$root" -B "$build" -G Ninja -Wno-dev \
+        -DCMAKE_TOOLCHAIN_FILE="$sdk/lib/cmake/Qt6/qt.toolchain.cmake" \
+        -DQT_CHAINLOAD_TOOLCHAIN_FILE="$toolchain" \
+        -DCMAKE_BUILD_TYPE=Debug -DMCPPROXY_DEVELOPER_MODE=ON "${launcher[@]}" \
+        -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/lib/wine/wine64 \
+        -DOPENSSL_USE_STATIC_LIBS=ON -DOPENSSL_ROOT_DIR="$sdk/openssl" \
+        -DLIB_EAY="$sdk/openssl/lib64/libcrypto.a" -DSSL_EAY="$sdk/openssl/lib64/libssl.a" \
+        -DOPENSSL_INCLUDE_DIR="$sdk/openssl/include" >/dev/null
+    cmake --build "$build" -j "$jobs"
+}
+
+# Windows finds DLLs beside the .exe or on PATH; Wine's PATH gets WINEPATH. The tests use the
+# prefix's own Windows Credential Store (MCPPROXY_TEST_KEYCHAIN=1): the prefix is a throw-away.
+wine_path() {
+    local dirs=("$sdk/bin" "${runtime_dirs[@]}") joined="" d
+    for d in "${dirs[@]}"; do joined+="${joined:+;}$(winepath -w "$d" 2>/dev/null || echo "Z:${d//\//\\}")"; done
+    echo "$joined"
+}
+
+start_wine() {
+    if [ ! -f "$wineprefix/system.reg" ]; then
+        say "creating the Wine prefix $wineprefix"
+        mkdir -p "$wineprefix"
+        wine wineboot -i >/dev/null 2>&1 || true
+    fi
+    wineserver -p30 >/dev/null 2>&1 || true # kept 30 s after the last program: one start-up
+}
+
+test_proxy() {
+    start_wine
+    WINEPATH=$(wine_path) \
+    WINEQT_FORCE_STDERR_LOGGING=1 CTEST_OUTPUT_ON_FAILURE=1 MCPPROXY_TEST_KEYCHAIN=1 \
+        ctest --test-dir "$build" -j "$jobs" --timeout 300 "$@"
+}
+
+# Where the build put an executable (qt_standard_project_setup gathers them in the build folder
+# on Windows, beside the DLLs).
+built() {
+    local found
+    found=$(find "$build" -name "$1" -not -path '*/CMakeFiles/*' | head -n1)
+    [ -n "$found" ] || die "$1 was not built"
+    echo "$found"
+}
+
+package_zip() {
+    local version stage zip
+    version=$(sed -n 's/^ *VERSION \([0-9.]*\)$/\1/p' "$root/CMakeLists.txt" | head -n1)
+    stage=$build/zip/mcp-oauth2-proxy-$version-windows-x86_64
+    zip=$build/mcp-oauth2-proxy-$version-windows-x86_64.zip
+    rm -rf "$build/zip" "$zip"
+    mkdir -p "$stage/tls"
+    cp "$(built mcp-oauth2-proxy.exe)" "$(built mcp-demo-server.exe)" "$stage/"
+    cp "$sdk"/bin/{Qt6Core,Qt6Network,Qt6NetworkAuth}.dll "$sdk/bin/libqt6keychain.dll" "$stage/"
+    cp "$sdk/plugins/tls/qschannelbackend.dll" "$stage/tls/"
+    local dll dir found
+    for dll in libstdc++-6.dll libgcc_s_seh-1.dll libwinpthread-1.dll; do
+        found=""
+        for dir in "${runtime_dirs[@]}"; do [ -f "$dir/$dll" ] && { found=$dir/$dll; break; }; done
+        [ -n "$found" ] || die "MinGW runtime $dll not found"
+        cp "$found" "$stage/"
+    done
+    find "$stage" \( -name '*.exe' -o -name '*.dll' \) -print0 | xargs -0 $triple-strip --strip-unneeded
+    cp "$root/README.md" "$root/LICENSE" "$root/config.example.json" "$stage/"
+    # Every DLL an executable imports must be in the ZIP or part of Windows itself.
+    local imports
+    imports=$(find "$stage" \( -name '*.exe' -o -name '*.dll' \) -print0 | xargs -0 $triple-objdump -p \
+        | sed -n 's/^\tDLL Name: //p' | sort -u)
+    for dll in $imports; do
+        [ -f "$stage/$dll" ] && continue
+        case "${dll,,}" in
+            kernel32.dll|user32.dll|advapi32.dll|shell32.dll|ole32.dll|ws2_32.dll|crypt32.dll|\
+            secur32.dll|iphlpapi.dll|dnsapi.dll|netapi32.dll|userenv.dll|version.dll|winmm.dll|\
+            mpr.dll|bcrypt.dll|ncrypt.dll|shlwapi.dll|oleaut32.dll|authz.dll|msvcrt.dll|winhttp.dll|\
+            api-ms-win-*|rpcrt4.dll|gdi32.dll|uuid.dll|wtsapi32.dll|setupapi.dll) ;;
+            *) die "$dll is imported but not in the ZIP" ;;
+        esac
+    done
+    (cd "$build/zip" && zip -qr9 "$zip" "$(basename "$stage")")
+    say "ZIP: $zip ($(du -h "$zip" | cut -f1))"
+    check_zip "$zip"
+}
+
+# Unpacks the ZIP into a folder with a space and non-ASCII letters and runs the bundled demo from
+# it under Wine with nothing but the ZIP's own DLLs (no WINEPATH): the demo server, then the proxy
+# through a full session as scripts/demo.sh drives it (401, discovery, registration, the browser
+# stand-in approving the login, token, tools/call, end of input).
+check_zip() {
+    local zip=$1 top app work status=0
+    start_wine
+    top=$(mktemp -d)
+    mkdir -p "$top/Program Files Ünïcode" && unzip -q "$zip" -d "$top/Program Files Ünïcode"
+    app=$(echo "$top/Program Files Ünïcode"/mcp-oauth2-proxy-*)
+    env -u WINEPATH wine "$app/mcp-oauth2-proxy.exe" --version | grep -q '^mcp-oauth2-proxy ' \
+        || die "the ZIP's exe does not run"
+    work=$(mktemp -d)
+    # The stand-in for the user's browser is a test program, not part of the ZIP: beside it here
+    # only to find the ZIP's Qt DLLs.
+    cp "$(built mcp-test-browser.exe)" "$work/"
+    cp "$app"/*.dll "$work/"
+    run_demo "$app" "$work" || status=$?
+    rm -rf "$top" "$work"
+    [ "$status" -eq 0 ] || die "the demo does not run from the ZIP"
+    say "the demo ran from the unpacked ZIP under Wine"
+}
+
+run_demo() {
+    local app=$1 work=$2 url line server_pid
+    env -u WINEPATH wine "$app/mcp-demo-server.exe" --port 0 --require-oauth \
+        >"$work/server.url" 2>"$work/server.log" &
+    server_pid=$!
+    for _ in $(seq 300); do [ -s "$work/server.url" ] && break; sleep 0.1; done
+    url=$(head -n1 "$work/server.url" | tr -d '\r')
+    [ -n "$url" ] || { cat "$work/server.log" >&2; kill "$server_pid"; return 1; }
+    say "demo server (from the ZIP) at $url"
+    local browser report
+    browser=$(winepath -w "$work/mcp-test-browser.exe")
+    report=$(winepath -w "$work/browser.log")
+    coproc DEMO { BROWSER="\"$browser\" --approve --report \"$report\"" \
+        OAUTH2_TOKEN_CACHE_DIR="$(winepath -w "$work/tokens")" MCP_PROXY_KEYCHAIN=off \
+        exec env -u WINEPATH wine "$app/mcp-oauth2-proxy.exe" "$url" 2>"$work/proxy.log"; }
+    local ok=1 expect
+    send() { printf '%s\n' "$1" >&"${DEMO[1]}"; printf 'host -> %s\n' "$1" >&2; }
+    receive() {
+        IFS= read -r -t 60 line <&"${DEMO[0]}" || { ok=0; return; }
+        printf 'host <- %s\n' "${line:0:300}" >&2
+        case "$line" in *"$expect"*) ;; *) ok=0 ;; esac
+    }
+    send '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"demo-host","version":"1.0"}}}'
+    expect='"protocolVersion"'; receive
+    send '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+    send '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hello from Windows"}}}'
+    expect='hello from Windows'; receive
+    send '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"add","arguments":{"a":20,"b":22}}}'
+    expect='42'; receive
+    exec {DEMO[1]}>&-
+    local status=0
+    wait "$DEMO_PID" || status=$?
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+    sed 's/^/  /' "$work/browser.log" >&2 2>/dev/null || true
+    if [ "$ok" -ne 1 ] || [ "$status" -ne 0 ]; then
+        say "demo failed (proxy exit $status); proxy log:"
+        sed 's/^/  /' "$work/proxy.log" >&2
+        return 1
+    fi
+}
+
+case "$what" in
+    sdk) build_sdk ;;
+    build) build_sdk; build_proxy ;;
+    test) test_proxy "${@:2}" ;;
+    zip) package_zip ;;
+    all) build_sdk; build_proxy; test_proxy; package_zip ;;
+    *) die "usage: scripts/windows.sh [sdk|build|test|zip|all]" ;;
+esac
