@@ -76,7 +76,8 @@ bool prepareStandardStreams()
             ::close(null);
         }
     }
-    // QtNetwork ignores SIGPIPE only after its first use (docs/qt-notes.md); EPIPE is handled instead.
+    // QtNetwork ignores SIGPIPE only after its first use (docs/qt-notes.md); EPIPE is handled
+    // instead.
     ::signal(SIGPIPE, SIG_IGN);
     return stdinOpen;
 }

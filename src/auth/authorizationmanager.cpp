@@ -362,7 +362,8 @@ void AuthorizationManager::beginRound(Round round)
     m_round = round;
     m_renewTimer.stop();
     if (round == Round::Unauthorized || round == Round::Prefetch) {
-        // RFC 6750 section 3.1 invalid_token: forget the rejected token; a refresh token may still work.
+        // RFC 6750 section 3.1 invalid_token: forget the rejected token; a refresh token may still
+        // work.
         if (round == Round::Unauthorized) {
             m_rejectedAccessToken = m_tokens.accessToken; // never adopted back from the store
             m_tokens.accessToken.clear();
@@ -780,8 +781,9 @@ void AuthorizationManager::runAuthorizationCode()
     m_requestedScope = options.scope;
     options.resource = resourceParameter();
     options.extraParams = o.extraParams;
-    // OpenID Connect Core section 11: an OpenID provider issues a refresh token for offline_access only
-    // with prompt=consent (oidc-provider drops the scope otherwise); the MCP SDK does the same.
+    // OpenID Connect Core section 11: an OpenID provider issues a refresh token for offline_access
+    // only with prompt=consent (oidc-provider drops the scope otherwise); the MCP SDK does the
+    // same.
     const bool hasPrompt = std::any_of(options.extraParams.cbegin(), options.extraParams.cend(),
             [](const auto &field) { return field.first == u"prompt"; });
     if (!hasPrompt && options.scope.split(u' ').contains(u"offline_access"_s))
@@ -887,8 +889,8 @@ void AuthorizationManager::refreshNow(std::function<void(bool, const OAuthError 
             return;
         }
         if (!response.error.isTransient()) {
-            // invalid_grant & co.: the refresh token is dead; never a dead end (the npm package keeps
-            // using a dead cached refresh token and fails every start; we log in again).
+            // invalid_grant & co.: the refresh token is dead; never a dead end (the npm package
+            // keeps using a dead cached refresh token and fails every start; we log in again).
             m_tokens.refreshToken.clear();
             m_tokens.accessToken.clear();
             saveTokens(); // the store forgets it too
@@ -1024,7 +1026,8 @@ void AuthorizationManager::renew(Round kind)
         refresh(done);
         return;
     }
-    // client_credentials has no refresh token: the grant is simply run again (RFC 6749 section 4.4.3).
+    // client_credentials has no refresh token: the grant is simply run again (RFC 6749
+    // section 4.4.3).
     TokenRequest request = baseTokenRequest();
     request.grant = {{u"grant_type"_s, u"client_credentials"_s}};
     request.scope = m_requestedScope;

@@ -40,8 +40,8 @@ constexpr double MaxSafeInteger = 9007199254740991.0; // Number.MAX_SAFE_INTEGER
 constexpr int MaxShownLength = 200;
 
 enum class ValueType { String, NonEmptyString, Url, Integer, Boolean, StringMap, Headers };
-// As in the npm package: most env values apply when non-empty ("truthy"); three booleans apply whenever
-// the variable is defined, so an empty value means false.
+// As in the npm package: most env values apply when non-empty ("truthy"); three booleans apply
+// whenever the variable is defined, so an empty value means false.
 enum class EnvRule { NonEmpty, Defined };
 
 struct FieldSpec
@@ -1030,10 +1030,10 @@ private:
     }
 
     // oauth2.redirectUri: where the proxy itself receives the login, so an http URL on a loopback
-    // host with an explicit port and no fragment (RFC 8252 section 7.3), the rule the login applies.
-    // The reference accepts any http(s) URL; one that is not loopback is kept only beside an
-    // authorization code obtained elsewhere, which must be exchanged with the redirect URI it was
-    // issued for (RFC 6749 section 4.1.3).
+    // host with an explicit port and no fragment (RFC 8252 section 7.3), the rule the login
+    // applies. The reference accepts any http(s) URL; one that is not loopback is kept only beside
+    // an authorization code obtained elsewhere, which must be exchanged with the redirect URI it
+    // was issued for (RFC 6749 section 4.1.3).
     bool takeRedirectUri(QLatin1String path, bool codeGivenElsewhere, QUrl *out)
     {
         const Setting *s = setting(path);

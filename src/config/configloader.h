@@ -52,8 +52,9 @@ struct ConfigLoadResult
 };
 
 // Merge built-in defaults < JSON file (options.configFile, else env MCP_PROXY_CONFIG) < environment
-// < command line, then validate (the npm package's order, plus the command line). Never calls qgetenv: the environment is injected;
-// it also supplies ${VAR} in header values. In the file, keys starting with "//" or "$" (comments,
+// < command line, then validate (the npm package's order, plus the command line). Never calls
+// qgetenv: the environment is injected; it also supplies ${VAR} in header values. In the file, keys
+// starting with "//" or "$" (comments,
 // "$schema") are ignored; other unknown keys are warnings.
 ConfigLoadResult loadConfig(const CommandLineOptions &options, const QProcessEnvironment &env);
 

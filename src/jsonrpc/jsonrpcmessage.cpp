@@ -130,8 +130,8 @@ const char *skipPlainStringBytes(const char *p, const char *end)
     return p;
 }
 
-// Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4: no overlongs, no surrogates, nothing
-// above U+10FFFF; noncharacters are allowed, as in QUtf8BaseTraits), or 0.
+// Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4: no overlongs, no surrogates,
+// nothing above U+10FFFF; noncharacters are allowed, as in QUtf8BaseTraits), or 0.
 int utf8SequenceLength(const unsigned char *p, const unsigned char *end)
 {
     const unsigned char lead = p[0];
@@ -260,8 +260,8 @@ Member memberForKey(const Token &key)
     }
 }
 
-// Full decoding of a validated string token (RFC 8259 section 7). Lone surrogates from \uXXXX are kept
-// as they are, as QJsonDocument does.
+// Full decoding of a validated string token (RFC 8259 section 7). Lone surrogates from \uXXXX are
+// kept as they are, as QJsonDocument does.
 QString decodeString(const Token &token)
 {
     const char *p = token.contentBegin();
@@ -309,9 +309,9 @@ QString decodeString(const Token &token)
     return result;
 }
 
-// The value of a validated number literal (RFC 8259 section 6). An integer that fits qint64 is computed
-// exactly from the decimal digits, whatever the spelling (1, 1.0, 1e0, 10E-1, 9007199254740993.0);
-// anything else goes through double.
+// The value of a validated number literal (RFC 8259 section 6). An integer that fits qint64 is
+// computed exactly from the decimal digits, whatever the spelling (1, 1.0, 1e0, 10E-1,
+// 9007199254740993.0); anything else goes through double.
 QJsonValue numberValue(QByteArrayView literal)
 {
     const char *p = literal.data();
@@ -375,7 +375,8 @@ QJsonValue numberValue(QByteArrayView literal)
     bool ok = false;
     double value = literal.toDouble(&ok);
     if (!ok) {
-        // Out of double's range (1e400, 1e-400): the grammar allows it (RFC 8259 section 9), Qt does not.
+        // Out of double's range (1e400, 1e-400): the grammar allows it (RFC 8259 section 9), Qt
+        // does not.
         const bool overflow = significantCount + scale > 0;
         value = overflow ? std::numeric_limits<double>::infinity() : 0.0;
         if (negative)
@@ -384,8 +385,8 @@ QJsonValue numberValue(QByteArrayView literal)
     return QJsonValue(value);
 }
 
-// The validating single-pass scanner (RFC 8259 sections 2-8). It builds no DOM: it only records where
-// the top-level members we care about are.
+// The validating single-pass scanner (RFC 8259 sections 2-8). It builds no DOM: it only records
+// where the top-level members we care about are.
 class Scanner
 {
 public:
@@ -417,7 +418,8 @@ private:
     bool atEnd() const { return m_p == m_end; }
     void skipWhitespace()
     {
-        // RFC 8259 section 2: ws = space / tab / LF / CR. No BOM (section 8.1: we forward the bytes as they are).
+        // RFC 8259 section 2: ws = space / tab / LF / CR. No BOM (section 8.1: we forward the bytes
+        // as they are).
         while (m_p != m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
             ++m_p;
     }
@@ -453,7 +455,8 @@ bool Scanner::scanString(bool *hasEscapes)
             return true;
         }
         if (c == '\\') {
-            // RFC 8259 section 7. Qt also takes "\x" as "x"; we don't, a strict peer would reject it.
+            // RFC 8259 section 7. Qt also takes "\x" as "x"; we don't, a strict peer would reject
+            // it.
             *hasEscapes = true;
             if (m_end - m_p < 2)
                 return fail("unterminated string", start);
@@ -478,8 +481,8 @@ bool Scanner::scanString(bool *hasEscapes)
                 return fail("invalid escape sequence", m_p);
             }
         } else if (c < 0x20) {
-            // RFC 8259 section 7: control characters must be escaped. This also guarantees that a valid
-            // text has no raw CR/LF inside strings (see toSingleLine()). Qt accepts them.
+            // RFC 8259 section 7: control characters must be escaped. This also guarantees that a
+            // valid text has no raw CR/LF inside strings (see toSingleLine()). Qt accepts them.
             return fail("control character in string", m_p);
         } else {
             // Non-ASCII text tends to come in runs: validate the whole run here.
@@ -496,7 +499,8 @@ bool Scanner::scanString(bool *hasEscapes)
 
 bool Scanner::scanNumber()
 {
-    // RFC 8259 section 6: number = [ minus ] int [ frac ] [ exp ]. Qt also takes ".5", "1." and "1.e5".
+    // RFC 8259 section 6: number = [ minus ] int [ frac ] [ exp ]. Qt also takes ".5", "1." and
+    // "1.e5".
     const char *const start = m_p;
     if (*m_p == '-')
         ++m_p;
@@ -769,7 +773,8 @@ JsonRpcMessage JsonRpcMessage::classify(QByteArrayView json)
         return invalidRequest(hasResult ? u"response has both result and error"_s
                                         : u"neither method nor result nor error"_s);
     }
-    // JSON-RPC 2.0 section 5: id is required; null only when the request's id could not be determined.
+    // JSON-RPC 2.0 section 5: id is required; null only when the request's id could not be
+    // determined.
     if (!id.isPresent())
         return invalidRequest(u"response without id"_s);
     if (id.type == TokenType::Null && !hasError)
@@ -844,10 +849,10 @@ QByteArray JsonRpcMessage::errorResponse(
 
 QByteArray JsonRpcMessage::toSingleLine(QByteArray json)
 {
-    // RFC 8259 section 7 forbids raw control characters inside strings, so in a valid text every CR and
-    // LF is insignificant whitespace (section 2) and a space is an equally good one: the value and every
-    // other byte stay the same. Only for valid texts: in an invalid one a raw line break inside a
-    // string would become a space (and the text might turn valid).
+    // RFC 8259 section 7 forbids raw control characters inside strings, so in a valid text every CR
+    // and LF is insignificant whitespace (section 2) and a space is an equally good one: the value
+    // and every other byte stay the same. Only for valid texts: in an invalid one a raw line break
+    // inside a string would become a space (and the text might turn valid).
     const auto isLineBreak = [](char c) {
         return c == '\n' || c == '\r';
     };

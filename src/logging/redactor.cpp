@@ -322,8 +322,8 @@ QString maskParameters(const QString &text)
     return applyRanges(text, ranges);
 }
 
-// "Bearer <token68>" / "Basic <token68>" (RFC 6750 section 2.1, RFC 7617 section 2). An auth-param such as
-// Bearer realm="x" or Bearer error=invalid_token (WWW-Authenticate) is not a credential.
+// "Bearer <token68>" / "Basic <token68>" (RFC 6750 section 2.1, RFC 7617 section 2). An auth-param
+// such as Bearer realm="x" or Bearer error=invalid_token (WWW-Authenticate) is not a credential.
 QString maskCredentials(const QString &text)
 {
     QList<Range> ranges;

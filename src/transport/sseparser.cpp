@@ -70,8 +70,8 @@ void SseParser::finish(QList<SseEvent> &events)
     if (!m_bomChecked)
         feedContent(QByteArrayView(Bom, m_bomBytesMatched), events);
 
-    // End of stream. WHATWG HTML section 9.2.6 discards an incomplete event; we are tolerant and treat
-    // the end as the end of the last line and of the event.
+    // End of stream. WHATWG HTML section 9.2.6 discards an incomplete event; we are tolerant and
+    // treat the end as the end of the last line and of the event.
     if (!m_discardingLine && !m_lineBuffer.isEmpty())
         processLine(m_lineBuffer, events);
     dispatch(events);
@@ -93,7 +93,8 @@ void SseParser::feedContent(QByteArrayView bytes, QList<SseEvent> &events)
     const char *position = bytes.begin();
     const char *const end = bytes.end();
 
-    // WHATWG HTML section 9.2.5: CRLF is one line ending, even with the CR and LF in different chunks.
+    // WHATWG HTML section 9.2.5: CRLF is one line ending, even with the CR and LF in different
+    // chunks.
     if (m_pendingCr && position != end) {
         m_pendingCr = false;
         if (*position == '\n')

@@ -456,8 +456,8 @@ void StreamableHttpClient::handleFinished(quint64 serial)
 
 void StreamableHttpClient::handleRedirect(Exchange *exchange, QNetworkReply *reply)
 {
-    // RFC 9110 sections 15.4.8/15.4.9: 307 and 308 repeat the request with the same method and body.
-    // The server did not run a request it redirected, so sending it once to the new location
+    // RFC 9110 sections 15.4.8/15.4.9: 307 and 308 repeat the request with the same method and
+    // body. The server did not run a request it redirected, so sending it once to the new location
     // keeps it exactly-once. Another origin (the token must not go there), 301/302/303 (a POST
     // would become a GET) and redirect loops are errors that name the location.
     const int status = exchange->status;

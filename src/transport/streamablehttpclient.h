@@ -185,8 +185,9 @@ private:
 
     Options m_options;
     QByteArray m_userAgent;
-    // Separate connection pools (6 per host on HTTP/1.1, docs/qt-notes.md): requests, short control messages, and
-    // long-lived GET streams, so neither can starve the POST that would unblock the other.
+    // Separate connection pools (6 per host on HTTP/1.1, docs/qt-notes.md): requests, short control
+    // messages, and long-lived GET streams, so neither can starve the POST that would unblock the
+    // other.
     QNetworkAccessManager m_requestNam;
     QNetworkAccessManager m_controlNam;
     QNetworkAccessManager m_streamNam;

@@ -2,11 +2,10 @@
 // origin: auth on demand (401 → discovery → DCR → PKCE login → token), client_credentials at
 // start-up, refresh on expiry, actionable failures, the 30 s deadline, explicit configuration
 // over failed discovery, `login` with a grant configured. The "browser" is this test: $BROWSER
-// starts mcp-test-browser, which records the URL; the test approves it at the fake AS and follows the
-// redirect into the proxy's loopback callback.
-// Every test runs in both configuration styles (initTestCase_data): "configured" sets
-// OAUTH2_GRANT as users of the npm reference do, "on-demand" configures nothing; tests that set
-// their own grant keep it.
+// starts mcp-test-browser, which records the URL; the test approves it at the fake AS and follows
+// the redirect into the proxy's loopback callback. Every test runs in both configuration styles
+// (initTestCase_data): "configured" sets OAUTH2_GRANT as users of the npm reference do, "on-demand"
+// configures nothing; tests that set their own grant keep it.
 #include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"

@@ -666,7 +666,8 @@ FakeAuthServer::ClientCheck FakeAuthServer::authenticateClient(
         check.clientId = bodyClientId;
         secret = findParam(params, u"client_secret"_s);
     } else if (method == u"private_key_jwt"_s) {
-        // RFC 7523 sections 2.2 and 3; OpenID Connect Core section 9. The signature is not verified.
+        // RFC 7523 sections 2.2 and 3; OpenID Connect Core section 9. The signature is not
+        // verified.
         if (findParam(params, u"client_assertion_type"_s) != JwtBearerAssertionType) {
             check.error = u"invalid_client"_s;
             check.description = u"unsupported client_assertion_type"_s;

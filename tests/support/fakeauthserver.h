@@ -96,7 +96,8 @@ class FakeAuthServer : public QObject
     Q_OBJECT
 public:
     enum class MetadataLocation {
-        OAuthInserted, // /.well-known/oauth-authorization-server<issuer path> (RFC 8414 section 3.1)
+        OAuthInserted, // /.well-known/oauth-authorization-server<issuer path> (RFC 8414
+                       // section 3.1)
         OidcInserted, // /.well-known/openid-configuration<issuer path>
         OidcAppended, // <issuer path>/.well-known/openid-configuration (OIDC Discovery section 4)
         OAuthRoot, // /.well-known/oauth-authorization-server, whatever the issuer path
@@ -161,7 +162,8 @@ public:
     QJsonObject protectedResourceMetadata() const;
     QUrl resourceMetadataUrl() const; // the first path it is served at
     static QString resourceMetadataPath(const QUrl &resource, ResourceMetadataLocation location);
-    // WWW-Authenticate value for a 401/403 of the resource (RFC 6750 section 3, RFC 9728 section 5.1).
+    // WWW-Authenticate value for a 401/403 of the resource (RFC 6750 section 3, RFC 9728
+    // section 5.1).
     QByteArray bearerChallenge(const QString &scope = {}, const QString &error = {}) const;
 
     // --- Canned answers: `path` gets this response (times: how often; -1: until cleared) ---

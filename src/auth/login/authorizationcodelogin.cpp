@@ -40,9 +40,9 @@ protected:
 
 namespace {
 
-// Parameters the login owns in the authorization request (RFC 6749 section 4.1.1, RFC 7636 section 4.3,
-// RFC 8707 section 2): neither extraParams nor the endpoint's own query may replace them (the npm package lets
-// extraParams override them).
+// Parameters the login owns in the authorization request (RFC 6749 section 4.1.1, RFC 7636
+// section 4.3, RFC 8707 section 2): neither extraParams nor the endpoint's own query may replace
+// them (the npm package lets extraParams override them).
 const QSet<QString> &protocolParameters()
 {
     static const QSet<QString> names = {u"response_type"_s, u"client_id"_s, u"redirect_uri"_s,
@@ -70,7 +70,8 @@ AuthorizationCodeLogin::AuthorizationCodeLogin(QObject *parent)
     , m_flow(new AuthorizationRequestFlow(static_cast<QNetworkAccessManager *>(nullptr), this))
     , m_handler(new LoopbackReplyHandler(this))
 {
-    // Always set explicitly, or 6.4's refresh never completes (docs/qt-notes.md); the flow asks it for callback().
+    // Always set explicitly, or 6.4's refresh never completes (docs/qt-notes.md); the flow asks it
+    // for callback().
     m_flow->setReplyHandler(m_handler);
 #if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
     // Native PKCE (6.8+) keeps its verifier private, and the caller needs it for the token
@@ -110,7 +111,8 @@ bool AuthorizationCodeLogin::start(const Options &options)
                 tr("The interactive login needs an authorization endpoint and a client ID."));
         return true;
     }
-    // The listener serves exactly the redirect URI we send (RFC 8252 section 7.3: loopback, any port).
+    // The listener serves exactly the redirect URI we send (RFC 8252 section 7.3: loopback, any
+    // port).
     QString host = options.callbackHost;
     int port = options.callbackPort;
     QString path = u"/callback"_s;
@@ -144,8 +146,8 @@ bool AuthorizationCodeLogin::start(const Options &options)
     }
     m_redirectUri = options.redirectUri.isEmpty() ? m_handler->callbackUrl() : options.redirectUri;
 
-    // Fresh per attempt (6.4 reuses a weak state, docs/qt-notes.md): state ≥ 128 bits (RFC 9700 section 2.1: CSRF),
-    // verifier 256 bits (RFC 7636 section 4.1).
+    // Fresh per attempt (6.4 reuses a weak state, docs/qt-notes.md): state ≥ 128 bits (RFC 9700
+    // section 2.1: CSRF), verifier 256 bits (RFC 7636 section 4.1).
     m_state = Pkce::createState();
     m_verifier = Pkce::createCodeVerifier();
     m_handler->setExpectedState(m_state);
@@ -199,8 +201,8 @@ void AuthorizationCodeLogin::buildAuthorizationParameters(QMultiMap<QString, QVa
     // Rebuilt from scratch: the flow's own values are not encoded for a query ('+' stays) and
     // its scope may be empty (docs/qt-notes.md).
     parameters->clear();
-    // RFC 6749 section 3.1: the endpoint URI's own query is kept; QUrl::setQuery() in the flow would
-    // drop it. Its items go in as they were written (already encoded).
+    // RFC 6749 section 3.1: the endpoint URI's own query is kept; QUrl::setQuery() in the flow
+    // would drop it. Its items go in as they were written (already encoded).
     const QByteArray endpointQuery =
             m_options.authorizationEndpoint.query(QUrl::FullyEncoded).toLatin1();
     for (const QByteArray &part : endpointQuery.split('&')) {
@@ -215,7 +217,8 @@ void AuthorizationCodeLogin::buildAuthorizationParameters(QMultiMap<QString, QVa
         parameters->insert(QString::fromLatin1(rawKey),
                 QString::fromLatin1(eq < 0 ? QByteArray() : part.mid(eq + 1)));
     }
-    // RFC 6749 section 4.1.1, RFC 7636 section 4.3 (S256 only: OAuth 2.1 section 4.1.1), RFC 8707 section 2.
+    // RFC 6749 section 4.1.1, RFC 7636 section 4.3 (S256 only: OAuth 2.1 section 4.1.1), RFC 8707
+    // section 2.
     parameters->insert(u"response_type"_s, u"code"_s);
     parameters->insert(u"client_id"_s, encoded(m_options.clientId));
     parameters->insert(u"redirect_uri"_s, encoded(m_redirectUri.toString(QUrl::FullyEncoded)));

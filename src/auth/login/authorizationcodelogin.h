@@ -17,8 +17,8 @@ class AuthorizationRequestFlow;
 class LoopbackReplyHandler;
 
 // The interactive part of the OAuth 2.1 authorization code grant (MCP 2025-11-25
-// basic/authorization "Authorization Code Protection"; RFC 6749 section 4.1.1–4.1.2, RFC 7636, RFC 8252,
-// RFC 8707, RFC 9207): listens on the loopback redirect URI, builds the authorization request
+// basic/authorization "Authorization Code Protection"; RFC 6749 section 4.1.1–4.1.2, RFC 7636, RFC
+// 8252, RFC 8707, RFC 9207): listens on the loopback redirect URI, builds the authorization request
 // with QOAuth2AuthorizationCodeFlow (PKCE S256 and resource added through the modify-parameters
 // hook, 6.4 has no native PKCE, docs/qt-notes.md), prints the URL to stderr, opens the browser and
 // waits for the redirect. It ends with the authorization code and the PKCE verifier; it does NOT

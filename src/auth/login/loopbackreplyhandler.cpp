@@ -304,8 +304,8 @@ void LoopbackReplyHandler::handleRequest(QTcpSocket *socket, const QByteArray &h
             host = line.mid(colon + 1).trimmed().toLower();
         }
     }
-    // RFC 9112 section 3.2: exactly one Host. It must name our listener, so a page on another origin
-    // that rebinds its DNS name to 127.0.0.1 cannot talk to us (DNS rebinding).
+    // RFC 9112 section 3.2: exactly one Host. It must name our listener, so a page on another
+    // origin that rebinds its DNS name to 127.0.0.1 cannot talk to us (DNS rebinding).
     if (hostCount != 1 || !hostAllowed(host)) {
         reject(socket, 400, tr("Request rejected: unexpected Host header."),
                 u"unexpected Host header: %1"_s.arg(QString::fromLatin1(host.left(100))));
@@ -336,8 +336,9 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
         QTcpSocket *socket, const QByteArray &rawQuery)
 {
     const QueryItems items = parseFormQuery(rawQuery);
-    // The state first (RFC 6749 section 10.12, RFC 9700 section 4.7): a response that does not carry exactly
-    // our state is not ours, whatever else it says, so an `error` in it must not end the login.
+    // The state first (RFC 6749 section 10.12, RFC 9700 section 4.7): a response that does not
+    // carry exactly our state is not ours, whatever else it says, so an `error` in it must not end
+    // the login.
     const QStringList states = valuesOf(items, u"state");
     if (m_expectedState.isEmpty() || states.size() != 1
             || !constantTimeEquals(states.constFirst().toUtf8(), m_expectedState)) {
@@ -372,8 +373,8 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
                    "repeated)."));
         return;
     }
-    // RFC 9207 section 2.4: the issuer, when present, must be the one we sent the request to; when the
-    // server announces authorization_response_iss_parameter_supported it must be present.
+    // RFC 9207 section 2.4: the issuer, when present, must be the one we sent the request to; when
+    // the server announces authorization_response_iss_parameter_supported it must be present.
     if (issuers.isEmpty() && m_issRequired) {
         failWith(u"invalid_issuer"_s,
                 tr("the response did not identify the authorization server, although the "

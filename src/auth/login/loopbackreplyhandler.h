@@ -16,9 +16,9 @@ class QTcpSocket;
 
 namespace McpProxy {
 
-// Receives the OAuth authorization response on a loopback redirect URI (RFC 8252 section 7.3), in place
-// of QOAuthHttpServerReplyHandler, which 6.4 makes unfit (docs/qt-notes.md: it listens on Any,
-// ignores Host, matches paths by prefix, accepts any method, always answers 200, hides a busy
+// Receives the OAuth authorization response on a loopback redirect URI (RFC 8252 section 7.3), in
+// place of QOAuthHttpServerReplyHandler, which 6.4 makes unfit (docs/qt-notes.md: it listens on
+// Any, ignores Host, matches paths by prefix, accepts any method, always answers 200, hides a busy
 // port, drops headers split across reads).
 //
 // One GET on the exact callback path, with the Host of the listener (DNS-rebinding defence), is
@@ -68,8 +68,8 @@ public:
     void setExpectedState(const QByteArray &state);
     // RFC 9207 section 2.4: when set, a response carrying `iss` must carry exactly this issuer.
     void setExpectedIssuer(const QString &issuer) { m_expectedIssuer = issuer; }
-    // RFC 9207 section 2.4: the AS metadata says authorization_response_iss_parameter_supported, so a
-    // response without `iss` is rejected.
+    // RFC 9207 section 2.4: the AS metadata says authorization_response_iss_parameter_supported, so
+    // a response without `iss` is rejected.
     void setIssuerParameterRequired(bool required) { m_issRequired = required; }
     // A connection that has not sent a complete request head within this time is dropped.
     void setRequestTimeout(int ms) { m_requestTimeoutMs = ms; }
@@ -84,8 +84,9 @@ public:
 
 Q_SIGNALS:
     // An authorization response with our state that ends the login without a code: the
-    // authorization server's `error` (RFC 6749 section 4.1.2.1) with its error_description, an issuer
-    // mismatch or missing issuer (RFC 9207 section 2.4: "invalid_issuer"), or a malformed response
+    // authorization server's `error` (RFC 6749 section 4.1.2.1) with its error_description, an
+    // issuer mismatch or missing issuer (RFC 9207 section 2.4: "invalid_issuer"), or a malformed
+    // response
     // ("invalid_response"); for our own errors the description is translated, for the user.
     void callbackFailed(const QString &error, const QString &description);
     // A request that was answered with an error page and otherwise ignored; the reason is English

@@ -184,9 +184,9 @@ void AuthorizationDiscovery::handleProtectedResource(
 
     run->result.resourceMetadata = metadata;
     run->result.resourceMetadataUrl = url;
-    // RFC 9728 section 3.3: the resource must be the one we asked about; otherwise the document (and
-    // the authorization servers it names) must not be used. Conformance auth/resource-mismatch:
-    // no further request.
+    // RFC 9728 section 3.3: the resource must be the one we asked about; otherwise the document
+    // (and the authorization servers it names) must not be used. Conformance
+    // auth/resource-mismatch: no further request.
     if (!resourceMatchesServer(metadata->resource, run->request.serverUrl)) {
         fail(run,
                 u"protected resource metadata at %1 names resource %2, not %3"_s.arg(shown,
@@ -242,11 +242,11 @@ void AuthorizationDiscovery::handleServerMetadata(
         fetchNext(run);
         return;
     }
-    // RFC 8414 section 3.3 (and OpenID Connect Discovery section 4.3): the issuer must be identical to the one
-    // the URL was built from; otherwise the document must not be used.
-    // MCP 2025-03-26 servers (no protected resource metadata): the URL was built from the
-    // server's "authorization base URL", not from an issuer identifier, so there is no issuer
-    // to compare with; a same-origin issuer (e.g. <origin>/oauth) is that server's own AS.
+    // RFC 8414 section 3.3 (and OpenID Connect Discovery section 4.3): the issuer must be identical
+    // to the one the URL was built from; otherwise the document must not be used. MCP 2025-03-26
+    // servers (no protected resource metadata): the URL was built from the server's "authorization
+    // base URL", not from an issuer identifier, so there is no issuer to compare with; a
+    // same-origin issuer (e.g. <origin>/oauth) is that server's own AS.
     const bool backCompatSameOrigin = !run->issuerFromResourceMetadata
             && QUrl(metadata->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery)
                     == QUrl(run->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery);

@@ -29,7 +29,8 @@ struct AuthChallenge
 // Parameters after a token68 are dropped. Linear time, never fails. Pure.
 QList<AuthChallenge> parseWwwAuthenticate(QByteArrayView header);
 
-// The Bearer challenge of a 401/403 (RFC 6750 section 3, RFC 9728 section 5.1, MCP 2025-11-25 authorization).
+// The Bearer challenge of a 401/403 (RFC 6750 section 3, RFC 9728 section 5.1, MCP 2025-11-25
+// authorization).
 struct BearerChallenge
 {
     QUrl resourceMetadata; // resource_metadata (absolute URL, else empty)

@@ -27,7 +27,8 @@ QByteArray ClientRegistration::requestBody(const RegistrationRequest &request)
     if (!request.redirectUri.isEmpty())
         body.insert(u"redirect_uris"_s, QJsonArray{request.redirectUri});
     body.insert(u"grant_types"_s, QJsonArray::fromStringList(request.grantTypes));
-    // RFC 7591 section 2.1: response_types consistent with grant_types ("code" for authorization_code).
+    // RFC 7591 section 2.1: response_types consistent with grant_types ("code" for
+    // authorization_code).
     QJsonArray responseTypes;
     if (request.grantTypes.contains(u"authorization_code"_s))
         responseTypes.append(u"code"_s);

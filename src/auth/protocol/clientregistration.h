@@ -33,7 +33,8 @@ struct RegistrationResult
 {
     bool ok = false;
     QString error; // English, no secrets; for a rejection: "<error>: <error_description>"
-    QString errorCode; // RFC 7591 section 3.2.2 error (invalid_redirect_uri, …) when the server sent one
+    QString errorCode; // RFC 7591 section 3.2.2 error (invalid_redirect_uri, …) when the server
+                       // sent one
     int httpStatus = 0;
     QString clientId;
     QString clientSecret; // empty for a public client
@@ -86,8 +87,8 @@ ClientAuthentication::Method chooseClientAuthMethod(const QString &configured,
 
 // The token_endpoint_auth_method to ask for in a registration (RFC 7591 section 2). A public client
 // (authorization_code): the configured method, else none when the AS lists none or nothing,
-// else the first it lists. A confidential client (client_credentials, RFC 6749 section 4.4) is never
-// registered with none: the configured method unless it is none, else client_secret_post when
+// else the first it lists. A confidential client (client_credentials, RFC 6749 section 4.4) is
+// never registered with none: the configured method unless it is none, else client_secret_post when
 // the AS lists it or lists nothing, else client_secret_basic when listed; empty when there is
 // no such method (the caller reports it).
 QString registrationAuthMethod(

@@ -53,7 +53,8 @@ QByteArray formEncode(const FormFields &fields)
 
 QByteArray basicAuthorization(const QString &clientId, const QString &clientSecret)
 {
-    // RFC 6749 section 2.3.1: both parts are form-encoded (Appendix B) before the RFC 7617 encoding.
+    // RFC 6749 section 2.3.1: both parts are form-encoded (Appendix B) before the RFC 7617
+    // encoding.
     const QByteArray credentials = encoded(clientId) + ':' + encoded(clientSecret);
     return "Basic " + credentials.toBase64();
 }

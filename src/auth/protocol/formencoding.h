@@ -15,7 +15,8 @@ using FormFields = QList<std::pair<QString, QString>>;
 // and "%" in values survive, unlike QUrlQuery, docs/qt-notes.md). Fields in the given order,
 // joined with "&"; empty names and values are kept ("a=&=b").
 QByteArray formEncode(const FormFields &fields);
-// "Basic " + base64(formUrlEncode(client_id) ":" formUrlEncode(client_secret)), RFC 6749 section 2.3.1.
+// "Basic " + base64(formUrlEncode(client_id) ":" formUrlEncode(client_secret)), RFC 6749
+// section 2.3.1.
 QByteArray basicAuthorization(const QString &clientId, const QString &clientSecret);
 
 } // namespace McpProxy

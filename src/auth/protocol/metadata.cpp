@@ -125,8 +125,8 @@ bool isUsableUrl(const QUrl &url)
     return url.isValid() && !url.isRelative() && !url.host().isEmpty();
 }
 
-// scheme://host[:port] with lower-case scheme and host and no default port (RFC 3986 section 6.2.2.1,
-// section 6.2.3).
+// scheme://host[:port] with lower-case scheme and host and no default port (RFC 3986
+// section 6.2.2.1, section 6.2.3).
 QUrl originOf(const QUrl &url)
 {
     QUrl origin;
@@ -289,8 +289,8 @@ bool resourceMatchesServer(const QString &resource, const QUrl &serverUrl)
 QList<QUrl> protectedResourceMetadataUrls(const QUrl &serverUrl, const QUrl &fromChallenge)
 {
     QList<QUrl> urls;
-    appendUnique(urls, fromChallenge); // RFC 9728 section 5.1, MCP 2025-11-25 "Protected Resource Metadata
-                                       // Discovery Requirements"
+    appendUnique(urls, fromChallenge); // RFC 9728 section 5.1, MCP 2025-11-25 "Protected Resource
+                                       // Metadata Discovery Requirements"
     if (!isUsableUrl(serverUrl))
         return urls;
     const QUrl origin = originOf(serverUrl);
@@ -314,8 +314,8 @@ QList<QUrl> authorizationServerMetadataUrls(const QUrl &issuer)
         return urls;
     const QUrl origin = originOf(issuer);
     const QString path = pathWithoutTrailingSlash(issuer);
-    // MCP 2025-11-25 "Authorization Server Metadata Discovery"; RFC 8414 section 3.1 path insertion,
-    // then OpenID Connect Discovery 1.0 section 4.1 in both forms.
+    // MCP 2025-11-25 "Authorization Server Metadata Discovery"; RFC 8414 section 3.1 path
+    // insertion, then OpenID Connect Discovery 1.0 section 4.1 in both forms.
     appendUnique(urls, withPath(origin, AuthorizationServerWellKnown + path));
     appendUnique(urls, withPath(origin, OpenIdConfigurationWellKnown + path));
     if (!path.isEmpty())

@@ -43,7 +43,8 @@ struct AuthorizationServerMetadata
     bool fromFallback = false; // 2025-03-26 default endpoints, no document was found
 
     // Same rules; "issuer" must be a non-empty string, endpoints absolute http(s) URLs. Whether
-    // the issuer equals the one discovery started from (RFC 8414 section 3.3) is the caller's check.
+    // the issuer equals the one discovery started from (RFC 8414 section 3.3) is the caller's
+    // check.
     static std::optional<AuthorizationServerMetadata> parse(const QByteArray &json, QString *error);
     // MCP 2025-03-26 "Fallbacks for Servers without Metadata Discovery": /authorize, /token and
     // /register at the origin of the MCP server URL; issuer = that origin; fromFallback = true;
@@ -51,8 +52,8 @@ struct AuthorizationServerMetadata
     static AuthorizationServerMetadata fallbackFor(const QUrl &serverUrl);
 };
 
-// RFC 8707 section 2 / MCP 2025-06-18: the canonical URI of the MCP server: lower-case scheme and host,
-// no user info, no fragment, no default port, one terminating "/" removed (so
+// RFC 8707 section 2 / MCP 2025-06-18: the canonical URI of the MCP server: lower-case scheme and
+// host, no user info, no fragment, no default port, one terminating "/" removed (so
 // "https://a.example/" → "https://a.example"); path case, percent-encoding and query kept.
 // Empty for a relative or host-less URL.
 QString canonicalResourceUri(const QUrl &serverUrl);
@@ -62,7 +63,8 @@ QString canonicalResourceUri(const QUrl &serverUrl);
 // origin is accepted too (the PRM of a root resource, as the MCP SDKs do).
 bool resourceMatchesServer(const QString &resource, const QUrl &serverUrl);
 
-// RFC 9728 section 3.1 and MCP 2025-11-25 order: the challenge's resource_metadata first (if any), then
+// RFC 9728 section 3.1 and MCP 2025-11-25 order: the challenge's resource_metadata first (if any),
+// then
 // /.well-known/oauth-protected-resource/<path>[?query] (path-inserted, when the server URL has a
 // path or query; a terminating "/" removed), then /.well-known/oauth-protected-resource at the
 // origin. No duplicates.

@@ -94,7 +94,8 @@ std::optional<PreparedTokenRequest> TokenEndpointClient::prepare(
 
     if (!request.scope.isEmpty())
         fields.append({u"scope"_s, request.scope});
-    // RFC 8707 section 2 / MCP 2025-06-18 "Resource Parameter Implementation": in every token request.
+    // RFC 8707 section 2 / MCP 2025-06-18 "Resource Parameter Implementation": in every token
+    // request.
     if (!request.resource.isEmpty())
         fields.append({u"resource"_s, request.resource});
     if (!request.audience.isEmpty())
@@ -208,7 +209,8 @@ void TokenEndpointClient::request(const TokenRequest &request, QObject *context,
                             u"the token endpoint %1 could not be reached: %2"_s.arg(
                                     endpoint, reply.networkError);
                 } else if (reply.isRedirect()) {
-                    // RFC 6749 section 3.2 defines no redirects; following one would re-send credentials.
+                    // RFC 6749 section 3.2 defines no redirects; following one would re-send
+                    // credentials.
                     response.error.error = u"invalid_response"_s;
                     response.error.description =
                             u"the token endpoint %1 redirected (HTTP %2) to %3; redirects are not followed"_s

@@ -18,7 +18,8 @@ class QNetworkAccessManager;
 namespace McpProxy {
 
 // How the client authenticates at the token endpoint (RFC 6749 section 2.3, RFC 7591 section 2
-// token_endpoint_auth_method, RFC 7523 section 2.2 / OpenID Connect Core section 9 private_key_jwt).
+// token_endpoint_auth_method, RFC 7523 section 2.2 / OpenID Connect Core section 9
+// private_key_jwt).
 struct ClientAuthentication
 {
     enum class Method { None, ClientSecretBasic, ClientSecretPost, PrivateKeyJwt };
@@ -62,11 +63,12 @@ struct PreparedTokenRequest
 
 // POSTs token requests (authorization_code, refresh_token, client_credentials, …) and parses the
 // reply with parseTokenResponse(). QtNetworkAuth 6.4 cannot do this correctly (silent errors,
-// corrupted '+', no client_secret_basic: docs/qt-notes.md, "Token requests"), so every grant goes through here. Redirects are not followed: a 3xx is an
-// error (RFC 6749 section 3.2 does not allow redirects, and QNAM would
-// forward our credentials to another origin). Errors are OAuthErrors: the server's (RFC 6749 section 5.2) or our own network_error,
-// timeout, invalid_response, invalid_request (no usable token endpoint) and
-// client_assertion_error (the private key could not sign). Nothing secret is logged.
+// corrupted '+', no client_secret_basic: docs/qt-notes.md, "Token requests"), so every grant goes
+// through here. Redirects are not followed: a 3xx is an error (RFC 6749 section 3.2 does not allow
+// redirects, and QNAM would forward our credentials to another origin). Errors are OAuthErrors: the
+// server's (RFC 6749 section 5.2) or our own network_error, timeout, invalid_response,
+// invalid_request (no usable token endpoint) and client_assertion_error (the private key could not
+// sign). Nothing secret is logged.
 class TokenEndpointClient : public QObject
 {
     Q_OBJECT

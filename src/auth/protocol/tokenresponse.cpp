@@ -166,9 +166,10 @@ TokenResponse parseTokenResponse(int httpStatus, const QByteArray &body, const Q
         return response;
     }
 
-    // RFC 6749 section 5.1. The token goes into "Authorization: Bearer" (RFC 6750 section 2.1): anything else
-    // would put characters RFC 9110 section 5.5 forbids into a header (CR LF: an injected header) or
-    // a scheme we do not implement (mac, DPoP). Neither the token nor the type is echoed.
+    // RFC 6749 section 5.1. The token goes into "Authorization: Bearer" (RFC 6750 section 2.1):
+    // anything else would put characters RFC 9110 section 5.5 forbids into a header (CR LF: an
+    // injected header) or a scheme we do not implement (mac, DPoP). Neither the token nor the type
+    // is echoed.
     const QString tokenType = stringMember(object, "token_type"_L1);
     if (!tokenType.isEmpty() && tokenType.compare("Bearer"_L1, Qt::CaseInsensitive) != 0) {
         const bool printable = std::all_of(tokenType.cbegin(), tokenType.cend(),

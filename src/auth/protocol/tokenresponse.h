@@ -19,8 +19,8 @@ struct TokenSet
     QString idToken;
 
     bool isValid() const { return !accessToken.isEmpty(); }
-    // "Bearer <token>" (RFC 6750 section 2.1); empty when the token is not a b64token or the type is
-    // not Bearer (an empty type counts as Bearer), so that nothing RFC 9110 forbids in a field
+    // "Bearer <token>" (RFC 6750 section 2.1); empty when the token is not a b64token or the type
+    // is not Bearer (an empty type counts as Bearer), so that nothing RFC 9110 forbids in a field
     // value, nor a scheme we do not implement, ever reaches a request.
     QByteArray authorizationHeader() const;
 };

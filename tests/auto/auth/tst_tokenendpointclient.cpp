@@ -388,7 +388,8 @@ private Q_SLOTS:
         if (method == Method::PrivateKeyJwt)
             request.client.privateKeyPem = generateEcKeyPem();
         if (method == Method::None) {
-            // client_credentials needs a confidential client: expect the RFC 6749 section 4.4 refusal.
+            // client_credentials needs a confidential client: expect the RFC 6749 section 4.4
+            // refusal.
             expectedError = u"unauthorized_client"_s;
             expectedStatus = 400;
         }

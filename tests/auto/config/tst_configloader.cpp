@@ -394,7 +394,8 @@ void tst_ConfigLoader::fields_data()
             << uR"({"//":"top","$schema":"x","upstream":{"//url":"c","url":"https://mcp.example.com/mcp"}})"_s
             << QStringList{} << expect({{u"upstream.url"_s, u"https://mcp.example.com/mcp"_s}});
 
-    // Boolean env vars applied whenever defined (as in the npm package): the empty string means false.
+    // Boolean env vars applied whenever defined (as in the npm package): the empty string means
+    // false.
     const QList<std::pair<QString, bool>> boolValues = {
             {u"1"_s, true},
             {u"true"_s, true},
