@@ -14,7 +14,7 @@ namespace McpProxy {
 struct CommandLineOptions
 {
     // `mcp-oauth2-proxy [login|logout|status] [options] [URL]`: the proxy itself, or a
-    // subcommand that manages the stored login of the server (see README.md).
+    // subcommand that manages the stored login of the server (README.md, "Subcommands").
     enum class Command { Proxy, Login, Logout, Status };
     Command command = Command::Proxy;
     bool noBrowser = false; // --no-browser: print the login URL, launch nothing

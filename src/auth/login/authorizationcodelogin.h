@@ -50,7 +50,7 @@ public:
         FormFields extraParams;
         // Empty: http://<callbackHost>:<bound port>/callback. Otherwise sent verbatim; it must be
         // http on a loopback host with an explicit port, and the listener serves its host, port
-        // and path (the npm package listens on callbackHost/callbackPort whatever it says).
+        // and path (the npm package listens on callbackHost/callbackPort whatever the URI says).
         QUrl redirectUri;
         QString callbackHost = QStringLiteral("127.0.0.1"); // 127.0.0.1, localhost or ::1
         int callbackPort = 53682; // 0: an ephemeral port
