@@ -15,7 +15,7 @@
 #   MCPPROXY_WINDOWS_CACHE   where the SDK and the Wine prefix live
 #                            (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows)
 #   MCPPROXY_THIRD_PARTY     folder holding qtnetworkauth-<qt>.tar.gz and qtkeychain-<v>.tar.gz
-#                            (default: ../shared/third-party beside the clone, if present; else
+#                            (default: shared/third-party in the clone's parent folder, if present; else
 #                            the sources are downloaded from their upstream locations)
 #   MCPPROXY_WINDOWS_JOBS    parallel jobs (default: nproc)
 set -euo pipefail

@@ -21,7 +21,7 @@ protected:
     { }
 };
 
-// Process set-up that must happen before QCoreApplication exists (qt64-notes pitfalls 26, 27):
+// Process set-up that must happen before QCoreApplication exists (docs/qt-notes.md):
 // re-open closed standard fds on the null device, ignore SIGPIPE. Returns false when fd 0 was
 // closed (stdin is then at EOF).
 bool prepareStandardStreams();

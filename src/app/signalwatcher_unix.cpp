@@ -63,7 +63,7 @@ SignalWatcher *SignalWatcher::create(QObject *parent)
 bool prepareStandardStreams()
 {
     // A closed fd 0 would be reused by Qt's own eventfd and the stdin reader would hang on it
-    // (qt64-notes §4.1); a closed fd 1 or 2 would be reused by a log file or socket.
+    // (docs/qt-notes.md); a closed fd 1 or 2 would be reused by a log file or socket.
     bool stdinOpen = true;
     for (int fd = 0; fd <= 2; ++fd) {
         if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF)
@@ -76,7 +76,8 @@ bool prepareStandardStreams()
             ::close(null);
         }
     }
-    // QtNetwork ignores SIGPIPE only after its first use (pitfall 26); EPIPE is handled instead.
+    // QtNetwork ignores SIGPIPE only after its first use (docs/qt-notes.md); EPIPE is handled
+    // instead.
     ::signal(SIGPIPE, SIG_IGN);
     return stdinOpen;
 }

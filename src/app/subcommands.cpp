@@ -182,7 +182,7 @@ void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &
                         next();
                         return;
                     }
-                    // RFC 7009 §2.1: the client authenticates as at the token endpoint.
+                    // RFC 7009 section 2.1: the client authenticates as at the token endpoint.
                     const QStringList supported = result.server.tokenEndpointAuthMethodsSupported;
                     const auto send = [this, tokens, endpoint, next, supported](
                                               const QString &secret, const QString &method) {

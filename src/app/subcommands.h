@@ -13,7 +13,7 @@
 
 namespace McpProxy {
 
-// `mcp-oauth2-proxy login|logout|status [URL]` (issue 4 §3): manage the stored login of a server
+// `mcp-oauth2-proxy login|logout|status [URL]`: manage the stored login of a server
 // outside the host, with the same configuration sources as the proxy. Output goes to stdout
 // (these commands are run by a person, not by an MCP host); never a token or a secret.
 class Subcommand : public QObject

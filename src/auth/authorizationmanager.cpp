@@ -143,7 +143,7 @@ bool AuthorizationManager::hasUsableToken() const
 TokenStoreKey AuthorizationManager::storeKey() const
 {
     // The server we talk to (canonical), the AS and the client: two servers, two IdPs or two
-    // clients never share an entry (issue 4 §1).
+    // clients never share an entry.
     return TokenStoreKey{canonicalResourceUri(m_config.upstream.url),
             m_metadata ? m_metadata->server.issuer : m_storedIssuer,
             m_client ? m_client->auth.clientId : m_storedClientId};
@@ -197,7 +197,7 @@ void AuthorizationManager::loadStoredTokens(std::function<void()> next)
 
 void AuthorizationManager::adoptReferenceCache()
 {
-    // Users of the npm reference keep their login (issue 4 §1): its cache holds a refresh token
+    // Users of the npm reference keep their login: its cache holds a refresh token
     // per (client id, token endpoint); it is tried once, then stored in our format.
     if (m_config.oauth2.clientId.isEmpty() || !m_tokens.refreshToken.isEmpty())
         return;
@@ -362,7 +362,8 @@ void AuthorizationManager::beginRound(Round round)
     m_round = round;
     m_renewTimer.stop();
     if (round == Round::Unauthorized || round == Round::Prefetch) {
-        // RFC 6750 §3.1 invalid_token: forget the rejected token; a refresh token may still work.
+        // RFC 6750 section 3.1 invalid_token: forget the rejected token; a refresh token may still
+        // work.
         if (round == Round::Unauthorized) {
             m_rejectedAccessToken = m_tokens.accessToken; // never adopted back from the store
             m_tokens.accessToken.clear();
@@ -421,7 +422,7 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
     m_discovery.discover(request, this, [this, fromChallenge, next](const DiscoveryResult &result) {
         if (!result.ok && configurationSuffices()) {
             // Explicit configuration wins: what discovery found (or what failed validation,
-            // e.g. RFC 9728 §3.3) is not used at all.
+            // e.g. RFC 9728 section 3.3) is not used at all.
             qCWarning(lcAuth).noquote()
                     << "authorization discovery failed (" << result.error
                     << "); going on with the configured token endpoint and client (oauth2.*)";
@@ -568,7 +569,7 @@ void AuthorizationManager::withClient(std::function<void()> next)
         return;
     }
     // One registration per (issuer, redirect URI), shared by every instance and kept across
-    // restarts (issue 4 §1, §2); redone when the issuer or the redirect URI changes.
+    // restarts (under the entry lock); redone when the issuer or the redirect URI changes.
     const RegistrationKey registrationKey{server.issuer, request.redirectUri};
     const auto registerNow = [this, next, makeClient, request, registrationKey](bool locked) {
         m_registration.registerClient(request, this,
@@ -716,7 +717,7 @@ void AuthorizationManager::runAuthorizationCode()
 {
     const ProxyConfig::OAuth2 &o = m_config.oauth2;
     const AuthorizationServerMetadata &server = m_metadata->server;
-    // A refresh token or code the user configured comes first (reference §2.4).
+    // A refresh token or code the user configured comes first, as in the npm package.
     if (!o.refreshToken.isEmpty() && !m_configuredRefreshTokenUsed
             && m_tokens.refreshToken.isEmpty()) {
         m_configuredRefreshTokenUsed = true;
@@ -730,7 +731,7 @@ void AuthorizationManager::runAuthorizationCode()
         return;
     }
     if (!o.authorizationCode.isEmpty() && !m_configuredCodeUsed) {
-        m_configuredCodeUsed = true; // a code is single-use (RFC 6749 §4.1.2)
+        m_configuredCodeUsed = true; // a code is single-use (RFC 6749 section 4.1.2)
         exchangeCode(o.authorizationCode, o.codeVerifier.toUtf8(),
                 o.redirectUri.isEmpty() ? QUrl(redirectUriForLogin()) : o.redirectUri);
         return;
@@ -780,8 +781,9 @@ void AuthorizationManager::runAuthorizationCode()
     m_requestedScope = options.scope;
     options.resource = resourceParameter();
     options.extraParams = o.extraParams;
-    // OpenID Connect Core §11: an OpenID provider issues a refresh token for offline_access only
-    // with prompt=consent (oidc-provider drops the scope otherwise); the MCP SDK does the same.
+    // OpenID Connect Core section 11: an OpenID provider issues a refresh token for offline_access
+    // only with prompt=consent (oidc-provider drops the scope otherwise); the MCP SDK does the
+    // same.
     const bool hasPrompt = std::any_of(options.extraParams.cbegin(), options.extraParams.cend(),
             [](const auto &field) { return field.first == u"prompt"; });
     if (!hasPrompt && options.scope.split(u' ').contains(u"offline_access"_s))
@@ -797,7 +799,7 @@ void AuthorizationManager::runAuthorizationCode()
     options.issParameterSupported = server.authorizationResponseIssParameterSupported;
     options.serverName = m_config.upstream.url.host();
     options.openBrowser = o.openBrowser;
-    // One browser login per entry across processes (issue 4 §2): whoever holds the lock logs
+    // One browser login per entry across processes: whoever holds the lock logs
     // in; the others wait for it and find the stored tokens.
     withEntryLock([this, options](bool) {
         if (m_adoptedInLock && m_round != Round::StepUp) {
@@ -887,7 +889,8 @@ void AuthorizationManager::refreshNow(std::function<void(bool, const OAuthError 
             return;
         }
         if (!response.error.isTransient()) {
-            // invalid_grant & co.: the refresh token is dead; never a dead end (reference §10 #17).
+            // invalid_grant & co.: the refresh token is dead; never a dead end (the npm package
+            // keeps using a dead cached refresh token and fails every start; we log in again).
             m_tokens.refreshToken.clear();
             m_tokens.accessToken.clear();
             saveTokens(); // the store forgets it too
@@ -1023,7 +1026,8 @@ void AuthorizationManager::renew(Round kind)
         refresh(done);
         return;
     }
-    // client_credentials has no refresh token: the grant is simply run again (RFC 6749 §4.4.3).
+    // client_credentials has no refresh token: the grant is simply run again (RFC 6749
+    // section 4.4.3).
     TokenRequest request = baseTokenRequest();
     request.grant = {{u"grant_type"_s, u"client_credentials"_s}};
     request.scope = m_requestedScope;

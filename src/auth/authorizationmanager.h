@@ -41,7 +41,7 @@ class AuthorizationManager : public QObject
     Q_OBJECT
 public:
     // Without store options the tokens live in memory only (tests); with them, tokens and client
-    // registrations persist across restarts and processes (issue 4).
+    // registrations persist across restarts and processes (TokenStore).
     explicit AuthorizationManager(const ProxyConfig &config,
             std::optional<TokenStoreOptions> store = std::nullopt, QObject *parent = nullptr);
     ~AuthorizationManager() override;
@@ -61,7 +61,7 @@ public:
 
     // When to renew a token that lives `lifetimeMs` more: `skew` before expiry, but never sooner
     // than half the remaining lifetime (so a token shorter-lived than the skew is not renewed in
-    // a loop, reference §10 item 23), and not sooner than 1 s. Pure.
+    // a loop, as the npm package does on every call), and not sooner than 1 s. Pure.
     static qint64 renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds);
     // Whether the renewal policy says a token issued at `issuedAt` should be renewed by now.
     bool needsRenewal(const QDateTime &expiresAt, const QDateTime &issuedAt) const;

@@ -18,8 +18,8 @@ void ProxySession::routeClientLine(const QByteArray &line)
     const JsonRpcMessage message = JsonRpcMessage::classify(line);
     switch (message.kind()) {
     case JsonRpcMessage::Kind::Invalid:
-        // JSON-RPC 2.0 §5: -32700 for unparseable text (id null), -32600 for valid JSON that is
-        // not a request object. The proxy goes on either way.
+        // JSON-RPC 2.0 section 5: -32700 for unparseable text (id null), -32600 for valid JSON that
+        // is not a request object. The proxy goes on either way.
         qCWarning(lcBridge).noquote() << "stdin: rejected line:" << message.errorMessage();
         Q_EMIT clientBoundMessage(
                 JsonRpcMessage::errorResponse(message.rawId(), int(message.error()),

@@ -24,7 +24,7 @@ public Q_SLOTS:
     // One line from the client (stdin).
     void routeClientLine(const QByteArray &line);
     // A line too long to read: answered with an error that carries the request's id when it can
-    // be read from the line's start (else null, JSON-RPC 2.0 §5), so the host does not wait.
+    // be read from the line's start (else null, JSON-RPC 2.0 section 5), so the host does not wait.
     void rejectOverlongLine(const QByteArray &start, qsizetype maxLength);
     // One message from the server, already a single line.
     void routeServerMessage(const QByteArray &line, const McpProxy::JsonRpcMessage &message);

@@ -40,8 +40,8 @@ constexpr double MaxSafeInteger = 9007199254740991.0; // Number.MAX_SAFE_INTEGER
 constexpr int MaxShownLength = 200;
 
 enum class ValueType { String, NonEmptyString, Url, Integer, Boolean, StringMap, Headers };
-// Reference §1.2: most env values apply when non-empty ("truthy"); three booleans apply whenever
-// the variable is defined, so an empty value means false.
+// As in the npm package: most env values apply when non-empty ("truthy"); three booleans apply
+// whenever the variable is defined, so an empty value means false.
 enum class EnvRule { NonEmpty, Defined };
 
 struct FieldSpec
@@ -53,7 +53,7 @@ struct FieldSpec
     bool secret = false;
 };
 
-// Reference §1.3, in the reference's env-application order; additions marked.
+// The npm package's fields, in the order it applies the environment; additions marked.
 constexpr std::array<FieldSpec, 37> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
@@ -283,7 +283,7 @@ bool isCommentKey(const QString &key)
     return key.startsWith(u"//"_s) || key.startsWith(u'$');
 }
 
-// Reference §1.2 parseBool.
+// The npm package's parseBool: trimmed, lower case; 1, true, yes, on are true, all else false.
 bool parseBool(const QString &raw)
 {
     const QString value = raw.trimmed().toLower();
@@ -302,7 +302,7 @@ bool isIntegerText(QStringView text)
     return !text.isEmpty() && std::all_of(text.begin(), text.end(), isAsciiDigit);
 }
 
-// RFC 9110 §5.6.2 token.
+// RFC 9110 section 5.6.2 token.
 bool isHeaderToken(QStringView name)
 {
     if (name.isEmpty())
@@ -320,7 +320,7 @@ bool isReservedHeader(QStringView name)
             [name](QLatin1String r) { return name.compare(r, Qt::CaseInsensitive) == 0; });
 }
 
-// RFC 9110 §5.5: no CR, LF, NUL or other controls except HTAB in a field value.
+// RFC 9110 section 5.5: no CR, LF, NUL or other controls except HTAB in a field value.
 bool isValidHeaderValue(QStringView value)
 {
     return std::none_of(value.begin(), value.end(),
@@ -344,7 +344,7 @@ bool isEnvNameChar(QChar c, bool first)
             || (!first && isAsciiDigit(c));
 }
 
-// The reference's assertSecureUrl (reference §7.1). translated: config error vs log text.
+// The npm package's assertSecureUrl. translated: config error vs log text.
 QString secureUrlProblem(
         const QString &urlText, bool allowInsecureHttp, const QString &label, bool translated)
 {
@@ -846,7 +846,7 @@ private:
         return true;
     }
 
-    // ---- environment (reference §1.2) ----
+    // ---- environment (the npm package's rules) ----
 
     bool applyEnvironment()
     {
@@ -1014,8 +1014,8 @@ private:
                             .arg(s->origin, names.join(u", "_s), s->shown));
     }
 
-    // upstream.url, oauth2.tokenUrl, oauth2.authorizationUrl: the reference's check and wording
-    // (reference §7.1), labelled with the JSON path whatever the source, as the reference does.
+    // upstream.url, oauth2.tokenUrl, oauth2.authorizationUrl: the npm package's check and wording
+    // (assertSecureUrl), labelled with the JSON path whatever the source, as the reference does.
     bool takeSecureUrl(QLatin1String path, bool allowInsecureHttp, QUrl *out)
     {
         const Setting *s = setting(path);
@@ -1030,10 +1030,10 @@ private:
     }
 
     // oauth2.redirectUri: where the proxy itself receives the login, so an http URL on a loopback
-    // host with an explicit port and no fragment (RFC 8252 §7.3), the rule the login applies.
-    // The reference accepts any http(s) URL; one that is not loopback is kept only beside an
-    // authorization code obtained elsewhere, which must be exchanged with the redirect URI it was
-    // issued for (RFC 6749 §4.1.3).
+    // host with an explicit port and no fragment (RFC 8252 section 7.3), the rule the login
+    // applies. The reference accepts any http(s) URL; one that is not loopback is kept only beside
+    // an authorization code obtained elsewhere, which must be exchanged with the redirect URI it
+    // was issued for (RFC 6749 section 4.1.3).
     bool takeRedirectUri(QLatin1String path, bool codeGivenElsewhere, QUrl *out)
     {
         const Setting *s = setting(path);
@@ -1059,7 +1059,7 @@ private:
     }
 
     // oauth2.callbackHost: the login callback listens there; anything but a loopback address
-    // would let other machines reach it (RFC 8252 §7.3, §8.3).
+    // would let other machines reach it (RFC 8252 sections 7.3, 8.3).
     bool takeLoopbackHost(QLatin1String path, QString *out)
     {
         if (!takeString(path, out))

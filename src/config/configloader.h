@@ -14,7 +14,7 @@ namespace McpProxy {
 struct CommandLineOptions
 {
     // `mcp-oauth2-proxy [login|logout|status] [options] [URL]`: the proxy itself, or a
-    // subcommand that manages the stored login of the server (issue 4 §3).
+    // subcommand that manages the stored login of the server (README.md, "Subcommands").
     enum class Command { Proxy, Login, Logout, Status };
     Command command = Command::Proxy;
     bool noBrowser = false; // --no-browser: print the login URL, launch nothing
@@ -44,7 +44,7 @@ struct ConfigLoadResult
     std::optional<ProxyConfig> config;
     // One translated line: names the field (JSON path, env var or option), the bad value (secrets
     // as "****") and what is allowed. The caller prints "failed to load config: <error>" and
-    // exits 2 (reference §1.4).
+    // exits 2, as the npm mcp-oauth2-proxy does.
     QString error;
     // Log text (not translated), e.g. `config: unknown key "upstream.timeout" (did you mean
     // "upstream.timeoutMs"?)`. Filled even when error is set.
@@ -52,17 +52,18 @@ struct ConfigLoadResult
 };
 
 // Merge built-in defaults < JSON file (options.configFile, else env MCP_PROXY_CONFIG) < environment
-// < command line, then validate (reference §1). Never calls qgetenv: the environment is injected;
-// it also supplies ${VAR} in header values. In the file, keys starting with "//" or "$" (comments,
+// < command line, then validate (the npm package's order, plus the command line). Never calls
+// qgetenv: the environment is injected; it also supplies ${VAR} in header values. In the file, keys
+// starting with "//" or "$" (comments,
 // "$schema") are ignored; other unknown keys are warnings.
 ConfigLoadResult loadConfig(const CommandLineOptions &options, const QProcessEnvironment &env);
 
-// The reference's loopback rule (reference §7.1): trimmed, case-insensitive localhost,
+// The npm package's loopback rule (its isLoopbackHost): trimmed, case-insensitive localhost,
 // 127.0.0.0/8 as a dotted quad (octets not range-checked), ::1 and [::1].
 bool isLoopbackHost(const QString &host);
 
-// The reference's assertSecureUrl (reference §7.1), for discovered endpoints too: an empty
-// string when url may be used, else the reference's message (English, for logs) with label as
+// The npm package's assertSecureUrl, for discovered endpoints too: an empty
+// string when url may be used, else the npm package's message (English, for logs) with label as
 // the subject, e.g. "oauth2.tokenUrl uses cleartext http to a non-loopback host (…) …".
 QString checkSecureUrl(const QString &url, bool allowInsecureHttp, const QString &label);
 

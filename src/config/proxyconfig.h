@@ -12,7 +12,7 @@
 namespace McpProxy {
 
 // Validated settings. Names, types and defaults follow the reference implementation
-// (npm mcp-oauth2-proxy 0.2.0, shared/reference/reference-behaviour.md §1.3); additions are
+// (npm mcp-oauth2-proxy 0.2.0, its configuration fields); additions are
 // marked "addition" and documented in config.example.json. Filled by loadConfig(): defaults <
 // JSON file < environment < command line. Each comment: JSON path / env var / option.
 // Differences from the reference on purpose: oauth2.grant and oauth2.clientId are optional
@@ -69,7 +69,7 @@ struct ProxyConfig
         int callbackTimeoutSeconds =
                 300; // oauth2.callbackTimeoutSeconds / OAUTH2_CALLBACK_TIMEOUT_SECONDS
         QString tokenCacheDir; // oauth2.tokenCacheDir / OAUTH2_TOKEN_CACHE_DIR (empty: OS default,
-                               // reference §4)
+                               // the npm package's directory)
 
         // Additions (MCP 2025-11-25 authorization):
         // oauth2.tokenEndpointAuthMethod / OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD: none,

@@ -20,7 +20,7 @@ namespace McpProxy {
 
 namespace {
 
-// RFC 8259 §9 lets a parser limit nesting; Qt's own parser stops at 1024.
+// RFC 8259 section 9 lets a parser limit nesting; Qt's own parser stops at 1024.
 constexpr int MaxNestingDepth = 512;
 
 enum class TokenType : std::uint8_t { None, String, Number, True, False, Null, Object, Array };
@@ -77,7 +77,7 @@ int hexValue(char c)
     return -1;
 }
 
-// Bytes that need a closer look inside a string: '"', '\\', control characters (RFC 8259 §7)
+// Bytes that need a closer look inside a string: '"', '\\', control characters (RFC 8259 section 7)
 // and non-ASCII bytes (UTF-8 validation).
 constexpr std::array<bool, 256> specialStringBytes = [] {
     std::array<bool, 256> table{};
@@ -130,8 +130,8 @@ const char *skipPlainStringBytes(const char *p, const char *end)
     return p;
 }
 
-// Length of the well-formed UTF-8 sequence at p (RFC 3629 §4: no overlongs, no surrogates, nothing
-// above U+10FFFF; noncharacters are allowed, as in QUtf8BaseTraits), or 0.
+// Length of the well-formed UTF-8 sequence at p (RFC 3629 section 4: no overlongs, no surrogates,
+// nothing above U+10FFFF; noncharacters are allowed, as in QUtf8BaseTraits), or 0.
 int utf8SequenceLength(const unsigned char *p, const unsigned char *end)
 {
     const unsigned char lead = p[0];
@@ -260,8 +260,8 @@ Member memberForKey(const Token &key)
     }
 }
 
-// Full decoding of a validated string token (RFC 8259 §7). Lone surrogates from \uXXXX are kept
-// as they are, as QJsonDocument does.
+// Full decoding of a validated string token (RFC 8259 section 7). Lone surrogates from \uXXXX are
+// kept as they are, as QJsonDocument does.
 QString decodeString(const Token &token)
 {
     const char *p = token.contentBegin();
@@ -309,9 +309,9 @@ QString decodeString(const Token &token)
     return result;
 }
 
-// The value of a validated number literal (RFC 8259 §6). An integer that fits qint64 is computed
-// exactly from the decimal digits, whatever the spelling (1, 1.0, 1e0, 10E-1, 9007199254740993.0);
-// anything else goes through double.
+// The value of a validated number literal (RFC 8259 section 6). An integer that fits qint64 is
+// computed exactly from the decimal digits, whatever the spelling (1, 1.0, 1e0, 10E-1,
+// 9007199254740993.0); anything else goes through double.
 QJsonValue numberValue(QByteArrayView literal)
 {
     const char *p = literal.data();
@@ -375,7 +375,8 @@ QJsonValue numberValue(QByteArrayView literal)
     bool ok = false;
     double value = literal.toDouble(&ok);
     if (!ok) {
-        // Out of double's range (1e400, 1e-400): the grammar allows it (RFC 8259 §9), Qt does not.
+        // Out of double's range (1e400, 1e-400): the grammar allows it (RFC 8259 section 9), Qt
+        // does not.
         const bool overflow = significantCount + scale > 0;
         value = overflow ? std::numeric_limits<double>::infinity() : 0.0;
         if (negative)
@@ -384,8 +385,8 @@ QJsonValue numberValue(QByteArrayView literal)
     return QJsonValue(value);
 }
 
-// The validating single-pass scanner (RFC 8259 §2-§8). It builds no DOM: it only records where
-// the top-level members we care about are.
+// The validating single-pass scanner (RFC 8259 sections 2-8). It builds no DOM: it only records
+// where the top-level members we care about are.
 class Scanner
 {
 public:
@@ -417,7 +418,8 @@ private:
     bool atEnd() const { return m_p == m_end; }
     void skipWhitespace()
     {
-        // RFC 8259 §2: ws = space / tab / LF / CR. No BOM (§8.1: we forward the bytes as they are).
+        // RFC 8259 section 2: ws = space / tab / LF / CR. No BOM (section 8.1: we forward the bytes
+        // as they are).
         while (m_p != m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
             ++m_p;
     }
@@ -453,7 +455,8 @@ bool Scanner::scanString(bool *hasEscapes)
             return true;
         }
         if (c == '\\') {
-            // RFC 8259 §7. Qt also takes "\x" as "x"; we don't, a strict peer would reject it.
+            // RFC 8259 section 7. Qt also takes "\x" as "x"; we don't, a strict peer would reject
+            // it.
             *hasEscapes = true;
             if (m_end - m_p < 2)
                 return fail("unterminated string", start);
@@ -478,8 +481,8 @@ bool Scanner::scanString(bool *hasEscapes)
                 return fail("invalid escape sequence", m_p);
             }
         } else if (c < 0x20) {
-            // RFC 8259 §7: control characters must be escaped. This also guarantees that a valid
-            // text has no raw CR/LF inside strings (see toSingleLine()). Qt accepts them.
+            // RFC 8259 section 7: control characters must be escaped. This also guarantees that a
+            // valid text has no raw CR/LF inside strings (see toSingleLine()). Qt accepts them.
             return fail("control character in string", m_p);
         } else {
             // Non-ASCII text tends to come in runs: validate the whole run here.
@@ -496,7 +499,8 @@ bool Scanner::scanString(bool *hasEscapes)
 
 bool Scanner::scanNumber()
 {
-    // RFC 8259 §6: number = [ minus ] int [ frac ] [ exp ]. Qt also takes ".5", "1." and "1.e5".
+    // RFC 8259 section 6: number = [ minus ] int [ frac ] [ exp ]. Qt also takes ".5", "1." and
+    // "1.e5".
     const char *const start = m_p;
     if (*m_p == '-')
         ++m_p;
@@ -635,7 +639,7 @@ bool Scanner::scan()
         }
         case Step::AfterValue: {
             if (depth == 0) {
-                // RFC 8259 §2: JSON-text = ws value ws, and nothing else.
+                // RFC 8259 section 2: JSON-text = ws value ws, and nothing else.
                 skipWhitespace();
                 return atEnd() || fail("unexpected data after the JSON value", m_p);
             }
@@ -713,7 +717,7 @@ JsonRpcMessage JsonRpcMessage::classify(QByteArrayView json)
 
     switch (scanner.topLevelType()) {
     case TokenType::Array:
-        // JSON-RPC 2.0 §6: an empty batch array is an Invalid Request.
+        // JSON-RPC 2.0 section 6: an empty batch array is an Invalid Request.
         if (scanner.isTopLevelEmpty())
             return invalidRequest(u"empty batch"_s);
         message.m_kind = Kind::Batch;
@@ -743,7 +747,7 @@ JsonRpcMessage JsonRpcMessage::classify(QByteArrayView json)
         message.m_id = QJsonValue(QJsonValue::Null);
         break;
     default:
-        // JSON-RPC 2.0 §4: an id is a string, a number or null.
+        // JSON-RPC 2.0 section 4: an id is a string, a number or null.
         return invalidRequest(u"id must be a string or a number"_s);
     }
 
@@ -769,7 +773,8 @@ JsonRpcMessage JsonRpcMessage::classify(QByteArrayView json)
         return invalidRequest(hasResult ? u"response has both result and error"_s
                                         : u"neither method nor result nor error"_s);
     }
-    // JSON-RPC 2.0 §5: id is required; null only when the request's id could not be determined.
+    // JSON-RPC 2.0 section 5: id is required; null only when the request's id could not be
+    // determined.
     if (!id.isPresent())
         return invalidRequest(u"response without id"_s);
     if (id.type == TokenType::Null && !hasError)
@@ -844,10 +849,10 @@ QByteArray JsonRpcMessage::errorResponse(
 
 QByteArray JsonRpcMessage::toSingleLine(QByteArray json)
 {
-    // RFC 8259 §7 forbids raw control characters inside strings, so in a valid text every CR and
-    // LF is insignificant whitespace (§2) and a space is an equally good one: the value and every
-    // other byte stay the same. Only for valid texts: in an invalid one a raw line break inside a
-    // string would become a space (and the text might turn valid).
+    // RFC 8259 section 7 forbids raw control characters inside strings, so in a valid text every CR
+    // and LF is insignificant whitespace (section 2) and a space is an equally good one: the value
+    // and every other byte stay the same. Only for valid texts: in an invalid one a raw line break
+    // inside a string would become a space (and the text might turn valid).
     const auto isLineBreak = [](char c) {
         return c == '\n' || c == '\r';
     };

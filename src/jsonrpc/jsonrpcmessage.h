@@ -7,7 +7,8 @@
 
 namespace McpProxy {
 
-// JSON-RPC 2.0 error codes used by the proxy (JSON-RPC 2.0 §5.1; -32000/-32001 as the reference).
+// JSON-RPC 2.0 error codes used by the proxy (JSON-RPC 2.0 section 5.1; -32000/-32001 as the
+// reference).
 enum class JsonRpcErrorCode : int {
     ParseError = -32700,
     InvalidRequest = -32600,

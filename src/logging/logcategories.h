@@ -2,7 +2,7 @@
 
 #include <QtCore/QLoggingCategory>
 
-// One category per area, named mcpproxy.<area> (style-anchors §3.4).
+// One category per area, named mcpproxy.<area>.
 Q_DECLARE_LOGGING_CATEGORY(lcApp)
 Q_DECLARE_LOGGING_CATEGORY(lcConfig)
 Q_DECLARE_LOGGING_CATEGORY(lcStdio)

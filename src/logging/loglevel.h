@@ -10,7 +10,7 @@ namespace McpProxy {
 // The reference's levels (pino): trace 10, debug 20, info 30, warn 40, error 50, fatal 60.
 enum class LogLevel { Trace, Debug, Info, Warn, Error, Fatal };
 
-// The config spelling (reference §1.3 log.level): lower case, no "silent".
+// The config spelling (log.level, as in the npm package): lower case, no "silent".
 inline QLatin1String logLevelName(LogLevel level)
 {
     switch (level) {

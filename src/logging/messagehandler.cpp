@@ -193,7 +193,8 @@ QString logFilterRules(LogLevel level)
         rules << u"*.warning=false"_s;
     if (minimumSeverity(level) >= 4)
         rules << u"*.critical=false"_s;
-    // Qt 6.4 logs the generated authorization URL here (style-anchors §3.6): always off.
+    // Qt 6.4 logs the generated authorization URL here, state and code challenge included: always
+    // off.
     rules << u"qt.networkauth.debug=false"_s << u"qt.networkauth.*.debug=false"_s;
     return rules.join(u'\n');
 }

@@ -14,10 +14,11 @@ class Redactor;
 // the redactor and written as one line to stderr (one write() per line), or appended to logFile
 // when set (created 0600, an existing file made 0600, one owned by another user refused; its
 // directory must exist). stdout is never touched. Thread-safe.
-// Level mapping (reference §8 levels): trace/debug show debug messages of mcpproxy.* (trace also
-// mcpproxy.wire, the message bodies), info shows info and up, warn warnings, error criticals,
-// fatal only fatals. Qt's own categories (qt.*) show from warnings up; qt.networkauth.* debug is
-// always off (6.4 logs the authorization URL there). Fatal messages still abort, as Qt does.
+// Level mapping (the npm package's pino levels): trace/debug show debug messages of mcpproxy.*
+// (trace also mcpproxy.wire, the message bodies), info shows info and up, warn warnings, error
+// criticals, fatal only fatals. Qt's own categories (qt.*) show from warnings up; qt.networkauth.*
+// debug is always off (6.4 logs the authorization URL there). Fatal messages still abort, as Qt
+// does.
 struct LogOptions
 {
     LogLevel level = LogLevel::Info;

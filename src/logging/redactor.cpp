@@ -17,7 +17,7 @@ namespace {
 constexpr qsizetype MinimumSecretLength = 4;
 constexpr qsizetype MaximumKeyLength = 40;
 
-// OAuth parameter names whose values are credentials (RFC 6749 §4/§5/§6, RFC 7523, RFC 8693).
+// OAuth parameter names whose values are credentials (RFC 6749 sections 4/5/6, RFC 7523, RFC 8693).
 constexpr std::array<QLatin1String, 11> ParameterNames = {
         "access_token"_L1,
         "refresh_token"_L1,
@@ -62,13 +62,13 @@ bool isNameChar(QChar c)
     return isAsciiLetter(c) || isAsciiDigit(c) || c == u'_' || c == u'-' || c == u'.';
 }
 
-// RFC 9110 §5.6.2 tchar.
+// RFC 9110 section 5.6.2 tchar.
 bool isTokenChar(QChar c)
 {
     return HttpSyntax::isTokenChar(c.unicode());
 }
 
-// RFC 9110 §11.2 token68, without the trailing "=" padding.
+// RFC 9110 section 11.2 token68, without the trailing "=" padding.
 bool isToken68Char(QChar c)
 {
     return isAsciiLetter(c) || isAsciiDigit(c) || c == u'-' || c == u'.' || c == u'_' || c == u'~'
@@ -322,8 +322,8 @@ QString maskParameters(const QString &text)
     return applyRanges(text, ranges);
 }
 
-// "Bearer <token68>" / "Basic <token68>" (RFC 6750 §2.1, RFC 7617 §2). An auth-param such as
-// Bearer realm="x" or Bearer error=invalid_token (WWW-Authenticate) is not a credential.
+// "Bearer <token68>" / "Basic <token68>" (RFC 6750 section 2.1, RFC 7617 section 2). An auth-param
+// such as Bearer realm="x" or Bearer error=invalid_token (WWW-Authenticate) is not a credential.
 QString maskCredentials(const QString &text)
 {
     QList<Range> ranges;

@@ -10,9 +10,9 @@ namespace McpProxy {
 // id_token, client_secret, code, code_verifier, client_assertion, assertion, password, token,
 // subject_token) in query, form and JSON spellings (also JSON escaped inside a JSON string), plus
 // every exact value registered with addSecret() (static header values, client secret), also in
-// its percent-encoded and form-encoded spellings. Key-based like the reference (reference §7.3)
-// but text-based, because our log lines are text. Pure value type; the message handler runs every
-// log line through one instance. Hand-written linear scans: no regular expressions.
+// its percent-encoded and form-encoded spellings. Key-based like the npm package (pino redact
+// paths) but text-based, because our log lines are text. Pure value type; the message handler runs
+// every log line through one instance. Hand-written linear scans: no regular expressions.
 class Redactor
 {
 public:

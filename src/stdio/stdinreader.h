@@ -6,8 +6,8 @@
 namespace McpProxy {
 
 // Raw bytes from the process's standard input, delivered on the thread that created the reader.
-// Unix: a QSocketNotifier on fd 0 and one read() per activation (qt64-notes §4.1). Windows: a
-// thread doing blocking ReadFile, since the Windows event dispatcher cannot watch pipes (§4.2).
+// Unix: a QSocketNotifier on fd 0 and one read() per activation (docs/qt-notes.md). Windows: a
+// thread doing blocking ReadFile, since the Windows event dispatcher cannot watch pipes.
 // The implementation is picked by CMake (stdinreader_unix.cpp / stdinreader_win.cpp).
 class StdinReader : public QObject
 {

@@ -14,7 +14,7 @@ namespace {
 
 // One read() per activation on a blocking fd 0: readiness guarantees it does not block, and fd 0
 // keeps its flags (O_NONBLOCK would leak to the parent sharing the open file description,
-// qt64-notes pitfall 28).
+// docs/qt-notes.md).
 class UnixStdinReader final : public StdinReader
 {
 public:
@@ -43,7 +43,7 @@ private:
             return;
         if (n < 0)
             qCWarning(lcStdio) << "stdin: read failed:" << std::strerror(errno);
-        // EOF (or a hard error): a notifier left enabled at EOF fires forever (pitfall 28).
+        // EOF (or a hard error): a notifier left enabled at EOF fires forever.
         m_notifier.setEnabled(false);
         Q_EMIT endOfInput();
     }

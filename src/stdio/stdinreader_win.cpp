@@ -12,7 +12,7 @@ namespace {
 
 // The Windows event dispatcher only watches sockets, and anonymous pipe handles are not waitable,
 // so a thread does blocking ReadFile calls and hands chunks to the owner's thread through queued
-// signals (qt64-notes §4.2). The thread is never joined while it may be blocked in ReadFile: at
+// signals (docs/qt-notes.md). The thread is never joined while it may be blocked in ReadFile: at
 // shutdown the process simply exits (a blocked read cannot be interrupted portably).
 class WinStdinReader final : public StdinReader
 {
@@ -24,7 +24,7 @@ public:
     ~WinStdinReader() override
     {
         // A thread blocked in ReadFile cannot be joined (deleting it hangs until the read
-        // returns, qt64-notes §4.2): leave it to the process exit.
+        // returns): leave it to the process exit.
         if (m_thread && m_thread->isRunning())
             m_thread->setParent(nullptr);
     }

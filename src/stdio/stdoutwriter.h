@@ -7,7 +7,7 @@ namespace McpProxy {
 // Writes whole lines to a file descriptor (Unix) or handle (Windows): the line and its LF in one
 // blocking write loop (partial writes and EINTR handled), so lines never interleave. A broken pipe
 // (EPIPE: the host went away) or any other write error makes writeLine() return false; the writer
-// then stays closed. SIGPIPE must be ignored by main() (qt64-notes pitfall 26).
+// then stays closed. SIGPIPE must be ignored by main() (docs/qt-notes.md, "SIGPIPE").
 class StdoutWriter
 {
 public:

@@ -7,7 +7,7 @@ namespace McpProxy {
 
 // HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY in both spellings, on every platform, then the
 // system settings (PAC, WinHTTP, SystemConfiguration). Qt reads these variables only on Linux
-// builds with libproxy, and only in lower case otherwise (qt64-notes §3.7, pitfall 24).
+// builds with libproxy, and only in lower case otherwise (qnetworkproxy_generic.cpp).
 class EnvironmentProxyFactory : public QNetworkProxyFactory
 {
 public:

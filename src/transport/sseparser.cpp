@@ -7,7 +7,7 @@ namespace McpProxy {
 
 namespace {
 
-// WHATWG HTML §9.2.6: one leading U+FEFF BYTE ORDER MARK is ignored.
+// WHATWG HTML section 9.2.6: one leading U+FEFF BYTE ORDER MARK is ignored.
 constexpr char Bom[] = {'\xEF', '\xBB', '\xBF'};
 constexpr int BomSize = int(sizeof(Bom));
 
@@ -20,7 +20,7 @@ bool isLineEnd(char c)
     return c == '\r' || c == '\n';
 }
 
-// WHATWG HTML §9.2.6 "retry": only ASCII digits, base ten. Values past int saturate.
+// WHATWG HTML section 9.2.6 "retry": only ASCII digits, base ten. Values past int saturate.
 std::optional<int> parseRetry(QByteArrayView value)
 {
     if (value.isEmpty())
@@ -70,8 +70,8 @@ void SseParser::finish(QList<SseEvent> &events)
     if (!m_bomChecked)
         feedContent(QByteArrayView(Bom, m_bomBytesMatched), events);
 
-    // End of stream. WHATWG HTML §9.2.6 discards an incomplete event; we are tolerant and treat
-    // the end as the end of the last line and of the event.
+    // End of stream. WHATWG HTML section 9.2.6 discards an incomplete event; we are tolerant and
+    // treat the end as the end of the last line and of the event.
     if (!m_discardingLine && !m_lineBuffer.isEmpty())
         processLine(m_lineBuffer, events);
     dispatch(events);
@@ -93,7 +93,8 @@ void SseParser::feedContent(QByteArrayView bytes, QList<SseEvent> &events)
     const char *position = bytes.begin();
     const char *const end = bytes.end();
 
-    // WHATWG HTML §9.2.5: CRLF is one line ending, even with the CR and LF in different chunks.
+    // WHATWG HTML section 9.2.5: CRLF is one line ending, even with the CR and LF in different
+    // chunks.
     if (m_pendingCr && position != end) {
         m_pendingCr = false;
         if (*position == '\n')
@@ -147,7 +148,7 @@ void SseParser::appendToLine(QByteArrayView bytes)
 
 void SseParser::processLine(QByteArrayView line, QList<SseEvent> &events)
 {
-    // WHATWG HTML §9.2.6 "Interpreting an event stream".
+    // WHATWG HTML section 9.2.6 "Interpreting an event stream".
     if (line.isEmpty()) {
         dispatch(events);
         return;
@@ -188,7 +189,7 @@ void SseParser::processLine(QByteArrayView line, QList<SseEvent> &events)
 
 void SseParser::dispatch(QList<SseEvent> &events)
 {
-    // WHATWG HTML §9.2.6 "dispatch the event".
+    // WHATWG HTML section 9.2.6 "dispatch the event".
     m_lastEventId = m_lastEventIdBuffer;
     if (m_eventTooLarge || m_data.isEmpty()) {
         m_eventTooLarge = false;

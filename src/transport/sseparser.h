@@ -8,7 +8,8 @@
 
 namespace McpProxy {
 
-// One dispatched server-sent event (WHATWG HTML "Server-sent events", §9.2.6 interpretation).
+// One dispatched server-sent event (WHATWG HTML "Server-sent events", section 9.2.6
+// interpretation).
 struct SseEvent
 {
     QByteArray type; // "event:" field; empty means "message"

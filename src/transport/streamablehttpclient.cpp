@@ -47,7 +47,7 @@ int defaultPort(const QUrl &url)
 }
 
 // An SSE event id is sent back as Last-Event-ID: only one that is a valid field value (RFC 9110
-// §5.5: no control characters but HTAB; SSE lines already end at CR and LF) is kept.
+// section 5.5: no control characters but HTAB; SSE lines already end at CR and LF) is kept.
 bool isFieldValue(const QByteArray &value)
 {
     return std::none_of(value.cbegin(), value.cend(), [](char c) {
@@ -83,7 +83,7 @@ StreamableHttpClient::StreamableHttpClient(const Options &options, QObject *pare
     , m_protocolVersion(options.protocolVersion)
 {
     // Redirects never carry our headers (Authorization, static headers) to another origin
-    // (qt64-notes pitfall 17).
+    // (docs/qt-notes.md).
     for (QNetworkAccessManager *nam : {&m_requestNam, &m_controlNam, &m_streamNam})
         nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
     m_authorizationClock.start();
@@ -161,7 +161,7 @@ void StreamableHttpClient::dispatchOrQueue(Exchange *exchange)
 {
     // The session id arrives with the initialize response, and the server may reject anything
     // sent before notifications/initialized: later messages wait behind these two (the
-    // reference races them, reference §10 item 9).
+    // npm package lets notifications/initialized race later requests).
     if (m_barrierSerial != 0 || m_reinitializing || m_authorizing) {
         m_queue.append(exchange->serial);
         if (m_authorizing)
@@ -247,7 +247,7 @@ void StreamableHttpClient::handleHeaders(Exchange *exchange)
     QNetworkReply *reply = exchange->reply;
     const int status = httpStatus(reply);
     if (status == 101 || status == 0)
-        return; // h2c upgrade sends a first 101 (qt64-notes pitfall 20)
+        return; // h2c upgrade sends a first 101 (docs/qt-notes.md)
     exchange->headersSeen = true;
     exchange->status = status;
     exchange->isSse = status >= 200 && status < 300 && isEventStream(reply);
@@ -456,8 +456,8 @@ void StreamableHttpClient::handleFinished(quint64 serial)
 
 void StreamableHttpClient::handleRedirect(Exchange *exchange, QNetworkReply *reply)
 {
-    // RFC 9110 §15.4.8/§15.4.9: 307 and 308 repeat the request with the same method and body.
-    // The server did not run a request it redirected, so sending it once to the new location
+    // RFC 9110 sections 15.4.8/15.4.9: 307 and 308 repeat the request with the same method and
+    // body. The server did not run a request it redirected, so sending it once to the new location
     // keeps it exactly-once. Another origin (the token must not go there), 301/302/303 (a POST
     // would become a GET) and redirect loops are errors that name the location.
     const int status = exchange->status;
@@ -511,7 +511,7 @@ TransportError StreamableHttpClient::errorFromReply(
 {
     TransportError error;
     const QNetworkReply::NetworkError code = reply->error();
-    // A transfer timeout reports OperationCanceledError like abort() (qt64-notes pitfall 18);
+    // A transfer timeout reports OperationCanceledError like abort() (docs/qt-notes.md);
     // we never abort without removing the exchange first, so here it is the timeout.
     if (code == QNetworkReply::OperationCanceledError || code == QNetworkReply::TimeoutError) {
         error.kind = TransportError::Kind::Timeout;
@@ -691,7 +691,7 @@ bool StreamableHttpClient::handleUnauthorized(Exchange *exchange, QNetworkReply 
     error.kind = TransportError::Kind::Authorization;
     error.httpStatus = exchange->status;
     if (exchange->status == 403) {
-        // RFC 6750 §3.1: only insufficient_scope asks for a step-up (MCP 2025-11-25 "Scope
+        // RFC 6750 section 3.1: only insufficient_scope asks for a step-up (MCP 2025-11-25 "Scope
         // Challenge Handling"); any other 403 is an ordinary HTTP error.
         if (!challenge.toLower().contains("insufficient_scope"))
             return false;

@@ -92,7 +92,7 @@ Q_SIGNALS:
     // error line to give the client instead.
     void requestFailed(const QString &idKey, const QByteArray &errorResponse);
     void shutdownFinished();
-    // A 401, or a 403 with error="insufficient_scope" (RFC 6750 §3.1): messages wait until
+    // A 401, or a 403 with error="insufficient_scope" (RFC 6750 section 3.1): messages wait until
     // finishAuthorization(). Emitted once per authorization round; `wwwAuthenticate` is the raw
     // header (several challenges joined by ", "). httpStatus 0: the token reached its renewal
     // point (setRenewalPoint()) before a request.
@@ -185,8 +185,9 @@ private:
 
     Options m_options;
     QByteArray m_userAgent;
-    // Separate connection pools (qt64-notes pitfall 15): requests, short control messages, and
-    // long-lived GET streams, so neither can starve the POST that would unblock the other.
+    // Separate connection pools (6 per host on HTTP/1.1, docs/qt-notes.md): requests, short control
+    // messages, and long-lived GET streams, so neither can starve the POST that would unblock the
+    // other.
     QNetworkAccessManager m_requestNam;
     QNetworkAccessManager m_controlNam;
     QNetworkAccessManager m_streamNam;

@@ -7,7 +7,7 @@
 namespace McpProxy {
 
 namespace {
-constexpr qsizetype BodyExcerptChars = 500; // reference §6.5: first 500 characters of the body
+constexpr qsizetype BodyExcerptChars = 500; // as the npm package: first 500 characters
 }
 
 QByteArray TransportError::toErrorResponse(QByteArrayView rawId, int timeoutMs) const

@@ -7,7 +7,8 @@
 namespace McpProxy {
 
 // Why an upstream exchange could not produce the response a client request is owed. Turned into
-// the JSON-RPC error the client receives, in the reference's codes and shapes (reference §6.8).
+// the JSON-RPC error the client receives, in the npm package's codes and shapes
+// (-32001 for an upstream HTTP error, -32000 for a timeout or failure).
 struct TransportError
 {
     enum class Kind {

@@ -42,7 +42,7 @@ bool isNumberByte(char c)
     return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
-// RFC 8259 §6, written independently of the scanner.
+// RFC 8259 section 6, written independently of the scanner.
 bool isJsonNumber(QByteArrayView text)
 {
     static const QRegularExpression number(

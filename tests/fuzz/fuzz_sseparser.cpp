@@ -1,5 +1,5 @@
-// libFuzzer target: SseParser output (WHATWG HTML §9.2.6) must not depend on how the stream is
-// fragmented, and no dispatched event may exceed the size limit.
+// libFuzzer target: SseParser output (WHATWG HTML section 9.2.6) must not depend on how the stream
+// is fragmented, and no dispatched event may exceed the size limit.
 #include "fuzzchunks.h"
 #include "transport/sseparser.h"
 

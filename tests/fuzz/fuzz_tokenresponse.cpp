@@ -1,7 +1,8 @@
-// libFuzzer target: the token response parser (RFC 6749 §5.1/§5.2) must accept any status and
-// body, and what it returns must be safe to use: a TokenSet only for a 2xx, with an access token
-// that is an RFC 6750 §2.1 b64token (so "Authorization: Bearer <token>" holds nothing RFC 9110
-// §5.5 forbids) and the Bearer type; otherwise an error whose text is one bounded line.
+// libFuzzer target: the token response parser (RFC 6749 sections 5.1/5.2) must accept any status
+// and body, and what it returns must be safe to use: a TokenSet only for a 2xx, with an access
+// token that is an RFC 6750 section 2.1 b64token (so "Authorization: Bearer <token>" holds nothing
+// RFC 9110 section 5.5 forbids) and the Bearer type; otherwise an error whose text is one bounded
+// line.
 #include "auth/protocol/tokenresponse.h"
 
 #include <cstdint>
@@ -21,7 +22,7 @@ namespace {
 
 bool isFieldValue(const QByteArray &value)
 {
-    // RFC 9110 §5.5: VCHAR, SP and HTAB only (obs-text is never produced by us).
+    // RFC 9110 section 5.5: VCHAR, SP and HTAB only (obs-text is never produced by us).
     for (const char c : value) {
         const auto u = static_cast<unsigned char>(c);
         if (u != '\t' && (u < 0x20 || u > 0x7e))

@@ -1,6 +1,7 @@
-// libFuzzer target: the WWW-Authenticate parser (RFC 9110 §11.6.1) must accept any bytes, and what
-// it returns must be well-formed: schemes are tokens, parameter names lower-case tokens, and a
-// Bearer challenge's resource_metadata either empty or an absolute http(s) URL (RFC 9728 §5.1).
+// libFuzzer target: the WWW-Authenticate parser (RFC 9110 section 11.6.1) must accept any bytes,
+// and what it returns must be well-formed: schemes are tokens, parameter names lower-case tokens,
+// and a Bearer challenge's resource_metadata either empty or an absolute http(s) URL (RFC 9728
+// section 5.1).
 #include "auth/protocol/bearerchallenge.h"
 #include "auth/protocol/metadata.h"
 

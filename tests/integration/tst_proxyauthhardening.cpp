@@ -3,7 +3,7 @@
 // deployment or a hostile authorization server: --ca-bundle / MCP_PROXY_CA_BUNDLE covers the MCP
 // requests and every authorization request; the token request authenticates like the npm
 // mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization header
-// value (RFC 6750 §2.1, RFC 9110 §5.5) never reaches the server and fails clearly.
+// value (RFC 6750 section 2.1, RFC 9110 section 5.5) never reaches the server and fails clearly.
 #include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
@@ -242,7 +242,7 @@ void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
 void tst_ProxyAuthHardening::revocationAuthenticatesLikeTheTokenRequest()
 {
     // A client registered for client_secret_post only: the token request and logout's RFC 7009
-    // revocation (§2.1: the same client authentication) both send the secret in the body.
+    // revocation (section 2.1: the same client authentication) both send the secret in the body.
     GuardedServer server;
     FakeOAuthClient client;
     client.clientId = u"postonly"_s;

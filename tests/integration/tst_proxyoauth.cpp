@@ -489,7 +489,7 @@ void tst_ProxyOAuth::everyRequestIsAnsweredWithinTheDeadline()
 
 void tst_ProxyOAuth::configurationWinsOverMismatchedMetadata()
 {
-    // UPSTREAM_URL names localhost, the metadata names 127.0.0.1 (RFC 9728 §3.3 fails): the
+    // UPSTREAM_URL names localhost, the metadata names 127.0.0.1 (RFC 9728 section 3.3 fails): the
     // configured token URL and client are enough, so the mismatch is only a warning and the
     // metadata is not used.
     GuardedServer server;

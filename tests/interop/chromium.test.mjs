@@ -42,7 +42,7 @@ const BROWSER_SCRIPT = path.join(HERE, 'oidc', 'chromium-browser.mjs');
 const CHROMIUM = '/usr/bin/chromium'; // Debian's package
 const IN_CI = process.env.CI === 'true';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const STORE_TESTS = process.env.CHROMIUM_STORE_TESTS !== '0'; // the token store is wired (issue 4)
+const STORE_TESTS = process.env.CHROMIUM_STORE_TESTS !== '0'; // the token store is wired
 const PROXY_BIN = process.env.PROXY_BIN;
 const PROXY_ARGS = (process.env.PROXY_ARGS ?? '').split(' ').filter(Boolean);
 const PROXY_LOG_LEVEL = process.env.PROXY_LOG_LEVEL ?? 'debug';
@@ -587,7 +587,7 @@ describe(`mcp-oauth2-proxy, headless Chromium and the login and consent pages of
             await proxy.close();
         }));
 
-    // ---- with the token store (issue 4 §1, §2, §5); CHROMIUM_STORE_TESTS=1 ----
+    // ---- with the token store; CHROMIUM_STORE_TESTS=1 ----
 
     const storeTest = { timeout: TEST_TIMEOUT_MS, skip: skipStore };
 

@@ -35,7 +35,7 @@ bool containsParam(const FakeFormFields &params, const QString &name)
     return false;
 }
 
-// application/x-www-form-urlencoded (WHATWG URL §5.2): unreserved kept, space as '+'.
+// application/x-www-form-urlencoded (WHATWG URL section 5.2): unreserved kept, space as '+'.
 QByteArray formEncode(const FakeFormFields &fields)
 {
     QByteArray out;
@@ -373,7 +373,7 @@ QString FakeAuthServer::newToken(const char *prefix)
     const QString serial = QString::number(++m_nextSerial);
     const QString hex = QString::fromLatin1(random.toHex());
     if (m_tokenSpecialCharacters) {
-        // An access token stays an RFC 6750 §2.1 b64token (it goes into a header); codes and
+        // An access token stays an RFC 6750 section 2.1 b64token (it goes into a header); codes and
         // refresh tokens only travel form-encoded, so they get a '%' too.
         const bool access = qstrcmp(prefix, "at") == 0;
         return QLatin1StringView(prefix) + u'-' + serial + u'+' + hex
@@ -467,7 +467,7 @@ void FakeAuthServer::handleResourceMetadata(
             QJsonDocument(protectedResourceMetadata()).toJson(QJsonDocument::Compact));
 }
 
-// RFC 6749 §4.1.1/§4.1.2, RFC 7636 §4.3, RFC 8707 §2, RFC 9207 §2.
+// RFC 6749 sections 4.1.1/4.1.2, RFC 7636 section 4.3, RFC 8707 section 2, RFC 9207 section 2.
 FakeAuthorizeRequest FakeAuthServer::authorize(const QUrl &url, int *status)
 {
     ++m_authorizeCount;
@@ -488,7 +488,7 @@ FakeAuthorizeRequest FakeAuthServer::authorize(const QUrl &url, int *status)
         return record;
     };
 
-    // Errors about the client or the redirect URI are not redirected (RFC 6749 §4.1.2.1).
+    // Errors about the client or the redirect URI are not redirected (RFC 6749 section 4.1.2.1).
     const std::optional<FakeOAuthClient> known = client(record.clientId);
     if (record.clientId.isEmpty() || (m_requireKnownClients && !known)) {
         record.error = u"invalid_client"_s;
@@ -511,7 +511,7 @@ FakeAuthorizeRequest FakeAuthServer::authorize(const QUrl &url, int *status)
         if (--failure.second == 0)
             m_authorizationFailures.removeFirst();
     } else if (record.codeChallenge.isEmpty() || record.codeChallengeMethod != u"S256"_s) {
-        error = u"invalid_request"_s; // OAuth 2.1 §4.1.1: PKCE with S256
+        error = u"invalid_request"_s; // OAuth 2.1 section 4.1.1: PKCE with S256
     } else if (m_requireResource && record.resource.isEmpty()) {
         error = u"invalid_target"_s;
     } else if (known && !known->grantTypes.isEmpty()
@@ -625,7 +625,7 @@ FakeAuthServer::ClientCheck FakeAuthServer::authenticateClient(
 
     const QByteArray authorization = request.header("Authorization");
     if (authorization.left(6).toLower() == "basic ") {
-        // RFC 6749 §2.3.1: form-encoded id and secret, joined by ':', base64.
+        // RFC 6749 section 2.3.1: form-encoded id and secret, joined by ':', base64.
         const QByteArray decoded = QByteArray::fromBase64(authorization.mid(6).trimmed());
         const qsizetype colon = decoded.indexOf(':');
         if (colon < 0) {
@@ -643,7 +643,7 @@ FakeAuthServer::ClientCheck FakeAuthServer::authenticateClient(
             || containsParam(params, u"client_assertion_type"_s))
         methods.append(u"private_key_jwt"_s);
     if (methods.size() > 1) {
-        // RFC 6749 §2.3: "MUST NOT use more than one authentication method in each request".
+        // RFC 6749 section 2.3: "MUST NOT use more than one authentication method in each request".
         check.error = u"invalid_request"_s;
         check.description = u"more than one client authentication method"_s;
         return check;
@@ -666,7 +666,8 @@ FakeAuthServer::ClientCheck FakeAuthServer::authenticateClient(
         check.clientId = bodyClientId;
         secret = findParam(params, u"client_secret"_s);
     } else if (method == u"private_key_jwt"_s) {
-        // RFC 7523 §2.2 and §3; OpenID Connect Core §9. The signature is not verified.
+        // RFC 7523 sections 2.2 and 3; OpenID Connect Core section 9. The signature is not
+        // verified.
         if (findParam(params, u"client_assertion_type"_s) != JwtBearerAssertionType) {
             check.error = u"invalid_client"_s;
             check.description = u"unsupported client_assertion_type"_s;
@@ -768,7 +769,7 @@ QJsonObject FakeAuthServer::issueTokens(const QString &clientId, const QString &
     return body;
 }
 
-// RFC 6749 §3.2, §4.1.3, §4.4, §6; RFC 7636 §4.6; RFC 8707 §2.2.
+// RFC 6749 sections 3.2, 4.1.3, 4.4, 6; RFC 7636 section 4.6; RFC 8707 section 2.2.
 void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpResponder *responder)
 {
     FakeTokenRequest record;
@@ -836,7 +837,7 @@ void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpRespond
     QStringList seen;
     for (const auto &param : std::as_const(record.params)) {
         if (seen.contains(param.first)) {
-            // RFC 6749 §3.2: parameters MUST NOT be included more than once.
+            // RFC 6749 section 3.2: parameters MUST NOT be included more than once.
             fail(400, u"invalid_request"_s, u"repeated parameter "_s + param.first);
             return;
         }
@@ -846,7 +847,7 @@ void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpRespond
     const ClientCheck check = authenticateClient(request, &record);
     if (!check.error.isEmpty()) {
         FakeHttpHeaders extra;
-        // RFC 6749 §5.2: 401 with WWW-Authenticate when the client used the header.
+        // RFC 6749 section 5.2: 401 with WWW-Authenticate when the client used the header.
         if (check.error == u"invalid_client"_s
                 && record.clientAuthMethod == u"client_secret_basic"_s)
             extra.append(qMakePair("WWW-Authenticate"_ba, "Basic realm=\"token\""_ba));
@@ -875,7 +876,7 @@ void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpRespond
             return;
         }
         if (code->used) {
-            // RFC 6749 §4.1.2: a reused code revokes what it produced.
+            // RFC 6749 section 4.1.2: a reused code revokes what it produced.
             revokeGrant(code->grantId);
             fail(400, u"invalid_grant"_s, u"authorization code already used"_s);
             return;
@@ -921,7 +922,7 @@ void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpRespond
             const QStringList held = refresh->scope.split(u' ', Qt::SkipEmptyParts);
             for (const QString &item : requested.split(u' ', Qt::SkipEmptyParts)) {
                 if (!held.contains(item)) {
-                    // RFC 6749 §6: no scope beyond the original grant.
+                    // RFC 6749 section 6: no scope beyond the original grant.
                     fail(400, u"invalid_scope"_s, u"scope exceeds the original grant"_s);
                     return;
                 }
@@ -933,14 +934,14 @@ void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpRespond
             return;
         }
         const RefreshToken held = *refresh;
-        // OAuth 2.1 §4.3.1: public clients get rotated refresh tokens.
+        // OAuth 2.1 section 4.3.1: public clients get rotated refresh tokens.
         if (m_rotateRefreshTokens)
             refresh->revoked = true;
         tokens = issueTokens(check.clientId, scope, resource.isEmpty() ? held.resource : resource,
                 held.grantId, m_rotateRefreshTokens);
     } else if (record.grantType == u"client_credentials"_s) {
         if (record.clientAuthMethod == u"none"_s) {
-            // RFC 6749 §4.4: confidential clients only.
+            // RFC 6749 section 4.4: confidential clients only.
             fail(400, u"unauthorized_client"_s,
                     u"client_credentials needs client authentication"_s);
             return;
@@ -956,7 +957,7 @@ void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpRespond
     replyJson(responder, 200, tokens);
 }
 
-// RFC 7591 §3.
+// RFC 7591 section 3.
 void FakeAuthServer::handleRegister(const FakeHttpRequest &request, FakeHttpResponder *responder)
 {
     ++m_registerCount;
@@ -985,7 +986,7 @@ void FakeAuthServer::handleRegister(const FakeHttpRequest &request, FakeHttpResp
 
     QStringList grantTypes = metadata.value(u"grant_types"_s).toVariant().toStringList();
     if (grantTypes.isEmpty())
-        grantTypes = QStringList{u"authorization_code"_s}; // RFC 7591 §2 default
+        grantTypes = QStringList{u"authorization_code"_s}; // RFC 7591 section 2 default
     QStringList redirectUris;
     for (const QJsonValue &value : metadata.value(u"redirect_uris"_s).toArray()) {
         const QUrl uri(value.toString(), QUrl::StrictMode);
@@ -1001,7 +1002,7 @@ void FakeAuthServer::handleRegister(const FakeHttpRequest &request, FakeHttpResp
                 u"redirect_uris is required for authorization_code"_s);
         return;
     }
-    // RFC 7591 §2: the default is client_secret_basic.
+    // RFC 7591 section 2: the default is client_secret_basic.
     const QString method =
             metadata.value(u"token_endpoint_auth_method"_s).toString(u"client_secret_basic"_s);
     static const QStringList methods{
@@ -1035,7 +1036,7 @@ void FakeAuthServer::handleRegister(const FakeHttpRequest &request, FakeHttpResp
     replyJson(responder, 201, response);
 }
 
-// RFC 7009 §2.
+// RFC 7009 section 2.
 void FakeAuthServer::handleRevoke(const FakeHttpRequest &request, FakeHttpResponder *responder)
 {
     ++m_revokeCount;
@@ -1069,7 +1070,7 @@ void FakeAuthServer::handleRevoke(const FakeHttpRequest &request, FakeHttpRespon
     auto refresh = m_refreshTokens.find(revocation.token);
     if (refresh != m_refreshTokens.end()) {
         revocation.known = true;
-        // RFC 7009 §2.1: revoking a refresh token also invalidates its access tokens.
+        // RFC 7009 section 2.1: revoking a refresh token also invalidates its access tokens.
         revokeGrant(refresh->grantId);
     }
     m_revocations.append(revocation);

@@ -96,15 +96,16 @@ class FakeAuthServer : public QObject
     Q_OBJECT
 public:
     enum class MetadataLocation {
-        OAuthInserted, // /.well-known/oauth-authorization-server<issuer path> (RFC 8414 §3.1)
+        OAuthInserted, // /.well-known/oauth-authorization-server<issuer path> (RFC 8414
+                       // section 3.1)
         OidcInserted, // /.well-known/openid-configuration<issuer path>
-        OidcAppended, // <issuer path>/.well-known/openid-configuration (OIDC Discovery §4)
+        OidcAppended, // <issuer path>/.well-known/openid-configuration (OIDC Discovery section 4)
         OAuthRoot, // /.well-known/oauth-authorization-server, whatever the issuer path
         OidcRoot, // /.well-known/openid-configuration, whatever the issuer path
     };
     Q_ENUM(MetadataLocation)
     enum class ResourceMetadataLocation {
-        PathInserted, // /.well-known/oauth-protected-resource<resource path> (RFC 9728 §3.1)
+        PathInserted, // /.well-known/oauth-protected-resource<resource path> (RFC 9728 section 3.1)
         Root, // /.well-known/oauth-protected-resource
     };
     Q_ENUM(ResourceMetadataLocation)
@@ -161,7 +162,8 @@ public:
     QJsonObject protectedResourceMetadata() const;
     QUrl resourceMetadataUrl() const; // the first path it is served at
     static QString resourceMetadataPath(const QUrl &resource, ResourceMetadataLocation location);
-    // WWW-Authenticate value for a 401/403 of the resource (RFC 6750 §3, RFC 9728 §5.1).
+    // WWW-Authenticate value for a 401/403 of the resource (RFC 6750 section 3, RFC 9728
+    // section 5.1).
     QByteArray bearerChallenge(const QString &scope = {}, const QString &error = {}) const;
 
     // --- Canned answers: `path` gets this response (times: how often; -1: until cleared) ---
@@ -329,7 +331,7 @@ private:
     QHash<QString, Code> m_codes;
     QHash<QString, AccessToken> m_accessTokens;
     QHash<QString, RefreshToken> m_refreshTokens;
-    QSet<QString> m_assertionIds; // jti values seen (RFC 7523 §3 replay)
+    QSet<QString> m_assertionIds; // jti values seen (RFC 7523 section 3 replay)
     QString m_latestAccessToken;
     QString m_latestRefreshToken;
     QString m_issOverride;

@@ -40,9 +40,9 @@ protected:
 
 namespace {
 
-// Parameters the login owns in the authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3,
-// RFC 8707 §2): neither extraParams nor the endpoint's own query may replace them (reference §10
-// item 21).
+// Parameters the login owns in the authorization request (RFC 6749 section 4.1.1, RFC 7636
+// section 4.3, RFC 8707 section 2): neither extraParams nor the endpoint's own query may replace
+// them (the npm package lets extraParams override them).
 const QSet<QString> &protocolParameters()
 {
     static const QSet<QString> names = {u"response_type"_s, u"client_id"_s, u"redirect_uri"_s,
@@ -51,7 +51,7 @@ const QSet<QString> &protocolParameters()
 }
 
 // The flow puts values into a QUrlQuery, which leaves '+' alone and reads "%XX" as an escape
-// (qt64-notes §1.2): every value goes in percent-encoded (RFC 3986 unreserved characters kept).
+// (docs/qt-notes.md): every value goes in percent-encoded (RFC 3986 unreserved characters kept).
 QString encoded(const QString &value)
 {
     return QString::fromLatin1(QUrl::toPercentEncoding(value));
@@ -70,7 +70,8 @@ AuthorizationCodeLogin::AuthorizationCodeLogin(QObject *parent)
     , m_flow(new AuthorizationRequestFlow(static_cast<QNetworkAccessManager *>(nullptr), this))
     , m_handler(new LoopbackReplyHandler(this))
 {
-    // Always set explicitly (qt64-notes pitfall 1); the flow asks it for callback().
+    // Always set explicitly, or 6.4's refresh never completes (docs/qt-notes.md); the flow asks it
+    // for callback().
     m_flow->setReplyHandler(m_handler);
 #if QT_VERSION >= QT_VERSION_CHECK(6, 8, 0)
     // Native PKCE (6.8+) keeps its verifier private, and the caller needs it for the token
@@ -110,7 +111,8 @@ bool AuthorizationCodeLogin::start(const Options &options)
                 tr("The interactive login needs an authorization endpoint and a client ID."));
         return true;
     }
-    // The listener serves exactly the redirect URI we send (RFC 8252 §7.3: loopback, any port).
+    // The listener serves exactly the redirect URI we send (RFC 8252 section 7.3: loopback, any
+    // port).
     QString host = options.callbackHost;
     int port = options.callbackPort;
     QString path = u"/callback"_s;
@@ -144,8 +146,8 @@ bool AuthorizationCodeLogin::start(const Options &options)
     }
     m_redirectUri = options.redirectUri.isEmpty() ? m_handler->callbackUrl() : options.redirectUri;
 
-    // Fresh per attempt (qt64-notes pitfall 8): state ≥ 128 bits (RFC 9700 §2.1: CSRF),
-    // verifier 256 bits (RFC 7636 §4.1).
+    // Fresh per attempt (6.4 reuses a weak state, docs/qt-notes.md): state ≥ 128 bits (RFC 9700
+    // section 2.1: CSRF), verifier 256 bits (RFC 7636 section 4.1).
     m_state = Pkce::createState();
     m_verifier = Pkce::createCodeVerifier();
     m_handler->setExpectedState(m_state);
@@ -185,8 +187,8 @@ void AuthorizationCodeLogin::beginAuthorization(quint64 attempt)
     m_flow->setAccessTokenUrl(m_options.tokenEndpoint.isValid() ? m_options.tokenEndpoint
                                                                 : m_options.authorizationEndpoint);
     m_flow->setClientIdentifier(m_options.clientId);
-    m_flow->setScope(m_options.scope); // 6.4 wipes it after token responses (pitfall 7)
-    m_flow->setState(QString::fromLatin1(m_state)); // 6.4 reuses a weak one (pitfall 8)
+    m_flow->setScope(m_options.scope); // 6.4 wipes it after token responses
+    m_flow->setState(QString::fromLatin1(m_state)); // 6.4 reuses a weak one
     m_flow->grant(); // → resourceOwnerAuthorization → onAuthorizeWithBrowser, synchronously
     if (m_active && attempt == m_attempt && !m_urlBuilt) {
         finish();
@@ -196,11 +198,11 @@ void AuthorizationCodeLogin::beginAuthorization(quint64 attempt)
 
 void AuthorizationCodeLogin::buildAuthorizationParameters(QMultiMap<QString, QVariant> *parameters)
 {
-    // Rebuilt from scratch: the flow's own values are not encoded for a query (pitfall 4) and
-    // its scope may be empty (pitfall 7).
+    // Rebuilt from scratch: the flow's own values are not encoded for a query ('+' stays) and
+    // its scope may be empty (docs/qt-notes.md).
     parameters->clear();
-    // RFC 6749 §3.1: the endpoint URI's own query is kept; QUrl::setQuery() in the flow would
-    // drop it. Its items go in as they were written (already encoded).
+    // RFC 6749 section 3.1: the endpoint URI's own query is kept; QUrl::setQuery() in the flow
+    // would drop it. Its items go in as they were written (already encoded).
     const QByteArray endpointQuery =
             m_options.authorizationEndpoint.query(QUrl::FullyEncoded).toLatin1();
     for (const QByteArray &part : endpointQuery.split('&')) {
@@ -215,7 +217,8 @@ void AuthorizationCodeLogin::buildAuthorizationParameters(QMultiMap<QString, QVa
         parameters->insert(QString::fromLatin1(rawKey),
                 QString::fromLatin1(eq < 0 ? QByteArray() : part.mid(eq + 1)));
     }
-    // RFC 6749 §4.1.1, RFC 7636 §4.3 (S256 only: OAuth 2.1 §4.1.1), RFC 8707 §2.
+    // RFC 6749 section 4.1.1, RFC 7636 section 4.3 (S256 only: OAuth 2.1 section 4.1.1), RFC 8707
+    // section 2.
     parameters->insert(u"response_type"_s, u"code"_s);
     parameters->insert(u"client_id"_s, encoded(m_options.clientId));
     parameters->insert(u"redirect_uri"_s, encoded(m_redirectUri.toString(QUrl::FullyEncoded)));

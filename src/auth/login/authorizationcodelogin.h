@@ -17,10 +17,10 @@ class AuthorizationRequestFlow;
 class LoopbackReplyHandler;
 
 // The interactive part of the OAuth 2.1 authorization code grant (MCP 2025-11-25
-// basic/authorization "Authorization Code Protection"; RFC 6749 §4.1.1–4.1.2, RFC 7636, RFC 8252,
-// RFC 8707, RFC 9207): listens on the loopback redirect URI, builds the authorization request
+// basic/authorization "Authorization Code Protection"; RFC 6749 section 4.1.1–4.1.2, RFC 7636, RFC
+// 8252, RFC 8707, RFC 9207): listens on the loopback redirect URI, builds the authorization request
 // with QOAuth2AuthorizationCodeFlow (PKCE S256 and resource added through the modify-parameters
-// hook, 6.4 has no native PKCE, qt64-notes §1.1), prints the URL to stderr, opens the browser and
+// hook, 6.4 has no native PKCE, docs/qt-notes.md), prints the URL to stderr, opens the browser and
 // waits for the redirect. It ends with the authorization code and the PKCE verifier; it does NOT
 // exchange the code: the caller does, through TokenEndpointClient, so every client
 // authentication method works the same way.
@@ -39,7 +39,7 @@ class AuthorizationCodeLogin : public QObject
 public:
     struct Options
     {
-        QUrl authorizationEndpoint; // its own query is kept (RFC 6749 §3.1)
+        QUrl authorizationEndpoint; // its own query is kept (RFC 6749 section 3.1)
         QUrl tokenEndpoint; // not contacted here; kept for the flow's bookkeeping
         QString clientId;
         QString scope; // space-separated; empty: no scope parameter
@@ -50,7 +50,7 @@ public:
         FormFields extraParams;
         // Empty: http://<callbackHost>:<bound port>/callback. Otherwise sent verbatim; it must be
         // http on a loopback host with an explicit port, and the listener serves its host, port
-        // and path (reference §10 item 20).
+        // and path (the npm package listens on callbackHost/callbackPort whatever the URI says).
         QUrl redirectUri;
         QString callbackHost = QStringLiteral("127.0.0.1"); // 127.0.0.1, localhost or ::1
         int callbackPort = 53682; // 0: an ephemeral port
@@ -85,7 +85,7 @@ Q_SIGNALS:
     // The authorization request URL (it holds state and code_challenge, no secret of the client).
     void authorizationUrlReady(const QUrl &url);
     // The code, fully decoded, with the verifier of this attempt and the redirect URI to send in
-    // the token request (RFC 6749 §4.1.3, RFC 7636 §4.5).
+    // the token request (RFC 6749 section 4.1.3, RFC 7636 section 4.5).
     void authorizationCodeReceived(
             const QString &code, const QByteArray &codeVerifier, const QUrl &redirectUri);
     // error: the authorization server's error code (e.g. access_denied), or ours: "timeout",

@@ -24,7 +24,7 @@ QString findProgram(const QString &name, const QProcessEnvironment &environment)
 }
 
 // The member startDetached() with every std channel on the null device: the static overload
-// leaves the child on our stdout (qt64-notes §5).
+// leaves the child on our stdout (docs/qt-notes.md).
 bool startDetached(const QString &program, const QStringList &arguments,
         const QProcessEnvironment &environment, qint64 *pid)
 {

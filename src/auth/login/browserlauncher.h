@@ -8,9 +8,9 @@
 namespace McpProxy {
 
 // Opens a URL in the user's browser from a QCoreApplication (QDesktopServices needs a
-// QGuiApplication, qt64-notes §5, pitfall 32), never blocking and never letting the browser near
+// QGuiApplication, docs/qt-notes.md), never blocking and never letting the browser near
 // our stdio: every child runs detached with stdin, stdout and stderr on the null device, because
-// a browser writing to our stdout would corrupt the JSON-RPC stream (pitfall 25).
+// a browser writing to our stdout would corrupt the JSON-RPC stream.
 //
 // Every platform: the $BROWSER list first (commands separated like PATH: ":", on Windows ";";
 // "%s" is replaced by the URL, else the URL is appended; "%%" is a literal "%"; words are split

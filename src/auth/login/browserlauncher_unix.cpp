@@ -1,4 +1,5 @@
-// BrowserLauncher on Linux, the BSDs and macOS after $BROWSER (qt64-notes §5, Appendix B.6).
+// BrowserLauncher on Linux, the BSDs and macOS after $BROWSER (docs/qt-notes.md, "Opening the
+// browser").
 #include "auth/login/browserlauncher.h"
 
 #include <QtCore/QStringList>

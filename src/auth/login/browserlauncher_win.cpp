@@ -1,6 +1,6 @@
 // BrowserLauncher on Windows after $BROWSER: ShellExecuteW opens the URL with the default
 // browser, without a console, a shell (cmd's "start" splits URLs at '&') or any of our handles
-// (qt64-notes §5).
+// (docs/qt-notes.md, "Opening the browser").
 #include "auth/login/browserlauncher.h"
 
 #include <QtCore/QStringList>

@@ -33,7 +33,7 @@ namespace {
 
 using QueryItems = QList<std::pair<QString, QString>>;
 
-// application/x-www-form-urlencoded parsing (WHATWG URL §5.1, RFC 6749 Appendix B): '+' is a
+// application/x-www-form-urlencoded parsing (WHATWG URL section 5.1, RFC 6749 Appendix B): '+' is a
 // space, then percent-decoding as UTF-8. The values come out fully decoded, so nothing downstream
 // decodes or encodes them twice (QTBUG-81624).
 QueryItems parseFormQuery(const QByteArray &rawQuery)
@@ -158,7 +158,7 @@ void LoopbackReplyHandler::setCallbackPath(const QString &path)
 
 QHostAddress LoopbackReplyHandler::bindAddress() const
 {
-    // RFC 8252 §7.3 / §8.3: loopback only; "localhost" is bound as the IPv4 literal.
+    // RFC 8252 sections 7.3 / 8.3: loopback only; "localhost" is bound as the IPv4 literal.
     if (m_host == "127.0.0.1"_L1 || m_host == "localhost"_L1)
         return QHostAddress(QHostAddress::LocalHost);
     if (m_host == "::1"_L1 || m_host == "[::1]"_L1)
@@ -293,7 +293,7 @@ void LoopbackReplyHandler::handleRequest(QTcpSocket *socket, const QByteArray &h
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArray &line = lines.at(i);
         const qsizetype colon = line.indexOf(':');
-        // RFC 9112 §5.1/§5.2: no whitespace before the colon, no obsolete line folding.
+        // RFC 9112 sections 5.1/5.2: no whitespace before the colon, no obsolete line folding.
         if (colon <= 0 || line.startsWith(' ') || line.startsWith('\t')
                 || line.left(colon).contains(' ') || line.left(colon).contains('\t')) {
             reject(socket, 400, tr("Malformed request."), u"malformed header line"_s);
@@ -304,8 +304,8 @@ void LoopbackReplyHandler::handleRequest(QTcpSocket *socket, const QByteArray &h
             host = line.mid(colon + 1).trimmed().toLower();
         }
     }
-    // RFC 9112 §3.2: exactly one Host. It must name our listener, so a page on another origin
-    // that rebinds its DNS name to 127.0.0.1 cannot talk to us (reference §7.2).
+    // RFC 9112 section 3.2: exactly one Host. It must name our listener, so a page on another
+    // origin that rebinds its DNS name to 127.0.0.1 cannot talk to us (DNS rebinding).
     if (hostCount != 1 || !hostAllowed(host)) {
         reject(socket, 400, tr("Request rejected: unexpected Host header."),
                 u"unexpected Host header: %1"_s.arg(QString::fromLatin1(host.left(100))));
@@ -336,8 +336,9 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
         QTcpSocket *socket, const QByteArray &rawQuery)
 {
     const QueryItems items = parseFormQuery(rawQuery);
-    // The state first (RFC 6749 §10.12, RFC 9700 §4.7): a response that does not carry exactly
-    // our state is not ours, whatever else it says, so an `error` in it must not end the login.
+    // The state first (RFC 6749 section 10.12, RFC 9700 section 4.7): a response that does not
+    // carry exactly our state is not ours, whatever else it says, so an `error` in it must not end
+    // the login.
     const QStringList states = valuesOf(items, u"state");
     if (m_expectedState.isEmpty() || states.size() != 1
             || !constantTimeEquals(states.constFirst().toUtf8(), m_expectedState)) {
@@ -365,15 +366,15 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
     const auto failWith = [&fail](const QString &error, const QString &description) {
         fail(error, description, tr("Login failed: %1").arg(description));
     };
-    // RFC 6749 §3.1: parameters must not be repeated.
+    // RFC 6749 section 3.1: parameters must not be repeated.
     if (issuers.size() > 1 || errors.size() > 1 || codes.size() > 1) {
         failWith(u"invalid_response"_s,
                 tr("the authorization server sent a malformed response (a parameter is "
                    "repeated)."));
         return;
     }
-    // RFC 9207 §2.4: the issuer, when present, must be the one we sent the request to; when the
-    // server announces authorization_response_iss_parameter_supported it must be present.
+    // RFC 9207 section 2.4: the issuer, when present, must be the one we sent the request to; when
+    // the server announces authorization_response_iss_parameter_supported it must be present.
     if (issuers.isEmpty() && m_issRequired) {
         failWith(u"invalid_issuer"_s,
                 tr("the response did not identify the authorization server, although the "
@@ -389,7 +390,7 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
         return;
     }
     if (!errors.isEmpty()) {
-        // RFC 6749 §4.1.2.1 error response: the server's code and text, as they are.
+        // RFC 6749 section 4.1.2.1 error response: the server's code and text, as they are.
         const QString error = errors.constFirst();
         const QString description = valuesOf(items, u"error_description").value(0);
         const QString shown = description.isEmpty() ? error : u"%1 (%2)"_s.arg(error, description);
@@ -496,7 +497,7 @@ void LoopbackReplyHandler::networkReplyFinished(QNetworkReply *reply)
 {
     if (!reply)
         return;
-    reply->deleteLater(); // 6.4 never deletes code-exchange replies (qt64-notes pitfall 13)
+    reply->deleteLater(); // 6.4 never deletes code-exchange replies (docs/qt-notes.md)
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const QByteArray body = reply->readAll();
     TokenResponse response;
@@ -504,7 +505,7 @@ void LoopbackReplyHandler::networkReplyFinished(QNetworkReply *reply)
         response.error.error = u"network_error"_s;
         response.error.description = reply->errorString();
     } else {
-        // RFC 6749 §5.1/§5.2; 6.4 would only log a warning here (qt64-notes §1.5).
+        // RFC 6749 sections 5.1/5.2; 6.4 would only log a warning here (docs/qt-notes.md).
         response = parseTokenResponse(status, body, QDateTime::currentDateTimeUtc());
     }
     if (!response.tokens) {

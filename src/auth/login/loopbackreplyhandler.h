@@ -16,20 +16,21 @@ class QTcpSocket;
 
 namespace McpProxy {
 
-// Receives the OAuth authorization response on a loopback redirect URI (RFC 8252 §7.3), in place
-// of QOAuthHttpServerReplyHandler, which 6.4 makes unfit (qt64-notes §2: it listens on Any,
-// ignores Host, matches paths by prefix, accepts any method, always answers 200, hides a busy
+// Receives the OAuth authorization response on a loopback redirect URI (RFC 8252 section 7.3), in
+// place of QOAuthHttpServerReplyHandler, which 6.4 makes unfit (docs/qt-notes.md: it listens on
+// Any, ignores Host, matches paths by prefix, accepts any method, always answers 200, hides a busy
 // port, drops headers split across reads).
 //
 // One GET on the exact callback path, with the Host of the listener (DNS-rebinding defence), is
 // an authorization response. The state is checked before anything else in it (constant time):
 // a request without our state is answered 400 and ignored, so no other web page can end or
-// steer the login (reference §10 item 19). With our state: RFC 9207 issuer checks, then
+// steer the login (the npm package checks `error` before the state,
+// so any page can abort its login). With our state: RFC 9207 issuer checks, then
 // `error` → failure page and callbackFailed(), `code` → success page and callbackReceived()
 // (inherited) with FULLY decoded values ('+' is a space, form encoding; no double encoding of
 // the code, QTBUG-81624). The first such outcome consumes the state; later requests get 400.
 //
-// As the flow's reply handler it also fixes the 6.4 token-reply handling (qt64-notes §1.5):
+// As the flow's reply handler it also fixes the 6.4 token-reply handling (docs/qt-notes.md):
 // networkReplyFinished() reports every outcome through tokenResponseReceived() and frees the
 // reply.
 class LoopbackReplyHandler : public QOAuthOobReplyHandler
@@ -59,16 +60,16 @@ public:
     quint16 port() const { return m_server.serverPort(); }
     QString errorString() const { return m_errorString; }
 
-    // http://<host>:<bound port><path>, IPv6 in brackets (RFC 3986 §3.2.2).
+    // http://<host>:<bound port><path>, IPv6 in brackets (RFC 3986 section 3.2.2).
     QString callback() const override;
     QUrl callbackUrl() const;
 
     // The state of the current authorization request; empty rejects every response.
     void setExpectedState(const QByteArray &state);
-    // RFC 9207 §2.4: when set, a response carrying `iss` must carry exactly this issuer.
+    // RFC 9207 section 2.4: when set, a response carrying `iss` must carry exactly this issuer.
     void setExpectedIssuer(const QString &issuer) { m_expectedIssuer = issuer; }
-    // RFC 9207 §2.4: the AS metadata says authorization_response_iss_parameter_supported, so a
-    // response without `iss` is rejected.
+    // RFC 9207 section 2.4: the AS metadata says authorization_response_iss_parameter_supported, so
+    // a response without `iss` is rejected.
     void setIssuerParameterRequired(bool required) { m_issRequired = required; }
     // A connection that has not sent a complete request head within this time is dropped.
     void setRequestTimeout(int ms) { m_requestTimeoutMs = ms; }
@@ -83,8 +84,9 @@ public:
 
 Q_SIGNALS:
     // An authorization response with our state that ends the login without a code: the
-    // authorization server's `error` (RFC 6749 §4.1.2.1) with its error_description, an issuer
-    // mismatch or missing issuer (RFC 9207 §2.4: "invalid_issuer"), or a malformed response
+    // authorization server's `error` (RFC 6749 section 4.1.2.1) with its error_description, an
+    // issuer mismatch or missing issuer (RFC 9207 section 2.4: "invalid_issuer"), or a malformed
+    // response
     // ("invalid_response"); for our own errors the description is translated, for the user.
     void callbackFailed(const QString &error, const QString &description);
     // A request that was answered with an error page and otherwise ignored; the reason is English

@@ -62,7 +62,7 @@ bool AuthorizationDiscovery::isAllowedUrl(const QUrl &url, bool allowInsecureHtt
         return false;
     if (allowInsecureHttp)
         return true;
-    // OAuth 2.1 §1.5 / RFC 8252 §8.3: plain http only on the loopback interface.
+    // OAuth 2.1 section 1.5 / RFC 8252 section 8.3: plain http only on the loopback interface.
     const QString host = url.host().toLower();
     return host == u"localhost"_s || QHostAddress(host).isLoopback();
 }
@@ -184,9 +184,9 @@ void AuthorizationDiscovery::handleProtectedResource(
 
     run->result.resourceMetadata = metadata;
     run->result.resourceMetadataUrl = url;
-    // RFC 9728 §3.3: the resource must be the one we asked about; otherwise the document (and
-    // the authorization servers it names) must not be used. Conformance auth/resource-mismatch:
-    // no further request.
+    // RFC 9728 section 3.3: the resource must be the one we asked about; otherwise the document
+    // (and the authorization servers it names) must not be used. Conformance
+    // auth/resource-mismatch: no further request.
     if (!resourceMatchesServer(metadata->resource, run->request.serverUrl)) {
         fail(run,
                 u"protected resource metadata at %1 names resource %2, not %3"_s.arg(shown,
@@ -196,7 +196,7 @@ void AuthorizationDiscovery::handleProtectedResource(
     }
 
     if (metadata->authorizationServers.isEmpty()) {
-        // RFC 9728 §2 makes the member optional; MCP requires it. Do what the SDKs do.
+        // RFC 9728 section 2 makes the member optional; MCP requires it. Do what the SDKs do.
         qCWarning(lcAuth).noquote() << "protected resource metadata at" << shown
                                     << "lists no authorization_servers; trying the server's origin";
         startServerMetadata(run, originOf(run->request.serverUrl));
@@ -207,7 +207,7 @@ void AuthorizationDiscovery::handleProtectedResource(
     const QUrl issuerUrl = metadata->authorizationServers.first();
     if (!isAllowedUrl(issuerUrl, run->request.allowInsecureHttp) || issuerUrl.hasQuery()
             || issuerUrl.hasFragment()) {
-        // RFC 8414 §2: an https URL without query or fragment.
+        // RFC 8414 section 2: an https URL without query or fragment.
         fail(run,
                 u"protected resource metadata at %1 names the authorization server %2, which is not an https URL without query and fragment"_s
                         .arg(shown, AuthHttp::displayUrl(issuerUrl)));
@@ -242,11 +242,11 @@ void AuthorizationDiscovery::handleServerMetadata(
         fetchNext(run);
         return;
     }
-    // RFC 8414 §3.3 (and OpenID Connect Discovery §4.3): the issuer must be identical to the one
-    // the URL was built from; otherwise the document must not be used.
-    // MCP 2025-03-26 servers (no protected resource metadata): the URL was built from the
-    // server's "authorization base URL", not from an issuer identifier, so there is no issuer
-    // to compare with; a same-origin issuer (e.g. <origin>/oauth) is that server's own AS.
+    // RFC 8414 section 3.3 (and OpenID Connect Discovery section 4.3): the issuer must be identical
+    // to the one the URL was built from; otherwise the document must not be used. MCP 2025-03-26
+    // servers (no protected resource metadata): the URL was built from the server's "authorization
+    // base URL", not from an issuer identifier, so there is no issuer to compare with; a
+    // same-origin issuer (e.g. <origin>/oauth) is that server's own AS.
     const bool backCompatSameOrigin = !run->issuerFromResourceMetadata
             && QUrl(metadata->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery)
                     == QUrl(run->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery);
@@ -316,7 +316,7 @@ void AuthorizationDiscovery::succeed(const std::shared_ptr<Run> &run,
                                     << AuthHttp::displayUrl(server.revocationEndpoint);
         run->result.server.revocationEndpoint.clear();
     }
-    // RFC 8707 §2 / MCP 2025-06-18 "Canonical Server URI".
+    // RFC 8707 section 2 / MCP 2025-06-18 "Canonical Server URI".
     run->result.resource = run->result.resourceMetadata
             ? run->result.resourceMetadata->resource
             : canonicalResourceUri(run->request.serverUrl);

@@ -18,8 +18,8 @@ namespace McpProxy {
 struct DiscoveryRequest
 {
     QUrl serverUrl; // the MCP endpoint
-    QUrl resourceMetadataUrl; // resource_metadata of the 401 challenge (RFC 9728 §5.1); may be
-                              // empty
+    QUrl resourceMetadataUrl; // resource_metadata of the 401 challenge (RFC 9728 section 5.1); may
+                              // be empty
     QString protocolVersion; // sent as MCP-Protocol-Version (MCP 2025-03-26 "Server Metadata
                              // Discovery Headers": SHOULD); not sent when empty
     bool allowInsecureHttp = false; // else only https, or http on a loopback host
@@ -42,17 +42,18 @@ struct DiscoveryResult
 // Discovery"; 2025-03-26 back-compat):
 // 1. RFC 9728 protected resource metadata: the challenge's resource_metadata, then the
 //    path-inserted and root well-known URLs (protectedResourceMetadataUrls()); the first 2xx
-//    that parses wins; its resource must name this server (RFC 9728 §3.3), else discovery fails
-//    without any further request.
+//    that parses wins; its resource must name this server (RFC 9728 section 3.3), else discovery
+//    fails without any further request.
 // 2. RFC 8414 / OpenID Connect Discovery metadata of authorization_servers[0] in the MCP order
 //    (authorizationServerMetadataUrls()); the document's issuer must equal the issuer the URL was
-//    built from (RFC 8414 §3.3; one trailing-slash difference tolerated), else the next is tried.
+//    built from (RFC 8414 section 3.3; one trailing-slash difference tolerated), else the next is
+//    tried.
 // 3. Without any PRM: the server's origin is the issuer (MCP 2025-03-26 "Authorization Base
 //    URL"); when no metadata exists there either (only 4xx answers), the 2025-03-26 default
 //    endpoints (AuthorizationServerMetadata::fallbackFor()).
 // Requests carry no credentials and follow no redirects. Issuers and the authorization, token and
 // registration endpoints must be https or loopback http (MCP "Communication Security", OAuth 2.1
-// §1.5) unless allowInsecureHttp; an insecure revocation endpoint is dropped.
+// section 1.5) unless allowInsecureHttp; an insecure revocation endpoint is dropped.
 class AuthorizationDiscovery : public QObject
 {
     Q_OBJECT
@@ -70,8 +71,8 @@ public:
     // https; or http with a loopback host (localhost, 127.0.0.0/8, ::1); or any http when
     // allowInsecureHttp. Nothing else (no other schemes, no empty host).
     static bool isAllowedUrl(const QUrl &url, bool allowInsecureHttp);
-    // RFC 8414 §3.3 issuer comparison: exact, but "https://as.example" and "https://as.example/"
-    // (one trailing slash) are taken as equal.
+    // RFC 8414 section 3.3 issuer comparison: exact, but "https://as.example" and
+    // "https://as.example/" (one trailing slash) are taken as equal.
     static bool issuersMatch(const QString &documentIssuer, const QString &expectedIssuer);
 
 private:

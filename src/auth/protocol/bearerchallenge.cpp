@@ -10,13 +10,13 @@ namespace McpProxy {
 
 namespace {
 
-// RFC 9110 §5.6.2 tchar.
+// RFC 9110 section 5.6.2 tchar.
 bool isTokenChar(char c)
 {
     return HttpSyntax::isTokenChar(char16_t(static_cast<unsigned char>(c)));
 }
 
-// RFC 9110 §11.2 token68 characters (before the trailing "=" padding).
+// RFC 9110 section 11.2 token68 characters (before the trailing "=" padding).
 bool isToken68Char(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
@@ -126,7 +126,7 @@ private:
             ++m_position;
     }
 
-    // token / quoted-string (RFC 9110 §5.6.4). Lenient: a bare value may hold any visible
+    // token / quoted-string (RFC 9110 section 5.6.4). Lenient: a bare value may hold any visible
     // character but "," and DQUOTE (servers send unquoted URLs), and may be empty.
     std::optional<QString> readParamValue()
     {
@@ -222,11 +222,11 @@ std::optional<BearerChallenge> BearerChallenge::fromHeader(QByteArrayView header
         if (challenge.scheme.compare("Bearer"_L1, Qt::CaseInsensitive) != 0)
             continue;
         BearerChallenge bearer;
-        // RFC 9728 §5.1
+        // RFC 9728 section 5.1
         if (const std::optional<QUrl> url =
                         absoluteHttpUrl(challenge.param(u"resource_metadata"_s)))
             bearer.resourceMetadata = *url;
-        // RFC 6750 §3
+        // RFC 6750 section 3
         bearer.scope = challenge.param(u"scope"_s);
         bearer.error = challenge.param(u"error"_s);
         bearer.errorDescription = challenge.param(u"error_description"_s);

@@ -10,7 +10,7 @@
 
 namespace McpProxy {
 
-// One challenge of a WWW-Authenticate header (RFC 9110 §11.6.1): an auth-scheme and either
+// One challenge of a WWW-Authenticate header (RFC 9110 section 11.6.1): an auth-scheme and either
 // auth-params (name=token or name="quoted string", names lower-cased) or a token68.
 struct AuthChallenge
 {
@@ -22,14 +22,15 @@ struct AuthChallenge
 };
 
 // Parses a WWW-Authenticate value that may hold several challenges (Qt joins repeated headers
-// with ", ", qt64-notes pitfall 21). Quoted strings with backslash escapes, commas inside quotes,
+// with ", ", docs/qt-notes.md). Quoted strings with backslash escapes, commas inside quotes,
 // BWS around "=", empty list elements and garbage are handled; a garbage list element is skipped
 // up to the next comma, an unterminated quoted string drops the rest. Lenient where servers are:
 // unquoted values may hold any visible character but "," and DQUOTE (e.g. a bare URL).
 // Parameters after a token68 are dropped. Linear time, never fails. Pure.
 QList<AuthChallenge> parseWwwAuthenticate(QByteArrayView header);
 
-// The Bearer challenge of a 401/403 (RFC 6750 §3, RFC 9728 §5.1, MCP 2025-11-25 authorization).
+// The Bearer challenge of a 401/403 (RFC 6750 section 3, RFC 9728 section 5.1, MCP 2025-11-25
+// authorization).
 struct BearerChallenge
 {
     QUrl resourceMetadata; // resource_metadata (absolute URL, else empty)

@@ -26,8 +26,8 @@ namespace {
 
 constexpr auto Es256 = "ES256"_L1;
 constexpr auto Rs256 = "RS256"_L1;
-constexpr int MinimumRsaBits = 2048; // RFC 7518 §3.3
-constexpr int P256CoordinateSize = 32; // RFC 7518 §3.4
+constexpr int MinimumRsaBits = 2048; // RFC 7518 section 3.3
+constexpr int P256CoordinateSize = 32; // RFC 7518 section 3.4
 
 constexpr QByteArray::Base64Options Base64Url =
         QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
@@ -109,8 +109,8 @@ QString algorithmForKey(EVP_PKEY *key, QString *problem)
     return QString();
 }
 
-// JWS signature (RFC 7515 §5.1) with SHA-256; ECDSA's DER signature becomes R || S, each
-// left-padded to 32 bytes (RFC 7518 §3.4).
+// JWS signature (RFC 7515 section 5.1) with SHA-256; ECDSA's DER signature becomes R || S, each
+// left-padded to 32 bytes (RFC 7518 section 3.4).
 std::optional<QByteArray> sign(EVP_PKEY *key, const QByteArray &signingInput, bool ecdsa)
 {
     const std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
@@ -199,7 +199,7 @@ std::optional<QByteArray> createClientAssertion(const ClientAssertionInput &inpu
         return std::nullopt;
     }
 
-    // RFC 7523 §3 claims; OpenID Connect Core §9 adds jti.
+    // RFC 7523 section 3 claims; OpenID Connect Core section 9 adds jti.
     const qint64 now =
             input.nowSeconds != 0 ? input.nowSeconds : QDateTime::currentSecsSinceEpoch();
     const QJsonObject header{{u"alg"_s, keyAlgorithm}, {u"typ"_s, u"JWT"_s}};

@@ -7,11 +7,12 @@
 
 namespace McpProxy {
 
-// A private_key_jwt client assertion (RFC 7523 §2.2, OpenID Connect Core §9): a JWS over
+// A private_key_jwt client assertion (RFC 7523 section 2.2, OpenID Connect Core section 9): a JWS
+// over
 // {"iss":clientId,"sub":clientId,"aud":audience,"jti":<random>,"iat":now,"exp":now+300},
 // signed with OpenSSL. Algorithms: ES256 (P-256 key; the DER signature is converted to the
-// 64-byte R||S of RFC 7518 §3.4) and RS256 (RSA ≥ 2048 bits). An empty algorithm picks it from
-// the key type. Returns nullopt and *error (English) for an unreadable key or a mismatch.
+// 64-byte R||S of RFC 7518 section 3.4) and RS256 (RSA ≥ 2048 bits). An empty algorithm picks it
+// from the key type. Returns nullopt and *error (English) for an unreadable key or a mismatch.
 // Encrypted PEM keys are refused (never a passphrase prompt); PKCS#8, SEC1 and PKCS#1 PEM work.
 struct ClientAssertionInput
 {

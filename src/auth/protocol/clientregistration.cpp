@@ -21,13 +21,14 @@ ClientRegistration::~ClientRegistration() = default;
 
 QByteArray ClientRegistration::requestBody(const RegistrationRequest &request)
 {
-    // RFC 7591 §2 client metadata.
+    // RFC 7591 section 2 client metadata.
     QJsonObject body;
     body.insert(u"client_name"_s, request.clientName);
     if (!request.redirectUri.isEmpty())
         body.insert(u"redirect_uris"_s, QJsonArray{request.redirectUri});
     body.insert(u"grant_types"_s, QJsonArray::fromStringList(request.grantTypes));
-    // RFC 7591 §2.1: response_types consistent with grant_types ("code" for authorization_code).
+    // RFC 7591 section 2.1: response_types consistent with grant_types ("code" for
+    // authorization_code).
     QJsonArray responseTypes;
     if (request.grantTypes.contains(u"authorization_code"_s))
         responseTypes.append(u"code"_s);
@@ -35,7 +36,7 @@ QByteArray ClientRegistration::requestBody(const RegistrationRequest &request)
     body.insert(u"token_endpoint_auth_method"_s,
             request.tokenEndpointAuthMethod.isEmpty() ? u"none"_s
                                                       : request.tokenEndpointAuthMethod);
-    // OpenID Connect Dynamic Client Registration §2 / MCP 2026-07-28: "native" for loopback
+    // OpenID Connect Dynamic Client Registration section 2 / MCP 2026-07-28: "native" for loopback
     // redirect URIs.
     body.insert(u"application_type"_s, u"native"_s);
     if (!request.scope.isEmpty())
@@ -56,7 +57,7 @@ RegistrationResult ClientRegistration::parseResponse(
     const QJsonObject object = document.object();
 
     if (httpStatus < 200 || httpStatus >= 300) {
-        // RFC 7591 §3.2.2: {"error": "invalid_redirect_uri", "error_description": "..."}.
+        // RFC 7591 section 3.2.2: {"error": "invalid_redirect_uri", "error_description": "..."}.
         const QString code = object.value(u"error"_s).toString();
         if (isObject && !code.isEmpty()) {
             result.errorCode = AuthHttp::excerpt(code, 64);
@@ -81,7 +82,7 @@ RegistrationResult ClientRegistration::parseResponse(
         return result;
     }
 
-    // RFC 7591 §3.2.1: 201 with the registered metadata (200 accepted too).
+    // RFC 7591 section 3.2.1: 201 with the registered metadata (200 accepted too).
     if (!isObject) {
         result.error = u"the registration endpoint answered HTTP %1 without a JSON object"_s.arg(
                 httpStatus);
@@ -104,7 +105,7 @@ RegistrationResult ClientRegistration::parseResponse(
     const qint64 expiresAt = object.value(u"client_secret_expires_at"_s).toVariant().toLongLong();
     if (expiresAt > 0)
         result.clientSecretExpiresAt = QDateTime::fromSecsSinceEpoch(expiresAt, Qt::UTC);
-    // RFC 6749 §4.4: client_credentials is for confidential clients only.
+    // RFC 6749 section 4.4: client_credentials is for confidential clients only.
     const bool confidential = request.grantTypes.contains(u"client_credentials"_s);
     const bool secretMethod = result.tokenEndpointAuthMethod.startsWith(u"client_secret_"_s);
     if (confidential

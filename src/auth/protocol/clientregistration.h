@@ -19,13 +19,13 @@ struct RegistrationRequest
 {
     QUrl registrationEndpoint;
     QString redirectUri; // the loopback redirect URI; omitted when empty (client_credentials)
-    // RFC 7591 §2; MCP 2026-07-28 "Refresh Tokens": SHOULD list refresh_token.
+    // RFC 7591 section 2; MCP 2026-07-28 "Refresh Tokens": SHOULD list refresh_token.
     QStringList grantTypes = {
             QStringLiteral("authorization_code"), QStringLiteral("refresh_token")};
     QString scope; // sent when not empty
     QString clientName = QStringLiteral("mcp-oauth2-proxy");
     QString tokenEndpointAuthMethod = QStringLiteral("none"); // a public client by default
-    QString initialAccessToken; // RFC 7591 §3: sent as a Bearer token when not empty
+    QString initialAccessToken; // RFC 7591 section 3: sent as a Bearer token when not empty
     int timeoutMs = 30000;
 };
 
@@ -33,7 +33,8 @@ struct RegistrationResult
 {
     bool ok = false;
     QString error; // English, no secrets; for a rejection: "<error>: <error_description>"
-    QString errorCode; // RFC 7591 §3.2.2 error (invalid_redirect_uri, …) when the server sent one
+    QString errorCode; // RFC 7591 section 3.2.2 error (invalid_redirect_uri, …) when the server
+                       // sent one
     int httpStatus = 0;
     QString clientId;
     QString clientSecret; // empty for a public client
@@ -65,7 +66,7 @@ public:
 
     // The JSON body registerClient() sends (compact).
     static QByteArray requestBody(const RegistrationRequest &request);
-    // Interprets a registration endpoint reply (RFC 7591 §3.2.1 / §3.2.2).
+    // Interprets a registration endpoint reply (RFC 7591 sections 3.2.1 / 3.2.2).
     static RegistrationResult parseResponse(
             int httpStatus, const QByteArray &body, const RegistrationRequest &request);
 
@@ -84,10 +85,10 @@ private:
 ClientAuthentication::Method chooseClientAuthMethod(const QString &configured,
         const QStringList &asSupported, const QString &registered, bool haveSecret, bool haveKey);
 
-// The token_endpoint_auth_method to ask for in a registration (RFC 7591 §2). A public client
+// The token_endpoint_auth_method to ask for in a registration (RFC 7591 section 2). A public client
 // (authorization_code): the configured method, else none when the AS lists none or nothing,
-// else the first it lists. A confidential client (client_credentials, RFC 6749 §4.4) is never
-// registered with none: the configured method unless it is none, else client_secret_post when
+// else the first it lists. A confidential client (client_credentials, RFC 6749 section 4.4) is
+// never registered with none: the configured method unless it is none, else client_secret_post when
 // the AS lists it or lists nothing, else client_secret_basic when listed; empty when there is
 // no such method (the caller reports it).
 QString registrationAuthMethod(

@@ -4,7 +4,7 @@ namespace McpProxy {
 
 namespace {
 
-// RFC 3986 §2.3 unreserved characters pass unchanged.
+// RFC 3986 section 2.3 unreserved characters pass unchanged.
 bool isUnreserved(char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
@@ -53,7 +53,8 @@ QByteArray formEncode(const FormFields &fields)
 
 QByteArray basicAuthorization(const QString &clientId, const QString &clientSecret)
 {
-    // RFC 6749 §2.3.1: both parts are form-encoded (Appendix B) before the RFC 7617 encoding.
+    // RFC 6749 section 2.3.1: both parts are form-encoded (Appendix B) before the RFC 7617
+    // encoding.
     const QByteArray credentials = encoded(clientId) + ':' + encoded(clientSecret);
     return "Basic " + credentials.toBase64();
 }

@@ -125,8 +125,8 @@ bool isUsableUrl(const QUrl &url)
     return url.isValid() && !url.isRelative() && !url.host().isEmpty();
 }
 
-// scheme://host[:port] with lower-case scheme and host and no default port (RFC 3986 §6.2.2.1,
-// §6.2.3).
+// scheme://host[:port] with lower-case scheme and host and no default port (RFC 3986
+// section 6.2.2.1, section 6.2.3).
 QUrl originOf(const QUrl &url)
 {
     QUrl origin;
@@ -170,7 +170,7 @@ std::optional<ProtectedResourceMetadata> ProtectedResourceMetadata::parse(
     if (!object)
         return std::nullopt;
 
-    // RFC 9728 §2
+    // RFC 9728 section 2
     ProtectedResourceMetadata metadata;
     if (!readString(*object, "resource"_L1, &metadata.resource, error))
         return std::nullopt;
@@ -203,8 +203,8 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::parse(
     if (!object)
         return std::nullopt;
 
-    // RFC 8414 §2, OpenID Connect Discovery 1.0 §3, CIMD draft §5
-    // (client_id_metadata_document_supported), RFC 9207 §3
+    // RFC 8414 section 2, OpenID Connect Discovery 1.0 section 3, CIMD draft section 5
+    // (client_id_metadata_document_supported), RFC 9207 section 3
     // (authorization_response_iss_parameter_supported).
     AuthorizationServerMetadata metadata;
     if (!readString(*object, "issuer"_L1, &metadata.issuer, error))
@@ -260,7 +260,7 @@ QString canonicalResourceUri(const QUrl &serverUrl)
 {
     if (!isUsableUrl(serverUrl))
         return QString();
-    // RFC 8707 §2, MCP 2025-06-18 "Canonical Server URI": no fragment, no user info.
+    // RFC 8707 section 2, MCP 2025-06-18 "Canonical Server URI": no fragment, no user info.
     QUrl url = withPath(originOf(serverUrl), pathWithoutTrailingSlash(serverUrl));
     if (serverUrl.hasQuery())
         url.setQuery(serverUrl.query(QUrl::FullyEncoded), QUrl::TolerantMode);
@@ -289,12 +289,12 @@ bool resourceMatchesServer(const QString &resource, const QUrl &serverUrl)
 QList<QUrl> protectedResourceMetadataUrls(const QUrl &serverUrl, const QUrl &fromChallenge)
 {
     QList<QUrl> urls;
-    appendUnique(urls, fromChallenge); // RFC 9728 §5.1, MCP 2025-11-25 "Protected Resource Metadata
-                                       // Discovery Requirements"
+    appendUnique(urls, fromChallenge); // RFC 9728 section 5.1, MCP 2025-11-25 "Protected Resource
+                                       // Metadata Discovery Requirements"
     if (!isUsableUrl(serverUrl))
         return urls;
     const QUrl origin = originOf(serverUrl);
-    // RFC 9728 §3.1: the well-known string goes between the host and the path and/or query,
+    // RFC 9728 section 3.1: the well-known string goes between the host and the path and/or query,
     // after removing a terminating "/".
     const QString path = pathWithoutTrailingSlash(serverUrl);
     if (!path.isEmpty() || serverUrl.hasQuery()) {
@@ -314,8 +314,8 @@ QList<QUrl> authorizationServerMetadataUrls(const QUrl &issuer)
         return urls;
     const QUrl origin = originOf(issuer);
     const QString path = pathWithoutTrailingSlash(issuer);
-    // MCP 2025-11-25 "Authorization Server Metadata Discovery"; RFC 8414 §3.1 path insertion,
-    // then OpenID Connect Discovery 1.0 §4.1 in both forms.
+    // MCP 2025-11-25 "Authorization Server Metadata Discovery"; RFC 8414 section 3.1 path
+    // insertion, then OpenID Connect Discovery 1.0 section 4.1 in both forms.
     appendUnique(urls, withPath(origin, AuthorizationServerWellKnown + path));
     appendUnique(urls, withPath(origin, OpenIdConfigurationWellKnown + path));
     if (!path.isEmpty())

@@ -10,10 +10,10 @@
 
 namespace McpProxy {
 
-// RFC 9728 §2 protected resource metadata (the fields MCP uses).
+// RFC 9728 section 2 protected resource metadata (the fields MCP uses).
 struct ProtectedResourceMetadata
 {
-    QString resource; // as sent (compared with the server URL, RFC 9728 §3.3)
+    QString resource; // as sent (compared with the server URL, RFC 9728 section 3.3)
     QList<QUrl> authorizationServers; // issuer identifiers
     QStringList scopesSupported;
     bool hasScopesSupported = false; // present (possibly empty) vs absent
@@ -24,7 +24,7 @@ struct ProtectedResourceMetadata
     static std::optional<ProtectedResourceMetadata> parse(const QByteArray &json, QString *error);
 };
 
-// RFC 8414 §2 / OpenID Connect Discovery 1.0 §3 authorization server metadata.
+// RFC 8414 section 2 / OpenID Connect Discovery 1.0 section 3 authorization server metadata.
 struct AuthorizationServerMetadata
 {
     QString issuer;
@@ -43,7 +43,8 @@ struct AuthorizationServerMetadata
     bool fromFallback = false; // 2025-03-26 default endpoints, no document was found
 
     // Same rules; "issuer" must be a non-empty string, endpoints absolute http(s) URLs. Whether
-    // the issuer equals the one discovery started from (RFC 8414 §3.3) is the caller's check.
+    // the issuer equals the one discovery started from (RFC 8414 section 3.3) is the caller's
+    // check.
     static std::optional<AuthorizationServerMetadata> parse(const QByteArray &json, QString *error);
     // MCP 2025-03-26 "Fallbacks for Servers without Metadata Discovery": /authorize, /token and
     // /register at the origin of the MCP server URL; issuer = that origin; fromFallback = true;
@@ -51,18 +52,19 @@ struct AuthorizationServerMetadata
     static AuthorizationServerMetadata fallbackFor(const QUrl &serverUrl);
 };
 
-// RFC 8707 §2 / MCP 2025-06-18: the canonical URI of the MCP server: lower-case scheme and host,
-// no user info, no fragment, no default port, one terminating "/" removed (so
+// RFC 8707 section 2 / MCP 2025-06-18: the canonical URI of the MCP server: lower-case scheme and
+// host, no user info, no fragment, no default port, one terminating "/" removed (so
 // "https://a.example/" → "https://a.example"); path case, percent-encoding and query kept.
 // Empty for a relative or host-less URL.
 QString canonicalResourceUri(const QUrl &serverUrl);
 
-// RFC 9728 §3.3: the metadata's resource must identify the server we talk to. Compared after
+// RFC 9728 section 3.3: the metadata's resource must identify the server we talk to. Compared after
 // canonicalisation; a resource that is a path-prefix "parent" of the server URL on the same
 // origin is accepted too (the PRM of a root resource, as the MCP SDKs do).
 bool resourceMatchesServer(const QString &resource, const QUrl &serverUrl);
 
-// RFC 9728 §3.1 and MCP 2025-11-25 order: the challenge's resource_metadata first (if any), then
+// RFC 9728 section 3.1 and MCP 2025-11-25 order: the challenge's resource_metadata first (if any),
+// then
 // /.well-known/oauth-protected-resource/<path>[?query] (path-inserted, when the server URL has a
 // path or query; a terminating "/" removed), then /.well-known/oauth-protected-resource at the
 // origin. No duplicates.

@@ -13,7 +13,7 @@ constexpr QByteArray::Base64Options Base64Url =
         QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
 
 // 32 bytes (256 bits) from the operating system's CSPRNG, base64url: 43 characters of the
-// RFC 7636 §4.1 unreserved set.
+// RFC 7636 section 4.1 unreserved set.
 QByteArray randomBase64Url()
 {
     std::array<quint32, 8> words;

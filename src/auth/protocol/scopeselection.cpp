@@ -8,8 +8,8 @@ namespace {
 
 constexpr auto OfflineAccess = "offline_access"_L1;
 
-// RFC 6749 §3.3: scope = scope-token *( SP scope-token ); tolerant of any whitespace. Duplicates
-// are dropped, the first occurrence keeps its place.
+// RFC 6749 section 3.3: scope = scope-token *( SP scope-token ); tolerant of any whitespace.
+// Duplicates are dropped, the first occurrence keeps its place.
 QStringList scopeTokens(const QString &scope)
 {
     QStringList tokens;

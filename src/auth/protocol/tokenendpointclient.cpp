@@ -17,7 +17,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// RFC 7523 §2.2.
+// RFC 7523 section 2.2.
 const QString AssertionTypeJwtBearer = u"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"_s;
 
 bool containsKey(const FormFields &fields, const QString &key)
@@ -79,7 +79,7 @@ std::optional<PreparedTokenRequest> TokenEndpointClient::prepare(
     PreparedTokenRequest prepared;
     FormFields fields = request.grant;
 
-    // Configured extra parameters never override what the protocol sends (RFC 6749 §3.2:
+    // Configured extra parameters never override what the protocol sends (RFC 6749 section 3.2:
     // "Request and response parameters MUST NOT be included more than once").
     for (const auto &extra : request.extraParams) {
         const bool collides = isProtocolParameter(extra.first) || containsKey(fields, extra.first)
@@ -94,7 +94,8 @@ std::optional<PreparedTokenRequest> TokenEndpointClient::prepare(
 
     if (!request.scope.isEmpty())
         fields.append({u"scope"_s, request.scope});
-    // RFC 8707 §2 / MCP 2025-06-18 "Resource Parameter Implementation": in every token request.
+    // RFC 8707 section 2 / MCP 2025-06-18 "Resource Parameter Implementation": in every token
+    // request.
     if (!request.resource.isEmpty())
         fields.append({u"resource"_s, request.resource});
     if (!request.audience.isEmpty())
@@ -103,12 +104,12 @@ std::optional<PreparedTokenRequest> TokenEndpointClient::prepare(
     const ClientAuthentication &client = request.client;
     switch (client.method) {
     case ClientAuthentication::Method::None:
-        // RFC 6749 §3.2.1: a public client identifies itself with client_id.
+        // RFC 6749 section 3.2.1: a public client identifies itself with client_id.
         if (!client.clientId.isEmpty())
             fields.append({u"client_id"_s, client.clientId});
         break;
     case ClientAuthentication::Method::ClientSecretBasic:
-        // RFC 6749 §2.3.1: the credentials go in the header only.
+        // RFC 6749 section 2.3.1: the credentials go in the header only.
         prepared.authorization = basicAuthorization(client.clientId, client.clientSecret);
         break;
     case ClientAuthentication::Method::ClientSecretPost:
@@ -116,8 +117,8 @@ std::optional<PreparedTokenRequest> TokenEndpointClient::prepare(
         fields.append({u"client_secret"_s, client.clientSecret});
         break;
     case ClientAuthentication::Method::PrivateKeyJwt: {
-        // RFC 7523 §2.2 and §3: aud identifies the AS; the token endpoint URL is accepted by
-        // every AS we know of (OpenID Connect Core §9).
+        // RFC 7523 sections 2.2 and 3: aud identifies the AS; the token endpoint URL is accepted by
+        // every AS we know of (OpenID Connect Core section 9).
         ClientAssertionInput input;
         input.privateKeyPem = client.privateKeyPem;
         input.algorithm = client.signingAlgorithm;
@@ -208,7 +209,8 @@ void TokenEndpointClient::request(const TokenRequest &request, QObject *context,
                             u"the token endpoint %1 could not be reached: %2"_s.arg(
                                     endpoint, reply.networkError);
                 } else if (reply.isRedirect()) {
-                    // RFC 6749 §3.2 defines no redirects; following one would re-send credentials.
+                    // RFC 6749 section 3.2 defines no redirects; following one would re-send
+                    // credentials.
                     response.error.error = u"invalid_response"_s;
                     response.error.description =
                             u"the token endpoint %1 redirected (HTTP %2) to %3; redirects are not followed"_s
@@ -242,7 +244,8 @@ QNetworkRequest makeRequest(const QUrl &url, const QByteArray &accept)
     QNetworkRequest request(url);
     request.setHeader(QNetworkRequest::UserAgentHeader, userAgent());
     request.setRawHeader("Accept"_ba, accept);
-    // qt64-notes §3.5 / pitfall 17: never follow a redirect with our credentials.
+    // Never follow a redirect with our credentials: QNAM would forward them to another origin
+    // (docs/qt-notes.md, "Redirects forward our credentials").
     request.setAttribute(
             QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     request.setAttribute(QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);

@@ -17,8 +17,9 @@ class QNetworkAccessManager;
 
 namespace McpProxy {
 
-// How the client authenticates at the token endpoint (RFC 6749 §2.3, RFC 7591 §2
-// token_endpoint_auth_method, RFC 7523 §2.2 / OpenID Connect Core §9 private_key_jwt).
+// How the client authenticates at the token endpoint (RFC 6749 section 2.3, RFC 7591 section 2
+// token_endpoint_auth_method, RFC 7523 section 2.2 / OpenID Connect Core section 9
+// private_key_jwt).
 struct ClientAuthentication
 {
     enum class Method { None, ClientSecretBasic, ClientSecretPost, PrivateKeyJwt };
@@ -30,12 +31,12 @@ struct ClientAuthentication
     QString signingAlgorithm; // PrivateKeyJwt: "ES256", "RS256" or empty (from the key)
     QString assertionAudience; // PrivateKeyJwt: empty means the token endpoint URL
 
-    // The RFC 7591 §2 names: none, client_secret_basic, client_secret_post, private_key_jwt.
+    // The RFC 7591 section 2 names: none, client_secret_basic, client_secret_post, private_key_jwt.
     static QString methodName(Method method);
     static std::optional<Method> methodFromName(const QString &name);
 };
 
-// One token request (RFC 6749 §3.2): any grant, with the RFC 8707 resource parameter.
+// One token request (RFC 6749 section 3.2): any grant, with the RFC 8707 resource parameter.
 struct TokenRequest
 {
     QUrl tokenEndpoint;
@@ -43,7 +44,7 @@ struct TokenRequest
     // refresh_token; …), sent in this order.
     FormFields grant;
     QString scope; // sent when not empty
-    QString resource; // RFC 8707 §2, sent when not empty
+    QString resource; // RFC 8707 section 2, sent when not empty
     QString audience; // sent when not empty (RFC 8693 style, for ASs that ask for it)
     // Configured additions. A key that names a protocol parameter (isProtocolParameter(), or one
     // already in `grant`, or "audience" when `audience` is set) is dropped with a warning.
@@ -61,12 +62,13 @@ struct PreparedTokenRequest
 };
 
 // POSTs token requests (authorization_code, refresh_token, client_credentials, …) and parses the
-// reply with parseTokenResponse(). QtNetworkAuth 6.4 cannot do this correctly (qt64-notes
-// pitfalls 2, 4, 6, 14), so every grant goes through here. Redirects are not followed: a 3xx is an
-// error (RFC 6749 §3.2 does not allow redirects; qt64-notes pitfall 17 about forwarded
-// credentials). Errors are OAuthErrors: the server's (RFC 6749 §5.2) or our own network_error,
-// timeout, invalid_response, invalid_request (no usable token endpoint) and
-// client_assertion_error (the private key could not sign). Nothing secret is logged.
+// reply with parseTokenResponse(). QtNetworkAuth 6.4 cannot do this correctly (silent errors,
+// corrupted '+', no client_secret_basic: docs/qt-notes.md, "Token requests"), so every grant goes
+// through here. Redirects are not followed: a 3xx is an error (RFC 6749 section 3.2 does not allow
+// redirects, and QNAM would forward our credentials to another origin). Errors are OAuthErrors: the
+// server's (RFC 6749 section 5.2) or our own network_error, timeout, invalid_response,
+// invalid_request (no usable token endpoint) and client_assertion_error (the private key could not
+// sign). Nothing secret is logged.
 class TokenEndpointClient : public QObject
 {
     Q_OBJECT
@@ -94,7 +96,7 @@ private:
 };
 
 // The HTTP exchange shared by the token, discovery and registration clients: no cookies, no
-// stored credentials, redirects not followed (qt64-notes §3.5), a bounded body, and a deadline
+// stored credentials, redirects not followed (docs/qt-notes.md), a bounded body, and a deadline
 // for the whole exchange.
 namespace AuthHttp {
 

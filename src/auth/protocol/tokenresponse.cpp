@@ -55,7 +55,7 @@ QString stringMember(const QJsonObject &object, QLatin1String key)
     return value.isString() ? value.toString() : QString();
 }
 
-// RFC 6749 §5.1 expires_in; a numeric string is accepted as well (seen in the wild).
+// RFC 6749 section 5.1 expires_in; a numeric string is accepted as well (seen in the wild).
 std::optional<qint64> expiresIn(const QJsonValue &value)
 {
     double seconds = std::numeric_limits<double>::quiet_NaN();
@@ -74,7 +74,7 @@ std::optional<qint64> expiresIn(const QJsonValue &value)
 
 OAuthError errorFromObject(const QJsonObject &object, int httpStatus)
 {
-    // RFC 6749 §5.2
+    // RFC 6749 section 5.2
     OAuthError error;
     error.error = bounded(stringMember(object, "error"_L1));
     error.description = bounded(stringMember(object, "error_description"_L1));
@@ -153,7 +153,7 @@ TokenResponse parseTokenResponse(int httpStatus, const QByteArray &body, const Q
     const QJsonObject object = document.object();
     const QString accessToken = stringMember(object, "access_token"_L1);
     if (!isSuccess(httpStatus) || accessToken.isEmpty()) {
-        // Some servers answer 200 with an RFC 6749 §5.2 error object. An "error" of only
+        // Some servers answer 200 with an RFC 6749 section 5.2 error object. An "error" of only
         // blanks or control characters counts as none.
         if (!bounded(stringMember(object, "error"_L1)).isEmpty())
             response.error = errorFromObject(object, httpStatus);
@@ -166,9 +166,10 @@ TokenResponse parseTokenResponse(int httpStatus, const QByteArray &body, const Q
         return response;
     }
 
-    // RFC 6749 §5.1. The token goes into "Authorization: Bearer" (RFC 6750 §2.1): anything else
-    // would put characters RFC 9110 §5.5 forbids into a header (CR LF: an injected header) or
-    // a scheme we do not implement (mac, DPoP). Neither the token nor the type is echoed.
+    // RFC 6749 section 5.1. The token goes into "Authorization: Bearer" (RFC 6750 section 2.1):
+    // anything else would put characters RFC 9110 section 5.5 forbids into a header (CR LF: an
+    // injected header) or a scheme we do not implement (mac, DPoP). Neither the token nor the type
+    // is echoed.
     const QString tokenType = stringMember(object, "token_type"_L1);
     if (!tokenType.isEmpty() && tokenType.compare("Bearer"_L1, Qt::CaseInsensitive) != 0) {
         const bool printable = std::all_of(tokenType.cbegin(), tokenType.cend(),
@@ -191,7 +192,7 @@ TokenResponse parseTokenResponse(int httpStatus, const QByteArray &body, const Q
         tokens.expiresAt = now.toUTC().addSecs(*seconds);
     tokens.refreshToken = stringMember(object, "refresh_token"_L1);
     tokens.scope = stringMember(object, "scope"_L1);
-    tokens.idToken = stringMember(object, "id_token"_L1); // OpenID Connect Core §3.1.3.3
+    tokens.idToken = stringMember(object, "id_token"_L1); // OpenID Connect Core section 3.1.3.3
     response.tokens = std::move(tokens);
     return response;
 }

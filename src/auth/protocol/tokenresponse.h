@@ -8,7 +8,7 @@
 
 namespace McpProxy {
 
-// What a token endpoint returned (RFC 6749 §5.1), with an absolute expiry.
+// What a token endpoint returned (RFC 6749 section 5.1), with an absolute expiry.
 struct TokenSet
 {
     QString accessToken;
@@ -19,16 +19,16 @@ struct TokenSet
     QString idToken;
 
     bool isValid() const { return !accessToken.isEmpty(); }
-    // "Bearer <token>" (RFC 6750 §2.1); empty when the token is not a b64token or the type is
-    // not Bearer (an empty type counts as Bearer), so that nothing RFC 9110 forbids in a field
+    // "Bearer <token>" (RFC 6750 section 2.1); empty when the token is not a b64token or the type
+    // is not Bearer (an empty type counts as Bearer), so that nothing RFC 9110 forbids in a field
     // value, nor a scheme we do not implement, ever reaches a request.
     QByteArray authorizationHeader() const;
 };
 
-// RFC 6750 §2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
+// RFC 6750 section 2.1 b64token: 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 bool isBearerToken(QStringView token);
 
-// RFC 6749 §5.2 error response, or a transport/parse failure described the same way.
+// RFC 6749 section 5.2 error response, or a transport/parse failure described the same way.
 struct OAuthError
 {
     QString error; // e.g. invalid_grant, invalid_client, temporarily_unavailable,

@@ -16,7 +16,7 @@ namespace McpProxy {
 
 class LockFileQueue;
 
-// Where the data key lives (issue 4 §1; qt64-notes §6).
+// Where the data key lives (docs/qt-notes.md, "AES-GCM and the OS keychain").
 enum class KeyStorage {
     Automatic, // the OS keychain; the key file when the keychain fails or does not answer
     KeychainOnly, // the OS keychain or nothing (tests of the keychain path)
@@ -29,7 +29,7 @@ struct KeyProviderOptions
     QString keyFileDirectory; // holds key.v1 and key.v1.lock (the token store directory)
     QString keychainService = QStringLiteral("mcp-oauth2-proxy");
     QString keychainKey = QStringLiteral("data-key-v1");
-    int keychainTimeoutMs = 5000; // every keychain job (qt64-notes pitfall 31)
+    int keychainTimeoutMs = 5000; // every keychain job (some never finish)
     int lockTimeoutMs = 10000; // waiting for another process creating the key
     int staleLockTimeMs = 60000;
 };

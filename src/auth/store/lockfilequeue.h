@@ -15,9 +15,9 @@ class QTimer;
 
 namespace McpProxy {
 
-// Cross-process locks on files (issue 4 §2), acquired without blocking the event loop: each lock
-// path is a QLockFile polled with tryLock(0) from a timer. Waiters of this process queue in
-// order and never poll against each other. A crashed holder on this host is taken over at once
+// Cross-process locks on files (TokenStore, KeyProvider), acquired without blocking the event loop:
+// each lock path is a QLockFile polled with tryLock(0) from a timer. Waiters of this process queue
+// in order and never poll against each other. A crashed holder on this host is taken over at once
 // (QLockFile sees its PID gone; flock(2) keeps a live holder's file from being removed); a holder
 // elsewhere (network home) when the file is older than `staleLockTimeMs`. While a lock is held
 // its file's modification time is renewed every staleLockTimeMs / 3, so a long hold (a browser

@@ -6,7 +6,7 @@
 
 namespace McpProxy {
 
-// One refresh token found in the reference's cache (reference-behaviour §4).
+// One refresh token found in the npm package's cache (<clientId|tokenUrl hash>.json.enc).
 struct ReferenceCacheEntry
 {
     QString filePath; // <dir>/<16 hex>.json.enc

@@ -51,7 +51,7 @@ std::optional<QByteArray> TokenCipher::seal(
     if (RAND_bytes(reinterpret_cast<unsigned char *>(nonce.data()), NonceSize) != 1)
         return std::nullopt;
 
-    // Appendix B.2: init with the cipher, set the IV length, then key and nonce.
+    // OpenSSL's EVP AEAD order: init with the cipher, set the IV length, then key and nonce.
     const CipherContext ctx(EVP_CIPHER_CTX_new());
     if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1
             || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, NonceSize, nullptr) != 1

@@ -7,7 +7,7 @@
 
 namespace McpProxy {
 
-// AES-256-GCM sealing of token store entries (issue 4 §1; qt64-notes §6 and Appendix B.2), with
+// AES-256-GCM sealing of token store entries (docs/qt-notes.md), with
 // OpenSSL EVP. Pure: no state, no I/O.
 //   blob = "MCPT" | version (1 byte) | nonce (12 random bytes) | ciphertext | tag (16 bytes)
 //   AAD  = "MCPT" | version | context
@@ -32,7 +32,7 @@ public:
             QByteArrayView key, QByteArrayView blob, QByteArrayView context);
 
     // Raw AES-256-GCM decryption (12-byte IV, 16-byte tag), for other layouts (the reference's
-    // cache files: IV | tag | ciphertext, no AAD; reference-behaviour §4).
+    // cache files: IV | tag | ciphertext, no AAD).
     static std::optional<QByteArray> openGcm(QByteArrayView key, QByteArrayView iv,
             QByteArrayView aad, QByteArrayView ciphertext, QByteArrayView tag);
 

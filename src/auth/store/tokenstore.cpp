@@ -214,7 +214,7 @@ QString TokenStore::defaultDirectory()
     base = QDir::homePath() + u"/Library/Application Support"_s;
 #else
     // XDG Base Directory: a relative (or empty) XDG_CONFIG_HOME is invalid and ignored (the
-    // reference used an empty one as-is, a relative path: reference-behaviour §4).
+    // npm package used an empty one as-is, which gave a relative path).
     base = qEnvironmentVariable("XDG_CONFIG_HOME");
     if (base.isEmpty() || QDir::isRelativePath(base))
         base = QDir::homePath() + u"/.config"_s;

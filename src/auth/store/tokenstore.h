@@ -17,7 +17,7 @@ namespace McpProxy {
 class LockFileQueue;
 struct TokenSet;
 
-// Identifies a token entry (issue 4 §1): two servers, two issuers or two clients never share
+// Identifies a token entry: two servers, two issuers or two clients never share
 // one. Compared exactly: pass the canonical resource URI and issuer identifier.
 struct TokenStoreKey
 {
@@ -96,7 +96,7 @@ struct TokenStoreOptions
     std::function<bool(const QString &path)> beforeCommitForTesting;
 };
 
-// The token store (issue 4 §1, §2): one file per entry, sealed with TokenCipher (AES-256-GCM)
+// The token store: one file per entry, sealed with TokenCipher (AES-256-GCM)
 // under a data key from KeyProvider (OS keychain, or key.v1).
 //   <directory>/tokens/v1/<first 32 hex of sha256(canonical key)>.bin
 // "v1" is the entry schema, independent of the program's version: upgrades keep users signed in.
@@ -115,7 +115,7 @@ struct TokenStoreOptions
 // All operations are jobs: `callback` runs exactly once, later, on `context`'s thread (this
 // object's thread); not when `context` or the store was destroyed first.
 //
-// Cross-process use (issue 4 §2) — one refresh or login at a time per entry:
+// Cross-process use — one refresh or login at a time per entry:
 //   withLock(key) → load(key) → (still needed?) refresh → save(key) → unlock(key)
 // withLock() gives true once this process holds <entry file>.lock (a QLockFile, polled without
 // blocking the event loop; waiters of this process queue in order; a crashed holder is taken
@@ -131,8 +131,8 @@ public:
 
     // $XDG_CONFIG_HOME/mcp-oauth2-proxy (when set, non-empty and absolute), else
     // ~/.config/mcp-oauth2-proxy; Windows %APPDATA%\mcp-oauth2-proxy; macOS
-    // ~/Library/Application Support/mcp-oauth2-proxy — the reference's directories
-    // (reference-behaviour §4), so its cache can be migrated. Never a relative path.
+    // ~/Library/Application Support/mcp-oauth2-proxy — the npm package's directories,
+    // so its cache can be migrated. Never a relative path.
     static QString defaultDirectory();
 
     QString directory() const { return m_directory; }

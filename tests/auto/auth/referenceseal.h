@@ -8,7 +8,7 @@
 
 namespace McpProxy::Test {
 
-// The reference's file layout (reference-behaviour §4): IV 12 | tag 16 | ciphertext, no AAD.
+// The npm package's cache file layout: IV 12 | tag 16 | ciphertext, no AAD.
 // Written with OpenSSL directly, independently of TokenCipher.
 inline QByteArray referenceSeal(const QByteArray &key, const QByteArray &plaintext)
 {

@@ -232,7 +232,8 @@ private Q_SLOTS:
         QCOMPARE(m_failures->size(), 0);
         QCOMPARE(m_codes->size(), 1);
 
-        // The authorization request (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707 §2).
+        // The authorization request (RFC 6749 section 4.1.1, RFC 7636 section 4.3, RFC 8707 section
+        // 2).
         QCOMPARE(m_as->authorizeRequests.size(), 1);
         const Fields request = m_as->authorizeRequests.constFirst();
         QCOMPARE(single(request, u"response_type"_s), u"code"_s);

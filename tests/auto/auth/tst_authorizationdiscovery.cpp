@@ -154,7 +154,7 @@ private Q_SLOTS:
         QCOMPARE(AuthorizationDiscovery::issuersMatch(document, expected), match);
     }
 
-    // RFC 9728 §3.1 / MCP 2025-11-25 "Protected Resource Metadata Discovery Requirements".
+    // RFC 9728 section 3.1 / MCP 2025-11-25 "Protected Resource Metadata Discovery Requirements".
     void protectedResourceOrder_data()
     {
         QTest::addColumn<QString>("challengePath"); // empty: no challenge URL
@@ -299,7 +299,7 @@ private Q_SLOTS:
         QCOMPARE(result->server.tokenEndpoint, m_auth->tokenEndpoint());
     }
 
-    // RFC 9728 §3.3; conformance scenario auth/resource-mismatch: no further request at all.
+    // RFC 9728 section 3.3; conformance scenario auth/resource-mismatch: no further request at all.
     void resourceMismatchStopsEverything_data()
     {
         QTest::addColumn<QString>("resource");
@@ -327,7 +327,7 @@ private Q_SLOTS:
         QCOMPARE(result->tried.size(), 2);
     }
 
-    // RFC 8414 §3.3.
+    // RFC 8414 section 3.3.
     void issuerValidation_data()
     {
         QTest::addColumn<QString>("advertised"); // %1: the real issuer
@@ -393,7 +393,7 @@ private Q_SLOTS:
                 qPrintable(result->error));
     }
 
-    // MCP "Communication Security"; OAuth 2.1 §1.5.
+    // MCP "Communication Security"; OAuth 2.1 section 1.5.
     void insecureEndpoints_data()
     {
         QTest::addColumn<QString>("member");

@@ -1,7 +1,7 @@
 // AuthorizationManager against the in-process fake authorization server, for what users of the
 // npm mcp-oauth2-proxy and hostile servers expect: its default client authentication
-// (authStyle body), a confidential registration for client_credentials (RFC 6749 §4.4), tokens
-// that cannot go into an Authorization header (RFC 6750 §2.1), the CA bundle on every
+// (authStyle body), a confidential registration for client_credentials (RFC 6749 section 4.4),
+// tokens that cannot go into an Authorization header (RFC 6750 section 2.1), the CA bundle on every
 // authorization connection, and log lines that name their subject.
 #include "auth/authorizationmanager.h"
 #include "auth/store/keyprovider.h"

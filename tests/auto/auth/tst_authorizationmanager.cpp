@@ -272,7 +272,7 @@ void tst_AuthorizationManager::referenceCacheRefreshTokenIsMigrated()
     ProxyConfig config = configFor(auth);
     config.oauth2.callbackPort = probe.serverPort();
     probe.close();
-    // A login with the npm reference left a refresh token in its cache (reference §4).
+    // A login with the npm reference left a refresh token in its cache (<dir>/<hash>.json.enc).
     QString clientId;
     {
         AuthorizationManager first(config);
@@ -560,7 +560,7 @@ void tst_AuthorizationManager::configurationWinsOverFailedDiscovery()
     config.discoveryEnabled = true;
     config.oauth2.tokenUrl = auth.tokenEndpoint();
     if (failure == u"resource") {
-        // UPSTREAM_URL says localhost, the metadata says 127.0.0.1 (RFC 9728 §3.3 fails).
+        // UPSTREAM_URL says localhost, the metadata says 127.0.0.1 (RFC 9728 section 3.3 fails).
         config.upstream.url =
                 QUrl(auth.url(u"/mcp"_s).toString().replace(u"127.0.0.1"_s, u"localhost"_s));
     } else if (failure == u"unreachable") {

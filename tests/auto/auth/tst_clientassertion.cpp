@@ -62,7 +62,7 @@ QByteArray toPem(EVP_PKEY *key, PemFormat format)
 std::optional<QByteArray> fromBase64Url(const QByteArray &text)
 {
     if (text.contains('=') || text.contains('+') || text.contains('/'))
-        return std::nullopt; // RFC 7515 §2: base64url without padding
+        return std::nullopt; // RFC 7515 section 2: base64url without padding
     auto result = QByteArray::fromBase64Encoding(
             text, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!result)
@@ -70,7 +70,7 @@ std::optional<QByteArray> fromBase64Url(const QByteArray &text)
     return *result;
 }
 
-// RFC 7518 §3.4: R || S back to the DER ECDSA-Sig-Value OpenSSL verifies.
+// RFC 7518 section 3.4: R || S back to the DER ECDSA-Sig-Value OpenSSL verifies.
 QByteArray rawToDer(const QByteArray &raw)
 {
     if (raw.size() != 64)
@@ -192,13 +192,13 @@ void tst_ClientAssertion::createAndVerify()
     const std::optional<QByteArray> signature = fromBase64Url(parts.at(2));
     QVERIFY(header && payload && signature);
 
-    // RFC 7515 §4.1
+    // RFC 7515 section 4.1
     const QJsonObject headerObject = QJsonDocument::fromJson(*header).object();
     QCOMPARE(headerObject.size(), 2);
     QCOMPARE(headerObject.value("alg"_L1).toString(), expectedAlgorithm);
     QCOMPARE(headerObject.value("typ"_L1).toString(), u"JWT"_s);
 
-    // RFC 7523 §3
+    // RFC 7523 section 3
     const QJsonObject claims = QJsonDocument::fromJson(*payload).object();
     QCOMPARE(claims.size(), 6);
     QCOMPARE(claims.value("iss"_L1).toString(), input.clientId);
@@ -214,7 +214,7 @@ void tst_ClientAssertion::createAndVerify()
     const QByteArray signingInput = parts.at(0) + '.' + parts.at(1);
     EVP_PKEY *key = m_keys.at(verificationKey).get();
     if (expectedAlgorithm == "ES256"_L1) {
-        QCOMPARE(signature->size(), 64); // RFC 7518 §3.4
+        QCOMPARE(signature->size(), 64); // RFC 7518 section 3.4
         QVERIFY(verify(key, signingInput, rawToDer(*signature)));
     } else {
         QCOMPARE(signature->size(), 256); // 2048-bit modulus

@@ -220,7 +220,7 @@ private Q_SLOTS:
         }
     }
 
-    // RFC 7591 §3.2.2 errors from the server, surfaced.
+    // RFC 7591 section 3.2.2 errors from the server, surfaced.
     void rejectionsAreSurfaced_data()
     {
         QTest::addColumn<QString>("error");
@@ -383,7 +383,7 @@ private Q_SLOTS:
                 << u"client_secret_basic"_s;
         QTest::addRow("public: configured")
                 << u"client_secret_post"_s << all << false << u"client_secret_post"_s;
-        // RFC 6749 §4.4: client_credentials only for confidential clients, never "none".
+        // RFC 6749 section 4.4: client_credentials only for confidential clients, never "none".
         QTest::addRow("confidential: AS lists none first")
                 << QString() << all << true << u"client_secret_post"_s;
         QTest::addRow("confidential: AS lists nothing")

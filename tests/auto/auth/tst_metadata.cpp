@@ -330,7 +330,7 @@ void tst_Metadata::parseProtectedResourceMetadata()
 
 void tst_Metadata::parseAuthorizationServerMetadataDocument()
 {
-    // RFC 8414 §3.2 example plus the members MCP 2025-11-25 and RFC 9207 add.
+    // RFC 8414 section 3.2 example plus the members MCP 2025-11-25 and RFC 9207 add.
     const QByteArray json = R"({
         "issuer": "https://server.example.com",
         "authorization_endpoint": "https://server.example.com/authorize",

@@ -9,7 +9,7 @@ using namespace McpProxy;
 
 namespace {
 
-// RFC 7636 §4.1: unreserved characters only; base64url needs just ALPHA, DIGIT, "-" and "_".
+// RFC 7636 section 4.1: unreserved characters only; base64url needs just ALPHA, DIGIT, "-" and "_".
 bool isBase64UrlWithoutPadding(const QByteArray &value)
 {
     for (const char c : value) {
@@ -72,7 +72,7 @@ void tst_Pkce::randomValues()
     QSet<QByteArray> seen;
     for (int i = 0; i < Count; ++i) {
         const QByteArray value = create();
-        // RFC 7636 §4.1: 43..128 characters; 32 bytes of entropy give exactly 43.
+        // RFC 7636 section 4.1: 43..128 characters; 32 bytes of entropy give exactly 43.
         QCOMPARE(value.size(), 43);
         QVERIFY(isBase64UrlWithoutPadding(value));
         seen.insert(value);

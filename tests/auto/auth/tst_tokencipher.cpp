@@ -62,7 +62,7 @@ void tst_TokenCipher::roundTrip()
 
 void tst_TokenCipher::layout()
 {
-    // qt64-notes Appendix B.2: "MCPT" | 0x01 | nonce 12 | ciphertext | tag 16 (overhead 33).
+    // The layout: "MCPT" | 0x01 | nonce 12 | ciphertext | tag 16 (overhead 33).
     const std::optional<QByteArray> blob = TokenCipher::seal(key('k'), "hello", Context);
     QVERIFY(blob);
     QCOMPARE(TokenCipher::Overhead, 33);

@@ -388,7 +388,8 @@ private Q_SLOTS:
         if (method == Method::PrivateKeyJwt)
             request.client.privateKeyPem = generateEcKeyPem();
         if (method == Method::None) {
-            // client_credentials needs a confidential client: expect the RFC 6749 §4.4 refusal.
+            // client_credentials needs a confidential client: expect the RFC 6749 section 4.4
+            // refusal.
             expectedError = u"unauthorized_client"_s;
             expectedStatus = 400;
         }
@@ -447,7 +448,7 @@ private Q_SLOTS:
         const QString firstRefresh = response->tokens->refreshToken;
         QVERIFY(firstRefresh.contains(u'+') && firstRefresh.contains(u'%'));
 
-        // Rotation (OAuth 2.1 §4.3.1): a new refresh token; the old one is dead.
+        // Rotation (OAuth 2.1 section 4.3.1): a new refresh token; the old one is dead.
         TokenRequest refresh = request;
         refresh.grant = {{u"grant_type"_s, u"refresh_token"_s}, {u"refresh_token"_s, firstRefresh}};
         response = run(refresh);
@@ -459,7 +460,7 @@ private Q_SLOTS:
         QVERIFY(response && !response->tokens);
         QCOMPARE(response->error.error, u"invalid_grant"_s);
 
-        // The code is single use; reusing it revokes the grant (RFC 6749 §4.1.2).
+        // The code is single use; reusing it revokes the grant (RFC 6749 section 4.1.2).
         response = run(request);
         QVERIFY(response && !response->tokens);
         QCOMPARE(response->error.error, u"invalid_grant"_s);
@@ -531,7 +532,7 @@ private Q_SLOTS:
         as.expireAccessTokens();
         QVERIFY(!as.isAccessTokenValid(tokens.accessToken));
 
-        // Revoking the refresh token (RFC 7009 §2.1) kills the grant.
+        // Revoking the refresh token (RFC 7009 section 2.1) kills the grant.
         QNetworkRequest revoke(as.revocationEndpoint());
         revoke.setHeader(
                 QNetworkRequest::ContentTypeHeader, "application/x-www-form-urlencoded"_ba);
@@ -623,7 +624,7 @@ private Q_SLOTS:
 
     void basicChallengeOn401StillReadsTheBody()
     {
-        // QNAM emits authenticationRequired for Basic; nobody answers it (qt64-notes §3.5).
+        // QNAM emits authenticationRequired for Basic; nobody answers it (docs/qt-notes.md).
         answerWith(401, R"({"error":"invalid_client","error_description":"bad secret"})"_ba,
                 {{"Content-Type", "application/json"}, {"WWW-Authenticate", "Basic realm=\"t\""}});
         TokenRequest request = baseRequest();

@@ -203,7 +203,8 @@ void tst_TokenResponse::errors_data()
             << u"invalid_response"_s << u"withheld"_s << QString() << false;
     QTest::newRow("truncated json") << 200 << R"({"access_token":"a")"_ba << u"invalid_response"_s
                                     << u"JSON object"_s << QString() << false;
-    // RFC 6750 §2.1 / RFC 9110 §5.5: the token must fit "Authorization: Bearer <b64token>".
+    // RFC 6750 section 2.1 / RFC 9110 section 5.5: the token must fit "Authorization: Bearer
+    // <b64token>".
     QTest::newRow("token with CR LF")
             << 200 << R"({"access_token":"abc\r\nX-Injected: 1","token_type":"Bearer"})"_ba
             << u"invalid_response"_s << u"RFC 6750"_s << QString() << false;

@@ -1268,7 +1268,7 @@ void tst_TokenStore::migrateReferenceCache()
     QVERIFY(QDir().mkpath(dir));
     const QByteArray key = TokenCipher::generateKey();
     QVERIFY(writeAll(dir + u"/key.bin"_s, key));
-    // reference-behaviour §4: sha256("<clientId>|<tokenUrl>")[:16]; clientId=cid and
+    // The npm package's cache file name: sha256("<clientId>|<tokenUrl>")[:16]; clientId=cid and
     // tokenUrl=http://127.0.0.1:18082/token give e5f17125d1d4485c.json.enc.
     const QByteArray name =
             QCryptographicHash::hash("cid|http://127.0.0.1:18082/token", QCryptographicHash::Sha256)
@@ -1328,7 +1328,7 @@ void tst_TokenStore::keychainUnavailableFallsBackToKeyFile()
         QSKIP("A keychain is available in this run (MCPPROXY_TEST_KEYCHAIN=1)");
     QFETCH(int, timeoutMs);
     // No session bus and no display: qtkeychain fails (OtherError) without touching any
-    // keychain (qt64-notes §6); a 0 ms timeout abandons the job before it finishes.
+    // keychain (docs/qt-notes.md); a 0 ms timeout abandons the job before it finishes.
     const QByteArray savedBus = qgetenv("DBUS_SESSION_BUS_ADDRESS");
     const QByteArray savedDisplay = qgetenv("DISPLAY");
     qputenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/mcpproxy-test-bus");
@@ -1486,7 +1486,7 @@ void tst_TokenStore::keychainHangFallsBack()
 #endif
     if (qgetenv("MCPPROXY_TEST_KEYCHAIN") != "1")
         QSKIP("Set MCPPROXY_TEST_KEYCHAIN=1 to use the OS keychain");
-    // qt64-notes §6: with QT_NO_GLIB=1 libsecret's jobs never finish. The event dispatcher is
+    // docs/qt-notes.md: with QT_NO_GLIB=1 libsecret's jobs never finish. The event dispatcher is
     // chosen at start-up, so the check runs in a child process of this test.
     QProcess child;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();

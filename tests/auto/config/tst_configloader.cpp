@@ -260,7 +260,7 @@ void tst_ConfigLoader::fields_data()
     addCommonColumns();
     QTest::addColumn<QVariantMap>("expected");
 
-    // Reference test suite (reference §9, config.test).
+    // The npm package's test suite (config.test).
     QTest::addRow("reference: full config from env only")
             << QStringList{Url, u"UPSTREAM_TIMEOUT_MS=15000"_s,
                        u"UPSTREAM_OPEN_SERVER_STREAM=false"_s, u"OAUTH2_GRANT=client_credentials"_s,
@@ -394,7 +394,8 @@ void tst_ConfigLoader::fields_data()
             << uR"({"//":"top","$schema":"x","upstream":{"//url":"c","url":"https://mcp.example.com/mcp"}})"_s
             << QStringList{} << expect({{u"upstream.url"_s, u"https://mcp.example.com/mcp"_s}});
 
-    // Boolean env vars applied whenever defined (reference §1.2): the empty string means false.
+    // Boolean env vars applied whenever defined (as in the npm package): the empty string means
+    // false.
     const QList<std::pair<QString, bool>> boolValues = {
             {u"1"_s, true},
             {u"true"_s, true},
@@ -425,7 +426,7 @@ void tst_ConfigLoader::fields_data()
                     << expect({{path, value}});
         }
     }
-    // UPSTREAM_OPEN_SERVER_STREAM applies only when non-empty (reference §1.2).
+    // UPSTREAM_OPEN_SERVER_STREAM applies only when non-empty (as in the npm package).
     for (const auto &[raw, value] : boolValues) {
         const bool ignored = raw.isEmpty();
         for (const bool fileValue : {false, true}) {
@@ -438,7 +439,7 @@ void tst_ConfigLoader::fields_data()
         }
     }
 
-    // Integer env vars (reference §1.2 parseIntEnv): trimmed, ^-?\d+$; empty is ignored.
+    // Integer env vars (the npm package's parseIntEnv): trimmed, ^-?\d+$; empty is ignored.
     for (const IntegerEnv &e : IntegerEnvs) {
         for (const QString &raw : {u"2000"_s, u" 2000 "_s, u"\t2000\n"_s, u"02000"_s}) {
             QTest::addRow("%s=\"%s\"", qPrintable(e.env), qPrintable(rowText(raw)))
@@ -494,7 +495,7 @@ void tst_ConfigLoader::fields_data()
             << QStringList{}
             << expect({{u"upstream.protocolVersion"_s, u"2025-11-25.draft_1+x"_s}});
 
-    // String env vars: applied when non-empty, the empty string is ignored (reference §1.2).
+    // String env vars: applied when non-empty, the empty string is ignored (as in the npm package).
     for (const StringEnv &e : StringEnvs) {
         const QString file = fileWith(e.path, u'"' + e.fileValue + u'"');
         QTest::addRow("%s over the file", qPrintable(e.env))
@@ -682,7 +683,7 @@ void tst_ConfigLoader::errors_data()
     QTest::addColumn<QStringList>("forbidden"); // secrets that must not appear in the error
 
     const QStringList none;
-    // Reference test suite (reference §9, config.test).
+    // The npm package's test suite (config.test).
     QTest::addRow("reference: OAUTH2_EXTRA_PARAMS invalid JSON")
             << QStringList{Url, u"OAUTH2_EXTRA_PARAMS={not json"_s} << QString() << QStringList{}
             << u"OAUTH2_EXTRA_PARAMS is not valid JSON: "_s << none;
@@ -1218,7 +1219,7 @@ void tst_ConfigLoader::isLoopbackHost_data()
     QTest::addColumn<QString>("host");
     QTest::addColumn<bool>("loopback");
 
-    // reference §9 security.test and §7.1
+    // The npm package's security.test (isLoopbackHost)
     for (const QString &host :
             {u"localhost"_s, u"127.0.0.1"_s, u"127.5.6.7"_s, u"::1"_s, u"[::1]"_s, u"LOCALHOST"_s,
                     u" localhost "_s, u"127.255.255.255"_s, u"127.999.1.1"_s, u"127.0.0.01"_s})
@@ -1243,7 +1244,7 @@ void tst_ConfigLoader::secureUrl_data()
     QTest::addColumn<bool>("allowInsecureHttp");
     QTest::addColumn<QString>("problem"); // empty: accepted; else the message contains this
 
-    // reference §9 security.test and §7.1
+    // The npm package's security.test (assertSecureUrl)
     QTest::addRow("https any host") << u"https://example.com/x"_s << false << QString();
     QTest::addRow("http 127.0.0.1") << u"http://127.0.0.1:8080/x"_s << false << QString();
     QTest::addRow("http localhost") << u"http://localhost/x"_s << false << QString();
@@ -1294,7 +1295,7 @@ void tst_ConfigLoader::secureUrl()
     // The same rule through the config, with the reference's label.
     QStringList env = {u"UPSTREAM_URL="_s + url};
     if (url.isEmpty())
-        return; // an empty UPSTREAM_URL is ignored (reference §1.2)
+        return; // an empty UPSTREAM_URL is ignored (as in the npm package)
     if (allowInsecureHttp)
         env << u"ALLOW_INSECURE_HTTP=true"_s;
     const ConfigLoadResult result = load(env, QString(), {});

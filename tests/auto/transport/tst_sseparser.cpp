@@ -87,7 +87,7 @@ void tst_SseParser::parsing_data()
     const QByteArray bom = QByteArrayLiteral("\xEF\xBB\xBF");
     const QByteArray maxRetry = QByteArray::number(std::numeric_limits<int>::max());
 
-    // Basics (WHATWG HTML §9.2.6).
+    // Basics (WHATWG HTML section 9.2.6).
     QTest::newRow("empty input") << QByteArray() << noLimit << QByteArrayList() << QByteArray()
                                  << -1 << 0;
     QTest::newRow("only newlines") << QByteArrayLiteral("\n\n\r\n\r\r") << noLimit
@@ -122,7 +122,7 @@ void tst_SseParser::parsing_data()
             << QByteArrayLiteral("event: x\n\n") << noLimit << QByteArrayList() << QByteArray()
             << -1 << 0;
 
-    // Line endings (WHATWG HTML §9.2.5).
+    // Line endings (WHATWG HTML section 9.2.5).
     QTest::newRow("CRLF") << QByteArrayLiteral("data: a\r\ndata: b\r\n\r\ndata: c\r\n\r\n")
                           << noLimit << QByteArrayList{"||a\nb", "||c"} << QByteArray() << -1 << 0;
     QTest::newRow("lone CR") << QByteArrayLiteral("data: a\rdata: b\r\rdata: c\r\r") << noLimit

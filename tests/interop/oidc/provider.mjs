@@ -8,7 +8,7 @@
 //    public clients): with refreshTokens 'always' (default) for every client allowed the
 //    refresh_token grant; with 'oidc-default' oidc-provider's own policy: only with the
 //    offline_access scope, which it drops from an authorization request without prompt=consent
-//    (OpenID Connect Core §11).
+//    (OpenID Connect Core section 11).
 //  - open dynamic client registration (RFC 7591, no initial access token); http loopback redirect
 //    URIs are accepted for `application_type: native` clients.
 //  - client_credentials, with pre-registered confidential clients (client_secret_basic and
