@@ -31,8 +31,8 @@ void tst_FormEncoding::formEncode_data()
     QTest::newRow("ampersand and equals")
             << FormFields{{u"k&=1"_s, u"a&b=c"_s}} << "k%26%3D1=a%26b%3Dc"_ba;
     // The sample of docs/qt-notes.md "Parameter encoding": QUrlQuery keeps "+" and decodes "%41".
-    QTest::newRow("qt64-notes §1.2 sample") << FormFields{{u"v"_s, u"a b&c=d+e%41#f/g?h"_s}}
-                                            << "v=a+b%26c%3Dd%2Be%2541%23f%2Fg%3Fh"_ba;
+    QTest::newRow("Qt 6.4 QUrlQuery sample") << FormFields{{u"v"_s, u"a b&c=d+e%41#f/g?h"_s}}
+                                             << "v=a+b%26c%3Dd%2Be%2541%23f%2Fg%3Fh"_ba;
     QTest::newRow("redirect uri") << FormFields{{u"redirect_uri"_s,
             u"http://127.0.0.1:33418/callback"_s}}
                                   << "redirect_uri=http%3A%2F%2F127.0.0.1%3A33418%2Fcallback"_ba;
