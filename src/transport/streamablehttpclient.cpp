@@ -1,7 +1,6 @@
 #include "transport/streamablehttpclient.h"
 
 #include "logging/logcategories.h"
-#include "network/lowdelaysockets.h"
 #include "transport/httpsyntax.h"
 
 #include <QtCore/QJsonArray>
@@ -84,8 +83,10 @@ StreamableHttpClient::StreamableHttpClient(const Options &options, QObject *pare
 {
     // Redirects never carry our headers (Authorization, static headers) to another origin
     // (docs/qt-notes.md).
-    for (QNetworkAccessManager *nam : {&m_requestNam, &m_controlNam, &m_streamNam})
+    for (TlsNetworkAccessManager *nam : {&m_requestNam, &m_controlNam, &m_streamNam}) {
         nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
+        nam->setTlsConfiguration(m_options.sslConfiguration);
+    }
     m_authorizationClock.start();
     m_authorizationDeadlineTimer.setSingleShot(true);
     connect(&m_authorizationDeadlineTimer, &QTimer::timeout, this,
@@ -204,7 +205,6 @@ QNetworkRequest StreamableHttpClient::buildRequest(const char *accept, const QUr
         request.setRawHeader(name, value);
     if (!m_authorization.isEmpty())
         request.setRawHeader("Authorization", m_authorization);
-    request.setSslConfiguration(m_options.sslConfiguration);
     request.setAttribute(
             QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
     return request;
@@ -235,7 +235,6 @@ void StreamableHttpClient::post(Exchange *exchange)
 
 void StreamableHttpClient::attachReply(Exchange *exchange, QNetworkReply *reply)
 {
-    LowDelaySockets::watch(reply);
     exchange->reply = reply;
     const quint64 serial = exchange->serial;
     connect(reply, &QNetworkReply::readyRead, this, [this, serial] { handleReadyRead(serial); });
@@ -960,7 +959,6 @@ void StreamableHttpClient::openServerStream()
     m_stream.receivedEvent = false;
     m_stream.status = 0;
     QNetworkReply *reply = m_streamNam.get(request);
-    LowDelaySockets::watch(reply);
     m_stream.reply = reply;
     connect(reply, &QNetworkReply::readyRead, this, [this] { handleServerStreamReadyRead(); });
     connect(reply, &QNetworkReply::finished, this, [this] { handleServerStreamFinished(); });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jsonrpc/jsonrpcmessage.h"
+#include "network/tlsconfiguration.h"
 #include "transport/sseparser.h"
 #include "transport/transporterror.h"
 
@@ -188,9 +189,10 @@ private:
     // Separate connection pools (6 per host on HTTP/1.1, docs/qt-notes.md): requests, short control
     // messages, and long-lived GET streams, so neither can starve the POST that would unblock the
     // other.
-    QNetworkAccessManager m_requestNam;
-    QNetworkAccessManager m_controlNam;
-    QNetworkAccessManager m_streamNam;
+    // Each sets the TLS configuration and TCP_NODELAY on every request and connection.
+    TlsNetworkAccessManager m_requestNam;
+    TlsNetworkAccessManager m_controlNam;
+    TlsNetworkAccessManager m_streamNam;
 
     std::map<quint64, std::unique_ptr<Exchange>> m_exchanges;
     QHash<QString, quint64> m_pendingByIdKey; // client requests awaiting their response
