@@ -22,7 +22,7 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
-    , m_http(transportOptions(config))
+    , m_http(std::make_unique<StreamableHttpEra>(transportOptions(config)), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
 {
     m_graceTimer.setSingleShot(true);
@@ -33,25 +33,27 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     connect(m_stdin, &StdinReader::endOfInput, &m_stdio, &StdioChannel::finishInput);
     connect(&m_stdio, &StdioChannel::lineReceived, &m_session, &ProxySession::routeClientLine);
     connect(&m_stdio, &StdioChannel::lineTooLong, &m_session, &ProxySession::rejectOverlongLine);
-    connect(&m_session, &ProxySession::serverBoundMessage, &m_http, &StreamableHttpClient::send);
-    connect(&m_session, &ProxySession::cancelRequested, &m_http, &StreamableHttpClient::cancel);
-    connect(&m_http, &StreamableHttpClient::messageReceived, &m_session,
-            &ProxySession::routeServerMessage);
-    connect(&m_http, &StreamableHttpClient::requestFailed, &m_session, &ProxySession::failRequest);
+    connect(&m_session, &ProxySession::serverBoundMessage, &m_http, &UpstreamSession::send);
+    connect(&m_session, &ProxySession::cancelRequested, &m_http, &UpstreamSession::cancel);
+    connect(&m_http, &UpstreamSession::messageReceived, &m_session, &ProxySession::routeServerLine);
+    connect(&m_http, &UpstreamSession::requestFailed, &m_session,
+            [this](const QString &, const QByteArray &errorResponse) {
+                m_session.routeServerLine(errorResponse);
+            });
     connect(&m_session, &ProxySession::clientBoundMessage, &m_stdio, &StdioChannel::send);
-    connect(&m_http, &StreamableHttpClient::authorizationRequired, &m_auth,
+    connect(&m_http, &UpstreamSession::authorizationRequired, &m_auth,
             [this](const QByteArray &wwwAuthenticate, int httpStatus) {
                 m_auth.setProtocolVersion(m_http.protocolVersion());
                 m_auth.authorize(wwwAuthenticate, httpStatus);
             });
     connect(&m_auth, &AuthorizationManager::authorizationHeaderChanged, &m_http,
-            &StreamableHttpClient::setAuthorizationHeader);
+            &UpstreamSession::setAuthorizationHeader);
     connect(&m_auth, &AuthorizationManager::authorizationFinished, &m_http,
-            &StreamableHttpClient::finishAuthorization);
+            &UpstreamSession::finishAuthorization);
     connect(&m_auth, &AuthorizationManager::renewalPointChanged, &m_http,
-            &StreamableHttpClient::setRenewalPoint);
+            &UpstreamSession::setRenewalPoint);
     connect(&m_auth, &AuthorizationManager::interactiveLoginStarted, &m_http,
-            &StreamableHttpClient::extendAuthorizationDeadline);
+            &UpstreamSession::extendAuthorizationDeadline);
 
     connect(&m_stdio, &StdioChannel::inputClosed, this, [this] {
         beginShutdown(qMin(m_config.upstream.timeoutMs, EndOfInputGraceCapMs), "stdin closed");
@@ -65,12 +67,12 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
         else
             beginShutdown(SignalGraceMs, "signal");
     });
-    connect(&m_session, &ProxySession::idle, this, [this] {
+    connect(&m_http, &UpstreamSession::idle, this, [this] {
         if (m_shuttingDown)
             shutDownTransport();
     });
     connect(&m_graceTimer, &QTimer::timeout, this, &ProxyApplication::shutDownTransport);
-    connect(&m_http, &StreamableHttpClient::shutdownFinished, this, [this] {
+    connect(&m_http, &UpstreamSession::shutdownFinished, this, [this] {
         const auto exit = [this, done = std::make_shared<bool>(false)] {
             if (std::exchange(*done, true))
                 return;
@@ -87,13 +89,20 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     });
 }
 
-StreamableHttpClient::Options ProxyApplication::transportOptions(const ProxyConfig &config)
+UpstreamSession::Options ProxyApplication::sessionOptions(const ProxyConfig &config)
 {
-    StreamableHttpClient::Options options;
+    UpstreamSession::Options options;
+    options.protocolVersion = config.upstream.protocolVersion;
+    options.authorizationAvailable = true; // AuthorizationManager answers every round
+    return options;
+}
+
+StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig &config)
+{
+    StreamableHttpEra::Options options;
     options.url = config.upstream.url;
     options.timeoutMs = config.upstream.timeoutMs;
     options.openServerStream = config.upstream.openServerStream;
-    options.protocolVersion = config.upstream.protocolVersion;
     options.headers = config.upstream.headers;
     // Trust the system store plus the configured bundle (corporate TLS inspection, private CA);
     // the authorization manager builds the same configuration for its own connections.
@@ -140,9 +149,9 @@ void ProxyApplication::beginShutdown(int graceMs, const char *why)
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
-    qCInfo(lcApp).noquote() << "shutting down:" << why << "with" << m_session.pendingRequestCount()
+    qCInfo(lcApp).noquote() << "shutting down:" << why << "with" << m_http.pendingRequestCount()
                             << "request(s) in flight";
-    if (m_session.pendingRequestCount() == 0 || graceMs <= 0) {
+    if (m_http.pendingRequestCount() == 0 || graceMs <= 0) {
         shutDownTransport();
         return;
     }

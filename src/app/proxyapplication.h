@@ -4,7 +4,8 @@
 #include "bridge/proxysession.h"
 #include "config/proxyconfig.h"
 #include "stdio/stdiochannel.h"
-#include "transport/streamablehttpclient.h"
+#include "transport/streamablehttpera.h"
+#include "transport/upstreamsession.h"
 
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
@@ -31,14 +32,15 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    static StreamableHttpClient::Options transportOptions(const ProxyConfig &config);
+    static StreamableHttpEra::Options transportOptions(const ProxyConfig &config);
+    static UpstreamSession::Options sessionOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();
 
     ProxyConfig m_config;
     StdioChannel m_stdio;
     ProxySession m_session;
-    StreamableHttpClient m_http;
+    UpstreamSession m_http;
     AuthorizationManager m_auth;
     QTimer m_graceTimer;
     StdinReader *m_stdin = nullptr;

@@ -37,13 +37,6 @@ void ProxySession::routeClientLine(const QByteArray &line)
                         u"JSON-RPC batches are not supported (removed in MCP 2025-06-18)"_s}}));
         return;
     case JsonRpcMessage::Kind::Request:
-        if (m_pending.contains(message.idKey())) {
-            Q_EMIT clientBoundMessage(JsonRpcMessage::errorResponse(message.rawId(),
-                    int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
-                    QJsonObject{{u"reason"_s, u"a request with this id is already in flight"_s}}));
-            return;
-        }
-        m_pending.insert(message.idKey(), message.rawId());
         break;
     case JsonRpcMessage::Kind::Notification:
         if (message.method() == "notifications/cancelled"_L1) {
@@ -56,11 +49,8 @@ void ProxySession::routeClientLine(const QByteArray &line)
                                                  .value("requestId"_L1);
             const QString idKey = JsonRpcMessage::idKey(requestId);
             Q_EMIT serverBoundMessage(line, message);
-            if (!idKey.isEmpty() && m_pending.remove(idKey)) {
-                Q_EMIT cancelRequested(idKey);
-                if (m_pending.isEmpty())
-                    Q_EMIT idle();
-            }
+            if (!idKey.isEmpty())
+                Q_EMIT cancelRequested(idKey); // a request no longer in flight is left alone
             return;
         }
         break;
@@ -79,35 +69,9 @@ void ProxySession::rejectOverlongLine(const QByteArray &start, qsizetype maxLeng
                     QStringLiteral("message longer than %1 bytes dropped").arg(maxLength)}}));
 }
 
-void ProxySession::routeServerMessage(const QByteArray &line, const JsonRpcMessage &message)
+void ProxySession::routeServerLine(const QByteArray &line)
 {
-    if (message.isResponse()) {
-        if (!m_pending.contains(message.idKey())) {
-            // Already answered (e.g. timed out, cancelled): exactly one response per request.
-            qCInfo(lcBridge).noquote()
-                    << "dropping a late upstream response for id" << message.rawId();
-            return;
-        }
-        Q_EMIT clientBoundMessage(line);
-        answered(message.idKey());
-        return;
-    }
     Q_EMIT clientBoundMessage(line);
-}
-
-void ProxySession::failRequest(const QString &idKey, const QByteArray &errorResponse)
-{
-    if (!m_pending.contains(idKey))
-        return;
-    Q_EMIT clientBoundMessage(errorResponse);
-    answered(idKey);
-}
-
-void ProxySession::answered(const QString &idKey)
-{
-    m_pending.remove(idKey);
-    if (m_pending.isEmpty())
-        Q_EMIT idle();
 }
 
 } // namespace McpProxy

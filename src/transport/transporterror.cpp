@@ -8,9 +8,63 @@ namespace McpProxy {
 
 namespace {
 constexpr qsizetype BodyExcerptChars = 500; // as the npm package: first 500 characters
+
+TransportError make(TransportError::Kind kind, const QString &reason)
+{
+    TransportError error;
+    error.kind = kind;
+    error.reason = reason;
+    return error;
+}
+} // namespace
+
+TransportError TransportError::upstreamStatus(int status, const QByteArray &bodyExcerpt)
+{
+    TransportError error = make(Kind::HttpStatus, QString());
+    error.httpStatus = status;
+    error.body = bodyExcerpt;
+    return error;
 }
 
-QByteArray TransportError::toErrorResponse(QByteArrayView rawId, int timeoutMs) const
+TransportError TransportError::timeout(int timeoutMs)
+{
+    TransportError error = make(Kind::Timeout, QStringLiteral("upstream deadline exceeded"));
+    error.timeoutMs = timeoutMs;
+    return error;
+}
+
+TransportError TransportError::network(const QString &reason, const QString &code)
+{
+    TransportError error = make(Kind::Network, reason);
+    error.code = code;
+    return error;
+}
+
+TransportError TransportError::streamEnded(const QString &reason)
+{
+    return make(Kind::StreamEnded, reason);
+}
+
+TransportError TransportError::invalidResponse(const QString &reason, const QString &code)
+{
+    TransportError error = make(Kind::InvalidResponse, reason);
+    error.code = code;
+    return error;
+}
+
+TransportError TransportError::shutdown()
+{
+    return make(Kind::Shutdown, QStringLiteral("proxy is shutting down"));
+}
+
+TransportError TransportError::authorization(int status, const QString &whatToDo)
+{
+    TransportError error = make(Kind::Authorization, whatToDo);
+    error.httpStatus = status;
+    return error;
+}
+
+QByteArray TransportError::toErrorResponse(QByteArrayView rawId) const
 {
     QJsonObject data;
     QString message;

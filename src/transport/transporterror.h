@@ -21,14 +21,23 @@ struct TransportError
         Authorization // no usable token: -32001 "authorization failed: <what to do>"
     };
 
+    static TransportError upstreamStatus(int status, const QByteArray &bodyExcerpt);
+    static TransportError timeout(int timeoutMs);
+    static TransportError network(const QString &reason, const QString &code);
+    static TransportError streamEnded(const QString &reason);
+    static TransportError invalidResponse(const QString &reason, const QString &code = QString());
+    static TransportError shutdown();
+    static TransportError authorization(int status, const QString &whatToDo);
+
     Kind kind = Kind::Network;
     int httpStatus = 0;
+    int timeoutMs = 0; // Timeout: the inactivity limit that passed
     QByteArray body; // bounded excerpt of an error body
     QString reason; // English, for data.reason and the log
     QString code; // e.g. "ConnectionRefusedError"; omitted from data when empty
 
     // {"jsonrpc":"2.0","id":<rawId>,"error":{"code":…,"message":"mcp-oauth2-proxy: …","data":{…}}}
-    QByteArray toErrorResponse(QByteArrayView rawId, int timeoutMs) const;
+    QByteArray toErrorResponse(QByteArrayView rawId) const;
     QString describe() const; // one line for the log
 };
 

@@ -3,7 +3,8 @@
 #include "network/lowdelaysockets.h"
 #include "network/tlsconfiguration.h"
 #include "support/fakemcpserver.h"
-#include "transport/streamablehttpclient.h"
+#include "transport/streamablehttpera.h"
+#include "transport/upstreamsession.h"
 
 #include <QtCore/QDir>
 #include <QtNetwork/QNetworkReply>
@@ -119,10 +120,10 @@ void tst_LowDelaySockets::transportConnectionsGetNoDelay()
     FakeMcpServer server;
     QVERIFY(server.listen());
     server.setUseSse(sse);
-    StreamableHttpClient::Options options;
+    StreamableHttpEra::Options options;
     options.url = server.url();
-    StreamableHttpClient client(options);
-    QSignalSpy received(&client, &StreamableHttpClient::messageReceived);
+    UpstreamSession client(std::make_unique<StreamableHttpEra>(options), {});
+    QSignalSpy received(&client, &UpstreamSession::messageReceived);
     const QByteArray initialize =
             R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
     const QByteArray initialized = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";

@@ -1,8 +1,9 @@
-// How StreamableHttpClient makes requests wait for authorization: one deadline per request across
+// How UpstreamSession makes requests wait for authorization: one deadline per request across
 // every round (a clear JSON-RPC error instead of the host's own timeout), extended while a
 // browser login runs, and a renewal before a request once the token passed its renewal point.
 #include "support/fakemcpserver.h"
-#include "transport/streamablehttpclient.h"
+#include "transport/streamablehttpera.h"
+#include "transport/upstreamsession.h"
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QJsonDocument>
@@ -19,17 +20,30 @@ namespace {
 const QByteArray Initialize =
         R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})";
 
-StreamableHttpClient::Options options(const QUrl &url, int deadlineMs)
+// The session over the 2025 era, with someone answering authorizationRequired().
+struct Client : UpstreamSession
 {
-    StreamableHttpClient::Options o;
-    o.url = url;
-    o.timeoutMs = 10000;
-    o.openServerStream = false;
-    o.authorizationDeadlineMs = deadlineMs;
-    return o;
-}
+    Client(const QUrl &url, int deadlineMs)
+        : UpstreamSession(std::make_unique<StreamableHttpEra>(eraOptions(url)), options(deadlineMs))
+    { }
+    static StreamableHttpEra::Options eraOptions(const QUrl &url)
+    {
+        StreamableHttpEra::Options o;
+        o.url = url;
+        o.timeoutMs = 10000;
+        o.openServerStream = false;
+        return o;
+    }
+    static UpstreamSession::Options options(int deadlineMs)
+    {
+        UpstreamSession::Options o;
+        o.authorizationAvailable = true;
+        o.authorizationDeadlineMs = deadlineMs;
+        return o;
+    }
+};
 
-void send(StreamableHttpClient &client, const QByteArray &body)
+void send(UpstreamSession &client, const QByteArray &body)
 {
     client.send(body, JsonRpcMessage::classify(body));
 }
@@ -59,9 +73,9 @@ void tst_AuthorizationWait::startUpRoundIsBoundedByTheDeadline()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
-    StreamableHttpClient client(options(server.url(), 300));
-    connect(&client, &StreamableHttpClient::authorizationRequired, this, [] {});
-    QSignalSpy failed(&client, &StreamableHttpClient::requestFailed);
+    Client client(server.url(), 300);
+    connect(&client, &UpstreamSession::authorizationRequired, this, [] {});
+    QSignalSpy failed(&client, &UpstreamSession::requestFailed);
     client.holdForAuthorization(); // a start-up round that never ends
     send(client, Initialize);
     QVERIFY(failed.wait(5000));
@@ -84,13 +98,13 @@ void tst_AuthorizationWait::oneDeadlineAcrossRounds()
         responder->reply(401, {{"WWW-Authenticate", "Bearer"}}, "{}");
         return true;
     });
-    StreamableHttpClient client(options(server.url(), 1500));
+    Client client(server.url(), 1500);
     int rounds = 0;
-    connect(&client, &StreamableHttpClient::authorizationRequired, this, [&] {
+    connect(&client, &UpstreamSession::authorizationRequired, this, [&] {
         if (++rounds == 1)
             QTimer::singleShot(1000, &client, [&] { client.finishAuthorization(true, {}); });
     });
-    QSignalSpy failed(&client, &StreamableHttpClient::requestFailed);
+    QSignalSpy failed(&client, &UpstreamSession::requestFailed);
     QElapsedTimer elapsed;
     elapsed.start();
     send(client, Initialize);
@@ -104,9 +118,9 @@ void tst_AuthorizationWait::browserLoginExtendsTheDeadline()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
-    StreamableHttpClient client(options(server.url(), 200));
-    connect(&client, &StreamableHttpClient::authorizationRequired, this, [] {});
-    QSignalSpy failed(&client, &StreamableHttpClient::requestFailed);
+    Client client(server.url(), 200);
+    connect(&client, &UpstreamSession::authorizationRequired, this, [] {});
+    QSignalSpy failed(&client, &UpstreamSession::requestFailed);
     client.holdForAuthorization();
     send(client, Initialize);
     client.extendAuthorizationDeadline(1); // the user has 1 s (+ the deadline) to log in
@@ -121,9 +135,9 @@ void tst_AuthorizationWait::renewalPointRenewsBeforeTheRequest()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
-    StreamableHttpClient client(options(server.url(), 5000));
+    Client client(server.url(), 5000);
     QList<int> statuses;
-    connect(&client, &StreamableHttpClient::authorizationRequired, this,
+    connect(&client, &UpstreamSession::authorizationRequired, this,
             [&](const QByteArray &, int status) {
                 statuses.append(status);
                 QVERIFY(server.http().requests().isEmpty()); // asked before anything was sent

@@ -1,9 +1,10 @@
-// StreamableHttpClient's state machine against the in-process fake servers: ordering barriers,
+// UpstreamSession over StreamableHttpEra against the in-process fake servers: ordering barriers,
 // session and version capture, re-initialization, resumption limits, GET stream policy,
 // cancellation, shutdown, redirects.
 #include "support/fakehttpserver.h"
 #include "support/fakemcpserver.h"
-#include "transport/streamablehttpclient.h"
+#include "transport/streamablehttpera.h"
+#include "transport/upstreamsession.h"
 
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -41,13 +42,13 @@ QByteArray slow(int id, int ms)
 struct Harness
 {
     explicit Harness(const QUrl &url, int timeoutMs = 10000)
-        : client(options(url, timeoutMs))
-        , received(&client, &StreamableHttpClient::messageReceived)
-        , failed(&client, &StreamableHttpClient::requestFailed)
+        : client(std::make_unique<StreamableHttpEra>(options(url, timeoutMs)), {})
+        , received(&client, &UpstreamSession::messageReceived)
+        , failed(&client, &UpstreamSession::requestFailed)
     { }
-    static StreamableHttpClient::Options options(const QUrl &url, int timeoutMs)
+    static StreamableHttpEra::Options options(const QUrl &url, int timeoutMs)
     {
-        StreamableHttpClient::Options o;
+        StreamableHttpEra::Options o;
         o.url = url;
         o.timeoutMs = timeoutMs;
         o.defaultRetryMs = 50;
@@ -82,14 +83,14 @@ struct Harness
         return found.value_or(QJsonObject());
     }
 
-    StreamableHttpClient client;
+    UpstreamSession client;
     QSignalSpy received;
     QSignalSpy failed;
 };
 
 } // namespace
 
-class tst_StreamableHttpClient : public QObject
+class tst_StreamableHttpEra : public QObject
 {
     Q_OBJECT
 
@@ -118,7 +119,7 @@ private Q_SLOTS:
     void eventIdWithControlCharactersIsNotSentBack();
 };
 
-void tst_StreamableHttpClient::messagesWaitForTheHandshake()
+void tst_StreamableHttpEra::messagesWaitForTheHandshake()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -144,7 +145,7 @@ void tst_StreamableHttpClient::messagesWaitForTheHandshake()
     QCOMPARE(order.mid(0, 2), (QStringList{u"initialize"_s, u"notifications/initialized"_s}));
 }
 
-void tst_StreamableHttpClient::negotiatedVersionAndSessionAreSent()
+void tst_StreamableHttpEra::negotiatedVersionAndSessionAreSent()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -158,7 +159,7 @@ void tst_StreamableHttpClient::negotiatedVersionAndSessionAreSent()
     QTRY_COMPARE(server.openGetStreamCount(), 1);
 }
 
-void tst_StreamableHttpClient::statelessServerWorksWithoutSession()
+void tst_StreamableHttpEra::statelessServerWorksWithoutSession()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -169,13 +170,13 @@ void tst_StreamableHttpClient::statelessServerWorksWithoutSession()
     QVERIFY(h.client.sessionId().isEmpty());
     h.send(echo(1));
     QCOMPARE(h.waitFor(1).value(u"result")[u"content"][0][u"text"].toString(), u"x"_s);
-    QSignalSpy finished(&h.client, &StreamableHttpClient::shutdownFinished);
+    QSignalSpy finished(&h.client, &UpstreamSession::shutdownFinished);
     h.client.shutdown();
     QVERIFY(finished.wait(2000));
     QCOMPARE(server.deleteCount(), 0); // no session, nothing to DELETE
 }
 
-void tst_StreamableHttpClient::reinitializationFailureIsReported()
+void tst_StreamableHttpEra::reinitializationFailureIsReported()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -196,7 +197,7 @@ void tst_StreamableHttpClient::reinitializationFailureIsReported()
     QCOMPARE(server.initializeCount(), 2);
 }
 
-void tst_StreamableHttpClient::resumptionGivesUpAfterTheLimit()
+void tst_StreamableHttpEra::resumptionGivesUpAfterTheLimit()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -218,7 +219,7 @@ void tst_StreamableHttpClient::resumptionGivesUpAfterTheLimit()
             qPrintable(error.value(u"data")[u"reason"].toString()));
 }
 
-void tst_StreamableHttpClient::getStreamBacksOffOnServerErrors()
+void tst_StreamableHttpEra::getStreamBacksOffOnServerErrors()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -239,7 +240,7 @@ void tst_StreamableHttpClient::getStreamBacksOffOnServerErrors()
     QVERIFY(!h.waitFor(3).isEmpty());
 }
 
-void tst_StreamableHttpClient::cancelledRequestEmitsNothing()
+void tst_StreamableHttpEra::cancelledRequestEmitsNothing()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -253,7 +254,7 @@ void tst_StreamableHttpClient::cancelledRequestEmitsNothing()
     QVERIFY(!h.responseFor(5).has_value());
 }
 
-void tst_StreamableHttpClient::shutdownFailsPendingAndDeletesSession()
+void tst_StreamableHttpEra::shutdownFailsPendingAndDeletesSession()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
@@ -261,7 +262,7 @@ void tst_StreamableHttpClient::shutdownFailsPendingAndDeletesSession()
     QVERIFY(h.handshake());
     h.send(slow(8, 5000));
     QTest::qWait(50);
-    QSignalSpy finished(&h.client, &StreamableHttpClient::shutdownFinished);
+    QSignalSpy finished(&h.client, &UpstreamSession::shutdownFinished);
     h.client.shutdown();
     const QJsonObject error = h.responseFor(8).value_or(QJsonObject());
     QCOMPARE(error.value(u"error")[u"data"][u"reason"].toString(), u"proxy is shutting down"_s);
@@ -272,7 +273,7 @@ void tst_StreamableHttpClient::shutdownFailsPendingAndDeletesSession()
     QVERIFY(h.responseFor(9).has_value());
 }
 
-void tst_StreamableHttpClient::invalidSuccessBodiesFailTheRequest_data()
+void tst_StreamableHttpEra::invalidSuccessBodiesFailTheRequest_data()
 {
     QTest::addColumn<int>("status");
     QTest::addColumn<QByteArray>("contentType");
@@ -285,7 +286,7 @@ void tst_StreamableHttpClient::invalidSuccessBodiesFailTheRequest_data()
                                   << R"({"jsonrpc":"2.0","id":999,"result":{}})"_ba;
 }
 
-void tst_StreamableHttpClient::invalidSuccessBodiesFailTheRequest()
+void tst_StreamableHttpEra::invalidSuccessBodiesFailTheRequest()
 {
     QFETCH(int, status);
     QFETCH(QByteArray, contentType);
@@ -305,7 +306,7 @@ void tst_StreamableHttpClient::invalidSuccessBodiesFailTheRequest()
     QVERIFY(error.value(u"data")[u"reason"].toString().contains(u"without a JSON-RPC response"));
 }
 
-void tst_StreamableHttpClient::batchResponseIsSplit()
+void tst_StreamableHttpEra::batchResponseIsSplit()
 {
     FakeHttpServer server;
     QVERIFY(server.listen());
@@ -322,7 +323,7 @@ void tst_StreamableHttpClient::batchResponseIsSplit()
         QVERIFY(!args.at(0).toByteArray().contains('\n'));
 }
 
-void tst_StreamableHttpClient::crossOriginRedirectIsNotFollowed()
+void tst_StreamableHttpEra::crossOriginRedirectIsNotFollowed()
 {
     FakeHttpServer elsewhere;
     QVERIFY(elsewhere.listen());
@@ -336,17 +337,17 @@ void tst_StreamableHttpClient::crossOriginRedirectIsNotFollowed()
     origin.setHandler([target](const FakeHttpRequest &, FakeHttpResponder *responder) {
         responder->reply(307, {{"Location", target}});
     });
-    StreamableHttpClient::Options o = Harness::options(origin.url(u"/mcp"_s), 5000);
+    StreamableHttpEra::Options o = Harness::options(origin.url(u"/mcp"_s), 5000);
     o.headers.append(std::pair<QByteArray, QByteArray>("Authorization", "Bearer secret-token"));
-    StreamableHttpClient client(o);
-    QSignalSpy failed(&client, &StreamableHttpClient::requestFailed);
+    UpstreamSession client(std::make_unique<StreamableHttpEra>(o), {});
+    QSignalSpy failed(&client, &UpstreamSession::requestFailed);
     client.send(echo(1), JsonRpcMessage::classify(echo(1)));
     QVERIFY(failed.wait(3000));
     QTest::qWait(100);
     QCOMPARE(elsewhere.requests().size(), 0);
 }
 
-void tst_StreamableHttpClient::brokenSuccessBodyReportsItsCause_data()
+void tst_StreamableHttpEra::brokenSuccessBodyReportsItsCause_data()
 {
     QTest::addColumn<bool>("reset");
     QTest::addColumn<bool>("lengthDelimited");
@@ -366,7 +367,7 @@ void tst_StreamableHttpClient::brokenSuccessBodyReportsItsCause_data()
             << u"RemoteHostClosedError"_s;
 }
 
-void tst_StreamableHttpClient::brokenSuccessBodyReportsItsCause()
+void tst_StreamableHttpEra::brokenSuccessBodyReportsItsCause()
 {
     QFETCH(bool, reset);
     QFETCH(bool, lengthDelimited);
@@ -403,7 +404,7 @@ void tst_StreamableHttpClient::brokenSuccessBodyReportsItsCause()
     QVERIFY(!data.value(u"reason").toString().contains(u"without a JSON-RPC response"));
 }
 
-void tst_StreamableHttpClient::sameOriginRedirectIsPostedExactlyOnce_data()
+void tst_StreamableHttpEra::sameOriginRedirectIsPostedExactlyOnce_data()
 {
     QTest::addColumn<int>("status");
     QTest::addColumn<bool>("closeAfterRedirect");
@@ -413,7 +414,7 @@ void tst_StreamableHttpClient::sameOriginRedirectIsPostedExactlyOnce_data()
     QTest::newRow("308, connection closed after it") << 308 << true;
 }
 
-void tst_StreamableHttpClient::sameOriginRedirectIsPostedExactlyOnce()
+void tst_StreamableHttpEra::sameOriginRedirectIsPostedExactlyOnce()
 {
     QFETCH(int, status);
     QFETCH(bool, closeAfterRedirect);
@@ -453,7 +454,7 @@ void tst_StreamableHttpClient::sameOriginRedirectIsPostedExactlyOnce()
     QVERIFY(status == 307 ? redirected >= 6 : redirected == 1);
 }
 
-void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused_data()
+void tst_StreamableHttpEra::redirectsThatChangeTheMethodAreRefused_data()
 {
     QTest::addColumn<int>("status");
     QTest::newRow("301") << 301;
@@ -462,7 +463,7 @@ void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused_data()
     QTest::newRow("307 without a Location") << -307;
 }
 
-void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused()
+void tst_StreamableHttpEra::redirectsThatChangeTheMethodAreRefused()
 {
     QFETCH(int, status);
     const bool withLocation = status > 0;
@@ -493,7 +494,7 @@ void tst_StreamableHttpClient::redirectsThatChangeTheMethodAreRefused()
     QCOMPARE(server.getCount(), 0);
 }
 
-void tst_StreamableHttpClient::redirectLoopIsRefused()
+void tst_StreamableHttpEra::redirectLoopIsRefused()
 {
     FakeHttpServer server;
     QVERIFY(server.listen());
@@ -508,7 +509,7 @@ void tst_StreamableHttpClient::redirectLoopIsRefused()
     QCOMPARE(server.requests().size(), 6);
 }
 
-void tst_StreamableHttpClient::negotiatedVersionMustBeAToken()
+void tst_StreamableHttpEra::negotiatedVersionMustBeAToken()
 {
     FakeHttpServer server;
     QVERIFY(server.listen());
@@ -535,7 +536,7 @@ void tst_StreamableHttpClient::negotiatedVersionMustBeAToken()
     }
 }
 
-void tst_StreamableHttpClient::eventIdWithControlCharactersIsNotSentBack_data()
+void tst_StreamableHttpEra::eventIdWithControlCharactersIsNotSentBack_data()
 {
     QTest::addColumn<QByteArray>("eventId");
     QTest::addColumn<bool>("resumed");
@@ -550,7 +551,7 @@ void tst_StreamableHttpClient::eventIdWithControlCharactersIsNotSentBack_data()
     QTest::newRow("id with DEL") << "a\x7f"_ba << false;
 }
 
-void tst_StreamableHttpClient::eventIdWithControlCharactersIsNotSentBack()
+void tst_StreamableHttpEra::eventIdWithControlCharactersIsNotSentBack()
 {
     QFETCH(QByteArray, eventId);
     QFETCH(bool, resumed);
@@ -584,5 +585,5 @@ void tst_StreamableHttpClient::eventIdWithControlCharactersIsNotSentBack()
     }
 }
 
-QTEST_GUILESS_MAIN(tst_StreamableHttpClient)
-#include "tst_streamablehttpclient.moc"
+QTEST_GUILESS_MAIN(tst_StreamableHttpEra)
+#include "tst_streamablehttpera.moc"

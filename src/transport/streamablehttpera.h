@@ -1,0 +1,83 @@
+#pragma once
+
+#include "network/tlsconfiguration.h"
+#include "transport/servereventstream.h"
+#include "transport/upstreamera.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QList>
+#include <QtCore/QPointer>
+#include <QtCore/QString>
+#include <QtCore/QUrl>
+#include <QtNetwork/QNetworkRequest>
+#include <QtNetwork/QSslConfiguration>
+
+#include <map>
+#include <utility>
+
+namespace McpProxy {
+
+// The client side of the MCP Streamable HTTP transport (MCP 2025-11-25 basic/transports; also
+// 2025-03-26 and 2025-06-18 servers): one POST per message, JSON or SSE replies, 202 for
+// notifications and responses, Mcp-Session-Id and MCP-Protocol-Version on every later request,
+// same-origin 307/308 followed by a fresh POST, resumption of a broken reply stream with a GET and
+// Last-Event-ID, the standalone GET stream (ServerEventStream), DELETE at the end.
+class StreamableHttpEra : public UpstreamEra
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QUrl url;
+        int timeoutMs = 300000; // inactivity on a POST exchange (reference: upstream.timeoutMs)
+        bool openServerStream = true;
+        QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
+        QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+        int maxResumeAttempts = 5; // consecutive resumptions without a new event
+        int defaultRetryMs = 1000; // reconnection time when the server sent no retry:
+        int maxBackoffMs = 30000; // standalone GET stream reconnection cap
+        int shutdownDeleteTimeoutMs = 2000;
+    };
+
+    explicit StreamableHttpEra(const Options &options, QObject *parent = nullptr);
+    ~StreamableHttpEra() override;
+
+    void send(Handle handle, const QByteArray &body, const JsonRpcMessage &message) override;
+    void resend(Handle handle) override;
+    void abort(Handle handle) override;
+    void openServerStream() override;
+    void closeServerStream() override;
+    void setAuthorizationHeader(const QByteArray &value) override { m_authorization = value; }
+    void setProtocolVersion(const QString &version) override { m_protocolVersion = version; }
+    void forgetSession() override { m_sessionId.clear(); }
+    QByteArray sessionId() const override { return m_sessionId; }
+    void endSession() override;
+
+private:
+    class Delivery;
+    friend class Delivery;
+
+    QNetworkRequest buildRequest(const QByteArray &accept, const QUrl &url = QUrl()) const;
+    void captureSessionId(const QByteArray &sessionId);
+    void deliverServerMessage(QByteArray bytes);
+    void finishDelivery(Handle handle); // forgets it; its report follows
+    void handleStreamUnauthorized(const QByteArray &wwwAuthenticate);
+    void handleStreamNotFound();
+
+    Options m_options;
+    QByteArray m_userAgent;
+    // Separate connection pools (6 per host on HTTP/1.1, docs/qt-notes.md): requests, short control
+    // messages, and long-lived GET streams, so neither can starve the POST that would unblock the
+    // other. Each sets the TLS configuration and TCP_NODELAY on every request and connection.
+    TlsNetworkAccessManager m_requestNam;
+    TlsNetworkAccessManager m_controlNam;
+    TlsNetworkAccessManager m_streamNam;
+    ServerEventStream m_stream;
+    std::map<Handle, QPointer<Delivery>> m_deliveries;
+    QByteArray m_authorization;
+    QString m_protocolVersion;
+    QByteArray m_sessionId;
+    bool m_ended = false;
+};
+
+} // namespace McpProxy
