@@ -149,8 +149,8 @@ void StreamableHttpEra::Delivery::post()
     m_state = State::Posting;
     m_resumesNext = false;
     QNetworkAccessManager &nam = m_message.isRequest() ? m_era.m_requestNam : m_era.m_controlNam;
-    qCDebug(lcTransport).noquote() << "POST" << m_message.method() << m_message.rawId()
-                                   << m_body.size() << "bytes";
+    qCDebug(lcTransport).noquote()
+            << "POST" << m_message.method() << m_message.rawId() << m_body.size() << "bytes";
     start(nam.post(request, m_body), HttpExchange::Body::Keep);
 }
 
@@ -212,8 +212,7 @@ void StreamableHttpEra::Delivery::handleFinished()
     const QNetworkReply::NetworkError error = exchange->error();
 
     if (exchange->isEventStream()) {
-        if ((error == QNetworkReply::OperationCanceledError
-                    || error == QNetworkReply::TimeoutError)
+        if ((error == QNetworkReply::OperationCanceledError || error == QNetworkReply::TimeoutError)
                 && awaitsResponse()) {
             fail(errorFromExchange()); // silent for upstream.timeoutMs
             return;
@@ -401,7 +400,8 @@ StreamableHttpEra::StreamableHttpEra(const Options &options, QObject *parent)
     : UpstreamEra(parent)
     , m_options(options)
     , m_userAgent("mcp-oauth2-proxy/" MCPPROXY_VERSION " (Qt "_ba + qVersion() + ')')
-    , m_stream(m_streamNam, [this] { return buildRequest(AcceptStream); },
+    , m_stream(
+              m_streamNam, [this] { return buildRequest(AcceptStream); },
               ServerEventStream::Options{options.defaultRetryMs, options.maxBackoffMs})
 {
     // Redirects never carry our headers (Authorization, static headers) to another origin

@@ -80,8 +80,8 @@ void UpstreamSession::send(const QByteArray &body, const JsonRpcMessage &message
         Q_EMIT requestFailed(message.idKey(),
                 JsonRpcMessage::errorResponse(message.rawId(),
                         int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
-                        QJsonObject{{u"reason"_s,
-                                u"a request with this id is already in flight"_s}}));
+                        QJsonObject{
+                                {u"reason"_s, u"a request with this id is already in flight"_s}}));
         return;
     }
     Outgoing &outgoing = create(body, message, Outgoing::Origin::Client);
@@ -158,8 +158,8 @@ void UpstreamSession::serverMessageReceived(const QByteArray &line, const JsonRp
     const Outgoing *owner = owed == m_owed.constEnd() ? nullptr : find(owed.value());
     if (!owner) {
         // Already answered (e.g. timed out, cancelled): exactly one response per request.
-        qCInfo(lcTransport).noquote() << "dropping a late upstream response for id"
-                                   << message.rawId();
+        qCInfo(lcTransport).noquote()
+                << "dropping a late upstream response for id" << message.rawId();
         return;
     }
     const int owedBefore = m_clientRequestsOwed;
@@ -399,11 +399,9 @@ void UpstreamSession::enforceAuthorizationDeadlines()
     QList<Handle> expired;
     for (const auto &[handle, outgoing] : m_outgoing) {
         // Only while it waits for authorization (a queue behind a barrier alone is not).
-        const bool waitsForAuthorization =
-                outgoing.state == Outgoing::State::AwaitingAuthorization
+        const bool waitsForAuthorization = outgoing.state == Outgoing::State::AwaitingAuthorization
                 || (outgoing.state == Outgoing::State::Queued && m_authorizing);
-        if (outgoing.authorizationDeadline < 0 || !waitsForAuthorization
-                || !awaitsResponse(handle))
+        if (outgoing.authorizationDeadline < 0 || !waitsForAuthorization || !awaitsResponse(handle))
             continue;
         if (outgoing.authorizationDeadline <= now)
             expired.append(handle);
@@ -511,7 +509,9 @@ void UpstreamSession::startReinitialization()
                 : m_initializedBody;
         Outgoing &notification = create(initialized, JsonRpcMessage::classify(initialized),
                 Outgoing::Origin::Reinitialization);
-        notification.onDone = [this](bool notified) { finishReinitialization(notified); };
+        notification.onDone = [this](bool notified) {
+            finishReinitialization(notified);
+        };
         transmit(notification);
     };
     transmit(replay);

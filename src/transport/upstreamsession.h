@@ -48,8 +48,8 @@ public:
         int authorizationDeadlineMs = 30000;
     };
 
-    UpstreamSession(std::unique_ptr<UpstreamEra> era, const Options &options,
-            QObject *parent = nullptr);
+    UpstreamSession(
+            std::unique_ptr<UpstreamEra> era, const Options &options, QObject *parent = nullptr);
     ~UpstreamSession() override;
 
     void send(const QByteArray &body, const JsonRpcMessage &message);
@@ -142,7 +142,8 @@ private:
     void sessionEnded() override;
 
     Outgoing *find(Handle handle);
-    Outgoing &create(const QByteArray &body, const JsonRpcMessage &message, Outgoing::Origin origin);
+    Outgoing &create(
+            const QByteArray &body, const JsonRpcMessage &message, Outgoing::Origin origin);
     void dispatchOrQueue(Outgoing &outgoing);
     void transmit(Outgoing &outgoing);
     void complete(Handle handle, bool accepted);

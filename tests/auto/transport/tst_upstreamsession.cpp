@@ -79,7 +79,10 @@ public:
         }
         return 0;
     }
-    void respond(const QByteArray &line) { to().serverMessageReceived(line, JsonRpcMessage::classify(line)); }
+    void respond(const QByteArray &line)
+    {
+        to().serverMessageReceived(line, JsonRpcMessage::classify(line));
+    }
     // The server answers request `handle` with `line` in a JSON body.
     void answer(Handle handle, const QByteArray &line)
     {
@@ -270,10 +273,8 @@ void tst_UpstreamSession::exchangeEndingWithoutTheResponseFailsTheRequest()
     h.send(call("4"));
     h.era->to().messageDelivered(h.era->handleOf("4"), 202);
     QCOMPARE(h.failed.size(), 1);
-    QVERIFY(h.lastError()
-                    .value(u"error")[u"data"][u"reason"]
-                    .toString()
-                    .contains(u"without a JSON-RPC response"));
+    QVERIFY(h.lastError().value(u"error")[u"data"][u"reason"].toString().contains(
+            u"without a JSON-RPC response"));
 }
 
 void tst_UpstreamSession::resumedRequestStaysOwedUntilItsResponse()
@@ -343,10 +344,8 @@ void tst_UpstreamSession::roundsPerRequestAreLimited()
     }
     h.era->to().authorizationChallenged(handle, "Bearer", 401);
     QCOMPARE(h.authorizations.size(), 2);
-    QVERIFY(h.lastError()
-                    .value(u"error")[u"message"]
-                    .toString()
-                    .contains(u"rejected the new access token"));
+    QVERIFY(h.lastError().value(u"error")[u"message"].toString().contains(
+            u"rejected the new access token"));
     // A step-up counts with the 401 rounds: three in all.
     h.send(call("2"));
     const Handle second = h.era->handleOf("2");
