@@ -1,9 +1,10 @@
 #include "app/subcommands.h"
 
+#include "auth/protocol/authhttp.h"
 #include "auth/protocol/authorizationdiscovery.h"
 #include "auth/protocol/clientregistration.h"
 #include "auth/protocol/metadata.h"
-#include "auth/protocol/tokenendpointclient.h"
+#include "auth/protocol/tokenrevocation.h"
 #include "network/tlsconfiguration.h"
 
 #include <QtCore/QCoreApplication>
@@ -187,37 +188,24 @@ void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &
                     const auto send = [this, tokens, endpoint, next, supported](
                                               const QString &secret, const QString &method) {
                         const bool refresh = !tokens.refreshToken.isEmpty();
-                        TokenRequest revocation;
-                        revocation.tokenEndpoint = endpoint;
-                        revocation.grant = {
-                                {u"token"_s, refresh ? tokens.refreshToken : tokens.accessToken},
-                                {u"token_type_hint"_s,
-                                        refresh ? u"refresh_token"_s : u"access_token"_s}};
+                        RevocationRequest revocation;
+                        revocation.revocationEndpoint = endpoint;
+                        revocation.token = refresh ? tokens.refreshToken : tokens.accessToken;
+                        revocation.tokenTypeHint = refresh ? u"refresh_token"_s : u"access_token"_s;
                         revocation.client.clientId = tokens.clientId;
                         revocation.client.clientSecret = secret;
                         revocation.client.method = chooseClientAuthMethod(
                                 method, supported, QString(), !secret.isEmpty(), false);
-                        QString error;
-                        const std::optional<PreparedTokenRequest> prepared =
-                                TokenEndpointClient::prepare(revocation, &error);
-                        if (!prepared) {
-                            next();
-                            return;
-                        }
-                        QNetworkRequest post =
-                                AuthHttp::makeRequest(endpoint, "application/json"_ba);
-                        post.setHeader(QNetworkRequest::ContentTypeHeader,
-                                "application/x-www-form-urlencoded"_ba);
-                        if (!prepared->authorization.isEmpty())
-                            post.setRawHeader("Authorization", prepared->authorization);
-                        AuthHttp::send(m_nam.get(), post, "POST"_ba, prepared->body, 10000, this,
-                                this, [this, endpoint, next](const AuthHttp::Reply &reply) {
-                                    m_revocation = reply.isSuccess()
-                                            ? tr("the tokens were revoked at %1")
-                                                      .arg(AuthHttp::displayUrl(endpoint))
-                                            : tr("revocation at %1 failed (HTTP %2)")
-                                                      .arg(AuthHttp::displayUrl(endpoint))
-                                                      .arg(reply.status);
+                        auto *revoker = new TokenRevocation(m_nam.get(), this);
+                        revoker->revoke(revocation, this,
+                                [this, endpoint, next](const RevocationResult &outcome) {
+                                    if (outcome.outcome == RevocationResult::Outcome::Revoked)
+                                        m_revocation = tr("the tokens were revoked at %1")
+                                                               .arg(AuthHttp::displayUrl(endpoint));
+                                    else if (outcome.outcome == RevocationResult::Outcome::Failed)
+                                        m_revocation = tr("revocation at %1 failed (HTTP %2)")
+                                                               .arg(AuthHttp::displayUrl(endpoint))
+                                                               .arg(outcome.httpStatus);
                                     next();
                                 });
                     };

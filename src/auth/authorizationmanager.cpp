@@ -2,46 +2,16 @@
 
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/scopeselection.h"
-#include "auth/store/referencecache.h"
 #include "logging/logcategories.h"
 #include "logging/messagehandler.h"
 
-#include <QtCore/QCoreApplication>
-#include <QtCore/QDateTime>
-#include <QtCore/QFile>
-#include <QtNetwork/QHostAddress>
-#include <QtNetwork/QTcpServer>
+#include <QtCore/QTimer>
 
 #include <algorithm>
-#include <utility>
 
 namespace McpProxy {
 
 using namespace Qt::StringLiterals;
-
-namespace {
-
-constexpr int MaxRenewFailures = 3;
-// After a failed round, authorize() answers with the same failure for this long (doubling with
-// every further failure, up to MaxCoolDownMs); then one new attempt is allowed.
-constexpr qint64 CoolDownMs = 30000;
-constexpr qint64 MaxCoolDownMs = 300000;
-
-// A scope set as a key: the same scopes in any order are the same set.
-QString scopeSetKey(const QString &scope)
-{
-    QStringList scopes = scope.split(u' ', Qt::SkipEmptyParts);
-    scopes.sort();
-    scopes.removeDuplicates();
-    return scopes.join(u' ');
-}
-
-QString hostForUri(const QString &host)
-{
-    return host.contains(u':') && !host.startsWith(u'[') ? u'[' + host + u']' : host;
-}
-
-} // namespace
 
 AuthorizationManager::AuthorizationManager(
         const ProxyConfig &config, std::optional<TokenStoreOptions> store, QObject *parent)
@@ -49,14 +19,15 @@ AuthorizationManager::AuthorizationManager(
     , m_config(config)
     , m_tokenClient(&m_nam)
     , m_discovery(&m_nam)
-    , m_registration(&m_nam)
+    , m_persistence(store)
+    , m_provisioning(m_config, &m_nam, m_persistence.store())
+    , m_renewal(m_config.oauth2.refreshSkewSeconds)
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
     m_nam.setTlsConfiguration(tlsConfiguration(m_config.upstream.caBundle));
-    if (store)
-        m_store = std::make_unique<TokenStore>(*store);
-    m_renewTimer.setSingleShot(true);
-    connect(&m_renewTimer, &QTimer::timeout, this, [this] { renew(); });
+    setClock(nullptr);
+    connect(&m_persistence, &TokenPersistence::writesDone, this,
+            &AuthorizationManager::storeWritesDone);
     connect(&m_login, &AuthorizationCodeLogin::authorizationCodeReceived, this,
             &AuthorizationManager::exchangeCode);
     connect(&m_login, &AuthorizationCodeLogin::failed, this,
@@ -70,20 +41,20 @@ AuthorizationManager::AuthorizationManager(
                         : QStringLiteral("%1 (%2)").arg(description, error);
                 finishRound(false, failure);
             });
-    if (!m_config.oauth2.privateKeyFile.isEmpty()) {
-        QFile key(m_config.oauth2.privateKeyFile);
-        if (key.open(QIODevice::ReadOnly))
-            m_privateKey = key.readAll();
-        else
-            qCWarning(lcAuth).noquote()
-                    << u"cannot read oauth2.privateKeyFile %1: %2; private_key_jwt is not "
-                       "available"_s.arg(m_config.oauth2.privateKeyFile, key.errorString());
-    }
     if (!m_config.oauth2.refreshToken.isEmpty())
         addLogSecret(m_config.oauth2.refreshToken);
 }
 
 AuthorizationManager::~AuthorizationManager() = default;
+
+void AuthorizationManager::setClock(const Clock *clock)
+{
+    m_clock = clock ? clock : &m_systemClock;
+    m_tokenClient.setClock(m_clock);
+    m_provisioning.setClock(m_clock);
+    m_renewTimer = m_clock->createTimer();
+    connect(m_renewTimer.get(), &ClockTimer::timeout, this, [this] { renew(); });
+}
 
 bool AuthorizationManager::prefetches() const
 {
@@ -121,7 +92,7 @@ void AuthorizationManager::start()
         qCInfo(lcAuth) << "obtaining an access token at start-up";
         beginRound(Round::Prefetch);
     };
-    if (m_store)
+    if (m_persistence.isEnabled())
         loadStoredTokens(afterLoad);
     else if (prefetches())
         afterLoad();
@@ -146,100 +117,75 @@ TokenStoreKey AuthorizationManager::storeKey() const
     // clients never share an entry.
     return TokenStoreKey{canonicalResourceUri(m_config.upstream.url),
             m_metadata ? m_metadata->server.issuer : m_storedIssuer,
-            m_client ? m_client->auth.clientId : m_storedClientId};
+            m_provisioning.client() ? m_provisioning.clientId() : m_storedClientId};
 }
 
 void AuthorizationManager::loadStoredTokens(std::function<void()> next)
 {
     const QString resource = canonicalResourceUri(m_config.upstream.url);
-    m_store->listEntries(this, [this, resource, next](const QList<TokenStoreEntryInfo> &entries) {
-        const TokenStoreEntryInfo *best = nullptr;
-        for (const TokenStoreEntryInfo &entry : entries) {
-            if (entry.kind != TokenStoreEntryInfo::Kind::Tokens || entry.resource != resource)
-                continue;
-            if (!m_config.oauth2.clientId.isEmpty() && entry.clientId != m_config.oauth2.clientId)
-                continue;
-            if (!best || entry.savedAt > best->savedAt)
-                best = &entry;
-        }
-        if (!best) {
-            adoptReferenceCache();
-            next();
-            return;
-        }
-        const TokenStoreKey key{best->resource, best->issuer, best->clientId};
-        m_store->load(key, this, [this, key, next](std::optional<StoredTokens> stored) {
-            if (stored) {
-                m_storedIssuer = key.issuer;
-                m_storedClientId = key.clientId;
-                m_tokens = stored->toTokenSet();
-                m_tokensIssuedAt = stored->savedAt;
-                addLogSecret(m_tokens.accessToken);
-                addLogSecret(m_tokens.refreshToken);
-                qCInfo(lcAuth).noquote()
-                        << u"using the stored tokens for %1 (%2, client %3)"_s.arg(key.resource,
-                                   key.issuer.isEmpty() ? u"no authorization server metadata: "
-                                                          "discovery is off"_s
-                                                        : u"authorization server "_s + key.issuer,
-                                   key.clientId.isEmpty() ? u"unknown"_s : key.clientId);
-                if (m_tokens.isValid() && !needsRenewal(m_tokens.expiresAt, m_tokensIssuedAt)) {
-                    // Renewal is scheduled once a round knows the AS and the client; until then
-                    // an expiry shows up as a 401, answered by the refresh token.
-                    Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
-                } else {
-                    m_tokens.accessToken.clear();
+    m_persistence.loadNewest(resource, m_config.oauth2.clientId,
+            [this, next](const std::optional<TokenStoreKey> &found,
+                    const std::optional<StoredTokens> &stored) {
+                if (!found) {
+                    adoptReferenceCache();
+                    next();
+                    return;
                 }
-            }
-            next();
-        });
-    });
+                if (stored) {
+                    const TokenStoreKey &key = *found;
+                    m_storedIssuer = key.issuer;
+                    m_storedClientId = key.clientId;
+                    m_tokens = stored->toTokenSet();
+                    m_tokensIssuedAt = stored->savedAt;
+                    addLogSecret(m_tokens.accessToken);
+                    addLogSecret(m_tokens.refreshToken);
+                    qCInfo(lcAuth).noquote()
+                            << u"using the stored tokens for %1 (%2, client %3)"_s.arg(key.resource,
+                                       key.issuer.isEmpty()
+                                               ? u"no authorization server metadata: "
+                                                 "discovery is off"_s
+                                               : u"authorization server "_s + key.issuer,
+                                       key.clientId.isEmpty() ? u"unknown"_s : key.clientId);
+                    if (m_tokens.isValid() && !needsRenewal(m_tokens.expiresAt, m_tokensIssuedAt)) {
+                        // Renewal is scheduled once a round knows the AS and the client; until
+                        // then an expiry shows up as a 401, answered by the refresh token.
+                        Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+                    } else {
+                        m_tokens.accessToken.clear();
+                    }
+                }
+                next();
+            });
 }
 
 void AuthorizationManager::adoptReferenceCache()
 {
-    // Users of the npm reference keep their login: its cache holds a refresh token
-    // per (client id, token endpoint); it is tried once, then stored in our format.
+    // Users of the npm reference keep their login: its refresh token is tried once, then stored
+    // in our format.
     if (m_config.oauth2.clientId.isEmpty() || !m_tokens.refreshToken.isEmpty())
         return;
-    const QList<ReferenceCacheEntry> entries = migrateReferenceCache(m_store->directory());
-    for (const ReferenceCacheEntry &entry : entries) {
-        if (entry.clientId != m_config.oauth2.clientId)
-            continue;
-        if (!m_config.oauth2.tokenUrl.isEmpty() && QUrl(entry.tokenUrl) != m_config.oauth2.tokenUrl)
-            continue;
-        m_tokens.refreshToken = entry.refreshToken;
-        addLogSecret(entry.refreshToken);
-        qCInfo(lcAuth) << "using the refresh token of the npm mcp-oauth2-proxy cache";
+    const std::optional<ReferenceCacheEntry> entry =
+            m_persistence.referenceCacheEntry(m_config.oauth2.clientId, m_config.oauth2.tokenUrl);
+    if (!entry)
         return;
-    }
+    m_tokens.refreshToken = entry->refreshToken;
+    addLogSecret(entry->refreshToken);
+    qCInfo(lcAuth) << "using the refresh token of the npm mcp-oauth2-proxy cache";
 }
 
 void AuthorizationManager::withEntryLock(std::function<void(bool locked)> next)
 {
     m_adoptedInLock = false;
-    if (!m_store || m_entryLocked || !m_client || !m_metadata) {
-        next(m_entryLocked);
+    if (!m_persistence.isEnabled() || m_persistence.holdsLock() || !m_provisioning.client()
+            || !m_metadata) {
+        next(m_persistence.holdsLock());
         return;
     }
-    const TokenStoreKey key = storeKey();
-    m_store->withLock(key, this, [this, key, next](bool locked) {
-        m_entryLocked = locked;
-        m_lockedKey = key;
-        if (!locked)
-            qCWarning(lcAuth) << "token store: could not lock the entry; going on without it";
-        // Another process may have logged in or refreshed while we waited: look first.
-        m_store->load(key, this, [this, next, locked](std::optional<StoredTokens> stored) {
-            m_adoptedInLock = adoptStoredIfNewer(stored);
-            next(locked);
-        });
-    });
-}
-
-void AuthorizationManager::releaseEntryLock()
-{
-    if (m_store && m_entryLocked)
-        m_store->unlock(m_lockedKey);
-    m_entryLocked = false;
+    m_persistence.lockAndReload(
+            storeKey(), [this, next](bool locked, const std::optional<StoredTokens> &stored) {
+                m_adoptedInLock = adoptStoredIfNewer(stored);
+                next(locked);
+            });
 }
 
 bool AuthorizationManager::adoptStoredIfNewer(const std::optional<StoredTokens> &stored)
@@ -267,20 +213,9 @@ bool AuthorizationManager::adoptStoredIfNewer(const std::optional<StoredTokens> 
 
 void AuthorizationManager::saveTokens()
 {
-    if (!m_store || !m_client || !m_metadata)
+    if (!m_persistence.isEnabled() || !m_provisioning.client() || !m_metadata)
         return;
-    ++m_pendingStoreWrites;
-    m_store->save(StoredTokens::fromTokenSet(storeKey(), m_tokens), this, [this](bool ok) {
-        if (!ok)
-            qCWarning(lcAuth) << "token store: could not save the tokens (they stay in memory)";
-        if (--m_pendingStoreWrites == 0) {
-            if (m_releaseAfterWrites) {
-                m_releaseAfterWrites = false;
-                releaseEntryLock();
-            }
-            Q_EMIT storeWritesDone();
-        }
-    });
+    m_persistence.save(StoredTokens::fromTokenSet(storeKey(), m_tokens));
 }
 
 void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int httpStatus)
@@ -296,11 +231,12 @@ void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int http
             renew(Round::BeforeUse);
         return;
     }
-    if (!answeredByRunningRound && m_coolDownUntil.isValid() && now() < m_coolDownUntil) {
+    if (!answeredByRunningRound
+            && m_limits.coolDown(now()) == AuthorizationLimits::CoolDown::Active) {
         // A round failed moments ago: the same answer at once, no new browser tab or round.
         qCInfo(lcAuth).noquote() << "authorization failed recently; trying again after"
-                                 << m_coolDownUntil.toString(Qt::ISODate);
-        failFast(m_lastFailure);
+                                 << m_limits.coolDownUntil().toString(Qt::ISODate);
+        failFast(m_limits.failureMessage());
         return;
     }
     m_challenge = BearerChallenge::fromHeader(wwwAuthenticate);
@@ -314,16 +250,13 @@ void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int http
             // The scope the round will request (a configured one comes first, scopeForRequest()).
             const QString requested =
                     m_config.oauth2.scope.isEmpty() ? wanted : m_config.oauth2.scope;
-            int &count = m_authorizationsPerScope[scopeSetKey(requested)];
-            if (count >= MaxAuthorizationsPerScope && m_coolDownUntil.isValid()) {
-                count = MaxAuthorizationsPerScope - 1; // the cool-down is over: one new attempt
-            } else if (count >= MaxAuthorizationsPerScope) {
-                const Failure exhausted =
-                        failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                                        "the server still requires more scope (%1) after %2 "
-                                        "authorizations; check the scopes your account may be "
-                                        "granted"),
-                                {wanted, QString::number(count)});
+            if (!m_limits.admitsAuthorization(requested)) {
+                const Failure exhausted = Failure::fromText(
+                        QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                "the server still requires more scope (%1) after %2 "
+                                "authorizations; check the scopes your account may be "
+                                "granted"),
+                        {wanted, QString::number(m_limits.authorizations(requested))});
                 qCWarning(lcAuth).noquote() << "authorization failed:" << exhausted.english;
                 rememberFailure(exhausted);
                 failFast(exhausted.translated);
@@ -346,11 +279,6 @@ void AuthorizationManager::failFast(const QString &message)
             Qt::QueuedConnection);
 }
 
-void AuthorizationManager::countAuthorization(const QString &scope)
-{
-    ++m_authorizationsPerScope[scopeSetKey(scope)];
-}
-
 void AuthorizationManager::beginRound(Round round)
 {
     if (m_round == Round::ProactiveRefresh) {
@@ -360,7 +288,7 @@ void AuthorizationManager::beginRound(Round round)
     if (m_round != Round::None)
         return; // a round is running; its end answers everyone (the transport waits for it)
     m_round = round;
-    m_renewTimer.stop();
+    m_renewTimer->stop();
     if (round == Round::Unauthorized || round == Round::Prefetch) {
         // RFC 6750 section 3.1 invalid_token: forget the rejected token; a refresh token may still
         // work.
@@ -370,7 +298,7 @@ void AuthorizationManager::beginRound(Round round)
             Q_EMIT authorizationHeaderChanged(QByteArray());
             Q_EMIT renewalPointChanged(QDateTime());
             // The token is gone (expired or revoked): a new start for the step-up counting.
-            m_authorizationsPerScope.clear();
+            m_limits.resetCounts();
         }
         if (!m_tokens.refreshToken.isEmpty()) {
             refresh([this](bool ok, const OAuthError &error) {
@@ -405,7 +333,7 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
         const DiscoveryResult result = configuredMetadata();
         if (o.tokenUrl.isEmpty()) {
             finishRound(false,
-                    failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                    Failure::fromText(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
                             "discovery is disabled (DISCOVERY_ENABLED=false) and no token "
                             "endpoint is configured: set OAUTH2_TOKEN_URL (oauth2.tokenUrl)")));
             return;
@@ -433,16 +361,13 @@ void AuthorizationManager::withMetadata(std::function<void()> next)
         }
         if (!result.ok) {
             finishRound(false,
-                    failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                                    "authorization discovery failed: %1"),
+                    Failure::fromText(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                              "authorization discovery failed: %1"),
                             {result.error}));
             return;
         }
-        if (m_client && m_client->issuer != result.server.issuer) {
-            // 2026-07-28 "Authorization Server Binding": never reuse credentials with another AS.
-            if (m_client->dynamic)
-                m_client.reset();
-        }
+        // 2026-07-28 "Authorization Server Binding": never reuse credentials with another AS.
+        m_provisioning.bindToIssuer(result.server.issuer);
         m_metadata = result;
         m_metadataFromChallenge = fromChallenge;
         next();
@@ -470,178 +395,14 @@ DiscoveryResult AuthorizationManager::configuredMetadata() const
     return result;
 }
 
-QString AuthorizationManager::redirectUriForLogin()
-{
-    if (!m_config.oauth2.redirectUri.isEmpty())
-        return m_config.oauth2.redirectUri.toString();
-    if (!m_redirectUri.isEmpty())
-        return m_redirectUri;
-    int port = m_config.oauth2.callbackPort;
-    if (port == 0) {
-        // The redirect URI must be known before registration (RFC 7591 redirect_uris): reserve
-        // an ephemeral port now and keep it for this process.
-        QTcpServer probe;
-        if (probe.listen(QHostAddress::LocalHost, 0))
-            port = probe.serverPort();
-    }
-    m_redirectUri = QStringLiteral("http://%1:%2/callback")
-                            .arg(hostForUri(m_config.oauth2.callbackHost))
-                            .arg(port);
-    return m_redirectUri;
-}
-
 void AuthorizationManager::withClient(std::function<void()> next)
 {
-    const ProxyConfig::OAuth2 &o = m_config.oauth2;
-    const AuthorizationServerMetadata &server = m_metadata->server;
-    const bool codeGrant = isAuthorizationCodeGrant();
-    QString configuredMethod = o.tokenEndpointAuthMethod;
-    if (configuredMethod.isEmpty() && o.authStyleSet && !o.clientSecret.isEmpty()) {
-        // The reference's authStyle: header = client_secret_basic, body = client_secret_post.
-        configuredMethod = o.authStyle == ProxyConfig::AuthStyle::Header ? u"client_secret_basic"_s
-                                                                         : u"client_secret_post"_s;
-    }
-    // Captures by value: it also runs later, from the registration callback.
-    const auto makeClient = [this, configuredMethod](const QString &clientId, const QString &secret,
-                                    const QString &registeredMethod) {
-        const AuthorizationServerMetadata &as = m_metadata->server;
-        Client client;
-        client.auth.clientId = clientId;
-        client.auth.clientSecret = secret;
-        client.auth.privateKeyPem = m_privateKey;
-        client.auth.signingAlgorithm = m_config.oauth2.signingAlgorithm;
-        client.auth.assertionAudience = as.issuer;
-        client.auth.method =
-                chooseClientAuthMethod(configuredMethod, as.tokenEndpointAuthMethodsSupported,
-                        registeredMethod, !secret.isEmpty(), !m_privateKey.isEmpty());
-        client.issuer = as.issuer;
-        return client;
-    };
-
-    // MCP 2025-11-25 "Client Registration Approaches", in priority order.
-    if (!o.clientId.isEmpty()) {
-        m_client = makeClient(o.clientId, o.clientSecret, QString());
-        next();
-        return;
-    }
-    if (m_client) {
-        next();
-        return;
-    }
-    if (server.clientIdMetadataDocumentSupported && !o.clientMetadataUrl.isEmpty()) {
-        m_client = makeClient(o.clientMetadataUrl.toString(), QString(), u"none"_s);
-        next();
-        return;
-    }
-    QUrl registrationEndpoint = server.registrationEndpoint;
-    if (registrationEndpoint.isEmpty() && server.fromFallback && m_config.discoveryEnabled) {
-        registrationEndpoint = m_config.upstream.url.resolved(QUrl(u"/register"_s));
-    }
-    if (registrationEndpoint.isEmpty()) {
-        finishRound(false,
-                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                                "the authorization server %1 offers neither dynamic client "
-                                "registration nor client ID metadata documents: register a "
-                                "client there and set OAUTH2_CLIENT_ID (oauth2.clientId), and "
-                                "OAUTH2_CLIENT_SECRET if it is confidential"),
-                        {server.issuer.isEmpty() ? m_config.upstream.url.host() : server.issuer}));
-        return;
-    }
-    RegistrationRequest request;
-    request.registrationEndpoint = registrationEndpoint;
-    if (codeGrant) {
-        request.redirectUri = redirectUriForLogin();
-        request.grantTypes = {u"authorization_code"_s, u"refresh_token"_s};
-    } else {
-        request.grantTypes = {u"client_credentials"_s};
-    }
-    request.scope = scopeForRequest();
-    request.tokenEndpointAuthMethod = registrationAuthMethod(
-            configuredMethod, server.tokenEndpointAuthMethodsSupported, !codeGrant);
-    if (request.tokenEndpointAuthMethod.isEmpty()) {
-        finishRound(false,
-                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                                "the client_credentials grant needs a confidential client, but "
-                                "the authorization server %1 offers no client secret "
-                                "authentication for registration: register a client there and "
-                                "set OAUTH2_CLIENT_ID and OAUTH2_CLIENT_SECRET"),
-                        {server.issuer.isEmpty() ? m_config.upstream.url.host() : server.issuer}));
-        return;
-    }
-    // One registration per (issuer, redirect URI), shared by every instance and kept across
-    // restarts (under the entry lock); redone when the issuer or the redirect URI changes.
-    const RegistrationKey registrationKey{server.issuer, request.redirectUri};
-    const auto registerNow = [this, next, makeClient, request, registrationKey](bool locked) {
-        m_registration.registerClient(request, this,
-                [this, next, makeClient, request, registrationKey, locked](
-                        const RegistrationResult &result) {
-                    if (!result.ok) {
-                        if (locked)
-                            m_store->unlock(registrationKey);
-                        finishRound(false,
-                                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                                                "client registration failed: %1; set "
-                                                "OAUTH2_CLIENT_ID "
-                                                "(oauth2.clientId) to a pre-registered client "
-                                                "instead"),
-                                        {result.error}));
-                        return;
-                    }
-                    addLogSecret(result.clientSecret);
-                    Client client = makeClient(
-                            result.clientId, result.clientSecret, result.tokenEndpointAuthMethod);
-                    client.dynamic = true;
-                    client.redirectUri = request.redirectUri;
-                    m_client = client;
-                    if (m_store) {
-                        StoredRegistration stored;
-                        stored.issuer = registrationKey.issuer;
-                        stored.redirectUri = registrationKey.redirectUri;
-                        stored.clientId = result.clientId;
-                        stored.clientSecret = result.clientSecret;
-                        stored.tokenEndpointAuthMethod = result.tokenEndpointAuthMethod;
-                        stored.secretExpiresAt = result.clientSecretExpiresAt;
-                        // Unlock after the write: siblings waiting on the lock must find it.
-                        m_store->saveRegistration(
-                                stored, this, [this, registrationKey, locked, next](bool) {
-                                    if (locked)
-                                        m_store->unlock(registrationKey);
-                                    next();
-                                });
-                        return;
-                    }
+    m_provisioning.provision(m_metadata->server, scopeForRequest(),
+            [this, next](const std::optional<AuthorizationFailure> &failure) {
+                if (failure)
+                    finishRound(false, *failure);
+                else
                     next();
-                });
-    };
-    if (!m_store) {
-        registerNow(false);
-        return;
-    }
-    m_store->withLock(registrationKey, this,
-            [this, registrationKey, registerNow, makeClient, next](bool locked) {
-                m_store->loadRegistration(registrationKey, this,
-                        [this, registrationKey, registerNow, makeClient, next, locked](
-                                std::optional<StoredRegistration> stored) {
-                            const bool usable = stored
-                                    && (!stored->secretExpiresAt.isValid()
-                                            || stored->secretExpiresAt > now());
-                            if (!usable) {
-                                registerNow(locked);
-                                return;
-                            }
-                            if (locked)
-                                m_store->unlock(registrationKey);
-                            addLogSecret(stored->clientSecret);
-                            Client client = makeClient(stored->clientId, stored->clientSecret,
-                                    stored->tokenEndpointAuthMethod);
-                            client.dynamic = true;
-                            client.redirectUri = stored->redirectUri;
-                            m_client = client;
-                            qCInfo(lcAuth).noquote()
-                                    << "using the stored client registration" << stored->clientId
-                                    << "at" << registrationKey.issuer;
-                            next();
-                        });
             });
 }
 
@@ -689,7 +450,7 @@ TokenRequest AuthorizationManager::baseTokenRequest() const
     request.resource = resourceParameter();
     request.audience = m_config.oauth2.audience;
     request.extraParams = m_config.oauth2.extraParams;
-    request.client = m_client->auth;
+    request.client = m_provisioning.client()->auth;
     return request;
 }
 
@@ -699,7 +460,7 @@ void AuthorizationManager::runClientCredentials()
     request.grant = {{u"grant_type"_s, u"client_credentials"_s}};
     request.scope = scopeForRequest();
     m_requestedScope = request.scope;
-    countAuthorization(request.scope);
+    m_limits.countAuthorization(request.scope);
     requestToken(request, [this](const TokenResponse &response) {
         if (response.tokens) {
             accept(*response.tokens);
@@ -707,8 +468,8 @@ void AuthorizationManager::runClientCredentials()
             return;
         }
         finishRound(false,
-                describe(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                                 "the client_credentials grant failed: %1"),
+                Failure::fromOAuthError(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                                "the client_credentials grant failed: %1"),
                         response.error));
     });
 }
@@ -733,7 +494,7 @@ void AuthorizationManager::runAuthorizationCode()
     if (!o.authorizationCode.isEmpty() && !m_configuredCodeUsed) {
         m_configuredCodeUsed = true; // a code is single-use (RFC 6749 section 4.1.2)
         exchangeCode(o.authorizationCode, o.codeVerifier.toUtf8(),
-                o.redirectUri.isEmpty() ? QUrl(redirectUriForLogin()) : o.redirectUri);
+                o.redirectUri.isEmpty() ? QUrl(m_provisioning.redirectUri()) : o.redirectUri);
         return;
     }
     if (m_round == Round::Prefetch) {
@@ -745,7 +506,7 @@ void AuthorizationManager::runAuthorizationCode()
     }
     if (!o.interactive) {
         finishRound(false,
-                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                Failure::fromText(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
                         "a browser login is needed but interactive login is disabled "
                         "(OAUTH2_INTERACTIVE=false): set OAUTH2_REFRESH_TOKEN or "
                         "OAUTH2_AUTHORIZATION_CODE, or enable interactive login")));
@@ -756,7 +517,8 @@ void AuthorizationManager::runAuthorizationCode()
     if (!server.fromFallback && !server.codeChallengeMethodsSupported.contains(u"S256"_s)
             && o.requirePkceSupport) {
         finishRound(false,
-                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                Failure::fromText(
+                        QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
                                 "the authorization server %1 does not advertise PKCE S256 "
                                 "support (code_challenge_methods_supported), which MCP "
                                 "requires; set OAUTH2_REQUIRE_PKCE_SUPPORT=false only if you "
@@ -768,7 +530,7 @@ void AuthorizationManager::runAuthorizationCode()
             o.authorizationUrl.isEmpty() ? server.authorizationEndpoint : o.authorizationUrl;
     if (authorizationEndpoint.isEmpty()) {
         finishRound(false,
-                failure(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                Failure::fromText(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
                         "no authorization endpoint is known: set OAUTH2_AUTHORIZATION_URL "
                         "(oauth2.authorizationUrl) or enable discovery")));
         return;
@@ -776,7 +538,7 @@ void AuthorizationManager::runAuthorizationCode()
     AuthorizationCodeLogin::Options options;
     options.authorizationEndpoint = authorizationEndpoint;
     options.tokenEndpoint = baseTokenRequest().tokenEndpoint;
-    options.clientId = m_client->auth.clientId;
+    options.clientId = m_provisioning.clientId();
     options.scope = scopeForRequest();
     m_requestedScope = options.scope;
     options.resource = resourceParameter();
@@ -791,7 +553,7 @@ void AuthorizationManager::runAuthorizationCode()
     // The login derives the same URI from callbackHost/callbackPort itself (and names those
     // settings in its errors); an explicit one only for a configured URI or a reserved port.
     if (!o.redirectUri.isEmpty() || o.callbackPort == 0)
-        options.redirectUri = QUrl(redirectUriForLogin());
+        options.redirectUri = QUrl(m_provisioning.redirectUri());
     options.callbackHost = o.callbackHost;
     options.callbackPort = o.callbackPort;
     options.timeoutSeconds = o.callbackTimeoutSeconds;
@@ -806,7 +568,7 @@ void AuthorizationManager::runAuthorizationCode()
             finishRound(true); // another instance logged in meanwhile
             return;
         }
-        countAuthorization(options.scope);
+        m_limits.countAuthorization(options.scope);
         if (!m_login.start(options)) {
             qCWarning(lcAuth) << "a login is already running";
             return;
@@ -830,30 +592,24 @@ void AuthorizationManager::exchangeCode(
             finishRound(true);
             return;
         }
-        if (response.error.error == u"invalid_client" && m_client && m_client->dynamic
-                && !m_reregistered) {
-            m_reregistered = true; // SEP-2352: re-register once on invalid_client
-            m_retryAtOnce = true;
-            if (m_store)
-                m_store->removeRegistration(
-                        {m_client->issuer, m_client->redirectUri}, this, [](bool) {});
-            m_client.reset();
-        }
+        // SEP-2352: re-register once on invalid_client.
+        if (response.error.error == u"invalid_client" && m_provisioning.forgetRegistrationOnce())
+            m_limits.allowRetryAtOnce();
         finishRound(false,
-                describe(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                                 "the authorization code exchange failed: %1"),
+                Failure::fromOAuthError(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                                "the authorization code exchange failed: %1"),
                         response.error));
     });
 }
 
-void AuthorizationManager::refresh(std::function<void(bool, const OAuthError &)> done)
+void AuthorizationManager::refresh(RefreshCallback done)
 {
-    if (!m_metadata || !m_client) {
+    if (!m_metadata || !m_provisioning.client()) {
         // Metadata and client first (a configured refresh token at start-up).
         withMetadata([this, done] { withClient([this, done] { refresh(done); }); });
         return;
     }
-    if (m_store && !m_entryLocked) {
+    if (m_persistence.isEnabled() && !m_persistence.holdsLock()) {
         // One refresh at a time across processes: a rotating refresh token is never used twice.
         withEntryLock([this, done](bool) {
             if (m_adoptedInLock && m_round != Round::StepUp) {
@@ -874,7 +630,7 @@ void AuthorizationManager::refresh(std::function<void(bool, const OAuthError &)>
     refreshNow(done);
 }
 
-void AuthorizationManager::refreshNow(std::function<void(bool, const OAuthError &)> done)
+void AuthorizationManager::refreshNow(RefreshCallback done)
 {
     TokenRequest request = baseTokenRequest();
     request.grant = {
@@ -938,47 +694,26 @@ void AuthorizationManager::accept(const TokenSet &tokens)
 
 void AuthorizationManager::scheduleRenewal()
 {
-    m_renewTimer.stop();
+    m_renewTimer->stop();
     // No expiry known: renewed on the next 401. Nothing to renew with: the next 401 asks again.
-    const bool renewable = m_tokens.expiresAt.isValid()
-            && (!m_tokens.refreshToken.isEmpty() || !isAuthorizationCodeGrant());
-    if (!renewable) {
-        Q_EMIT renewalPointChanged(QDateTime());
-        return;
-    }
-    const qint64 lifetimeMs = now().msecsTo(m_tokens.expiresAt);
-    const qint64 delay = renewalDelayMs(lifetimeMs, m_config.oauth2.refreshSkewSeconds);
+    const bool renewable = !m_tokens.refreshToken.isEmpty() || !isAuthorizationCodeGrant();
+    const RenewalPolicy::Plan plan = m_renewal.plan(m_tokens.expiresAt, renewable, now());
     // Before a request, the token is renewed once it is past this point.
-    Q_EMIT renewalPointChanged(now().addMSecs(delay));
+    Q_EMIT renewalPointChanged(plan.renewAt);
+    if (!plan.renewAt.isValid())
+        return;
     // While idle: at most once per lifetime, never more often than every 30 s. A token too
     // short-lived for that (expires_in of a few seconds) is renewed only when it is used.
-    const qint64 idleDelay = qMax(delay, MinIdleRenewalIntervalMs);
-    if (idleDelay + 1000 > lifetimeMs) {
+    if (plan.idleDelayMs < 0) {
         qCDebug(lcAuth) << "short-lived token: renewed before the next request, not while idle";
         return;
     }
-    m_renewTimer.start(int(qMin<qint64>(idleDelay, std::numeric_limits<int>::max())));
+    m_renewTimer->start(plan.idleDelayMs);
 }
 
 bool AuthorizationManager::needsRenewal(const QDateTime &expiresAt, const QDateTime &issuedAt) const
 {
-    // The renewal policy of scheduleRenewal(), applied to a token we did not just receive.
-    if (!expiresAt.isValid())
-        return false;
-    const QDateTime current = now();
-    if (current.secsTo(expiresAt) <= 1)
-        return true;
-    if (!issuedAt.isValid())
-        return current.secsTo(expiresAt) <= m_config.oauth2.refreshSkewSeconds;
-    const qint64 renewAfterMs =
-            renewalDelayMs(issuedAt.msecsTo(expiresAt), m_config.oauth2.refreshSkewSeconds);
-    return issuedAt.msecsTo(current) >= renewAfterMs;
-}
-
-qint64 AuthorizationManager::renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds)
-{
-    const qint64 skewMs = qint64(refreshSkewSeconds) * 1000;
-    return qMax(qMax(lifetimeMs - skewMs, lifetimeMs / 2), qint64(1000));
+    return m_renewal.needsRenewal(expiresAt, issuedAt, now());
 }
 
 void AuthorizationManager::renew(Round kind)
@@ -987,34 +722,7 @@ void AuthorizationManager::renew(Round kind)
         return;
     m_round = kind;
     const auto done = [this](bool ok, const OAuthError &error) {
-        const Round round = m_round;
-        if (ok && round != Round::StepUp) {
-            m_renewFailures = 0;
-            finishRound(true);
-            return;
-        }
-        if (round == Round::Unauthorized || round == Round::StepUp) {
-            runFullAuthorization();
-            return;
-        }
-        if (round == Round::BeforeUse) {
-            // The request goes out with what we have; a 401 then starts a full round.
-            qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
-                                        << "); sending with the current token";
-            finishRound(true);
-            return;
-        }
-        m_round = Round::None;
-        releaseEntryLock();
-        if (error.isTransient() && ++m_renewFailures <= MaxRenewFailures) {
-            const int backoffMs = 1000 << m_renewFailures; // 2 s, 4 s, 8 s
-            qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
-                                        << "); retrying in" << backoffMs << "ms";
-            m_renewTimer.start(backoffMs);
-            return;
-        }
-        qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
-                                    << "); will authorize again when the server asks";
+        renewalDone(ok, error);
     };
     if (isAuthorizationCodeGrant()) {
         if (m_tokens.refreshToken.isEmpty()) {
@@ -1041,19 +749,38 @@ void AuthorizationManager::renew(Round kind)
     });
 }
 
-AuthorizationManager::Failure AuthorizationManager::failure(
-        const char *text, const QStringList &arguments)
+void AuthorizationManager::renewalDone(bool ok, const OAuthError &error)
 {
-    // User-facing (it becomes the JSON-RPC error the host shows): translated; the log keeps the
-    // English text.
-    Failure result;
-    result.english = QString::fromUtf8(text);
-    result.translated = QCoreApplication::translate("McpProxy::AuthorizationManager", text);
-    for (const QString &argument : arguments) {
-        result.english = result.english.arg(argument);
-        result.translated = result.translated.arg(argument);
+    // The round may have changed while the renewal ran: a request or a 401/403 now waits for it.
+    const Round round = m_round;
+    if (ok && round != Round::StepUp) {
+        m_renewFailures = 0;
+        finishRound(true);
+        return;
     }
-    return result;
+    if (round == Round::Unauthorized || round == Round::StepUp) {
+        runFullAuthorization();
+        return;
+    }
+    if (round == Round::BeforeUse) {
+        // The request goes out with what we have; a 401 then starts a full round.
+        qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
+                                    << "); sending with the current token";
+        finishRound(true);
+        return;
+    }
+    m_round = Round::None;
+    m_persistence.release();
+    const qint64 backoffMs =
+            error.isTransient() ? RenewalPolicy::retryDelayMs(++m_renewFailures) : -1;
+    if (backoffMs > 0) {
+        qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
+                                    << "); retrying in" << backoffMs << "ms";
+        m_renewTimer->start(backoffMs);
+        return;
+    }
+    qCWarning(lcAuth).noquote() << "token renewal failed (" << error.toString()
+                                << "); will authorize again when the server asks";
 }
 
 void AuthorizationManager::finishRound(bool ok, const Failure &failure)
@@ -1061,10 +788,7 @@ void AuthorizationManager::finishRound(bool ok, const Failure &failure)
     const Round round = m_round;
     m_round = Round::None;
     // Siblings waiting for the lock must find the new tokens on disk: unlock after the write.
-    if (m_pendingStoreWrites > 0)
-        m_releaseAfterWrites = true;
-    else
-        releaseEntryLock();
+    m_persistence.releaseAfterWrites();
     if (!ok)
         qCWarning(lcAuth).noquote() << "authorization failed:" << failure.english;
     if (round == Round::ProactiveRefresh)
@@ -1072,10 +796,8 @@ void AuthorizationManager::finishRound(bool ok, const Failure &failure)
     if (ok) {
         // A step-up that got a token has not shown that the server accepts it: a further limit
         // hit then waits longer.
-        if (round != Round::StepUp)
-            m_failureStreak = 0;
-        m_coolDownUntil = QDateTime();
-    } else if (!std::exchange(m_retryAtOnce, false) && round != Round::Prefetch) {
+        m_limits.succeeded(round != Round::StepUp);
+    } else if (!m_limits.takeRetryAtOnce() && round != Round::Prefetch) {
         rememberFailure(failure);
     }
     Q_EMIT authorizationFinished(ok, failure.translated);
@@ -1084,32 +806,8 @@ void AuthorizationManager::finishRound(bool ok, const Failure &failure)
 void AuthorizationManager::rememberFailure(const Failure &failure)
 {
     // Until the cool-down ends, authorize() answers with this failure at once.
-    ++m_failureStreak;
-    const qint64 coolDownMs = qMin(CoolDownMs << qMin(m_failureStreak - 1, 8), MaxCoolDownMs);
-    m_coolDownUntil = now().addMSecs(coolDownMs);
-    m_lastFailure = failure.translated;
+    const qint64 coolDownMs = m_limits.rememberFailure(failure.translated, now());
     qCInfo(lcAuth).noquote() << "no new authorization attempt for" << coolDownMs / 1000 << "s";
-}
-
-AuthorizationManager::Failure AuthorizationManager::describe(
-        const char *text, const OAuthError &error) const
-{
-    Failure result = failure(text, {error.toString()});
-    const char *hint = nullptr;
-    if (error.error == u"invalid_client")
-        hint = QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
-                "; check OAUTH2_CLIENT_ID / OAUTH2_CLIENT_SECRET and the client "
-                "authentication method (OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD)");
-    else if (error.error == u"invalid_grant")
-        hint = QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager", "; log in again");
-    else if (error.error == u"invalid_scope")
-        hint = QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager", "; check OAUTH2_SCOPE");
-    if (hint) {
-        const Failure more = failure(hint);
-        result.english += more.english;
-        result.translated += more.translated;
-    }
-    return result;
 }
 
 } // namespace McpProxy

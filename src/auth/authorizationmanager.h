@@ -1,20 +1,21 @@
 #pragma once
 
+#include "auth/authorizationfailure.h"
+#include "auth/authorizationlimits.h"
+#include "auth/clientprovisioning.h"
 #include "auth/clock.h"
 #include "auth/login/authorizationcodelogin.h"
 #include "auth/protocol/authorizationdiscovery.h"
 #include "auth/protocol/bearerchallenge.h"
-#include "auth/protocol/clientregistration.h"
 #include "auth/protocol/tokenendpointclient.h"
 #include "auth/protocol/tokenresponse.h"
+#include "auth/renewalpolicy.h"
 #include "auth/store/tokenstore.h"
+#include "auth/tokenpersistence.h"
 #include "config/proxyconfig.h"
 #include "network/tlsconfiguration.h"
 
-#include <QtCore/QHash>
 #include <QtCore/QObject>
-#include <QtCore/QTimer>
-#include <QtNetwork/QNetworkAccessManager>
 
 #include <functional>
 #include <memory>
@@ -22,7 +23,10 @@
 
 namespace McpProxy {
 
-// The only door into auth: the token lifecycle state machine (MCP 2025-11-25 basic/authorization).
+// The only door into auth: the token lifecycle state machine (MCP 2025-11-25 basic/authorization)
+// and the coordinator of its pieces: ClientProvisioning (which client), TokenPersistence (the
+// store, its locks and siblings), RenewalPolicy (when to renew) and AuthorizationLimits (step-up
+// counting, cool-down).
 // The transport reports a 401 or a 403 insufficient_scope through authorize(); the manager then
 // refreshes, or discovers (RFC 9728 → RFC 8414/OIDC), picks a client (pre-registered → CIMD →
 // DCR), runs the grant (client_credentials, or authorization_code + PKCE in the browser) and
@@ -52,32 +56,28 @@ public:
     // Loads what the token store holds for this server (when there is a store), then starts the
     // prefetch when a grant is configured. The transport should hold messages until
     // authorizationFinished() when holdsMessagesAtStart() is true.
-    bool holdsMessagesAtStart() const { return prefetches() || m_store != nullptr; }
+    bool holdsMessagesAtStart() const { return prefetches() || m_persistence.isEnabled(); }
     void start();
     // An access token that is not known to be expired.
     bool hasUsableToken() const;
     // Token store writes still running (a short-lived `login` waits for storeWritesDone()).
-    int pendingStoreWrites() const { return m_pendingStoreWrites; }
+    int pendingStoreWrites() const { return m_persistence.pendingWrites(); }
 
-    // When to renew a token that lives `lifetimeMs` more: `skew` before expiry, but never sooner
-    // than half the remaining lifetime (so a token shorter-lived than the skew is not renewed in
-    // a loop, as the npm package does on every call), and not sooner than 1 s. Pure.
-    static qint64 renewalDelayMs(qint64 lifetimeMs, int refreshSkewSeconds);
     // Whether the renewal policy says a token issued at `issuedAt` should be renewed by now.
     bool needsRenewal(const QDateTime &expiresAt, const QDateTime &issuedAt) const;
 
     // The protocol version to send on discovery requests (MCP 2025-03-26: SHOULD).
     void setProtocolVersion(const QString &version) { m_protocolVersion = version; }
-    // The clock of expiry, renewal and cool-down decisions (tests); not owned, outlives this.
-    void setClock(const Clock *clock) { m_clock = clock ? clock : &m_systemClock; }
+    // The clock of expiry, renewal and cool-down decisions and of the renewal timer (tests): set
+    // before start(); not owned, outlives this.
+    void setClock(const Clock *clock);
     // Tokens received from the authorization server by this process (not loaded from the store).
     int tokensReceived() const { return m_tokensReceived; }
     // When the idle renewal timer fires, in ms from now; -1 when none is scheduled.
-    int idleRenewalInMs() const { return m_renewTimer.isActive() ? m_renewTimer.interval() : -1; }
-    // The shortest time between two idle renewals.
-    static constexpr qint64 MinIdleRenewalIntervalMs = 30000;
-    // Full authorizations (browser logins, client_credentials grants) per scope set and session.
-    static constexpr int MaxAuthorizationsPerScope = 3;
+    int idleRenewalInMs() const
+    {
+        return m_renewTimer->isActive() ? int(m_renewTimer->intervalMs()) : -1;
+    }
 
 public Q_SLOTS:
     // httpStatus 401 or 403 (insufficient_scope): the server refused the request. 0: the token
@@ -96,101 +96,87 @@ Q_SIGNALS:
     void interactiveLoginStarted(int timeoutSeconds);
 
 private:
-    struct Client
-    {
-        ClientAuthentication auth;
-        QString issuer; // the AS it belongs to (2026-07-28: credentials bound to issuer)
-        QString redirectUri;
-        bool dynamic = false; // obtained by DCR (re-registered on invalid_client)
+    // What the running round is for; every round but ProactiveRefresh ends in exactly one
+    // authorizationFinished().
+    enum class Round {
+        None,
+        Prefetch, // start(): what needs no browser
+        Unauthorized, // a 401: refresh, else a full authorization
+        StepUp, // a 403 insufficient_scope: a full authorization for more scope
+        ProactiveRefresh, // the idle renewal timer; nobody waits
+        BeforeUse, // a request found the token past its renewal point
     };
-    enum class Round { None, Prefetch, Unauthorized, StepUp, ProactiveRefresh, BeforeUse };
+    using Failure = AuthorizationFailure;
+    using RefreshCallback = std::function<void(bool ok, const OAuthError &error)>;
 
+    // The store (TokenPersistence).
     void loadStoredTokens(std::function<void()> next);
     void adoptReferenceCache();
     void withEntryLock(std::function<void(bool locked)> next);
-    void releaseEntryLock();
     bool adoptStoredIfNewer(const std::optional<StoredTokens> &stored);
     void saveTokens();
     TokenStoreKey storeKey() const;
+    // Rounds.
     void beginRound(Round round);
+    void finishRound(bool ok, const Failure &failure = {});
+    void failFast(const QString &message);
+    void rememberFailure(const Failure &failure);
     void runFullAuthorization();
     void withMetadata(std::function<void()> next);
     void withClient(std::function<void()> next);
+    // Grants.
     void runGrant();
     void runClientCredentials();
     void runAuthorizationCode();
     void exchangeCode(const QString &code, const QByteArray &verifier, const QUrl &redirectUri);
-    void refresh(std::function<void(bool ok, const OAuthError &error)> done);
-    void refreshNow(std::function<void(bool ok, const OAuthError &error)> done);
+    void refresh(RefreshCallback done);
+    void refreshNow(RefreshCallback done);
     void requestToken(TokenRequest request, std::function<void(const TokenResponse &)> done);
     TokenRequest baseTokenRequest() const;
+    // Tokens and their renewal.
     void accept(const TokenSet &tokens);
     void scheduleRenewal();
     void renew(Round round = Round::ProactiveRefresh);
+    void renewalDone(bool ok, const OAuthError &error);
     QDateTime now() const { return m_clock->nowUtc(); }
     bool hasOnlyBrowserLoginLeft() const;
     bool configurationSuffices() const;
     DiscoveryResult configuredMetadata() const;
-    void countAuthorization(const QString &scope);
-    void failFast(const QString &message);
-    struct Failure
-    {
-        QString english; // for the log
-        QString translated; // for the user (the JSON-RPC error)
-    };
-    static Failure failure(const char *text, const QStringList &arguments = {});
-    void finishRound(bool ok, const Failure &failure = {});
-    void rememberFailure(const Failure &failure);
     QString scopeForRequest() const;
     QString resourceParameter() const;
-    QString redirectUriForLogin();
-    Failure describe(const char *text, const OAuthError &error) const;
     bool isAuthorizationCodeGrant() const;
 
     ProxyConfig m_config;
     SystemClock m_systemClock;
     const Clock *m_clock = &m_systemClock;
+    std::unique_ptr<ClockTimer> m_renewTimer;
     // Auth and metadata traffic: its own connection pool, with the proxy's TLS configuration.
     TlsNetworkAccessManager m_nam;
     TokenEndpointClient m_tokenClient;
     AuthorizationDiscovery m_discovery;
-    ClientRegistration m_registration;
     AuthorizationCodeLogin m_login;
-    QTimer m_renewTimer;
-    std::unique_ptr<TokenStore> m_store;
-    bool m_entryLocked = false;
-    int m_pendingStoreWrites = 0;
-    bool m_releaseAfterWrites = false;
-    bool m_adoptedInLock = false; // the last withEntryLock() found newer stored tokens
-    TokenStoreKey m_lockedKey;
+    TokenPersistence m_persistence;
+    ClientProvisioning m_provisioning;
+    RenewalPolicy m_renewal;
+    AuthorizationLimits m_limits;
 
     Round m_round = Round::None;
+    bool m_adoptedInLock = false; // the last withEntryLock() found newer stored tokens
     std::optional<BearerChallenge> m_challenge;
     std::optional<DiscoveryResult> m_metadata;
     QUrl m_metadataFromChallenge; // the resource_metadata URL m_metadata was found with
-    std::optional<Client> m_client;
     TokenSet m_tokens;
     QDateTime m_tokensIssuedAt; // when we received (or a sibling stored) m_tokens
     QString m_requestedScope;
     QString m_stepUpScope;
     QString m_protocolVersion;
-    QByteArray m_privateKey;
-    QString m_redirectUri;
     QString m_rejectedAccessToken; // the token the server answered 401 to
     QString m_storedIssuer; // of the entry loaded at start-up, until discovery runs
     QString m_storedClientId;
     bool m_configuredCodeUsed = false;
     bool m_configuredRefreshTokenUsed = false;
-    bool m_reregistered = false;
     int m_renewFailures = 0;
     int m_tokensReceived = 0;
-    // Full authorizations per scope set (sorted, space-separated) in this session.
-    QHash<QString, int> m_authorizationsPerScope;
-    // The last failed round: repeated at once until m_coolDownUntil, then one new attempt.
-    QString m_lastFailure;
-    QDateTime m_coolDownUntil;
-    int m_failureStreak = 0;
-    bool m_retryAtOnce = false; // the failure left something new to try (re-registration)
 };
 
 } // namespace McpProxy

@@ -1,6 +1,6 @@
 #include "auth/protocol/authorizationdiscovery.h"
 
-#include "auth/protocol/tokenendpointclient.h"
+#include "auth/protocol/authhttp.h"
 #include "logging/logcategories.h"
 
 #include <QtCore/QPointer>

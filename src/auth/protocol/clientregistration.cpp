@@ -1,5 +1,6 @@
 #include "auth/protocol/clientregistration.h"
 
+#include "auth/protocol/authhttp.h"
 #include "logging/logcategories.h"
 
 #include <QtCore/QJsonArray>

@@ -1,8 +1,10 @@
 // AuthorizationManager, the token lifecycle state machine, against the in-process fake
 // authorization server: rounds, sharing, refresh-before-login, step-up scope union, renewal
 // timing, actionable failures, the start-up round, explicit configuration over discovery, the
-// per-session step-up limit and the cool-down after a failure (with a clock the test advances).
+// per-session step-up limit and the cool-down after a failure. Time-driven behaviour (renewal
+// timers, backoff, cool-downs) runs on a ManualClock the test advances: nothing sleeps.
 #include "auth/authorizationmanager.h"
+#include "manualclock.h"
 #include "referenceseal.h"
 #include "support/fakeauthserver.h"
 #include "support/testbrowser.h"
@@ -40,16 +42,6 @@ ProxyConfig clientCredentials(const FakeAuthServer &auth)
     return config;
 }
 
-class FakeClock : public Clock
-{
-public:
-    QDateTime nowUtc() const override { return m_now; }
-    void advance(qint64 ms) { m_now = m_now.addMSecs(ms); }
-
-private:
-    QDateTime m_now = QDateTime::currentDateTimeUtc();
-};
-
 } // namespace
 
 class tst_AuthorizationManager : public QObject
@@ -58,8 +50,6 @@ class tst_AuthorizationManager : public QObject
 
 private Q_SLOTS:
     void initTestCase();
-    void renewalDelay_data();
-    void renewalDelay();
     void clientCredentialsRoundAndSilentRenewal();
     void concurrentRequestsShareOneRound();
     void unauthorizedRefreshesBeforeLoggingIn();
@@ -74,6 +64,11 @@ private Q_SLOTS:
     void deniedLoginOpensNoFurtherBrowserTabs();
     void shortLivedTokensAreNotRenewedWhileIdle_data();
     void shortLivedTokensAreNotRenewedWhileIdle();
+    void idleRenewalFollowsTheClock_data();
+    void idleRenewalFollowsTheClock();
+    void idleRenewalRetriesTransientFailures_data();
+    void idleRenewalRetriesTransientFailures();
+    void coolDownDoublesWithEveryFailure();
     void renewalBeforeUse();
     void configurationWinsOverFailedDiscovery_data();
     void configurationWinsOverFailedDiscovery();
@@ -132,33 +127,14 @@ QString tst_AuthorizationManager::approveNextLogin(FakeAuthServer &auth, int ind
     return QString();
 }
 
-void tst_AuthorizationManager::renewalDelay_data()
-{
-    QTest::addColumn<qint64>("lifetimeMs");
-    QTest::addColumn<int>("skew");
-    QTest::addColumn<qint64>("delayMs");
-    QTest::newRow("hour, 30 s skew") << qint64(3600000) << 30 << qint64(3570000);
-    QTest::newRow("exactly twice the skew") << qint64(60000) << 30 << qint64(30000);
-    QTest::newRow("shorter than the skew: half") << qint64(10000) << 30 << qint64(5000);
-    QTest::newRow("zero skew: at expiry") << qint64(10000) << 0 << qint64(10000);
-    QTest::newRow("very short: 1 s floor") << qint64(1500) << 30 << qint64(1000);
-    QTest::newRow("already expired: 1 s floor") << qint64(-5000) << 30 << qint64(1000);
-}
-
-void tst_AuthorizationManager::renewalDelay()
-{
-    QFETCH(qint64, lifetimeMs);
-    QFETCH(int, skew);
-    QFETCH(qint64, delayMs);
-    QCOMPARE(AuthorizationManager::renewalDelayMs(lifetimeMs, skew), delayMs);
-}
-
 void tst_AuthorizationManager::clientCredentialsRoundAndSilentRenewal()
 {
     FakeAuthServer auth;
     setUpAuth(auth);
     auth.setAccessTokenLifetime(45); // renewed while idle after 30 s (the floor)
+    ManualClock clock;
     AuthorizationManager manager(clientCredentials(auth));
+    manager.setClock(&clock);
     QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
     QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
     QVERIFY(manager.prefetches());
@@ -169,7 +145,13 @@ void tst_AuthorizationManager::clientCredentialsRoundAndSilentRenewal()
     QVERIFY(auth.acceptsAuthorization(header.last().first().toByteArray()));
     QCOMPARE(auth.tokenCount(), 1);
     // The renewal is scheduled by itself; nobody waits for it (shortLivedTokens… checks when).
-    QVERIFY(manager.idleRenewalInMs() >= int(AuthorizationManager::MinIdleRenewalIntervalMs));
+    QVERIFY(manager.idleRenewalInMs() >= int(RenewalPolicy::MinIdleRenewalIntervalMs));
+    QCOMPARE(finished.size(), 1);
+    // When it is due, the token is renewed silently: a new header, no round anybody waits for.
+    clock.advance(manager.idleRenewalInMs());
+    QTRY_COMPARE(auth.tokenCount(), 2);
+    QTRY_COMPARE(header.size(), 2);
+    QVERIFY(auth.acceptsAuthorization(header.last().first().toByteArray()));
     QCOMPARE(finished.size(), 1);
 }
 
@@ -367,7 +349,7 @@ void tst_AuthorizationManager::startUpRoundCountsTowardTheStepUpLimit()
     setUpAuth(auth);
     auth.setProtectedResource(auth.url(u"/mcp"_s).toString(),
             {FakeAuthServer::ResourceMetadataLocation::PathInserted}, {u"mcp:admin"_s});
-    FakeClock clock;
+    ManualClock clock;
     ProxyConfig config = clientCredentials(auth);
     config.oauth2.scope = configuredScope;
     AuthorizationManager manager(config);
@@ -394,7 +376,7 @@ void tst_AuthorizationManager::stepUpLimitHoldsAcrossRequests()
     // request; after the cool-down exactly one new attempt.
     FakeAuthServer auth;
     setUpAuth(auth);
-    FakeClock clock;
+    ManualClock clock;
     AuthorizationManager manager(clientCredentials(auth));
     manager.setClock(&clock);
     QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
@@ -409,7 +391,7 @@ void tst_AuthorizationManager::stepUpLimitHoldsAcrossRequests()
     QCOMPARE(finished.last().at(0).toBool(), false);
     const QString message = finished.last().at(1).toString();
 
-    clock.advance(AuthorizationManager::MinIdleRenewalIntervalMs + 1000); // past the cool-down
+    clock.advance(AuthorizationLimits::CoolDownMs + 1000); // past the cool-down
     manager.authorize(forbidden, 403);
     QVERIFY(finished.wait(5000));
     QCOMPARE(auth.tokenCount(), 4);
@@ -427,7 +409,7 @@ void tst_AuthorizationManager::failedRoundIsRememberedDuringTheCoolDown()
     FakeAuthServer auth;
     setUpAuth(auth);
     auth.failToken(FakeAuthServer::TokenFailure::NonJson, 100);
-    FakeClock clock;
+    ManualClock clock;
     AuthorizationManager manager(clientCredentials(auth));
     manager.setClock(&clock);
     QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
@@ -462,7 +444,7 @@ void tst_AuthorizationManager::deniedLoginOpensNoFurtherBrowserTabs()
     QVERIFY(probe.listen(QHostAddress::LocalHost));
     config.oauth2.callbackPort = probe.serverPort();
     probe.close();
-    FakeClock clock;
+    ManualClock clock;
     AuthorizationManager manager(config);
     manager.setClock(&clock);
     QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
@@ -497,7 +479,7 @@ void tst_AuthorizationManager::shortLivedTokensAreNotRenewedWhileIdle()
     FakeAuthServer auth;
     setUpAuth(auth);
     auth.setAccessTokenLifetime(lifetime);
-    FakeClock clock;
+    ManualClock clock;
     ProxyConfig config = clientCredentials(auth);
     config.oauth2.refreshSkewSeconds = 60;
     AuthorizationManager manager(config);
@@ -515,8 +497,132 @@ void tst_AuthorizationManager::shortLivedTokensAreNotRenewedWhileIdle()
     QVERIFY(!renewal.isEmpty());
     QVERIFY(renewal.last().first().toDateTime().isValid());
     if (lifetime <= 3) {
-        QTest::qWait(2500); // the old policy renewed a 1-3 s token every 1-1.5 s while idle
+        // The old policy renewed a 1-3 s token every 1-1.5 s while idle: no timer runs at all.
+        QCOMPARE(clock.activeTimers(), 0);
+        clock.advance(2500);
+        QCOMPARE(clock.firedTimers(), 0);
         QCOMPARE(auth.tokenCount(), 1);
+    }
+}
+
+void tst_AuthorizationManager::idleRenewalFollowsTheClock_data()
+{
+    QTest::addColumn<int>("lifetime");
+    QTest::addColumn<int>("idleRenewalMs"); // when the renewal is due (to the second)
+    QTest::addColumn<qint64>("offsetMs"); // the clock is advanced to that point plus this
+    QTest::addColumn<int>("tokens"); // token requests after advancing
+    QTest::newRow("45 s: 1 ms before the 30 s floor") << 45 << 30000 << qint64(-1) << 1;
+    QTest::newRow("45 s: at the 30 s floor") << 45 << 30000 << qint64(0) << 2;
+    QTest::newRow("an hour: 1 ms before the skew") << 3600 << 3540000 << qint64(-1) << 1;
+    QTest::newRow("an hour: at the skew") << 3600 << 3540000 << qint64(0) << 2;
+    QTest::newRow("an hour: at expiry, renewed once") << 3600 << 3540000 << qint64(60000) << 2;
+}
+
+void tst_AuthorizationManager::idleRenewalFollowsTheClock()
+{
+    QFETCH(int, lifetime);
+    QFETCH(int, idleRenewalMs);
+    QFETCH(qint64, offsetMs);
+    QFETCH(int, tokens);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setAccessTokenLifetime(lifetime);
+    ManualClock clock;
+    ProxyConfig config = clientCredentials(auth);
+    config.oauth2.refreshSkewSeconds = 60;
+    AuthorizationManager manager(config);
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.start();
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(auth.tokenCount(), 1);
+    // Lifetimes are whole seconds and the token arrived a little after the clock was read:
+    // compare to the second, then advance from the exact point.
+    const int due = manager.idleRenewalInMs();
+    QVERIFY2(qAbs(due - idleRenewalMs) <= 1000, qPrintable(QString::number(due)));
+    clock.advance(due + offsetMs);
+    QCOMPARE(clock.firedTimers(), tokens - 1);
+    QTRY_COMPARE(auth.tokenCount(), tokens);
+    QCOMPARE(finished.size(), 1); // nobody waited for the renewal
+}
+
+void tst_AuthorizationManager::idleRenewalRetriesTransientFailures_data()
+{
+    QTest::addColumn<int>("failures");
+    QTest::addColumn<bool>("renewed");
+    QTest::newRow("one failure") << 1 << true;
+    QTest::newRow("three failures: 2 s, 4 s, 8 s") << 3 << true;
+    QTest::newRow("four failures: given up") << 4 << false;
+}
+
+void tst_AuthorizationManager::idleRenewalRetriesTransientFailures()
+{
+    QFETCH(int, failures);
+    QFETCH(bool, renewed);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setAccessTokenLifetime(45);
+    ManualClock clock;
+    AuthorizationManager manager(clientCredentials(auth));
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.start();
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(manager.idleRenewalInMs(), int(RenewalPolicy::MinIdleRenewalIntervalMs));
+    auth.failToken(FakeAuthServer::TokenFailure::TemporarilyUnavailable, failures);
+    clock.advance(manager.idleRenewalInMs());
+    int requests = 2;
+    QTRY_COMPARE(auth.tokenCount(), requests);
+    for (int retry = 1; retry <= qMin(failures, RenewalPolicy::MaxRenewFailures); ++retry) {
+        // The failed renewal is retried after 2 s, 4 s, 8 s: not a millisecond earlier.
+        QTRY_COMPARE(manager.idleRenewalInMs(), 1000 << retry);
+        clock.advance((1000 << retry) - 1);
+        QCOMPARE(auth.tokenCount(), requests);
+        clock.advance(1);
+        ++requests;
+        QTRY_COMPARE(auth.tokenCount(), requests);
+    }
+    if (renewed) {
+        // Renewed: the next idle renewal is scheduled as for any new token.
+        QTRY_COMPARE(manager.idleRenewalInMs(), int(RenewalPolicy::MinIdleRenewalIntervalMs));
+    } else {
+        // Given up: the next 401 (or a request past the renewal point) asks again.
+        QTRY_COMPARE(clock.activeTimers(), 0);
+        QCOMPARE(manager.idleRenewalInMs(), -1);
+    }
+    QCOMPARE(finished.size(), 1);
+}
+
+void tst_AuthorizationManager::coolDownDoublesWithEveryFailure()
+{
+    // A failed round is answered at once for 30 s, then 60 s, 120 s, 240 s, and at most 5 min;
+    // after each cool-down exactly one new attempt.
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.failToken(FakeAuthServer::TokenFailure::NonJson, 100);
+    ManualClock clock;
+    AuthorizationManager manager(clientCredentials(auth));
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.authorize(auth.bearerChallenge(), 401);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    const QString message = finished.last().at(1).toString();
+    int requests = 1;
+    for (const qint64 coolDownSeconds : {30, 60, 120, 240, 300, 300}) {
+        QCOMPARE(auth.tokenCount(), requests);
+        clock.advance(coolDownSeconds * 1000 - 1);
+        manager.authorize(auth.bearerChallenge(), 401);
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.last().at(0).toBool(), false);
+        QCOMPARE(finished.last().at(1).toString(), message);
+        QCOMPARE(auth.tokenCount(), requests); // answered at once
+        clock.advance(1);
+        manager.authorize(auth.bearerChallenge(), 401);
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finished.last().at(0).toBool(), false);
+        ++requests;
+        QCOMPARE(auth.tokenCount(), requests); // one new attempt
     }
 }
 
@@ -525,7 +631,9 @@ void tst_AuthorizationManager::renewalBeforeUse()
     FakeAuthServer auth;
     setUpAuth(auth);
     auth.setAccessTokenLifetime(1);
+    ManualClock clock;
     AuthorizationManager manager(clientCredentials(auth));
+    manager.setClock(&clock);
     QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
     QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
     manager.start();
