@@ -1,5 +1,7 @@
 #include "config/configloader.h"
 
+#include "network/urlpolicy.h"
+
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDir>
@@ -344,7 +346,8 @@ bool isEnvNameChar(QChar c, bool first)
             || (!first && isAsciiDigit(c));
 }
 
-// The npm package's assertSecureUrl. translated: config error vs log text.
+// The npm package's assertSecureUrl wording for the verdict of UrlPolicy::check(). translated:
+// config error vs log text.
 QString secureUrlProblem(
         const QString &urlText, bool allowInsecureHttp, const QString &label, bool translated)
 {
@@ -353,16 +356,13 @@ QString secureUrlProblem(
                           : QString::fromLatin1(source);
     };
     const QUrl url(urlText, QUrl::StrictMode);
-    const QString scheme = url.scheme().toLower();
-    const bool special = scheme == u"http"_s || scheme == u"https"_s;
-    if (!url.isValid() || scheme.isEmpty() || url.isRelative() || (special && url.host().isEmpty()))
+    switch (UrlPolicy::check(url, allowInsecureHttp)) {
+    case UrlPolicy::Verdict::Allowed:
+        return QString();
+    case UrlPolicy::Verdict::Invalid:
         return text(QT_TRANSLATE_NOOP("McpProxy::Config", "%1 is not a valid URL: %2"))
                 .arg(label, urlText);
-    if (scheme == u"https"_s)
-        return QString();
-    if (scheme == u"http"_s) {
-        if (allowInsecureHttp || isLoopbackHost(url.host()))
-            return QString();
+    case UrlPolicy::Verdict::CleartextToRemoteHost: {
         // WHATWG URL.host: IPv6 in brackets, the default port left out.
         QString host = url.host(QUrl::FullyEncoded);
         if (host.contains(u':'))
@@ -375,8 +375,11 @@ QString secureUrlProblem(
                             "set allowInsecureHttp / ALLOW_INSECURE_HTTP=true to override."))
                 .arg(label, host);
     }
+    case UrlPolicy::Verdict::UnsupportedScheme:
+        break;
+    }
     return text(QT_TRANSLATE_NOOP("McpProxy::Config", "%1 must use http or https, got \"%2\""))
-            .arg(label, scheme + u':');
+            .arg(label, url.scheme().toLower() + u':');
 }
 
 // ---- key order ------------------------------------------------------------------------------
@@ -1046,9 +1049,7 @@ private:
             return fail(ConfigText::tr("%1 must be an absolute http or https URL, got %2")
                                 .arg(s->origin, s->shown));
         }
-        const bool loopbackListener = scheme == u"http"_s && isLoopbackHost(url.host())
-                && url.port() > 0 && !url.hasFragment();
-        if (!loopbackListener && !codeGivenElsewhere) {
+        if (!UrlPolicy::isLoopbackRedirectUri(url) && !codeGivenElsewhere) {
             return fail(ConfigText::tr("%1 must be an http URL on 127.0.0.1, localhost or [::1] "
                                        "with an explicit port and no fragment, where the proxy "
                                        "receives the login (RFC 8252 §7.3), got %2")
@@ -1065,7 +1066,8 @@ private:
         if (!takeString(path, out))
             return false;
         const Setting *s = setting(path);
-        if (s && !isLoopbackHost(*out)) {
+        // Trimmed: the login listener trims the host (LoopbackReplyHandler::setCallbackHost).
+        if (s && !UrlPolicy::isLoopbackHost(out->trimmed())) {
             return fail(ConfigText::tr("%1 must be a loopback address (127.0.0.1, localhost or "
                                        "::1) so that only this machine can reach the login "
                                        "callback, got %2")
@@ -1418,21 +1420,6 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
 ConfigLoadResult loadConfig(const CommandLineOptions &options, const QProcessEnvironment &env)
 {
     return Loader(options, env).run();
-}
-
-bool isLoopbackHost(const QString &host)
-{
-    const QString h = host.trimmed().toLower();
-    if (h == u"localhost"_s || h == u"127.0.0.1"_s || h == u"::1"_s || h == u"[::1]"_s)
-        return true;
-    // ^127(\.\d{1,3}){3}$
-    const QStringList parts = h.split(u'.');
-    if (parts.size() != 4 || parts.first() != u"127"_s)
-        return false;
-    return std::all_of(parts.begin() + 1, parts.end(), [](const QString &part) {
-        return !part.isEmpty() && part.size() <= 3
-                && std::all_of(part.begin(), part.end(), isAsciiDigit);
-    });
 }
 
 QString checkSecureUrl(const QString &url, bool allowInsecureHttp, const QString &label)

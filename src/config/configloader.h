@@ -58,13 +58,9 @@ struct ConfigLoadResult
 // "$schema") are ignored; other unknown keys are warnings.
 ConfigLoadResult loadConfig(const CommandLineOptions &options, const QProcessEnvironment &env);
 
-// The npm package's loopback rule (its isLoopbackHost): trimmed, case-insensitive localhost,
-// 127.0.0.0/8 as a dotted quad (octets not range-checked), ::1 and [::1].
-bool isLoopbackHost(const QString &host);
-
-// The npm package's assertSecureUrl, for discovered endpoints too: an empty
-// string when url may be used, else the npm package's message (English, for logs) with label as
-// the subject, e.g. "oauth2.tokenUrl uses cleartext http to a non-loopback host (…) …".
+// UrlPolicy::check() worded as the npm package's assertSecureUrl: an empty string when url may be
+// used, else the message (English, for logs) with label as the subject, e.g.
+// "oauth2.tokenUrl uses cleartext http to a non-loopback host (…) …".
 QString checkSecureUrl(const QString &url, bool allowInsecureHttp, const QString &label);
 
 // The values of config that must never appear in logs (client secret, refresh token,
