@@ -45,8 +45,7 @@ bool isIpv6Loopback(QStringView host)
     if (!plain)
         return false;
     QHostAddress address;
-    if (!address.setAddress(host.toString())
-            || address.protocol() != QAbstractSocket::IPv6Protocol)
+    if (!address.setAddress(host.toString()) || address.protocol() != QAbstractSocket::IPv6Protocol)
         return false;
     const Q_IPV6ADDR bytes = address.toIPv6Address();
     for (int i = 0; i < 15; ++i) {
@@ -69,7 +68,8 @@ Verdict check(const QUrl &url, bool allowInsecureHttp)
     const QString scheme = url.scheme().toLower();
     const bool http = scheme == u"http"_s;
     const bool https = scheme == u"https"_s;
-    if (!url.isValid() || scheme.isEmpty() || url.isRelative() || ((http || https) && url.host().isEmpty()))
+    if (!url.isValid() || scheme.isEmpty() || url.isRelative()
+            || ((http || https) && url.host().isEmpty()))
         return Verdict::Invalid;
     if (https)
         return Verdict::Allowed;

@@ -1,3 +1,4 @@
+#include "app/commandline.h"
 #include "config/configloader.h"
 
 #include <QtCore/QTemporaryDir>
@@ -183,6 +184,9 @@ private Q_SLOTS:
     void secureUrl_data();
     void secureUrl();
     void configSecrets();
+    void processEnvironment_data();
+    void processEnvironment();
+    void environmentDefaults();
     void exampleConfig();
 
 private:
@@ -1288,6 +1292,59 @@ void tst_ConfigLoader::secureUrl()
         QVERIFY(!result.config.has_value());
         QVERIFY2(result.error.startsWith(u"upstream.url "_s), qPrintable(result.error));
     }
+}
+
+void tst_ConfigLoader::processEnvironment_data()
+{
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<bool>("useKeychain");
+    QTest::addColumn<QStringList>("proxyVariables"); // NAME=value, sorted
+
+    QTest::addRow("nothing") << QStringList{} << true << QStringList{};
+    for (const QString &off : {u"off"_s, u" OFF "_s, u"0"_s, u"false"_s, u"No"_s})
+        QTest::addRow("keychain %s", qPrintable(off))
+                << QStringList{u"MCP_PROXY_KEYCHAIN="_s + off} << false << QStringList{};
+    for (const QString &on : {u"on"_s, u""_s, u"1"_s, u"offline"_s})
+        QTest::addRow("keychain %s", qPrintable(on))
+                << QStringList{u"MCP_PROXY_KEYCHAIN="_s + on} << true << QStringList{};
+    QTest::addRow("proxy variables")
+            << QStringList{u"https_proxy=http://p:3128"_s, u"HTTPS_PROXY=http://q:3128"_s,
+                       u"NO_PROXY=.corp"_s, u"all_proxy=socks5://s"_s, u"HTTP_PROXY="_s,
+                       u"PATH=/usr/bin"_s, u"ftp_proxy=http://f"_s}
+            << true
+            << QStringList{u"HTTPS_PROXY=http://q:3128"_s, u"HTTP_PROXY="_s, u"NO_PROXY=.corp"_s,
+                       u"all_proxy=socks5://s"_s, u"https_proxy=http://p:3128"_s};
+}
+
+// The loader is the only reader of the environment: what the token store and the proxy factory
+// need comes with the configuration.
+void tst_ConfigLoader::processEnvironment()
+{
+    QFETCH(QStringList, env);
+    QFETCH(bool, useKeychain);
+    QFETCH(QStringList, proxyVariables);
+    const ConfigLoadResult result = load(QStringList{Url} + env, QString(), {});
+    QVERIFY2(result.config.has_value(), qPrintable(result.error));
+    QCOMPARE(result.config->oauth2.useKeychain, useKeychain);
+    QStringList variables = result.config->proxyEnvironment.toStringList();
+    variables.sort();
+    QCOMPARE(variables, proxyVariables);
+}
+
+void tst_ConfigLoader::environmentDefaults()
+{
+    QProcessEnvironment env;
+    env.insert(u"OAUTH2_TOKEN_CACHE_DIR"_s, u" /tmp/store"_s);
+    env.insert(u"MCP_PROXY_KEYCHAIN"_s, u"off"_s);
+    env.insert(u"no_proxy"_s, u"*"_s);
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, u"1"_s); // only the store and the network settings
+    const ProxyConfig config = McpProxy::environmentDefaults(env);
+    QCOMPARE(config.oauth2.tokenCacheDir, u" /tmp/store"_s); // as given
+    QVERIFY(!config.oauth2.useKeychain);
+    QCOMPARE(config.proxyEnvironment.toStringList(), QStringList{u"no_proxy=*"_s});
+    QCOMPARE(config.oauth2.callbackPort, ProxyConfig().oauth2.callbackPort);
+    QVERIFY(McpProxy::environmentDefaults({}).oauth2.useKeychain);
+    QVERIFY(McpProxy::environmentDefaults({}).oauth2.tokenCacheDir.isEmpty());
 }
 
 void tst_ConfigLoader::configSecrets()

@@ -24,15 +24,14 @@ private Q_SLOTS:
                      u"0:0:0:0:0:0:0:1"_s, u"[0::1]"_s})
             QTest::addRow("%s", qPrintable(host)) << host << true;
         // Not an IPv4 address, not in 127.0.0.0/8, not ::1, or not in canonical form.
-        for (const QString &host : {u"example.com"_s, u"10.0.0.1"_s, u"0.0.0.0"_s,
-                     u"192.168.1.1"_s, u"8.8.8.8"_s, u"foo.localhost"_s,
-                     u"localhost.example.com"_s, u"localhost."_s, u"::ffff:127.0.0.1"_s,
-                     u"[::ffff:127.0.0.1]"_s, u"::ffff:7f00:1"_s, u"127.0.0.1.example.com"_s,
-                     u"127.0.0"_s, u"127.0.0.1.1"_s, u"127.1"_s, u"127.0.0.1000"_s,
-                     u"127.a.0.1"_s, u"128.0.0.1"_s, u"::2"_s, u"[::2]"_s, u"::"_s, u""_s,
-                     u"127..0.1"_s, u"127.999.1.1"_s, u"127.0.0.01"_s, u"0127.0.0.1"_s,
-                     u" localhost "_s, u" 127.0.0.1"_s, u"::1 "_s, u"[::1"_s, u"::1%lo"_s,
-                     u"0x7f.0.0.1"_s, u"2130706433"_s})
+        for (const QString &host : {u"example.com"_s, u"10.0.0.1"_s, u"0.0.0.0"_s, u"192.168.1.1"_s,
+                     u"8.8.8.8"_s, u"foo.localhost"_s, u"localhost.example.com"_s, u"localhost."_s,
+                     u"::ffff:127.0.0.1"_s, u"[::ffff:127.0.0.1]"_s, u"::ffff:7f00:1"_s,
+                     u"127.0.0.1.example.com"_s, u"127.0.0"_s, u"127.0.0.1.1"_s, u"127.1"_s,
+                     u"127.0.0.1000"_s, u"127.a.0.1"_s, u"128.0.0.1"_s, u"::2"_s, u"[::2]"_s,
+                     u"::"_s, u""_s, u"127..0.1"_s, u"127.999.1.1"_s, u"127.0.0.01"_s,
+                     u"0127.0.0.1"_s, u" localhost "_s, u" 127.0.0.1"_s, u"::1 "_s, u"[::1"_s,
+                     u"::1%lo"_s, u"0x7f.0.0.1"_s, u"2130706433"_s})
             QTest::addRow("%s", qPrintable(host)) << host << false;
     }
     void isLoopbackHost()
@@ -60,16 +59,15 @@ private Q_SLOTS:
         QTest::addRow("http remote")
                 << u"http://example.com/x"_s << false << V::CleartextToRemoteHost;
         QTest::addRow("http remote, allowed") << u"http://example.com/x"_s << true << V::Allowed;
-        QTest::addRow("http 10.0.0.1") << u"http://10.0.0.1/t"_s << false
-                                       << V::CleartextToRemoteHost;
-        QTest::addRow("http 0.0.0.0") << u"http://0.0.0.0/x"_s << false
-                                      << V::CleartextToRemoteHost;
+        QTest::addRow("http 10.0.0.1")
+                << u"http://10.0.0.1/t"_s << false << V::CleartextToRemoteHost;
+        QTest::addRow("http 0.0.0.0") << u"http://0.0.0.0/x"_s << false << V::CleartextToRemoteHost;
         QTest::addRow("http *.localhost")
                 << u"http://evil.localhost/x"_s << false << V::CleartextToRemoteHost;
         QTest::addRow("http localhost.evil")
                 << u"http://localhost.evil.com/t"_s << false << V::CleartextToRemoteHost;
-        QTest::addRow("http localhost.") << u"http://localhost./x"_s << false
-                                         << V::CleartextToRemoteHost;
+        QTest::addRow("http localhost.")
+                << u"http://localhost./x"_s << false << V::CleartextToRemoteHost;
         QTest::addRow("http v4-mapped")
                 << u"http://[::ffff:127.0.0.1]/x"_s << false << V::CleartextToRemoteHost;
         QTest::addRow("http 127.999.1.1")
