@@ -1,3 +1,4 @@
+#include "app/commandline.h"
 #include "app/proxyapplication.h"
 #include "app/signalwatcher.h"
 #include "app/subcommands.h"
@@ -38,8 +39,10 @@ int main(int argc, char *argv[])
         std::fputs(qPrintable(cli.text + u'\n'), isError ? stderr : stdout);
         return isError ? 2 : 0;
     }
-    const ConfigLoadResult loaded =
-            loadConfig(cli.options, QProcessEnvironment::systemEnvironment());
+    // The loader is the only reader of the environment; everything else gets its part from the
+    // loaded configuration.
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    const ConfigLoadResult loaded = loadConfig(cli.options, environment);
     for (const QString &warning : loaded.warnings)
         std::fprintf(stderr, "%s\n", qPrintable(warning));
     const bool statusOfEverything =
@@ -53,10 +56,8 @@ int main(int argc, char *argv[])
     if (statusOfEverything) {
         // `status` without a server: list every entry of the (default or OAUTH2_TOKEN_CACHE_DIR)
         // store.
-        ProxyConfig defaults;
-        defaults.oauth2.tokenCacheDir = qEnvironmentVariable("OAUTH2_TOKEN_CACHE_DIR");
         Subcommand status(CommandLineOptions::Command::Status, std::nullopt,
-                ProxyApplication::tokenStoreOptions(defaults));
+                ProxyApplication::tokenStoreOptions(environmentDefaults(environment)));
         QObject::connect(&status, &Subcommand::finished, &app, &QCoreApplication::exit);
         QTimer::singleShot(0, &status, &Subcommand::start);
         return app.exec();
@@ -73,7 +74,7 @@ int main(int argc, char *argv[])
 
     // Takes ownership; environment proxies first, then the system's (PAC, OS settings).
     QNetworkProxyFactory::setApplicationProxyFactory(
-            new EnvironmentProxyFactory(QProcessEnvironment::systemEnvironment()));
+            new EnvironmentProxyFactory(loaded.config->proxyEnvironment));
 
     if (cli.options.command != CommandLineOptions::Command::Proxy) {
         Subcommand command(cli.options.command, *loaded.config,

@@ -117,9 +117,7 @@ TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)
 {
     TokenStoreOptions options;
     options.directory = config.oauth2.tokenCacheDir;
-    // MCP_PROXY_KEYCHAIN=off keeps the data key in a 0600 file instead of the OS keychain.
-    const QString keychain = qEnvironmentVariable("MCP_PROXY_KEYCHAIN").trimmed().toLower();
-    if (keychain == u"off" || keychain == u"0" || keychain == u"false" || keychain == u"no")
+    if (!config.oauth2.useKeychain)
         options.keyStorage = KeyStorage::FileOnly;
     // Siblings wait for a login in progress at least as long as the login itself may take.
     options.lockTimeoutMs = (config.oauth2.callbackTimeoutSeconds + 30) * 1000;

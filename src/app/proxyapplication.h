@@ -25,7 +25,7 @@ public:
 
     void start();
 
-    // Where and how tokens are stored, from the configuration and MCP_PROXY_KEYCHAIN.
+    // Where and how tokens are stored (oauth2.tokenCacheDir, MCP_PROXY_KEYCHAIN), from the config.
     static TokenStoreOptions tokenStoreOptions(const ProxyConfig &config);
 
 Q_SIGNALS:

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "app/commandline.h"
 #include "auth/authorizationmanager.h"
 #include "auth/protocol/authorizationdiscovery.h"
 #include "auth/store/tokenstore.h"
-#include "config/configloader.h"
 #include "config/proxyconfig.h"
 
 #include <QtCore/QObject>

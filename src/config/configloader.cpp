@@ -1,6 +1,11 @@
 #include "config/configloader.h"
 
-#include <QtCore/QCommandLineParser>
+#include "config/configschema.h"
+#include "config/configtext.h"
+#include "config/jsonkeyorder.h"
+#include "network/urlpolicy.h"
+#include "transport/httpsyntax.h"
+
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDir>
 #include <QtCore/QFile>
@@ -10,7 +15,6 @@
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonParseError>
-#include <QtCore/QLocale>
 
 #include <algorithm>
 #include <array>
@@ -21,111 +25,9 @@ using namespace Qt::StringLiterals;
 
 namespace McpProxy {
 
+using namespace ConfigSchema;
+
 namespace {
-
-// User-facing text (config errors, help): translated. Log text (warnings) is not.
-class ConfigText
-{
-    Q_DECLARE_TR_FUNCTIONS(McpProxy::Config)
-};
-
-class CommandLineText
-{
-    Q_DECLARE_TR_FUNCTIONS(McpProxy::CommandLine)
-};
-
-constexpr QLatin1String ProgramName = "mcp-oauth2-proxy"_L1;
-constexpr QLatin1String Masked = "****"_L1;
-constexpr double MaxSafeInteger = 9007199254740991.0; // Number.MAX_SAFE_INTEGER
-constexpr int MaxShownLength = 200;
-
-enum class ValueType { String, NonEmptyString, Url, Integer, Boolean, StringMap, Headers };
-// As in the npm package: most env values apply when non-empty ("truthy"); three booleans apply
-// whenever the variable is defined, so an empty value means false.
-enum class EnvRule { NonEmpty, Defined };
-
-struct FieldSpec
-{
-    QLatin1String path;
-    QLatin1String env; // empty: no environment variable
-    ValueType type = ValueType::String;
-    EnvRule envRule = EnvRule::NonEmpty;
-    bool secret = false;
-};
-
-// The npm package's fields, in the order it applies the environment; additions marked.
-constexpr std::array<FieldSpec, 37> Fields = {{
-        {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
-        {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
-                false},
-        {"upstream.openServerStream"_L1, "UPSTREAM_OPEN_SERVER_STREAM"_L1, ValueType::Boolean,
-                EnvRule::NonEmpty, false},
-        {"upstream.protocolVersion"_L1, "UPSTREAM_PROTOCOL_VERSION"_L1, ValueType::String,
-                EnvRule::NonEmpty, false},
-        {"upstream.headers"_L1, QLatin1String(), ValueType::Headers, EnvRule::NonEmpty,
-                true}, // addition
-        {"upstream.caBundle"_L1, "MCP_PROXY_CA_BUNDLE"_L1, ValueType::String, EnvRule::NonEmpty,
-                false}, // addition
-        {"oauth2.grant"_L1, "OAUTH2_GRANT"_L1, ValueType::String, EnvRule::NonEmpty, false},
-        {"oauth2.tokenUrl"_L1, "OAUTH2_TOKEN_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
-        {"oauth2.clientId"_L1, "OAUTH2_CLIENT_ID"_L1, ValueType::NonEmptyString, EnvRule::NonEmpty,
-                false},
-        {"oauth2.clientSecret"_L1, "OAUTH2_CLIENT_SECRET"_L1, ValueType::String, EnvRule::NonEmpty,
-                true},
-        {"oauth2.scope"_L1, "OAUTH2_SCOPE"_L1, ValueType::String, EnvRule::NonEmpty, false},
-        {"oauth2.resource"_L1, "OAUTH2_RESOURCE"_L1, ValueType::NonEmptyString, EnvRule::NonEmpty,
-                false},
-        {"oauth2.audience"_L1, "OAUTH2_AUDIENCE"_L1, ValueType::String, EnvRule::NonEmpty, false},
-        {"oauth2.authStyle"_L1, "OAUTH2_AUTH_STYLE"_L1, ValueType::String, EnvRule::NonEmpty,
-                false},
-        {"oauth2.refreshSkewSeconds"_L1, "OAUTH2_REFRESH_SKEW_SECONDS"_L1, ValueType::Integer,
-                EnvRule::NonEmpty, false},
-        {"oauth2.extraParams"_L1, "OAUTH2_EXTRA_PARAMS"_L1, ValueType::StringMap, EnvRule::NonEmpty,
-                false},
-        {"oauth2.authorizationCode"_L1, "OAUTH2_AUTHORIZATION_CODE"_L1, ValueType::NonEmptyString,
-                EnvRule::NonEmpty, true},
-        {"oauth2.authorizationUrl"_L1, "OAUTH2_AUTHORIZATION_URL"_L1, ValueType::Url,
-                EnvRule::NonEmpty, false},
-        {"oauth2.redirectUri"_L1, "OAUTH2_REDIRECT_URI"_L1, ValueType::Url, EnvRule::NonEmpty,
-                false},
-        {"oauth2.codeVerifier"_L1, "OAUTH2_CODE_VERIFIER"_L1, ValueType::NonEmptyString,
-                EnvRule::NonEmpty, true},
-        {"oauth2.refreshToken"_L1, "OAUTH2_REFRESH_TOKEN"_L1, ValueType::NonEmptyString,
-                EnvRule::NonEmpty, true},
-        {"oauth2.interactive"_L1, "OAUTH2_INTERACTIVE"_L1, ValueType::Boolean, EnvRule::Defined,
-                false},
-        {"oauth2.callbackHost"_L1, "OAUTH2_CALLBACK_HOST"_L1, ValueType::NonEmptyString,
-                EnvRule::NonEmpty, false},
-        {"oauth2.callbackPort"_L1, "OAUTH2_CALLBACK_PORT"_L1, ValueType::Integer, EnvRule::NonEmpty,
-                false},
-        {"oauth2.callbackTimeoutSeconds"_L1, "OAUTH2_CALLBACK_TIMEOUT_SECONDS"_L1,
-                ValueType::Integer, EnvRule::NonEmpty, false},
-        {"oauth2.tokenCacheDir"_L1, "OAUTH2_TOKEN_CACHE_DIR"_L1, ValueType::NonEmptyString,
-                EnvRule::NonEmpty, false},
-        {"oauth2.tokenEndpointAuthMethod"_L1, "OAUTH2_TOKEN_ENDPOINT_AUTH_METHOD"_L1,
-                ValueType::String, EnvRule::NonEmpty, false}, // addition
-        {"oauth2.clientMetadataUrl"_L1, "OAUTH2_CLIENT_METADATA_URL"_L1, ValueType::Url,
-                EnvRule::NonEmpty, false}, // addition
-        {"oauth2.privateKeyFile"_L1, "OAUTH2_PRIVATE_KEY_FILE"_L1, ValueType::String,
-                EnvRule::NonEmpty, false}, // addition
-        {"oauth2.signingAlgorithm"_L1, "OAUTH2_SIGNING_ALGORITHM"_L1, ValueType::String,
-                EnvRule::NonEmpty, false}, // addition
-        {"oauth2.sendResource"_L1, "OAUTH2_SEND_RESOURCE"_L1, ValueType::Boolean, EnvRule::Defined,
-                false}, // addition
-        {"oauth2.requirePkceSupport"_L1, "OAUTH2_REQUIRE_PKCE_SUPPORT"_L1, ValueType::Boolean,
-                EnvRule::Defined, false}, // addition
-        {"discovery.enabled"_L1, "DISCOVERY_ENABLED"_L1, ValueType::Boolean, EnvRule::Defined,
-                false},
-        {"log.level"_L1, "LOG_LEVEL"_L1, ValueType::String, EnvRule::NonEmpty, false},
-        {"log.file"_L1, "LOG_FILE"_L1, ValueType::String, EnvRule::NonEmpty, false}, // addition
-        {"allowInsecureHttp"_L1, "ALLOW_INSECURE_HTTP"_L1, ValueType::Boolean, EnvRule::Defined,
-                false},
-        {"stdio.maxLineBytes"_L1, "MCP_PROXY_MAX_LINE_BYTES"_L1, ValueType::Integer,
-                EnvRule::NonEmpty, false}, // addition
-}};
-
-constexpr std::array<QLatin1String, 5> Groups = {
-        "upstream"_L1, "oauth2"_L1, "discovery"_L1, "log"_L1, "stdio"_L1};
 
 // Headers the transport manages itself (MCP 2025-06-18 Streamable HTTP, RFC 9110/9112).
 constexpr std::array<QLatin1String, 9> ReservedHeaders = {
@@ -139,144 +41,6 @@ constexpr std::array<QLatin1String, 9> ReservedHeaders = {
         "Transfer-Encoding"_L1,
         "Connection"_L1,
 };
-
-const FieldSpec *findField(QAnyStringView path)
-{
-    for (const FieldSpec &field : Fields) {
-        if (QAnyStringView(field.path) == path)
-            return &field;
-    }
-    return nullptr;
-}
-
-// ---- text helpers -------------------------------------------------------------------------
-
-// A value quoted for a one-line message: quotes and control characters escaped (backslashes are
-// not, so Windows paths stay readable), long values shortened.
-QString quoted(const QString &value)
-{
-    QString text;
-    const QStringView view = QStringView(value).left(MaxShownLength);
-    text.reserve(view.size() + 2);
-    text += u'"';
-    for (QChar c : view) {
-        switch (c.unicode()) {
-        case '"':
-            text += u"\\\""_s;
-            break;
-        case '\n':
-            text += u"\\n"_s;
-            break;
-        case '\r':
-            text += u"\\r"_s;
-            break;
-        case '\t':
-            text += u"\\t"_s;
-            break;
-        default:
-            if (c.unicode() < 0x20 || c.unicode() == 0x7f)
-                text += u"\\u%1"_s.arg(uint(c.unicode()), 4, 16, QChar(u'0'));
-            else
-                text += c;
-        }
-    }
-    if (value.size() > MaxShownLength)
-        text += u"..."_s;
-    text += u'"';
-    return text;
-}
-
-QString numberText(double value)
-{
-    if (std::isfinite(value) && std::floor(value) == value && std::fabs(value) <= MaxSafeInteger)
-        return QString::number(static_cast<qint64>(value));
-    return QString::number(value, 'g', QLocale::FloatingPointShortest);
-}
-
-// "string \"x\"", "number 1.5", "boolean true", "null", "array", "object"; secrets as "****".
-QString describeJson(const QJsonValue &value, bool secret)
-{
-    switch (value.type()) {
-    case QJsonValue::String:
-        return u"string "_s + (secret ? quoted(Masked) : quoted(value.toString()));
-    case QJsonValue::Double:
-        return u"number "_s + (secret ? QString(Masked) : numberText(value.toDouble()));
-    case QJsonValue::Bool:
-        return u"boolean "_s
-                + (secret ? QString(Masked) : (value.toBool() ? u"true"_s : u"false"_s));
-    case QJsonValue::Null:
-        return u"null"_s;
-    case QJsonValue::Array:
-        return u"array"_s;
-    case QJsonValue::Object:
-        return u"object"_s;
-    case QJsonValue::Undefined:
-        break;
-    }
-    return u"undefined"_s;
-}
-
-QString typeDescription(ValueType type)
-{
-    switch (type) {
-    case ValueType::String:
-    case ValueType::NonEmptyString:
-    case ValueType::Url:
-        return ConfigText::tr("a string");
-    case ValueType::Integer:
-        return ConfigText::tr("an integer");
-    case ValueType::Boolean:
-        return ConfigText::tr("a boolean (true or false)");
-    case ValueType::StringMap:
-        return ConfigText::tr("an object of string values");
-    case ValueType::Headers:
-        return ConfigText::tr("an object of header names to string values");
-    }
-    return QString();
-}
-
-int levenshtein(const QString &a, const QString &b)
-{
-    QList<int> previous(b.size() + 1);
-    QList<int> current(b.size() + 1);
-    for (qsizetype j = 0; j <= b.size(); ++j)
-        previous[j] = int(j);
-    for (qsizetype i = 1; i <= a.size(); ++i) {
-        current[0] = int(i);
-        for (qsizetype j = 1; j <= b.size(); ++j) {
-            const int substitution = previous[j - 1] + (a.at(i - 1) == b.at(j - 1) ? 0 : 1);
-            current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
-        }
-        std::swap(previous, current);
-    }
-    return previous[b.size()];
-}
-
-// The known key closest to an unknown one (case-insensitive edit distance), if close enough.
-QString closestKnownKey(const QString &unknown)
-{
-    QStringList candidates;
-    for (const FieldSpec &field : Fields)
-        candidates << QString(field.path);
-    for (QLatin1String group : Groups)
-        candidates << QString(group);
-    const QString lowered = unknown.toLower();
-    const QString unknownLeaf = lowered.section(u'.', -1);
-    QString best;
-    int bestDistance = std::numeric_limits<int>::max();
-    for (const QString &candidate : std::as_const(candidates)) {
-        // A key put in the wrong object ("timeoutMs" at the top) matches by its last part.
-        const QString lowerCandidate = candidate.toLower();
-        const int distance = std::min(levenshtein(lowered, lowerCandidate),
-                levenshtein(unknownLeaf, lowerCandidate.section(u'.', -1)) + 1);
-        if (distance < bestDistance) {
-            bestDistance = distance;
-            best = candidate;
-        }
-    }
-    const int limit = std::max(2, int(unknown.size()) / 3);
-    return bestDistance <= limit ? best : QString();
-}
 
 bool isCommentKey(const QString &key)
 {
@@ -305,12 +69,8 @@ bool isIntegerText(QStringView text)
 // RFC 9110 section 5.6.2 token.
 bool isHeaderToken(QStringView name)
 {
-    if (name.isEmpty())
-        return false;
-    return std::all_of(name.begin(), name.end(), [](QChar c) {
-        if ((c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || isAsciiDigit(c))
-            return true;
-        return "!#$%&'*+-.^_`|~"_L1.contains(c);
+    return !name.isEmpty() && std::all_of(name.begin(), name.end(), [](QChar c) {
+        return HttpSyntax::isTokenChar(c.unicode());
     });
 }
 
@@ -344,7 +104,24 @@ bool isEnvNameChar(QChar c, bool first)
             || (!first && isAsciiDigit(c));
 }
 
-// The npm package's assertSecureUrl. translated: config error vs log text.
+// The settings that only the environment gives (no file key, no option).
+void applyProcessEnvironment(const QProcessEnvironment &env, ProxyConfig *config)
+{
+    // MCP_PROXY_KEYCHAIN=off keeps the data key in a 0600 file instead of the OS keychain.
+    const QString keychain = env.value(u"MCP_PROXY_KEYCHAIN"_s).trimmed().toLower();
+    if (keychain == u"off" || keychain == u"0" || keychain == u"false" || keychain == u"no")
+        config->oauth2.useKeychain = false;
+    // The de facto proxy variables (curl, wget), read by EnvironmentProxyFactory.
+    for (const QString &name : {u"http_proxy"_s, u"https_proxy"_s, u"all_proxy"_s, u"no_proxy"_s}) {
+        for (const QString &variant : {name, name.toUpper()}) {
+            if (env.contains(variant))
+                config->proxyEnvironment.insert(variant, env.value(variant));
+        }
+    }
+}
+
+// The npm package's assertSecureUrl wording for the verdict of UrlPolicy::check(). translated:
+// config error vs log text.
 QString secureUrlProblem(
         const QString &urlText, bool allowInsecureHttp, const QString &label, bool translated)
 {
@@ -353,16 +130,13 @@ QString secureUrlProblem(
                           : QString::fromLatin1(source);
     };
     const QUrl url(urlText, QUrl::StrictMode);
-    const QString scheme = url.scheme().toLower();
-    const bool special = scheme == u"http"_s || scheme == u"https"_s;
-    if (!url.isValid() || scheme.isEmpty() || url.isRelative() || (special && url.host().isEmpty()))
+    switch (UrlPolicy::check(url, allowInsecureHttp)) {
+    case UrlPolicy::Verdict::Allowed:
+        return QString();
+    case UrlPolicy::Verdict::Invalid:
         return text(QT_TRANSLATE_NOOP("McpProxy::Config", "%1 is not a valid URL: %2"))
                 .arg(label, urlText);
-    if (scheme == u"https"_s)
-        return QString();
-    if (scheme == u"http"_s) {
-        if (allowInsecureHttp || isLoopbackHost(url.host()))
-            return QString();
+    case UrlPolicy::Verdict::CleartextToRemoteHost: {
         // WHATWG URL.host: IPv6 in brackets, the default port left out.
         QString host = url.host(QUrl::FullyEncoded);
         if (host.contains(u':'))
@@ -375,184 +149,12 @@ QString secureUrlProblem(
                             "set allowInsecureHttp / ALLOW_INSECURE_HTTP=true to override."))
                 .arg(label, host);
     }
+    case UrlPolicy::Verdict::UnsupportedScheme:
+        break;
+    }
     return text(QT_TRANSLATE_NOOP("McpProxy::Config", "%1 must use http or https, got \"%2\""))
-            .arg(label, scheme + u':');
+            .arg(label, url.scheme().toLower() + u':');
 }
-
-// ---- key order ------------------------------------------------------------------------------
-
-// QJsonObject sorts its keys; the reference's JSON.parse keeps them in source order. This scans
-// the (already validated) JSON text for the keys of the object at `target`, in source order.
-class KeyOrderScanner
-{
-public:
-    KeyOrderScanner(const QByteArray &json, const QStringList &target)
-        : m_json(json)
-        , m_target(target)
-    { }
-
-    std::optional<QStringList> scan()
-    {
-        QStringList path;
-        if (!scanValue(path))
-            return std::nullopt;
-        return m_keys;
-    }
-
-private:
-    void skipSpace()
-    {
-        while (m_pos < m_json.size()
-                && (m_json.at(m_pos) == ' ' || m_json.at(m_pos) == '\t' || m_json.at(m_pos) == '\n'
-                        || m_json.at(m_pos) == '\r'))
-            ++m_pos;
-    }
-
-    bool scanString(QString *decoded)
-    {
-        const qsizetype start = m_pos;
-        if (m_pos >= m_json.size() || m_json.at(m_pos) != '"')
-            return false;
-        ++m_pos;
-        bool escaped = false;
-        while (m_pos < m_json.size()) {
-            const char c = m_json.at(m_pos++);
-            if (escaped) {
-                escaped = false;
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                if (decoded) {
-                    const QByteArray raw = m_json.mid(start, m_pos - start);
-                    if (raw.contains('\\')) {
-                        const QJsonDocument document = QJsonDocument::fromJson('[' + raw + ']');
-                        *decoded = document.array().at(0).toString();
-                    } else {
-                        *decoded = QString::fromUtf8(raw.mid(1, raw.size() - 2));
-                    }
-                }
-                return true;
-            }
-        }
-        return false;
-    }
-
-    bool scanValue(QStringList &path)
-    {
-        skipSpace();
-        if (m_pos >= m_json.size())
-            return false;
-        const char c = m_json.at(m_pos);
-        if (c == '{') {
-            ++m_pos;
-            const bool isTarget = path == m_target;
-            skipSpace();
-            if (m_pos < m_json.size() && m_json.at(m_pos) == '}') {
-                ++m_pos;
-                return true;
-            }
-            while (true) {
-                skipSpace();
-                QString key;
-                if (!scanString(&key))
-                    return false;
-                if (isTarget && !m_keys.contains(key))
-                    m_keys << key;
-                skipSpace();
-                if (m_pos >= m_json.size() || m_json.at(m_pos) != ':')
-                    return false;
-                ++m_pos;
-                path << key;
-                if (!scanValue(path))
-                    return false;
-                path.removeLast();
-                skipSpace();
-                if (m_pos < m_json.size() && m_json.at(m_pos) == ',') {
-                    ++m_pos;
-                    continue;
-                }
-                if (m_pos < m_json.size() && m_json.at(m_pos) == '}') {
-                    ++m_pos;
-                    return true;
-                }
-                return false;
-            }
-        }
-        if (c == '[') {
-            ++m_pos;
-            skipSpace();
-            if (m_pos < m_json.size() && m_json.at(m_pos) == ']') {
-                ++m_pos;
-                return true;
-            }
-            path << u"\0[]"_s; // never equal to an object key path
-            while (true) {
-                if (!scanValue(path))
-                    return false;
-                skipSpace();
-                if (m_pos < m_json.size() && m_json.at(m_pos) == ',') {
-                    ++m_pos;
-                    continue;
-                }
-                if (m_pos < m_json.size() && m_json.at(m_pos) == ']') {
-                    ++m_pos;
-                    path.removeLast();
-                    return true;
-                }
-                return false;
-            }
-        }
-        if (c == '"')
-            return scanString(nullptr);
-        while (m_pos < m_json.size()) {
-            const char d = m_json.at(m_pos);
-            if (d == ',' || d == '}' || d == ']' || d == ' ' || d == '\t' || d == '\n' || d == '\r')
-                break;
-            ++m_pos;
-        }
-        return true;
-    }
-
-    const QByteArray &m_json;
-    const QStringList m_target;
-    QStringList m_keys;
-    qsizetype m_pos = 0;
-};
-
-// Keys of object (found at path in json) in source order; falls back to QJsonObject's order.
-QStringList keysInSourceOrder(
-        const QByteArray &json, const QStringList &path, const QJsonObject &object)
-{
-    const std::optional<QStringList> scanned = KeyOrderScanner(json, path).scan();
-    QStringList keys = object.keys();
-    if (!scanned || scanned->size() != keys.size())
-        return keys;
-    return *scanned;
-}
-
-// ECMAScript OrdinaryOwnPropertyKeys: array-index keys first, ascending, then insertion order.
-QStringList ecmaScriptKeyOrder(const QStringList &keys)
-{
-    const auto arrayIndex = [](const QString &key) -> std::optional<quint64> {
-        if (key.isEmpty() || key.size() > 10 || !std::all_of(key.begin(), key.end(), isAsciiDigit)
-                || (key.size() > 1 && key.startsWith(u'0')))
-            return std::nullopt;
-        const quint64 value = key.toULongLong();
-        if (value >= 4294967295ULL)
-            return std::nullopt;
-        return value;
-    };
-    QStringList indices;
-    QStringList others;
-    for (const QString &key : keys)
-        (arrayIndex(key) ? indices : others) << key;
-    std::sort(indices.begin(), indices.end(), [&arrayIndex](const QString &a, const QString &b) {
-        return *arrayIndex(a) < *arrayIndex(b);
-    });
-    return indices + others;
-}
-
-// ---- the loader -----------------------------------------------------------------------------
 
 struct Setting
 {
@@ -571,7 +173,7 @@ struct HeaderSetting
 class Loader
 {
 public:
-    Loader(const CommandLineOptions &options, const QProcessEnvironment &env)
+    Loader(const ConfigOverrides &options, const QProcessEnvironment &env)
         : m_options(options)
         , m_env(env)
     { }
@@ -598,7 +200,8 @@ private:
     bool failType(const QString &origin, ValueType type, const QJsonValue &value, bool secret)
     {
         return fail(ConfigText::tr("%1 must be %2, got %3")
-                            .arg(origin, typeDescription(type), describeJson(value, secret)));
+                            .arg(origin, ConfigText::typeDescription(type),
+                                    ConfigText::describeJson(value, secret)));
     }
 
     void set(const FieldSpec &field, const QJsonValue &value, const QString &origin,
@@ -628,7 +231,7 @@ private:
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly)) {
             return fail(ConfigText::tr("%1: cannot read the config file %2: %3")
-                                .arg(origin, quoted(path), file.errorString()));
+                                .arg(origin, ConfigText::quoted(path), file.errorString()));
         }
         m_fileText = file.readAll();
         if (m_fileText.startsWith("\xEF\xBB\xBF"))
@@ -637,13 +240,13 @@ private:
         const QJsonDocument document = QJsonDocument::fromJson(m_fileText, &parseError);
         if (parseError.error != QJsonParseError::NoError) {
             return fail(ConfigText::tr("%1: the config file %2 is not valid JSON: %3 at offset %4")
-                                .arg(origin, quoted(path), parseError.errorString())
+                                .arg(origin, ConfigText::quoted(path), parseError.errorString())
                                 .arg(parseError.offset));
         }
         if (!document.isObject()) {
             return fail(ConfigText::tr("%1: the config file %2 must contain a JSON object, got "
                                        "array")
-                                .arg(origin, quoted(path)));
+                                .arg(origin, ConfigText::quoted(path)));
         }
         const QJsonObject root = document.object();
         for (auto it = root.begin(); it != root.end(); ++it) {
@@ -653,7 +256,7 @@ private:
             if (std::find(Groups.begin(), Groups.end(), key) != Groups.end()) {
                 if (!it.value().isObject()) {
                     return fail(ConfigText::tr("%1 must be an object, got %2")
-                                        .arg(key, describeJson(it.value(), false)));
+                                        .arg(key, ConfigText::describeJson(it.value(), false)));
                 }
                 if (!readGroup(key, it.value().toObject()))
                     return false;
@@ -679,7 +282,7 @@ private:
 
     void warnUnknownKey(const QString &path)
     {
-        const QString suggestion = closestKnownKey(path);
+        const QString suggestion = ConfigText::closestKnownKey(path);
         if (suggestion.isEmpty())
             m_warnings << u"config: unknown key \"%1\" (ignored)"_s.arg(path);
         else
@@ -700,14 +303,16 @@ private:
         case ValueType::Url:
             if (!value.isString())
                 return failType(path, field->type, value, field->secret);
-            set(*field, value, path, field->secret ? quoted(Masked) : quoted(value.toString()));
+            set(*field, value, path,
+                    field->secret ? ConfigText::quoted(ConfigText::Masked)
+                                  : ConfigText::quoted(value.toString()));
             return true;
         case ValueType::Integer: {
             const double number = value.toDouble();
             if (!value.isDouble() || std::floor(number) != number
                     || std::fabs(number) > MaxSafeInteger)
                 return failType(path, field->type, value, field->secret);
-            set(*field, value, path, numberText(number));
+            set(*field, value, path, ConfigText::numberText(number));
             return true;
         }
         case ValueType::Boolean:
@@ -731,12 +336,14 @@ private:
             return failType(origin, ValueType::StringMap, value, false);
         const QJsonObject object = value.toObject();
         QList<std::pair<QString, QString>> params;
-        for (const QString &key : ecmaScriptKeyOrder(keysInSourceOrder(json, jsonPath, object))) {
+        for (const QString &key : JsonKeyOrder::ecmaScriptKeyOrder(
+                     JsonKeyOrder::keysInSourceOrder(json, jsonPath, object))) {
             const QJsonValue member = object.value(key);
             if (!member.isString()) {
                 // The values may be credentials (client_assertion): show only the type.
                 return fail(ConfigText::tr("%1: the member %2 must be a string, got %3")
-                                    .arg(origin, quoted(key), describeJson(member, true)));
+                                    .arg(origin, ConfigText::quoted(key),
+                                            ConfigText::describeJson(member, true)));
             }
             params.append({key, member.toString()});
         }
@@ -785,17 +392,17 @@ private:
         if (!isHeaderToken(name)) {
             return fail(ConfigText::tr("%1: %2 is not a valid header name (allowed: letters, "
                                        "digits and !#$%&'*+-.^_`|~)")
-                                .arg(group, quoted(name)));
+                                .arg(group, ConfigText::quoted(name)));
         }
-        const QString origin =
-                group.startsWith(u'-') ? group + u' ' + quoted(name) : group + u'.' + name;
+        const QString origin = group.startsWith(u'-') ? group + u' ' + ConfigText::quoted(name)
+                                                      : group + u'.' + name;
         if (isReservedHeader(name)) {
             QStringList reserved;
             for (QLatin1String r : ReservedHeaders)
                 reserved << QString(r);
             return fail(ConfigText::tr("%1: the header %2 cannot be set, the proxy manages it "
                                        "(reserved: %3)")
-                                .arg(group, quoted(name), reserved.join(u", "_s)));
+                                .arg(group, ConfigText::quoted(name), reserved.join(u", "_s)));
         }
         QString value;
         if (!expandVariables(origin, rawValue, &value))
@@ -804,7 +411,7 @@ private:
         if (!isValidHeaderValue(value)) {
             return fail(ConfigText::tr("%1 must not contain CR, LF or other control characters, "
                                        "got %2")
-                                .arg(origin, quoted(Masked)));
+                                .arg(origin, ConfigText::quoted(ConfigText::Masked)));
         }
         *header = HeaderSetting{name, value.toUtf8(), origin};
         return true;
@@ -826,7 +433,7 @@ private:
         const QJsonObject object = value.toObject();
         QList<HeaderSetting> headers;
         const QStringList keys =
-                keysInSourceOrder(m_fileText, {u"upstream"_s, u"headers"_s}, object);
+                JsonKeyOrder::keysInSourceOrder(m_fileText, {u"upstream"_s, u"headers"_s}, object);
         for (const QString &name : keys) {
             const QString origin = path + u'.' + name;
             const QJsonValue member = object.value(name);
@@ -838,7 +445,7 @@ private:
             if (findHeader(headers, name) >= 0) {
                 return fail(ConfigText::tr("%1: the header %2 is given twice (header names are "
                                            "case-insensitive)")
-                                    .arg(path, quoted(name)));
+                                    .arg(path, ConfigText::quoted(name)));
             }
             headers.append(header);
         }
@@ -858,26 +465,27 @@ private:
             const QString raw = m_env.value(name);
             if (field.type == ValueType::Boolean && field.envRule == EnvRule::Defined) {
                 if (defined)
-                    set(field, parseBool(raw), name, quoted(raw));
+                    set(field, parseBool(raw), name, ConfigText::quoted(raw));
                 continue;
             }
             if (raw.isEmpty())
                 continue;
             switch (field.type) {
             case ValueType::Boolean:
-                set(field, parseBool(raw), name, quoted(raw));
+                set(field, parseBool(raw), name, ConfigText::quoted(raw));
                 break;
             case ValueType::Integer: {
                 const QString trimmed = raw.trimmed();
                 if (!isIntegerText(trimmed)) {
-                    return fail(
-                            ConfigText::tr("%1 must be an integer, got %2").arg(name, quoted(raw)));
+                    return fail(ConfigText::tr("%1 must be an integer, got %2")
+                                        .arg(name, ConfigText::quoted(raw)));
                 }
                 bool ok = false;
                 const qint64 number = trimmed.toLongLong(&ok);
                 if (!ok || std::fabs(double(number)) > MaxSafeInteger)
-                    return fail(ConfigText::tr("%1 is out of range: %2").arg(name, quoted(raw)));
-                set(field, double(number), name, quoted(raw));
+                    return fail(ConfigText::tr("%1 is out of range: %2")
+                                        .arg(name, ConfigText::quoted(raw)));
+                set(field, double(number), name, ConfigText::quoted(raw));
                 break;
             }
             case ValueType::StringMap: {
@@ -900,7 +508,9 @@ private:
             case ValueType::String:
             case ValueType::NonEmptyString:
             case ValueType::Url:
-                set(field, raw, name, field.secret ? quoted(Masked) : quoted(raw));
+                set(field, raw, name,
+                        field.secret ? ConfigText::quoted(ConfigText::Masked)
+                                     : ConfigText::quoted(raw));
                 break;
             }
         }
@@ -913,9 +523,10 @@ private:
     {
         const auto apply = [this](QLatin1String path, const QString &value, const QString &origin) {
             if (!value.isEmpty())
-                set(*findField(path), value, origin, quoted(value));
+                set(*findField(path), value, origin, ConfigText::quoted(value));
         };
-        apply("upstream.url"_L1, m_options.url, CommandLineText::tr("the URL argument"));
+        apply("upstream.url"_L1, m_options.url,
+                QCoreApplication::translate("McpProxy::CommandLine", "the URL argument"));
         apply("log.level"_L1, m_options.logLevel, u"--log-level"_s);
         apply("log.file"_L1, m_options.logFile, u"--log-file"_s);
         apply("upstream.caBundle"_L1, m_options.caBundle, u"--ca-bundle"_s);
@@ -930,7 +541,7 @@ private:
                 // The argument may be a bare credential: never echo it.
                 return fail(ConfigText::tr("--header must have the form \"Name: value\", got %1 "
                                            "(occurrence %2)")
-                                    .arg(quoted(Masked))
+                                    .arg(ConfigText::quoted(ConfigText::Masked))
                                     .arg(i + 1));
             }
             const QString name = raw.left(colon);
@@ -940,7 +551,7 @@ private:
             if (findHeader(commandLineHeaders, name) >= 0) {
                 return fail(ConfigText::tr("--header: the header %1 is given twice (header names "
                                            "are case-insensitive)")
-                                    .arg(quoted(name)));
+                                    .arg(ConfigText::quoted(name)));
             }
             commandLineHeaders.append(header);
         }
@@ -1046,9 +657,7 @@ private:
             return fail(ConfigText::tr("%1 must be an absolute http or https URL, got %2")
                                 .arg(s->origin, s->shown));
         }
-        const bool loopbackListener = scheme == u"http"_s && isLoopbackHost(url.host())
-                && url.port() > 0 && !url.hasFragment();
-        if (!loopbackListener && !codeGivenElsewhere) {
+        if (!UrlPolicy::isLoopbackRedirectUri(url) && !codeGivenElsewhere) {
             return fail(ConfigText::tr("%1 must be an http URL on 127.0.0.1, localhost or [::1] "
                                        "with an explicit port and no fragment, where the proxy "
                                        "receives the login (RFC 8252 §7.3), got %2")
@@ -1065,7 +674,8 @@ private:
         if (!takeString(path, out))
             return false;
         const Setting *s = setting(path);
-        if (s && !isLoopbackHost(*out)) {
+        // Trimmed: the login listener trims the host (LoopbackReplyHandler::setCallbackHost).
+        if (s && !UrlPolicy::isLoopbackHost(out->trimmed())) {
             return fail(ConfigText::tr("%1 must be a loopback address (127.0.0.1, localhost or "
                                        "::1) so that only this machine can reach the login "
                                        "callback, got %2")
@@ -1250,6 +860,7 @@ private:
                 && takeInteger("stdio.maxLineBytes"_L1, 1024, unbounded, &c.maxLineBytes);
         if (!ok || !checkCombinations(c))
             return false;
+        applyProcessEnvironment(m_env, &c);
         o.authStyleSet = setting("oauth2.authStyle"_L1) != nullptr;
         o.openBrowser = !m_options.noBrowser;
         if (m_hasExtraParams)
@@ -1259,7 +870,7 @@ private:
         return true;
     }
 
-    const CommandLineOptions &m_options;
+    const ConfigOverrides &m_options;
     const QProcessEnvironment &m_env;
     QByteArray m_fileText;
     QHash<QString, Setting> m_settings;
@@ -1270,169 +881,19 @@ private:
     QString m_error;
 };
 
-// ---- help ---------------------------------------------------------------------------------
-
-QString helpText()
-{
-    struct Line
-    {
-        QString names;
-        QString description;
-    };
-    const QList<Line> options = {
-            {u"--config <file>"_s,
-                    CommandLineText::tr("JSON config file (instead of MCP_PROXY_CONFIG)")},
-            {u"--header <\"Name: value\">"_s,
-                    CommandLineText::tr(
-                            "Upstream request header (repeatable; ${VAR} is expanded)")},
-            {u"--log-level <level>"_s,
-                    CommandLineText::tr(
-                            "trace, debug, info, warn, error or fatal (default: info)")},
-            {u"--log-file <file>"_s,
-                    CommandLineText::tr("Append the log to this file instead of stderr")},
-            {u"--allow-http"_s,
-                    CommandLineText::tr("Allow cleartext http to hosts that are not loopback")},
-            {u"--ca-bundle <file>"_s,
-                    CommandLineText::tr("PEM file of additional trusted CA certificates")},
-            {u"--no-browser"_s,
-                    CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
-            {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
-            {u"--version"_s, CommandLineText::tr("Show the version and exit")},
-    };
-    constexpr qsizetype column = 28;
-    QString text =
-            CommandLineText::tr("Usage: %1 [login|logout|status] [options] [URL]").arg(ProgramName)
-            + u"\n\n"_s
-            + CommandLineText::tr("A stdio MCP server that forwards JSON-RPC to a remote "
-                                  "Streamable HTTP MCP server,\nadding OAuth 2 access tokens.")
-            + u"\n\n"_s + CommandLineText::tr("Arguments:") + u'\n'
-            + u"  URL"_s.leftJustified(column)
-            + CommandLineText::tr("The upstream MCP endpoint (instead of UPSTREAM_URL)") + u"\n\n"_s
-            + CommandLineText::tr("Commands (without one, run the proxy on stdio):") + u'\n'
-            + u"  login"_s.leftJustified(column)
-            + CommandLineText::tr("Log in to the server now and store the tokens") + u'\n'
-            + u"  logout"_s.leftJustified(column)
-            + CommandLineText::tr("Delete the stored tokens of the server (and revoke them)")
-            + u'\n' + u"  status"_s.leftJustified(column)
-            + CommandLineText::tr("Show what is stored for which server (never a token)")
-            + u"\n\n"_s + CommandLineText::tr("Options:") + u'\n';
-    for (const Line &line : options) {
-        QString names = u"  "_s + line.names;
-        if (names.size() >= column)
-            names += u'\n' + QString(column, u' ');
-        else
-            names = names.leftJustified(column);
-        text += names + line.description + u'\n';
-    }
-    text += u'\n' + CommandLineText::tr("Environment (see config.example.json for the file keys):")
-            + u'\n';
-    QString envLine = u"  MCP_PROXY_CONFIG"_s;
-    for (const FieldSpec &field : Fields) {
-        if (field.env.isEmpty())
-            continue;
-        if (envLine.size() + 2 + field.env.size() > 98) {
-            text += envLine + u",\n"_s;
-            envLine = u"  "_s + field.env;
-        } else {
-            envLine += u", "_s + field.env;
-        }
-    }
-    text += envLine + u"\n\n"_s;
-    text += CommandLineText::tr("Precedence: built-in defaults < config file < environment < "
-                                "command line.")
-            + u'\n';
-    return text;
-}
-
 } // namespace
 
-CommandLineParseResult parseCommandLine(const QStringList &arguments)
-{
-    CommandLineParseResult result;
-    QCommandLineParser parser;
-    const QCommandLineOption configOption(u"config"_s, QString(), u"file"_s);
-    const QCommandLineOption headerOption(u"header"_s, QString(), u"Name: value"_s);
-    const QCommandLineOption logLevelOption(u"log-level"_s, QString(), u"level"_s);
-    const QCommandLineOption logFileOption(u"log-file"_s, QString(), u"file"_s);
-    const QCommandLineOption allowHttpOption(u"allow-http"_s);
-    const QCommandLineOption caBundleOption(u"ca-bundle"_s, QString(), u"file"_s);
-    const QCommandLineOption helpOption(QStringList{u"h"_s, u"help"_s});
-    const QCommandLineOption versionOption(u"version"_s);
-    const QCommandLineOption noBrowserOption(u"no-browser"_s);
-    parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
-            caBundleOption, helpOption, versionOption, noBrowserOption});
-    parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
-
-    QStringList argv = arguments;
-    if (argv.isEmpty())
-        argv << QString(ProgramName);
-    const QString hint = CommandLineText::tr("(see %1 --help)").arg(ProgramName);
-    if (!parser.parse(argv)) {
-        result.status = CommandLineParseResult::Status::Error;
-        result.text = parser.errorText() + u' ' + hint;
-        return result;
-    }
-    if (parser.isSet(helpOption)) {
-        result.status = CommandLineParseResult::Status::HelpRequested;
-        result.text = helpText();
-        return result;
-    }
-    if (parser.isSet(versionOption)) {
-        result.status = CommandLineParseResult::Status::VersionRequested;
-        result.text = QString(ProgramName) + u' ' + QLatin1String(MCPPROXY_VERSION);
-        return result;
-    }
-    QStringList positional = parser.positionalArguments();
-    CommandLineOptions::Command command = CommandLineOptions::Command::Proxy;
-    static const std::array<std::pair<QLatin1String, CommandLineOptions::Command>, 3> commands = {{
-            {"login"_L1, CommandLineOptions::Command::Login},
-            {"logout"_L1, CommandLineOptions::Command::Logout},
-            {"status"_L1, CommandLineOptions::Command::Status},
-    }};
-    for (const auto &[name, value] : commands) {
-        if (!positional.isEmpty() && positional.first() == name) {
-            command = value;
-            positional.removeFirst();
-        }
-    }
-    if (positional.size() > 1) {
-        result.status = CommandLineParseResult::Status::Error;
-        result.text = CommandLineText::tr("too many arguments: expected at most one URL, got %1 %2")
-                              .arg(positional.size())
-                              .arg(hint);
-        return result;
-    }
-    CommandLineOptions &options = result.options;
-    options.command = command;
-    options.noBrowser = parser.isSet(noBrowserOption);
-    options.url = positional.value(0);
-    options.configFile = parser.value(configOption);
-    options.headers = parser.values(headerOption);
-    options.logLevel = parser.value(logLevelOption);
-    options.logFile = parser.value(logFileOption);
-    options.allowHttp = parser.isSet(allowHttpOption);
-    options.caBundle = parser.value(caBundleOption);
-    return result;
-}
-
-ConfigLoadResult loadConfig(const CommandLineOptions &options, const QProcessEnvironment &env)
+ConfigLoadResult loadConfig(const ConfigOverrides &options, const QProcessEnvironment &env)
 {
     return Loader(options, env).run();
 }
 
-bool isLoopbackHost(const QString &host)
+ProxyConfig environmentDefaults(const QProcessEnvironment &env)
 {
-    const QString h = host.trimmed().toLower();
-    if (h == u"localhost"_s || h == u"127.0.0.1"_s || h == u"::1"_s || h == u"[::1]"_s)
-        return true;
-    // ^127(\.\d{1,3}){3}$
-    const QStringList parts = h.split(u'.');
-    if (parts.size() != 4 || parts.first() != u"127"_s)
-        return false;
-    return std::all_of(parts.begin() + 1, parts.end(), [](const QString &part) {
-        return !part.isEmpty() && part.size() <= 3
-                && std::all_of(part.begin(), part.end(), isAsciiDigit);
-    });
+    ProxyConfig config;
+    config.oauth2.tokenCacheDir = env.value(u"OAUTH2_TOKEN_CACHE_DIR"_s);
+    applyProcessEnvironment(env, &config);
+    return config;
 }
 
 QString checkSecureUrl(const QString &url, bool allowInsecureHttp, const QString &label)

@@ -9,14 +9,10 @@
 
 namespace McpProxy {
 
-// What the command line asked for (QCommandLineParser), before merging with file and env.
+// What the command line may set (app/commandline.h fills it), before merging with file and env.
 // An empty string means "not given".
-struct CommandLineOptions
+struct ConfigOverrides
 {
-    // `mcp-oauth2-proxy [login|logout|status] [options] [URL]`: the proxy itself, or a
-    // subcommand that manages the stored login of the server (README.md, "Subcommands").
-    enum class Command { Proxy, Login, Logout, Status };
-    Command command = Command::Proxy;
     bool noBrowser = false; // --no-browser: print the login URL, launch nothing
     QString configFile; // --config FILE (overrides MCP_PROXY_CONFIG)
     QString url; // positional URL (overrides UPSTREAM_URL)
@@ -26,18 +22,6 @@ struct CommandLineOptions
     bool allowHttp = false; // --allow-http
     QString caBundle; // --ca-bundle
 };
-
-struct CommandLineParseResult
-{
-    enum class Status { Ok, Error, HelpRequested, VersionRequested };
-    Status status = Status::Ok;
-    CommandLineOptions options;
-    QString text; // the error line, or the help / version text to print (translated)
-};
-
-// Pure: never exits, never prints; argv[0] is arguments.first().
-// `mcp-oauth2-proxy [options] [URL]`; more than one positional argument is an error.
-CommandLineParseResult parseCommandLine(const QStringList &arguments);
 
 struct ConfigLoadResult
 {
@@ -56,15 +40,16 @@ struct ConfigLoadResult
 // qgetenv: the environment is injected; it also supplies ${VAR} in header values. In the file, keys
 // starting with "//" or "$" (comments,
 // "$schema") are ignored; other unknown keys are warnings.
-ConfigLoadResult loadConfig(const CommandLineOptions &options, const QProcessEnvironment &env);
+ConfigLoadResult loadConfig(const ConfigOverrides &options, const QProcessEnvironment &env);
 
-// The npm package's loopback rule (its isLoopbackHost): trimmed, case-insensitive localhost,
-// 127.0.0.0/8 as a dotted quad (octets not range-checked), ::1 and [::1].
-bool isLoopbackHost(const QString &host);
+// `status` without a server, when the full configuration does not load: the built-in defaults
+// plus what the environment says about the token store (OAUTH2_TOKEN_CACHE_DIR as given,
+// MCP_PROXY_KEYCHAIN) and the network (the proxy variables). Never fails.
+ProxyConfig environmentDefaults(const QProcessEnvironment &env);
 
-// The npm package's assertSecureUrl, for discovered endpoints too: an empty
-// string when url may be used, else the npm package's message (English, for logs) with label as
-// the subject, e.g. "oauth2.tokenUrl uses cleartext http to a non-loopback host (…) …".
+// UrlPolicy::check() worded as the npm package's assertSecureUrl: an empty string when url may be
+// used, else the message (English, for logs) with label as the subject, e.g.
+// "oauth2.tokenUrl uses cleartext http to a non-loopback host (…) …".
 QString checkSecureUrl(const QString &url, bool allowInsecureHttp, const QString &label);
 
 // The values of config that must never appear in logs (client secret, refresh token,

@@ -4,6 +4,7 @@
 
 #include <QtCore/QByteArray>
 #include <QtCore/QList>
+#include <QtCore/QProcessEnvironment>
 #include <QtCore/QString>
 #include <QtCore/QUrl>
 
@@ -11,14 +12,15 @@
 
 namespace McpProxy {
 
-// Validated settings. Names, types and defaults follow the reference implementation
-// (npm mcp-oauth2-proxy 0.2.0, its configuration fields); additions are
-// marked "addition" and documented in config.example.json. Filled by loadConfig(): defaults <
-// JSON file < environment < command line. Each comment: JSON path / env var / option.
-// Differences from the reference on purpose: oauth2.grant and oauth2.clientId are optional
-// (Grant::None: the upstream needs no OAuth), upstream.url may come from the URL argument,
-// unknown file keys are warnings (not silently dropped), and every field is validated whatever
-// the grant (the reference strips the fields of the other grant).
+// Validated settings; the loader is the only reader of the environment, so whatever else needs an
+// environment variable gets it from here. Names, types and defaults follow the reference
+// implementation (npm mcp-oauth2-proxy 0.2.0, its configuration fields); additions are marked
+// "addition" and documented in config.example.json. Filled by loadConfig(): defaults < JSON file <
+// environment < command line. Each comment: JSON path / env var / option. Differences from the
+// reference on purpose: oauth2.grant and oauth2.clientId are optional (Grant::None: the upstream
+// needs no OAuth), upstream.url may come from the URL argument, unknown file keys are warnings (not
+// silently dropped), and every field is validated whatever the grant (the reference strips the
+// fields of the other grant).
 struct ProxyConfig
 {
     enum class Grant { None, ClientCredentials, AuthorizationCode };
@@ -93,6 +95,9 @@ struct ProxyConfig
         // --no-browser: never launch a browser; the login URL is printed with instructions and
         // the login can be completed from any browser that reaches the callback.
         bool openBrowser = true;
+        // addition: MCP_PROXY_KEYCHAIN (environment only): off, 0, false or no (trimmed, any
+        // case) keep the token store's data key in a 0600 file instead of the OS keychain.
+        bool useKeychain = true;
     };
 
     Upstream upstream;
@@ -104,6 +109,9 @@ struct ProxyConfig
     bool allowInsecureHttp = false; // allowInsecureHttp / ALLOW_INSECURE_HTTP / --allow-http
     // addition: stdio.maxLineBytes / MCP_PROXY_MAX_LINE_BYTES (>= 1024): longest stdin line.
     qsizetype maxLineBytes = qsizetype(64) * 1024 * 1024;
+    // http_proxy, https_proxy, all_proxy and no_proxy (lower or upper case) as the environment
+    // had them, for EnvironmentProxyFactory; nothing else of the environment.
+    QProcessEnvironment proxyEnvironment;
 };
 
 } // namespace McpProxy

@@ -4,6 +4,7 @@
 #include "auth/login/loopbackreplyhandler.h"
 #include "auth/protocol/pkce.h"
 #include "logging/logcategories.h"
+#include "network/urlpolicy.h"
 
 #include <QtCore/QMultiMap>
 #include <QtCore/QSet>
@@ -55,12 +56,6 @@ const QSet<QString> &protocolParameters()
 QString encoded(const QString &value)
 {
     return QString::fromLatin1(QUrl::toPercentEncoding(value));
-}
-
-bool isLoopbackHost(const QString &host)
-{
-    const QString h = host.toLower();
-    return h == "127.0.0.1"_L1 || h == "localhost"_L1 || h == "::1"_L1 || h == "[::1]"_L1;
 }
 
 } // namespace
@@ -118,8 +113,7 @@ bool AuthorizationCodeLogin::start(const Options &options)
     QString path = u"/callback"_s;
     if (!options.redirectUri.isEmpty()) {
         const QUrl &redirect = options.redirectUri;
-        if (redirect.scheme() != "http"_L1 || !isLoopbackHost(redirect.host())
-                || redirect.port() < 0 || !redirect.fragment().isNull()) {
+        if (!UrlPolicy::isLoopbackRedirectUri(redirect)) {
             failLater(u"invalid_request"_s,
                     tr("The redirect URI %1 must be an http URI on 127.0.0.1, localhost or "
                        "[::1] with an explicit port and no fragment (RFC 8252 §7.3).")

@@ -1,6 +1,7 @@
 #include "auth/login/loopbackreplyhandler.h"
 
 #include "logging/logcategories.h"
+#include "network/urlpolicy.h"
 
 #include <QtCore/QDateTime>
 #include <QtCore/QFile>
@@ -159,11 +160,11 @@ void LoopbackReplyHandler::setCallbackPath(const QString &path)
 QHostAddress LoopbackReplyHandler::bindAddress() const
 {
     // RFC 8252 sections 7.3 / 8.3: loopback only; "localhost" is bound as the IPv4 literal.
-    if (m_host == "127.0.0.1"_L1 || m_host == "localhost"_L1)
+    if (!UrlPolicy::isLoopbackHost(m_host))
+        return {};
+    if (m_host == "localhost"_L1)
         return QHostAddress(QHostAddress::LocalHost);
-    if (m_host == "::1"_L1 || m_host == "[::1]"_L1)
-        return QHostAddress(QHostAddress::LocalHostIPv6);
-    return {};
+    return QHostAddress(m_host == "[::1]"_L1 ? u"::1"_s : m_host);
 }
 
 QString LoopbackReplyHandler::urlHost() const
@@ -414,8 +415,10 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
 bool LoopbackReplyHandler::hostAllowed(const QByteArray &host) const
 {
     const QByteArray port = QByteArray::number(m_server.serverPort());
-    const bool v6 = bindAddress() == QHostAddress(QHostAddress::LocalHostIPv6);
-    const QList<QByteArray> names = {v6 ? "[::1]"_ba : "127.0.0.1"_ba, "localhost"_ba};
+    const QHostAddress address = bindAddress();
+    const bool v6 = address.protocol() == QAbstractSocket::IPv6Protocol;
+    const QList<QByteArray> names = {
+            v6 ? "[::1]"_ba : address.toString().toLatin1(), "localhost"_ba};
     for (const QByteArray &name : names) {
         if (host == name + ':' + port || (port == "80"_ba && host == name))
             return true;

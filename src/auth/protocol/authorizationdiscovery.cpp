@@ -2,9 +2,9 @@
 
 #include "auth/protocol/authhttp.h"
 #include "logging/logcategories.h"
+#include "network/urlpolicy.h"
 
 #include <QtCore/QPointer>
-#include <QtNetwork/QHostAddress>
 #include <QtNetwork/QNetworkRequest>
 
 namespace McpProxy {
@@ -51,22 +51,6 @@ AuthorizationDiscovery::AuthorizationDiscovery(QNetworkAccessManager *nam, QObje
 // Pending requests are aborted by AuthHttp::send() when `this` (their owner) is destroyed.
 AuthorizationDiscovery::~AuthorizationDiscovery() = default;
 
-bool AuthorizationDiscovery::isAllowedUrl(const QUrl &url, bool allowInsecureHttp)
-{
-    if (!url.isValid() || url.host().isEmpty())
-        return false;
-    const QString scheme = url.scheme().toLower();
-    if (scheme == u"https"_s)
-        return true;
-    if (scheme != u"http"_s)
-        return false;
-    if (allowInsecureHttp)
-        return true;
-    // OAuth 2.1 section 1.5 / RFC 8252 section 8.3: plain http only on the loopback interface.
-    const QString host = url.host().toLower();
-    return host == u"localhost"_s || QHostAddress(host).isLoopback();
-}
-
 bool AuthorizationDiscovery::issuersMatch(
         const QString &documentIssuer, const QString &expectedIssuer)
 {
@@ -91,7 +75,7 @@ void AuthorizationDiscovery::discover(
 void AuthorizationDiscovery::start(const std::shared_ptr<Run> &run)
 {
     const QUrl &serverUrl = run->request.serverUrl;
-    if (!isAllowedUrl(serverUrl, run->request.allowInsecureHttp)) {
+    if (!UrlPolicy::isAllowed(serverUrl, run->request.allowInsecureHttp)) {
         fail(run,
                 u"the MCP server URL %1 is not https (plain http is allowed only on loopback)"_s
                         .arg(AuthHttp::displayUrl(serverUrl)));
@@ -101,7 +85,7 @@ void AuthorizationDiscovery::start(const std::shared_ptr<Run> &run)
     const QList<QUrl> candidates =
             protectedResourceMetadataUrls(serverUrl, run->request.resourceMetadataUrl);
     for (const QUrl &url : candidates) {
-        if (isAllowedUrl(url, run->request.allowInsecureHttp)) {
+        if (UrlPolicy::isAllowed(url, run->request.allowInsecureHttp)) {
             run->urls.append(url);
         } else {
             qCWarning(lcAuth).noquote()
@@ -205,7 +189,7 @@ void AuthorizationDiscovery::handleProtectedResource(
 
     // MCP 2025-11-25 "Authorization Server Location": the client picks one; we take the first.
     const QUrl issuerUrl = metadata->authorizationServers.first();
-    if (!isAllowedUrl(issuerUrl, run->request.allowInsecureHttp) || issuerUrl.hasQuery()
+    if (!UrlPolicy::isAllowed(issuerUrl, run->request.allowInsecureHttp) || issuerUrl.hasQuery()
             || issuerUrl.hasFragment()) {
         // RFC 8414 section 2: an https URL without query or fragment.
         fail(run,
@@ -296,7 +280,7 @@ void AuthorizationDiscovery::succeed(const std::shared_ptr<Run> &run,
             {"registration_endpoint", server.registrationEndpoint},
     };
     for (const auto &[name, endpoint] : endpoints) {
-        if (endpoint.isEmpty() || isAllowedUrl(endpoint, allowInsecure))
+        if (endpoint.isEmpty() || UrlPolicy::isAllowed(endpoint, allowInsecure))
             continue;
         fail(run,
                 u"%1 names the %2 %3, which is not https (plain http is allowed only on loopback)"_s
@@ -311,7 +295,7 @@ void AuthorizationDiscovery::succeed(const std::shared_ptr<Run> &run,
     run->result.ok = true;
     run->result.server = server;
     if (!server.revocationEndpoint.isEmpty()
-            && !isAllowedUrl(server.revocationEndpoint, allowInsecure)) {
+            && !UrlPolicy::isAllowed(server.revocationEndpoint, allowInsecure)) {
         qCWarning(lcAuth).noquote() << "ignoring the insecure revocation_endpoint"
                                     << AuthHttp::displayUrl(server.revocationEndpoint);
         run->result.server.revocationEndpoint.clear();

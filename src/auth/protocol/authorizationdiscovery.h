@@ -52,8 +52,8 @@ struct DiscoveryResult
 //    URL"); when no metadata exists there either (only 4xx answers), the 2025-03-26 default
 //    endpoints (AuthorizationServerMetadata::fallbackFor()).
 // Requests carry no credentials and follow no redirects. Issuers and the authorization, token and
-// registration endpoints must be https or loopback http (MCP "Communication Security", OAuth 2.1
-// section 1.5) unless allowInsecureHttp; an insecure revocation endpoint is dropped.
+// registration endpoints must pass UrlPolicy::isAllowed() (https or loopback http, MCP
+// "Communication Security", OAuth 2.1 section 1.5); an insecure revocation endpoint is dropped.
 class AuthorizationDiscovery : public QObject
 {
     Q_OBJECT
@@ -68,9 +68,6 @@ public:
     // object was destroyed first (pending requests are then aborted).
     void discover(const DiscoveryRequest &request, QObject *context, Callback callback);
 
-    // https; or http with a loopback host (localhost, 127.0.0.0/8, ::1); or any http when
-    // allowInsecureHttp. Nothing else (no other schemes, no empty host).
-    static bool isAllowedUrl(const QUrl &url, bool allowInsecureHttp);
     // RFC 8414 section 3.3 issuer comparison: exact, but "https://as.example" and
     // "https://as.example/" (one trailing slash) are taken as equal.
     static bool issuersMatch(const QString &documentIssuer, const QString &expectedIssuer);

@@ -102,32 +102,6 @@ private Q_SLOTS:
         m_nam.reset();
     }
 
-    void isAllowedUrl_data()
-    {
-        QTest::addColumn<QString>("url");
-        QTest::addColumn<bool>("allowInsecure");
-        QTest::addColumn<bool>("allowed");
-        QTest::addRow("https") << u"https://as.example.com/token"_s << false << true;
-        QTest::addRow("http remote") << u"http://as.example.com/token"_s << false << false;
-        QTest::addRow("http remote, allowed") << u"http://as.example.com/token"_s << true << true;
-        QTest::addRow("http 127.0.0.1") << u"http://127.0.0.1:8080/token"_s << false << true;
-        QTest::addRow("http 127.1.2.3") << u"http://127.1.2.3/token"_s << false << true;
-        QTest::addRow("http localhost") << u"http://localhost:1/t"_s << false << true;
-        QTest::addRow("http [::1]") << u"http://[::1]:9/t"_s << false << true;
-        QTest::addRow("http 10.0.0.1") << u"http://10.0.0.1/t"_s << false << false;
-        QTest::addRow("http localhost.evil") << u"http://localhost.evil.com/t"_s << false << false;
-        QTest::addRow("ftp") << u"ftp://as.example.com/t"_s << true << false;
-        QTest::addRow("relative") << u"/token"_s << true << false;
-        QTest::addRow("empty") << QString() << true << false;
-    }
-    void isAllowedUrl()
-    {
-        QFETCH(QString, url);
-        QFETCH(bool, allowInsecure);
-        QFETCH(bool, allowed);
-        QCOMPARE(AuthorizationDiscovery::isAllowedUrl(QUrl(url), allowInsecure), allowed);
-    }
-
     void issuersMatch_data()
     {
         QTest::addColumn<QString>("document");

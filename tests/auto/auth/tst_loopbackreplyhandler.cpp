@@ -442,6 +442,30 @@ private Q_SLOTS:
         QVERIFY(handler.errorString().contains(u"loopback"_s));
     }
 
+    void otherIpv4LoopbackAddress()
+    {
+        // Any address of 127.0.0.0/8 is loopback (UrlPolicy::isLoopbackHost); Linux routes them
+        // all to lo, other systems may have only 127.0.0.1.
+        LoopbackReplyHandler handler;
+        handler.setCallbackHost(u"127.0.0.2"_s);
+        if (!handler.listen(0))
+            QSKIP("127.0.0.2 is not configured here");
+        QCOMPARE(handler.callback(), u"http://127.0.0.2:%1/callback"_s.arg(handler.port()));
+        handler.setExpectedState(State);
+        const QByteArray port = QByteArray::number(handler.port());
+        QSignalSpy received(&handler, &QAbstractOAuthReplyHandler::callbackReceived);
+        const QByteArray target = "/callback?code=c&state=" + State;
+        QCOMPARE(exchange(QHostAddress(u"127.0.0.2"_s), handler.port(),
+                         {get(target, "127.0.0.1:" + port)})
+                         .status,
+                400);
+        QCOMPARE(exchange(QHostAddress(u"127.0.0.2"_s), handler.port(),
+                         {get(target, "127.0.0.2:" + port)})
+                         .status,
+                200);
+        QCOMPARE(received.size(), 1);
+    }
+
     void ipv6Loopback()
     {
         LoopbackReplyHandler handler;

@@ -1,3 +1,4 @@
+#include "app/commandline.h"
 #include "config/configloader.h"
 
 #include <QtCore/QTemporaryDir>
@@ -180,11 +181,12 @@ private Q_SLOTS:
     void errors();
     void unknownKeys_data();
     void unknownKeys();
-    void isLoopbackHost_data();
-    void isLoopbackHost();
     void secureUrl_data();
     void secureUrl();
     void configSecrets();
+    void processEnvironment_data();
+    void processEnvironment();
+    void environmentDefaults();
     void exampleConfig();
 
 private:
@@ -484,8 +486,12 @@ void tst_ConfigLoader::fields_data()
                        u"OAUTH2_REDIRECT_URI=https://app.example/cb"_s}
             << QString() << QStringList{}
             << expect({{u"oauth2.redirectUri"_s, u"https://app.example/cb"_s}});
+    // The login listener trims and lower-cases the callback host, so the check does too.
+    QTest::addRow("callback host with spaces")
+            << QStringList{Url, u"OAUTH2_CALLBACK_HOST= LOCALHOST "_s} << QString() << QStringList{}
+            << expect({{u"oauth2.callbackHost"_s, u" LOCALHOST "_s}});
     for (const QString &redirect : {u"http://127.0.0.1:1/cb"_s, u"http://[::1]:8080/"_s,
-                 u"http://LOCALHOST:65535/a/b?x=1"_s}) {
+                 u"http://LOCALHOST:65535/a/b?x=1"_s, u"http://127.0.0.2:8080/cb"_s}) {
         QTest::addRow("loopback redirect URI %s", qPrintable(redirect))
                 << QStringList{Url, u"OAUTH2_REDIRECT_URI="_s + redirect} << QString()
                 << QStringList{} << expect({{u"oauth2.redirectUri"_s, QUrl(redirect).toString()}});
@@ -765,6 +771,8 @@ void tst_ConfigLoader::errors_data()
             {u"loopback with port 0"_s, u"http://127.0.0.1:0/cb"_s},
             {u"loopback with a fragment"_s, u"http://127.0.0.1:8080/cb#x"_s},
             {u"localhost as a subdomain"_s, u"http://localhost.evil.example:8080/cb"_s},
+            {u"not an IPv4 address"_s, u"http://127.999.1.1:8080/cb"_s},
+            {u"IPv4-mapped loopback"_s, u"http://[::ffff:127.0.0.1]:8080/cb"_s},
     };
     for (const auto &[name, redirect] : badRedirects) {
         QTest::addRow("redirect URI: %s", qPrintable(name))
@@ -776,8 +784,9 @@ void tst_ConfigLoader::errors_data()
                         + redirect + u'"'
                 << none;
     }
-    for (const QString &host : {u"0.0.0.0"_s, u"::"_s, u"192.168.1.5"_s, u"example.com"_s,
-                 u"localhost.example.com"_s, u"128.0.0.1"_s}) {
+    for (const QString &host :
+            {u"0.0.0.0"_s, u"::"_s, u"192.168.1.5"_s, u"example.com"_s, u"localhost.example.com"_s,
+                    u"128.0.0.1"_s, u"127.999.1.1"_s, u"127.0.0.01"_s, u"::ffff:127.0.0.1"_s}) {
         QTest::addRow("callback host %s", qPrintable(host))
                 << QStringList{Url, u"OAUTH2_CALLBACK_HOST="_s + host} << QString() << QStringList{}
                 << u"OAUTH2_CALLBACK_HOST must be a loopback address (127.0.0.1, localhost or ::1) "
@@ -1214,30 +1223,6 @@ void tst_ConfigLoader::unknownKeys()
     QCOMPARE(result.warnings, warnings);
 }
 
-void tst_ConfigLoader::isLoopbackHost_data()
-{
-    QTest::addColumn<QString>("host");
-    QTest::addColumn<bool>("loopback");
-
-    // The npm package's security.test (isLoopbackHost)
-    for (const QString &host :
-            {u"localhost"_s, u"127.0.0.1"_s, u"127.5.6.7"_s, u"::1"_s, u"[::1]"_s, u"LOCALHOST"_s,
-                    u" localhost "_s, u"127.255.255.255"_s, u"127.999.1.1"_s, u"127.0.0.01"_s})
-        QTest::addRow("%s", qPrintable(host)) << host << true;
-    for (const QString &host : {u"example.com"_s, u"10.0.0.1"_s, u"0.0.0.0"_s, u"192.168.1.1"_s,
-                 u"8.8.8.8"_s, u"foo.localhost"_s, u"localhost.example.com"_s,
-                 u"::ffff:127.0.0.1"_s, u"127.0.0.1.example.com"_s, u"127.0.0"_s, u"127.0.0.1.1"_s,
-                 u"127.1"_s, u"127.0.0.1000"_s, u"127.a.0.1"_s, u"128.0.0.1"_s, u"::2"_s,
-                 u"[::2]"_s, u""_s, u"127..0.1"_s})
-        QTest::addRow("%s", qPrintable(host)) << host << false;
-}
-
-void tst_ConfigLoader::isLoopbackHost()
-{
-    QFETCH(QString, host);
-    QTEST(McpProxy::isLoopbackHost(host), "loopback");
-}
-
 void tst_ConfigLoader::secureUrl_data()
 {
     QTest::addColumn<QString>("url");
@@ -1268,6 +1253,8 @@ void tst_ConfigLoader::secureUrl_data()
             << u"http://evil.localhost/x"_s << false << u"cleartext http"_s;
     QTest::addRow("http v4-mapped")
             << u"http://[::ffff:127.0.0.1]/x"_s << false << u"cleartext http"_s;
+    QTest::addRow("http 127.999.1.1 (not an address)")
+            << u"http://127.999.1.1/x"_s << false << u"cleartext http"_s;
     QTest::addRow("ftp") << u"ftp://example.com/x"_s << false
                          << u"x must use http or https, got \"ftp:\""_s;
     QTest::addRow("ftp allowed") << u"ftp://example.com/x"_s << true
@@ -1305,6 +1292,59 @@ void tst_ConfigLoader::secureUrl()
         QVERIFY(!result.config.has_value());
         QVERIFY2(result.error.startsWith(u"upstream.url "_s), qPrintable(result.error));
     }
+}
+
+void tst_ConfigLoader::processEnvironment_data()
+{
+    QTest::addColumn<QStringList>("env");
+    QTest::addColumn<bool>("useKeychain");
+    QTest::addColumn<QStringList>("proxyVariables"); // NAME=value, sorted
+
+    QTest::addRow("nothing") << QStringList{} << true << QStringList{};
+    for (const QString &off : {u"off"_s, u" OFF "_s, u"0"_s, u"false"_s, u"No"_s})
+        QTest::addRow("keychain %s", qPrintable(off))
+                << QStringList{u"MCP_PROXY_KEYCHAIN="_s + off} << false << QStringList{};
+    for (const QString &on : {u"on"_s, u""_s, u"1"_s, u"offline"_s})
+        QTest::addRow("keychain %s", qPrintable(on))
+                << QStringList{u"MCP_PROXY_KEYCHAIN="_s + on} << true << QStringList{};
+    QTest::addRow("proxy variables")
+            << QStringList{u"https_proxy=http://p:3128"_s, u"HTTPS_PROXY=http://q:3128"_s,
+                       u"NO_PROXY=.corp"_s, u"all_proxy=socks5://s"_s, u"HTTP_PROXY="_s,
+                       u"PATH=/usr/bin"_s, u"ftp_proxy=http://f"_s}
+            << true
+            << QStringList{u"HTTPS_PROXY=http://q:3128"_s, u"HTTP_PROXY="_s, u"NO_PROXY=.corp"_s,
+                       u"all_proxy=socks5://s"_s, u"https_proxy=http://p:3128"_s};
+}
+
+// The loader is the only reader of the environment: what the token store and the proxy factory
+// need comes with the configuration.
+void tst_ConfigLoader::processEnvironment()
+{
+    QFETCH(QStringList, env);
+    QFETCH(bool, useKeychain);
+    QFETCH(QStringList, proxyVariables);
+    const ConfigLoadResult result = load(QStringList{Url} + env, QString(), {});
+    QVERIFY2(result.config.has_value(), qPrintable(result.error));
+    QCOMPARE(result.config->oauth2.useKeychain, useKeychain);
+    QStringList variables = result.config->proxyEnvironment.toStringList();
+    variables.sort();
+    QCOMPARE(variables, proxyVariables);
+}
+
+void tst_ConfigLoader::environmentDefaults()
+{
+    QProcessEnvironment env;
+    env.insert(u"OAUTH2_TOKEN_CACHE_DIR"_s, u" /tmp/store"_s);
+    env.insert(u"MCP_PROXY_KEYCHAIN"_s, u"off"_s);
+    env.insert(u"no_proxy"_s, u"*"_s);
+    env.insert(u"OAUTH2_CALLBACK_PORT"_s, u"1"_s); // only the store and the network settings
+    const ProxyConfig config = McpProxy::environmentDefaults(env);
+    QCOMPARE(config.oauth2.tokenCacheDir, u" /tmp/store"_s); // as given
+    QVERIFY(!config.oauth2.useKeychain);
+    QCOMPARE(config.proxyEnvironment.toStringList(), QStringList{u"no_proxy=*"_s});
+    QCOMPARE(config.oauth2.callbackPort, ProxyConfig().oauth2.callbackPort);
+    QVERIFY(McpProxy::environmentDefaults({}).oauth2.useKeychain);
+    QVERIFY(McpProxy::environmentDefaults({}).oauth2.tokenCacheDir.isEmpty());
 }
 
 void tst_ConfigLoader::configSecrets()

@@ -1,4 +1,4 @@
-#include "config/configloader.h"
+#include "app/commandline.h"
 
 #include <QtTest/QtTest>
 

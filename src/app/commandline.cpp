@@ -1,0 +1,167 @@
+#include "app/commandline.h"
+
+#include "config/configschema.h"
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QCoreApplication>
+
+#include <array>
+
+using namespace Qt::StringLiterals;
+
+namespace McpProxy {
+
+namespace {
+
+// The command line's user-facing text (help, errors): translated.
+class CommandLineText
+{
+    Q_DECLARE_TR_FUNCTIONS(McpProxy::CommandLine)
+};
+
+constexpr QLatin1String ProgramName = "mcp-oauth2-proxy"_L1;
+
+QString helpText()
+{
+    struct Line
+    {
+        QString names;
+        QString description;
+    };
+    const QList<Line> options = {
+            {u"--config <file>"_s,
+                    CommandLineText::tr("JSON config file (instead of MCP_PROXY_CONFIG)")},
+            {u"--header <\"Name: value\">"_s,
+                    CommandLineText::tr(
+                            "Upstream request header (repeatable; ${VAR} is expanded)")},
+            {u"--log-level <level>"_s,
+                    CommandLineText::tr(
+                            "trace, debug, info, warn, error or fatal (default: info)")},
+            {u"--log-file <file>"_s,
+                    CommandLineText::tr("Append the log to this file instead of stderr")},
+            {u"--allow-http"_s,
+                    CommandLineText::tr("Allow cleartext http to hosts that are not loopback")},
+            {u"--ca-bundle <file>"_s,
+                    CommandLineText::tr("PEM file of additional trusted CA certificates")},
+            {u"--no-browser"_s,
+                    CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
+            {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
+            {u"--version"_s, CommandLineText::tr("Show the version and exit")},
+    };
+    constexpr qsizetype column = 28;
+    QString text =
+            CommandLineText::tr("Usage: %1 [login|logout|status] [options] [URL]").arg(ProgramName)
+            + u"\n\n"_s
+            + CommandLineText::tr("A stdio MCP server that forwards JSON-RPC to a remote "
+                                  "Streamable HTTP MCP server,\nadding OAuth 2 access tokens.")
+            + u"\n\n"_s + CommandLineText::tr("Arguments:") + u'\n'
+            + u"  URL"_s.leftJustified(column)
+            + CommandLineText::tr("The upstream MCP endpoint (instead of UPSTREAM_URL)") + u"\n\n"_s
+            + CommandLineText::tr("Commands (without one, run the proxy on stdio):") + u'\n'
+            + u"  login"_s.leftJustified(column)
+            + CommandLineText::tr("Log in to the server now and store the tokens") + u'\n'
+            + u"  logout"_s.leftJustified(column)
+            + CommandLineText::tr("Delete the stored tokens of the server (and revoke them)")
+            + u'\n' + u"  status"_s.leftJustified(column)
+            + CommandLineText::tr("Show what is stored for which server (never a token)")
+            + u"\n\n"_s + CommandLineText::tr("Options:") + u'\n';
+    for (const Line &line : options) {
+        QString names = u"  "_s + line.names;
+        if (names.size() >= column)
+            names += u'\n' + QString(column, u' ');
+        else
+            names = names.leftJustified(column);
+        text += names + line.description + u'\n';
+    }
+    text += u'\n' + CommandLineText::tr("Environment (see config.example.json for the file keys):")
+            + u'\n';
+    QString envLine = u"  MCP_PROXY_CONFIG"_s;
+    for (const ConfigSchema::FieldSpec &field : ConfigSchema::Fields) {
+        if (field.env.isEmpty())
+            continue;
+        if (envLine.size() + 2 + field.env.size() > 98) {
+            text += envLine + u",\n"_s;
+            envLine = u"  "_s + field.env;
+        } else {
+            envLine += u", "_s + field.env;
+        }
+    }
+    text += envLine + u"\n\n"_s;
+    text += CommandLineText::tr("Precedence: built-in defaults < config file < environment < "
+                                "command line.")
+            + u'\n';
+    return text;
+}
+
+} // namespace
+
+CommandLineParseResult parseCommandLine(const QStringList &arguments)
+{
+    CommandLineParseResult result;
+    QCommandLineParser parser;
+    const QCommandLineOption configOption(u"config"_s, QString(), u"file"_s);
+    const QCommandLineOption headerOption(u"header"_s, QString(), u"Name: value"_s);
+    const QCommandLineOption logLevelOption(u"log-level"_s, QString(), u"level"_s);
+    const QCommandLineOption logFileOption(u"log-file"_s, QString(), u"file"_s);
+    const QCommandLineOption allowHttpOption(u"allow-http"_s);
+    const QCommandLineOption caBundleOption(u"ca-bundle"_s, QString(), u"file"_s);
+    const QCommandLineOption helpOption(QStringList{u"h"_s, u"help"_s});
+    const QCommandLineOption versionOption(u"version"_s);
+    const QCommandLineOption noBrowserOption(u"no-browser"_s);
+    parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
+            caBundleOption, helpOption, versionOption, noBrowserOption});
+    parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
+
+    QStringList argv = arguments;
+    if (argv.isEmpty())
+        argv << QString(ProgramName);
+    const QString hint = CommandLineText::tr("(see %1 --help)").arg(ProgramName);
+    if (!parser.parse(argv)) {
+        result.status = CommandLineParseResult::Status::Error;
+        result.text = parser.errorText() + u' ' + hint;
+        return result;
+    }
+    if (parser.isSet(helpOption)) {
+        result.status = CommandLineParseResult::Status::HelpRequested;
+        result.text = helpText();
+        return result;
+    }
+    if (parser.isSet(versionOption)) {
+        result.status = CommandLineParseResult::Status::VersionRequested;
+        result.text = QString(ProgramName) + u' ' + QLatin1String(MCPPROXY_VERSION);
+        return result;
+    }
+    QStringList positional = parser.positionalArguments();
+    CommandLineOptions::Command command = CommandLineOptions::Command::Proxy;
+    static const std::array<std::pair<QLatin1String, CommandLineOptions::Command>, 3> commands = {{
+            {"login"_L1, CommandLineOptions::Command::Login},
+            {"logout"_L1, CommandLineOptions::Command::Logout},
+            {"status"_L1, CommandLineOptions::Command::Status},
+    }};
+    for (const auto &[name, value] : commands) {
+        if (!positional.isEmpty() && positional.first() == name) {
+            command = value;
+            positional.removeFirst();
+        }
+    }
+    if (positional.size() > 1) {
+        result.status = CommandLineParseResult::Status::Error;
+        result.text = CommandLineText::tr("too many arguments: expected at most one URL, got %1 %2")
+                              .arg(positional.size())
+                              .arg(hint);
+        return result;
+    }
+    CommandLineOptions &options = result.options;
+    options.command = command;
+    options.noBrowser = parser.isSet(noBrowserOption);
+    options.url = positional.value(0);
+    options.configFile = parser.value(configOption);
+    options.headers = parser.values(headerOption);
+    options.logLevel = parser.value(logLevelOption);
+    options.logFile = parser.value(logFileOption);
+    options.allowHttp = parser.isSet(allowHttpOption);
+    options.caBundle = parser.value(caBundleOption);
+    return result;
+}
+
+} // namespace McpProxy
