@@ -165,8 +165,9 @@ QStringList JsonKeyOrder::keysInSourceOrder(
 QStringList JsonKeyOrder::ecmaScriptKeyOrder(const QStringList &keys)
 {
     const auto arrayIndex = [](const QString &key) -> std::optional<quint64> {
-        if (key.isEmpty() || key.size() > 10 || !std::all_of(key.begin(), key.end(), [](QChar c) { return c >= u'0' && c <= u'9'; })
-                || (key.size() > 1 && key.startsWith(u'0')))
+        if (key.isEmpty() || key.size() > 10 || !std::all_of(key.begin(), key.end(), [](QChar c) {
+                return c >= u'0' && c <= u'9';
+            }) || (key.size() > 1 && key.startsWith(u'0')))
             return std::nullopt;
         const quint64 value = key.toULongLong();
         if (value >= 4294967295ULL)
