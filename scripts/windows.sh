@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Windows x86_64, cross-built on Debian 12 with mingw-w64 (posix threads) and tested under Wine:
-#  1. a Windows SDK, built once into a cache folder and reused: Qt (qtbase: Core, Network with the
-#     Schannel TLS backend, Test) from Debian's own qt6-base source, the same version as the host
-#     tools of qt6-base-dev-tools; qtnetworkauth and qtkeychain (Windows Credential Store);
-#     OpenSSL's libcrypto (static) from Debian's openssl source;
-#  2. the proxy and its tests, cross-built (dev: warnings are errors) into build/windows;
-#  3. the unit and integration tests, run with ctest through Wine;
-#  4. the ZIP a Windows user downloads (stripped), unpacked and checked: the bundled demo runs
+#  1. a Windows SDK, built once into a cache folder and reused (an interrupted build resumes): Qt
+#     (qtbase: Core, Network with the Schannel TLS backend, Test) from Debian's own qt6-base
+#     source, the same version as the host tools of qt6-base-dev-tools; qtnetworkauth of that
+#     version and qtkeychain (Windows Credential Store) from the upstream archives in third_party/
+#     (else from Debian's qt6-networkauth and qtkeychain sources); OpenSSL's libcrypto (static)
+#     from Debian's openssl source. Nothing is downloaded but Debian packages;
+#  2. the proxy and its tests, cross-built as the dev preset builds them (Debug, warnings are
+#     errors) into build/windows;
+#  3. every unit and integration test, run with ctest through Wine;
+#  4. the ZIP a Windows user downloads: a Release build (build/windows-release), stripped, then
+#     unpacked into a folder with spaces and non-ASCII letters and checked: the bundled demo runs
 #     from it under Wine.
 # Passing under Wine is not passing on Windows: README.md, "Windows", says what this proves.
 #
 # Usage: scripts/windows.sh [sdk|build|test|zip|all]       (default: all)
+#   sdk: 1; build: 1-2; test: 3 (ctest arguments may follow); zip: 1 and 4; all: 1-4
 # Environment:
 #   MCPPROXY_WINDOWS_CACHE   where the SDK and the Wine prefix live
 #                            (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows)
@@ -125,23 +130,31 @@ EOF
 build_sdk() {
     [ -f "$sdk/.complete" ] && { say "SDK ready in $sdk"; return; }
     local started=$SECONDS work=$cache/work
-    say "building the Windows SDK (Qt $qt_version, qtnetworkauth, qtkeychain, OpenSSL) into $sdk"
-    rm -rf "$sdk" "$work"
+    # An interrupted build goes on where it stopped: its work folder is kept until the end.
+    if [ -d "$work" ]; then
+        say "resuming the Windows SDK build in $work"
+    else
+        say "building the Windows SDK (Qt $qt_version, qtnetworkauth, qtkeychain, OpenSSL) into $sdk"
+        rm -rf "$sdk"
+    fi
     mkdir -p "$work" "$sdk"
     write_toolchain
     ensure_deb_src
 
     # OpenSSL: only libcrypto is linked (JWT signing); Qt's TLS on Windows is Schannel.
-    debian_source openssl "$work/openssl"
-    (cd "$work/openssl" &&
-        ./Configure mingw64 --cross-compile-prefix=$triple- --prefix="$sdk/openssl" \
-            no-shared no-tests no-engine no-module &&
-        make -j "$jobs" build_libs && make install_dev) >"$work/openssl.log" 2>&1 \
-        || { tail -n 40 "$work/openssl.log" >&2; die "OpenSSL build failed"; }
-    say "OpenSSL built ($((SECONDS - started)) s)"
+    if [ ! -f "$work/openssl.done" ]; then
+        debian_source openssl "$work/openssl"
+        (cd "$work/openssl" &&
+            ./Configure mingw64 --cross-compile-prefix=$triple- --prefix="$sdk/openssl" \
+                no-shared no-tests no-engine no-module &&
+            make -j "$jobs" build_libs && make install_dev) >"$work/openssl.log" 2>&1 \
+            || { tail -n 40 "$work/openssl.log" >&2; die "OpenSSL build failed"; }
+        touch "$work/openssl.done"
+        say "OpenSSL built ($((SECONDS - started)) s)"
+    fi
 
-    debian_source qt6-base "$work/qtbase"
-    cmake -S "$work/qtbase" -B "$work/qtbase-build" -G Ninja -Wno-dev \
+    [ -d "$work/qtbase" ] || debian_source qt6-base "$work/qtbase"
+    [ -f "$work/qtbase-build/build.ninja" ] || cmake -S "$work/qtbase" -B "$work/qtbase-build" -G Ninja -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$sdk" \
         -DBUILD_SHARED_LIBS=ON -DQT_HOST_PATH=/usr \
         -DQT_HOST_PATH_CMAKE_DIR=/usr/lib/x86_64-linux-gnu/cmake \
@@ -156,14 +169,14 @@ build_sdk() {
     say "qtbase built ($((SECONDS - started)) s)"
 
     local qt_toolchain=$sdk/lib/cmake/Qt6/qt.toolchain.cmake
-    module_source qtnetworkauth qt6-networkauth "$work/qtnetworkauth"
+    [ -d "$work/qtnetworkauth" ] || module_source qtnetworkauth qt6-networkauth "$work/qtnetworkauth"
     cmake -S "$work/qtnetworkauth" -B "$work/qtnetworkauth-build" -G Ninja -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$qt_toolchain" -DCMAKE_BUILD_TYPE=Release \
         -DQT_BUILD_EXAMPLES=OFF -DQT_BUILD_TESTS=OFF >/dev/null
     cmake --build "$work/qtnetworkauth-build" -j "$jobs" >/dev/null
     cmake --install "$work/qtnetworkauth-build" >/dev/null
 
-    module_source qtkeychain qtkeychain "$work/qtkeychain"
+    [ -d "$work/qtkeychain" ] || module_source qtkeychain qtkeychain "$work/qtkeychain"
     cmake -S "$work/qtkeychain" -B "$work/qtkeychain-build" -G Ninja -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$qt_toolchain" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_INSTALL_PREFIX="$sdk" -DBUILD_WITH_QT6=ON -DBUILD_TRANSLATIONS=OFF \

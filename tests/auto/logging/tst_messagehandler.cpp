@@ -431,9 +431,6 @@ void tst_MessageHandler::stderrChild()
 
 void tst_MessageHandler::fatalChild()
 {
-#ifndef Q_OS_UNIX
-    QSKIP("abort() handling differs on this platform");
-#endif
     QProcess child;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QString::fromLatin1(ChildModeVariable), u"fatal"_s);
