@@ -130,14 +130,17 @@ EOF
 build_sdk() {
     [ -f "$sdk/.complete" ] && { say "SDK ready in $sdk"; return; }
     local started=$SECONDS work=$cache/work
-    # An interrupted build goes on where it stopped: its work folder is kept until the end.
-    if [ -d "$work" ]; then
+    # An interrupted build goes on where it stopped: its work folder is kept until the end, and
+    # names the SDK it builds.
+    if [ "$(cat "$work/.sdk" 2>/dev/null)" = "$sdk" ]; then
         say "resuming the Windows SDK build in $work"
     else
         say "building the Windows SDK (Qt $qt_version, qtnetworkauth, qtkeychain, OpenSSL) into $sdk"
-        rm -rf "$sdk"
+        rm -rf "$sdk" "$work"
+        mkdir -p "$work"
+        echo "$sdk" >"$work/.sdk"
     fi
-    mkdir -p "$work" "$sdk"
+    mkdir -p "$sdk"
     write_toolchain
     ensure_deb_src
 
