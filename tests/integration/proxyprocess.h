@@ -67,14 +67,18 @@ public:
         m_process.setProcessEnvironment(env);
 #ifdef Q_OS_WIN
         // Its own console process group, so that terminate() reaches it and not this test. A
-        // console to share: a test started with pipes only (ctest) has none, and under Wine it
-        // has one without a window that delivers no control events, which AllocConsole() does not
-        // replace while it is attached. QProcess starts a child without a console
-        // (CREATE_NO_WINDOW) when this console has no window, which a new one under Wine has not.
-        if (!GetConsoleWindow()) {
+        // console to share, once per test: a test started with pipes only (ctest) has none, and
+        // under Wine it has one without a window that delivers no control events, which
+        // AllocConsole() does not replace while it is attached. QProcess starts a child without a
+        // console (CREATE_NO_WINDOW) when this console has no window, which a new one under Wine
+        // has not.
+        static const bool hasConsole = [] {
+            if (GetConsoleWindow())
+                return true;
             FreeConsole();
-            AllocConsole();
-        }
+            return AllocConsole() != FALSE;
+        }();
+        Q_UNUSED(hasConsole);
         m_process.setCreateProcessArgumentsModifier([](QProcess::CreateProcessArguments *create) {
             create->flags |= CREATE_NEW_PROCESS_GROUP;
             create->flags &= ~DWORD(CREATE_NO_WINDOW);
