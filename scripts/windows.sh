@@ -1,38 +1,44 @@
 #!/usr/bin/env bash
 # Windows x86_64, cross-built on Debian 12 with mingw-w64 (posix threads) and tested under Wine:
-#  1. a Windows SDK, built once into a cache folder and reused: Qt (qtbase: Core, Network with the
-#     Schannel TLS backend, Test) from Debian's own qt6-base source, the same version as the host
-#     tools of qt6-base-dev-tools; qtnetworkauth and qtkeychain (Windows Credential Store);
-#     OpenSSL's libcrypto (static) from Debian's openssl source;
-#  2. the proxy and its tests, cross-built (dev: warnings are errors) into build/windows;
-#  3. the unit and integration tests, run with ctest through Wine;
-#  4. the ZIP a Windows user downloads (stripped), unpacked and checked: the bundled demo runs
+#  1. a Windows SDK, built once into a cache folder and reused (an interrupted build resumes): Qt
+#     (qtbase: Core, Network with the Schannel TLS backend, Test) from Debian's own qt6-base
+#     source, the same version as the host tools of qt6-base-dev-tools; qtnetworkauth of that
+#     version and qtkeychain (Windows Credential Store) from the upstream archives in third_party/
+#     (else from Debian's qt6-networkauth and qtkeychain sources); OpenSSL's libcrypto (static)
+#     from Debian's openssl source. Nothing is downloaded but Debian packages;
+#  2. the proxy and its tests, cross-built as the dev preset builds them (Debug, warnings are
+#     errors) into build/windows;
+#  3. every unit and integration test, run with ctest through Wine;
+#  4. the ZIP a Windows user downloads: a Release build (build/windows-release), stripped, then
+#     unpacked into a folder with spaces and non-ASCII letters and checked: the bundled demo runs
 #     from it under Wine.
 # Passing under Wine is not passing on Windows: README.md, "Windows", says what this proves.
 #
 # Usage: scripts/windows.sh [sdk|build|test|zip|all]       (default: all)
+#   sdk: 1; build: 1-2; test: 3 (ctest arguments may follow); zip: 1 and 4; all: 1-4
 # Environment:
 #   MCPPROXY_WINDOWS_CACHE   where the SDK and the Wine prefix live
 #                            (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows)
-#   MCPPROXY_THIRD_PARTY     folder holding qtnetworkauth-<qt>.tar.gz and qtkeychain-<v>.tar.gz
-#                            (default: shared/third-party in the clone's parent folder, if present; else
-#                            the sources are downloaded from their upstream locations)
+#   MCPPROXY_THIRD_PARTY     a folder of upstream archives qtnetworkauth-<qt version>.tar.* and
+#                            qtkeychain-<version>.tar.*, used before third_party/ (default: none)
 #   MCPPROXY_WINDOWS_JOBS    parallel jobs (default: nproc)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 what=${1:-all}
 jobs=${MCPPROXY_WINDOWS_JOBS:-$(nproc 2>/dev/null || echo 2)}
-keychain_version=0.13.2
+# The recipe of the SDK: a new number when the recipe changes, so an old cache is not reused.
+sdk_recipe=2
 triple=x86_64-w64-mingw32
 cache=${MCPPROXY_WINDOWS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows}
 build=$root/build/windows
+release=$root/build/windows-release
 say() { printf 'windows: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 # --- packages ------------------------------------------------------------------------------------
 want=(g++-mingw-w64-x86-64-posix mingw-w64-tools wine64 wine dpkg-dev zip unzip ninja-build cmake
-      qt6-base-dev-tools qt6-tools-dev-tools qt6-l10n-tools xz-utils curl)
+      qt6-base-dev-tools qt6-tools-dev-tools qt6-l10n-tools xz-utils)
 missing=()
 for pkg in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -48,7 +54,7 @@ fi
 
 # The Qt built for Windows is the host tools' version: moc, rcc and lrelease run on this machine.
 qt_version=$(dpkg-query -W -f='${Version}' qt6-base-dev-tools | sed 's/^[0-9]*://; s/[+~-].*//')
-sdk=$cache/sdk-qt$qt_version-keychain$keychain_version
+sdk=$cache/sdk-qt$qt_version-r$sdk_recipe
 wineprefix=$cache/wineprefix
 toolchain=$cache/mingw-w64-posix.cmake
 runtime_dirs=("/usr/lib/gcc/$triple/$($triple-gcc-posix -dumpversion)" "/usr/$triple/lib")
@@ -83,14 +89,23 @@ debian_source() {
     rm -rf "$tmp"
 }
 
-# Finds $1 in the third-party folder beside the clone or downloads it from $2.
-third_party() {
-    local name=$1 url=$2 dir
-    for dir in "${MCPPROXY_THIRD_PARTY:-}" "$root/../shared/third-party"; do
-        [ -n "$dir" ] && [ -f "$dir/$name" ] && { echo "$dir/$name"; return; }
+# Extracts the source of Qt module or library $1 into $3: from an upstream archive $1-<version>.tar.*
+# in MCPPROXY_THIRD_PARTY or the repository's third_party/ (for qtnetworkauth only the version of
+# qtbase: Qt's modules build only against their own version), else from Debian's source package $2.
+module_source() {
+    local name=$1 pkg=$2 dest=$3 dir archive="" pattern="$1-*.tar.*"
+    [ "$name" = qtnetworkauth ] && pattern="$name-$qt_version.tar.*"
+    for dir in "${MCPPROXY_THIRD_PARTY:-}" "$root/third_party"; do
+        [ -n "$dir" ] && [ -d "$dir" ] || continue
+        archive=$(find "$dir" -maxdepth 1 -name "$pattern" | sort -V | tail -n1)
+        [ -n "$archive" ] && break
     done
-    say "downloading $url"
-    curl -fsSL --retry 3 -o "$cache/$name" "$url" && echo "$cache/$name"
+    if [ -n "$archive" ]; then
+        say "$name from ${archive#"$root"/}"
+        rm -rf "$dest" && mkdir -p "$dest" && tar -xf "$archive" -C "$dest" --strip-components=1
+    else
+        debian_source "$pkg" "$dest"
+    fi
 }
 
 write_toolchain() {
@@ -115,23 +130,34 @@ EOF
 build_sdk() {
     [ -f "$sdk/.complete" ] && { say "SDK ready in $sdk"; return; }
     local started=$SECONDS work=$cache/work
-    say "building the Windows SDK (Qt $qt_version, qtkeychain $keychain_version, OpenSSL) into $sdk"
-    rm -rf "$sdk" "$work"
-    mkdir -p "$work" "$sdk"
+    # An interrupted build goes on where it stopped: its work folder is kept until the end, and
+    # names the SDK it builds.
+    if [ "$(cat "$work/.sdk" 2>/dev/null)" = "$sdk" ]; then
+        say "resuming the Windows SDK build in $work"
+    else
+        say "building the Windows SDK (Qt $qt_version, qtnetworkauth, qtkeychain, OpenSSL) into $sdk"
+        rm -rf "$sdk" "$work"
+        mkdir -p "$work"
+        echo "$sdk" >"$work/.sdk"
+    fi
+    mkdir -p "$sdk"
     write_toolchain
     ensure_deb_src
 
     # OpenSSL: only libcrypto is linked (JWT signing); Qt's TLS on Windows is Schannel.
-    debian_source openssl "$work/openssl"
-    (cd "$work/openssl" &&
-        ./Configure mingw64 --cross-compile-prefix=$triple- --prefix="$sdk/openssl" \
-            no-shared no-tests no-engine no-module &&
-        make -j "$jobs" build_libs && make install_dev) >"$work/openssl.log" 2>&1 \
-        || { tail -n 40 "$work/openssl.log" >&2; die "OpenSSL build failed"; }
-    say "OpenSSL built ($((SECONDS - started)) s)"
+    if [ ! -f "$work/openssl.done" ]; then
+        debian_source openssl "$work/openssl"
+        (cd "$work/openssl" &&
+            ./Configure mingw64 --cross-compile-prefix=$triple- --prefix="$sdk/openssl" \
+                no-shared no-tests no-engine no-module &&
+            make -j "$jobs" build_libs && make install_dev) >"$work/openssl.log" 2>&1 \
+            || { tail -n 40 "$work/openssl.log" >&2; die "OpenSSL build failed"; }
+        touch "$work/openssl.done"
+        say "OpenSSL built ($((SECONDS - started)) s)"
+    fi
 
-    debian_source qt6-base "$work/qtbase"
-    cmake -S "$work/qtbase" -B "$work/qtbase-build" -G Ninja -Wno-dev \
+    [ -d "$work/qtbase" ] || debian_source qt6-base "$work/qtbase"
+    [ -f "$work/qtbase-build/build.ninja" ] || cmake -S "$work/qtbase" -B "$work/qtbase-build" -G Ninja -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$toolchain" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$sdk" \
         -DBUILD_SHARED_LIBS=ON -DQT_HOST_PATH=/usr \
         -DQT_HOST_PATH_CMAKE_DIR=/usr/lib/x86_64-linux-gnu/cmake \
@@ -145,19 +171,15 @@ build_sdk() {
     cmake --install "$work/qtbase-build" >/dev/null
     say "qtbase built ($((SECONDS - started)) s)"
 
-    local qt_toolchain=$sdk/lib/cmake/Qt6/qt.toolchain.cmake archive
-    archive=$(third_party "qtnetworkauth-$qt_version.tar.gz" \
-        "https://download.qt.io/archive/qt/${qt_version%.*}/$qt_version/submodules/qtnetworkauth-everywhere-src-$qt_version.tar.xz")
-    mkdir -p "$work/qtnetworkauth" && tar -xf "$archive" -C "$work/qtnetworkauth" --strip-components=1
+    local qt_toolchain=$sdk/lib/cmake/Qt6/qt.toolchain.cmake
+    [ -d "$work/qtnetworkauth" ] || module_source qtnetworkauth qt6-networkauth "$work/qtnetworkauth"
     cmake -S "$work/qtnetworkauth" -B "$work/qtnetworkauth-build" -G Ninja -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$qt_toolchain" -DCMAKE_BUILD_TYPE=Release \
         -DQT_BUILD_EXAMPLES=OFF -DQT_BUILD_TESTS=OFF >/dev/null
     cmake --build "$work/qtnetworkauth-build" -j "$jobs" >/dev/null
     cmake --install "$work/qtnetworkauth-build" >/dev/null
 
-    archive=$(third_party "qtkeychain-$keychain_version.tar.gz" \
-        "https://github.com/frankosterfeld/qtkeychain/archive/refs/tags/$keychain_version.tar.gz")
-    mkdir -p "$work/qtkeychain" && tar -xf "$archive" -C "$work/qtkeychain" --strip-components=1
+    [ -d "$work/qtkeychain" ] || module_source qtkeychain qtkeychain "$work/qtkeychain"
     cmake -S "$work/qtkeychain" -B "$work/qtkeychain-build" -G Ninja -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$qt_toolchain" -DCMAKE_BUILD_TYPE=Release \
         -DCMAKE_INSTALL_PREFIX="$sdk" -DBUILD_WITH_QT6=ON -DBUILD_TRANSLATIONS=OFF \
@@ -170,19 +192,32 @@ build_sdk() {
     say "SDK built in $((SECONDS - started)) s: $sdk ($(du -sh "$sdk" | cut -f1))"
 }
 
-build_proxy() {
-    [ -f "$sdk/.complete" ] || die "no SDK yet: run scripts/windows.sh sdk"
-    local launcher=()
+# configure_proxy <folder> <cmake options>...: the proxy's build for Windows against the SDK.
+configure_proxy() {
+    local dir=$1 launcher=()
+    shift
     command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-    cmake -S "$root" -B "$build" -G Ninja -Wno-dev \
+    cmake -S "$root" -B "$dir" -G Ninja -Wno-dev \
         -DCMAKE_TOOLCHAIN_FILE="$sdk/lib/cmake/Qt6/qt.toolchain.cmake" \
-        -DQT_CHAINLOAD_TOOLCHAIN_FILE="$toolchain" \
-        -DCMAKE_BUILD_TYPE=Debug -DMCPPROXY_DEVELOPER_MODE=ON "${launcher[@]}" \
+        -DQT_CHAINLOAD_TOOLCHAIN_FILE="$toolchain" "${launcher[@]}" \
         -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/lib/wine/wine64 \
         -DOPENSSL_USE_STATIC_LIBS=ON -DOPENSSL_ROOT_DIR="$sdk/openssl" \
         -DLIB_EAY="$sdk/openssl/lib64/libcrypto.a" -DSSL_EAY="$sdk/openssl/lib64/libssl.a" \
-        -DOPENSSL_INCLUDE_DIR="$sdk/openssl/include" >/dev/null
+        -DOPENSSL_INCLUDE_DIR="$sdk/openssl/include" "$@" >/dev/null
+}
+
+# The tests' build: dev (Debug, warnings are errors, asserts on), like the dev preset.
+build_proxy() {
+    [ -f "$sdk/.complete" ] || die "no SDK yet: run scripts/windows.sh sdk"
+    configure_proxy "$build" -DCMAKE_BUILD_TYPE=Debug -DMCPPROXY_DEVELOPER_MODE=ON
     cmake --build "$build" -j "$jobs"
+}
+
+# What the ZIP ships: Release without tests, like the release preset.
+build_release() {
+    [ -f "$sdk/.complete" ] || die "no SDK yet: run scripts/windows.sh sdk"
+    configure_proxy "$release" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
+    cmake --build "$release" -j "$jobs" --target mcp-oauth2-proxy mcp-demo-server mcp-test-browser
 }
 
 # Windows finds DLLs beside the .exe or on PATH; Wine's PATH gets WINEPATH. The tests use the
@@ -213,7 +248,7 @@ test_proxy() {
 # on Windows, beside the DLLs).
 built() {
     local found
-    found=$(find "$build" -name "$1" -not -path '*/CMakeFiles/*' | head -n1)
+    found=$(find "${2:-$build}" -name "$1" -not -path '*/CMakeFiles/*' | head -n1)
     [ -n "$found" ] || die "$1 was not built"
     echo "$found"
 }
@@ -221,11 +256,11 @@ built() {
 package_zip() {
     local version stage zip
     version=$(sed -n 's/^ *VERSION \([0-9.]*\)$/\1/p' "$root/CMakeLists.txt" | head -n1)
-    stage=$build/zip/mcp-oauth2-proxy-$version-windows-x86_64
-    zip=$build/mcp-oauth2-proxy-$version-windows-x86_64.zip
-    rm -rf "$build/zip" "$zip"
+    stage=$release/zip/mcp-oauth2-proxy-$version-windows-x86_64
+    zip=$release/mcp-oauth2-proxy-$version-windows-x86_64.zip
+    rm -rf "$release/zip" "$zip"
     mkdir -p "$stage/tls"
-    cp "$(built mcp-oauth2-proxy.exe)" "$(built mcp-demo-server.exe)" "$stage/"
+    cp "$(built mcp-oauth2-proxy.exe "$release")" "$(built mcp-demo-server.exe "$release")" "$stage/"
     cp "$sdk"/bin/{Qt6Core,Qt6Network,Qt6NetworkAuth}.dll "$sdk/bin/libqt6keychain.dll" "$stage/"
     cp "$sdk/plugins/tls/qschannelbackend.dll" "$stage/tls/"
     local dll dir found
@@ -251,7 +286,7 @@ package_zip() {
             *) die "$dll is imported but not in the ZIP" ;;
         esac
     done
-    (cd "$build/zip" && zip -qr9 "$zip" "$(basename "$stage")")
+    (cd "$release/zip" && zip -qr9 "$zip" "$(basename "$stage")")
     say "ZIP: $zip ($(du -h "$zip" | cut -f1))"
     check_zip "$zip"
 }
@@ -271,7 +306,7 @@ check_zip() {
     work=$(mktemp -d)
     # The stand-in for the user's browser is a test program, not part of the ZIP: beside it here
     # only to find the ZIP's Qt DLLs.
-    cp "$(built mcp-test-browser.exe)" "$work/"
+    cp "$(built mcp-test-browser.exe "$release")" "$work/"
     cp "$app"/*.dll "$work/"
     run_demo "$app" "$work" || status=$?
     rm -rf "$top" "$work"
@@ -325,7 +360,7 @@ case "$what" in
     sdk) build_sdk ;;
     build) build_sdk; build_proxy ;;
     test) test_proxy "${@:2}" ;;
-    zip) package_zip ;;
-    all) build_sdk; build_proxy; test_proxy; package_zip ;;
+    zip) build_sdk; build_release; package_zip ;;
+    all) build_sdk; build_proxy; test_proxy; build_release; package_zip ;;
     *) die "usage: scripts/windows.sh [sdk|build|test|zip|all]" ;;
 esac

@@ -5,6 +5,7 @@
 #include "config/configloader.h"
 #include "logging/messagehandler.h"
 #include "logging/redactor.h"
+#include "logging/standardstreams.h"
 #include "transport/environmentproxyfactory.h"
 
 #include <QtCore/QCoreApplication>
@@ -12,8 +13,6 @@
 #include <QtCore/QLocale>
 #include <QtCore/QTimer>
 #include <QtCore/QTranslator>
-
-#include <cstdio>
 
 using namespace McpProxy;
 using namespace Qt::StringLiterals;
@@ -36,7 +35,7 @@ int main(int argc, char *argv[])
     const CommandLineParseResult cli = parseCommandLine(QCoreApplication::arguments());
     if (cli.status != CommandLineParseResult::Status::Ok) {
         const bool isError = cli.status == CommandLineParseResult::Status::Error;
-        std::fputs(qPrintable(cli.text + u'\n'), isError ? stderr : stdout);
+        writeText(isError ? StandardStream::Error : StandardStream::Output, cli.text + u'\n');
         return isError ? 2 : 0;
     }
     // The loader is the only reader of the environment; everything else gets its part from the
@@ -44,13 +43,13 @@ int main(int argc, char *argv[])
     const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     const ConfigLoadResult loaded = loadConfig(cli.options, environment);
     for (const QString &warning : loaded.warnings)
-        std::fprintf(stderr, "%s\n", qPrintable(warning));
+        writeText(StandardStream::Error, warning + u'\n');
     const bool statusOfEverything =
             cli.options.command == CommandLineOptions::Command::Status && !loaded.config;
     if (!loaded.config && !statusOfEverything) {
         const QString text =
                 QCoreApplication::translate("McpProxy::Main", "failed to load config: %1");
-        std::fprintf(stderr, "%s\n", qPrintable(text.arg(loaded.error)));
+        writeText(StandardStream::Error, text.arg(loaded.error) + u'\n');
         return 2;
     }
     if (statusOfEverything) {
@@ -68,9 +67,9 @@ int main(int argc, char *argv[])
     QString logError;
     if (!installMessageHandler(
                 {loaded.config->logLevel, loaded.config->logFile}, redactor, &logError))
-        std::fprintf(stderr, "%s\n",
-                qPrintable(QCoreApplication::translate("McpProxy::Main", "log file: %1")
-                                   .arg(logError)));
+        writeText(StandardStream::Error,
+                QCoreApplication::translate("McpProxy::Main", "log file: %1").arg(logError)
+                        + u'\n');
 
     // Takes ownership; environment proxies first, then the system's (PAC, OS settings).
     QNetworkProxyFactory::setApplicationProxyFactory(

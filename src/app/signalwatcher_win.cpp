@@ -58,6 +58,10 @@ public:
         s_watcher = this;
         if (!s_finished)
             s_finished = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+        // A parent that started the proxy in a new process group (CREATE_NEW_PROCESS_GROUP, the
+        // way to send it Ctrl+Break alone) also made it ignore Ctrl+C (CreateProcess, "Process
+        // Creation Flags"): Ctrl+C is handled however the proxy was started, as SIGINT is on Unix.
+        SetConsoleCtrlHandler(nullptr, FALSE);
         SetConsoleCtrlHandler(onConsoleControl, TRUE);
     }
     ~WinSignalWatcher() override

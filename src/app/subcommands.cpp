@@ -5,13 +5,12 @@
 #include "auth/protocol/clientregistration.h"
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/tokenrevocation.h"
+#include "logging/standardstreams.h"
 #include "network/tlsconfiguration.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
 #include <QtCore/QSet>
-
-#include <cstdio>
 
 namespace McpProxy {
 
@@ -46,9 +45,7 @@ Subcommand::Subcommand(CommandLineOptions::Command command, std::optional<ProxyC
 
 void Subcommand::print(const QString &text)
 {
-    const QByteArray bytes = text.toUtf8();
-    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
-    std::fflush(stdout);
+    writeText(StandardStream::Output, text);
 }
 
 void Subcommand::start()
@@ -279,7 +276,7 @@ void Subcommand::login()
                     // The start-up round (a configured grant) logged in: store and report it.
                 }
                 if (!ok) {
-                    std::fputs(qPrintable(tr("Login failed: %1").arg(message) + u'\n'), stderr);
+                    writeText(StandardStream::Error, tr("Login failed: %1").arg(message) + u'\n');
                     Q_EMIT finished(1);
                     return;
                 }

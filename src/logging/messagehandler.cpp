@@ -1,6 +1,7 @@
 #include "logging/messagehandler.h"
 
 #include "logging/redactor.h"
+#include "logging/standardstreams.h"
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QDateTime>
@@ -15,7 +16,6 @@
 #include <memory>
 
 #ifdef Q_OS_WIN
-#include <fcntl.h>
 #include <io.h>
 #else
 #include <sys/stat.h>
@@ -27,8 +27,6 @@ using namespace Qt::StringLiterals;
 namespace McpProxy {
 
 namespace {
-
-constexpr int StderrHandle = 2;
 
 // The one deliberate global of the program (see messagehandler.h).
 struct HandlerState
@@ -133,13 +131,13 @@ void handleMessage(QtMsgType type, const QMessageLogContext &context, const QStr
     {
         QMutexLocker locker(&state.mutex);
         if (severity(type) >= minimumSeverity(state.level)) {
-            const QByteArray line =
-                    formatLogLine(type, context.category, state.redactor.redact(message)).toUtf8()
-                    + '\n';
-            writeAll(state.file ? state.file->handle() : StderrHandle, line);
+            const QString line =
+                    formatLogLine(type, context.category, state.redactor.redact(message)) + u'\n';
+            if (state.file)
+                writeAll(state.file->handle(), line.toUtf8());
             // The reason for an abort must be visible even when logging to a file.
-            if (type == QtFatalMsg && state.file)
-                writeAll(StderrHandle, line);
+            if (!state.file || type == QtFatalMsg)
+                writeText(StandardStream::Error, line);
         }
     }
     busy = false;
@@ -258,11 +256,6 @@ bool installMessageHandler(
     }
     QLoggingCategory::setFilterRules(logFilterRules(options.level));
     if (!state.installed) {
-#ifdef Q_OS_WIN
-        // The CRT's text mode would turn each "\n" into "\r\n": the same lines as on every
-        // other platform and in the log file.
-        ::_setmode(StderrHandle, _O_BINARY);
-#endif
         state.previous = qInstallMessageHandler(handleMessage);
         state.installed = true;
     }

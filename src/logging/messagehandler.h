@@ -11,9 +11,10 @@ class Redactor;
 
 // Installs the process-wide Qt message handler (qInstallMessageHandler is global by Qt's design:
 // the one deliberate global of the program). Every message is filtered by level, passed through
-// the redactor and written as one line to stderr (one write() per line), or appended to logFile
-// when set (created 0600, an existing file made 0600, one owned by another user refused; its
-// directory must exist). stdout is never touched. Thread-safe.
+// the redactor and written as one line to stderr (writeText(), standardstreams.h), or appended
+// to logFile (UTF-8, one write() per line) when set (created 0600, an existing file made 0600,
+// one owned by another user refused; its directory must exist). stdout is never touched.
+// Thread-safe.
 // Level mapping (the npm package's pino levels): trace/debug show debug messages of mcpproxy.*
 // (trace also mcpproxy.wire, the message bodies), info shows info and up, warn warnings, error
 // criticals, fatal only fatals. Qt's own categories (qt.*) show from warnings up; qt.networkauth.*

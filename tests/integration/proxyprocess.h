@@ -67,11 +67,21 @@ public:
         m_process.setProcessEnvironment(env);
 #ifdef Q_OS_WIN
         // Its own console process group, so that terminate() reaches it and not this test. A
-        // console to share: a test started with pipes only (ctest, Wine) has none.
-        if (!GetConsoleWindow())
-            AllocConsole();
+        // console to share, once per test: a test started with pipes only (ctest) has none, and
+        // under Wine it has one without a window that delivers no control events, which
+        // AllocConsole() does not replace while it is attached. QProcess starts a child without a
+        // console (CREATE_NO_WINDOW) when this console has no window, which a new one under Wine
+        // has not.
+        static const bool hasConsole = [] {
+            if (GetConsoleWindow())
+                return true;
+            FreeConsole();
+            return AllocConsole() != FALSE;
+        }();
+        Q_UNUSED(hasConsole);
         m_process.setCreateProcessArgumentsModifier([](QProcess::CreateProcessArguments *create) {
             create->flags |= CREATE_NEW_PROCESS_GROUP;
+            create->flags &= ~DWORD(CREATE_NO_WINDOW);
         });
 #endif
         m_process.start(binary(), arguments);
@@ -135,10 +145,14 @@ public:
 
     // What a host does to stop it: SIGTERM, or on Windows the console's Ctrl+Break for its
     // process group (the way to signal a console program; a window close is CTRL_CLOSE_EVENT).
+    // Wine's console sends only Ctrl+C to a process group (Ctrl+Break is "not implemented"
+    // there): then Ctrl+C, which the proxy handles the same way.
     bool terminate()
     {
 #ifdef Q_OS_WIN
-        return GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, DWORD(m_process.processId()));
+        const auto group = DWORD(m_process.processId());
+        return GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, group)
+                || GenerateConsoleCtrlEvent(CTRL_C_EVENT, group);
 #else
         return ::kill(pid_t(m_process.processId()), SIGTERM) == 0;
 #endif

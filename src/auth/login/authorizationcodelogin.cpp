@@ -4,6 +4,7 @@
 #include "auth/login/loopbackreplyhandler.h"
 #include "auth/protocol/pkce.h"
 #include "logging/logcategories.h"
+#include "logging/standardstreams.h"
 #include "network/urlpolicy.h"
 
 #include <QtCore/QMultiMap>
@@ -11,7 +12,6 @@
 #include <QtCore/QVariant>
 #include <QtNetworkAuth/QOAuth2AuthorizationCodeFlow>
 
-#include <cstdio>
 #include <limits>
 
 using namespace Qt::StringLiterals;
@@ -248,9 +248,7 @@ void AuthorizationCodeLogin::onAuthorizeWithBrowser(const QUrl &url)
     // it may open on another display, or not at all.
     const QString server = m_options.serverName.isEmpty() ? m_options.authorizationEndpoint.host()
                                                           : m_options.serverName;
-    const QByteArray text = '\n' + instructions(server, url).toLocal8Bit() + "\n\n";
-    std::fwrite(text.constData(), 1, size_t(text.size()), stderr);
-    std::fflush(stderr);
+    writeText(StandardStream::Error, u'\n' + instructions(server, url) + u"\n\n"_s);
 
     Q_EMIT authorizationUrlReady(url);
     if (!m_active || attempt != m_attempt)
@@ -263,10 +261,8 @@ void AuthorizationCodeLogin::onAuthorizeWithBrowser(const QUrl &url)
     qCInfo(lcAuth, "browser not opened: %s", qUtf8Printable(how));
     // Headless (SSH, container, --no-browser): the login completes from any browser that reaches
     // the loopback callback, e.g. through an SSH port forward (reference wiki "Remote Hosts").
-    const QByteArray headless =
-            headlessInstructions(m_redirectUri, m_options.timeoutSeconds).toLocal8Bit() + "\n\n";
-    std::fwrite(headless.constData(), 1, size_t(headless.size()), stderr);
-    std::fflush(stderr);
+    writeText(StandardStream::Error,
+            headlessInstructions(m_redirectUri, m_options.timeoutSeconds) + u"\n\n"_s);
 }
 
 QString AuthorizationCodeLogin::headlessInstructions(const QUrl &redirectUri, int timeoutSeconds)

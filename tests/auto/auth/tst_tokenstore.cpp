@@ -1122,9 +1122,13 @@ void tst_TokenStore::staleLockOfDeadProcessTakenOver()
     QVERIFY(process.waitForFinished(WaitMs));
     QVERIFY(deadPid > 0);
     const QString lockPath = store.entryPath(keyA()) + u".lock"_s;
-    QVERIFY(writeAll(lockPath,
-            QByteArray::number(deadPid) + "\ntst_tokenstore\n"
-                    + QSysInfo::machineHostName().toUtf8() + '\n'));
+#ifdef Q_OS_WIN
+    // QLockFile names this host by %COMPUTERNAME% on Windows (qlockfile.cpp, machineName()).
+    const QByteArray host = qgetenv("COMPUTERNAME");
+#else
+    const QByteArray host = QSysInfo::machineHostName().toUtf8();
+#endif
+    QVERIFY(writeAll(lockPath, QByteArray::number(deadPid) + "\ntst_tokenstore\n" + host + '\n'));
     QObject context;
     std::optional<bool> locked;
     store.withLock(keyA(), &context, [&](bool ok) { locked = ok; });

@@ -1,5 +1,6 @@
 #include "logging/messagehandler.h"
 #include "logging/redactor.h"
+#include "logging/standardstreams.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QLoggingCategory>
@@ -35,6 +36,16 @@ const QRegularExpression LinePattern(u"^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\
 // The child process: logs to stderr, then exits or aborts (qFatal).
 int runChild(const QByteArray &mode)
 {
+    if (mode == "text") {
+        // Text for a person, on both streams, then a log line: Cyrillic and a character outside
+        // the Basic Multilingual Plane, which no single code page holds.
+        using McpProxy::StandardStream;
+        McpProxy::installMessageHandler({LogLevel::Info, QString()}, McpProxy::Redactor());
+        McpProxy::writeText(StandardStream::Output, u"Вход выполнен \U0001F511\n"_s);
+        McpProxy::writeText(StandardStream::Error, u"Откройте ссылку\n\n"_s);
+        qCInfo(lcTest, "%s", qUtf8Printable(u"журнал"_s));
+        return 0;
+    }
     McpProxy::Redactor redactor;
     redactor.addSecret(u"child-secret-1"_s);
     McpProxy::installMessageHandler({LogLevel::Info, QString()}, redactor);
@@ -82,6 +93,7 @@ private Q_SLOTS:
     void threads();
     void stderrChild();
     void fatalChild();
+    void textChild();
 
 private:
     QString logPath() const { return m_tmp->filePath(u"proxy.log"_s); }
@@ -419,9 +431,6 @@ void tst_MessageHandler::stderrChild()
 
 void tst_MessageHandler::fatalChild()
 {
-#ifndef Q_OS_UNIX
-    QSKIP("abort() handling differs on this platform");
-#endif
     QProcess child;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QString::fromLatin1(ChildModeVariable), u"fatal"_s);
@@ -435,6 +444,26 @@ void tst_MessageHandler::fatalChild()
     QVERIFY2(!err.contains(u"child-secret-1"_s), "a secret reached stderr");
     QVERIFY2(err.contains(u" FATAL [default] child fatal "_s + McpProxy::Redactor::Mask),
             qPrintable(err));
+}
+
+// Through a pipe, as an MCP host reads the proxy: UTF-8 bytes with LF line ends whatever the
+// locale's code page (on Windows a console would get UTF-16 instead; a pipe must not).
+void tst_MessageHandler::textChild()
+{
+    QProcess child;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QString::fromLatin1(ChildModeVariable), u"text"_s);
+    env.insert(u"LANG"_s, u"C"_s);
+    env.insert(u"LC_ALL"_s, u"C"_s);
+    child.setProcessEnvironment(env);
+    child.start(QCoreApplication::applicationFilePath(), {});
+    QVERIFY(child.waitForFinished(30000));
+    QCOMPARE(child.exitCode(), 0);
+    QCOMPARE(child.readAllStandardOutput(), u"Вход выполнен \U0001F511\n"_s.toUtf8());
+    const QByteArray err = child.readAllStandardError();
+    QVERIFY2(err.startsWith(u"Откройте ссылку\n\n"_s.toUtf8()), err.constData());
+    QVERIFY2(err.endsWith(u" INFO  [mcpproxy.test] журнал\n"_s.toUtf8()), err.constData());
+    QCOMPARE(err.count('\n'), 3);
 }
 
 int main(int argc, char **argv)
