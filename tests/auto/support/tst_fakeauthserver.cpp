@@ -70,8 +70,10 @@ QByteArray form(const QList<std::pair<QString, QString>> &fields)
     return body;
 }
 
-const QList<std::pair<QByteArray, QByteArray>> FormType = {
-        {"Content-Type", "application/x-www-form-urlencoded"}};
+QList<std::pair<QByteArray, QByteArray>> formType()
+{
+    return {{"Content-Type", "application/x-www-form-urlencoded"}};
+}
 
 QString challengeOf(const QString &verifier)
 {
@@ -137,7 +139,7 @@ private:
     QString codeFor(
             const QString &clientId, const QString &scope = {}, const QString &resource = {});
     Reply token(const QList<std::pair<QString, QString>> &fields,
-            const QList<std::pair<QByteArray, QByteArray>> &headers = FormType);
+            const QList<std::pair<QByteArray, QByteArray>> &headers = formType());
 
     std::unique_ptr<FakeAuthServer> m_auth;
     std::unique_ptr<QNetworkAccessManager> m_nam;
@@ -672,7 +674,7 @@ void tst_FakeAuthServer::clientAuthentication()
     }
     QList<std::pair<QString, QString>> fields{
             {u"grant_type"_s, u"client_credentials"_s}, {u"scope"_s, u"jobs"_s}};
-    QList<std::pair<QByteArray, QByteArray>> headers = FormType;
+    QList<std::pair<QByteArray, QByteArray>> headers = formType();
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     QJsonObject claims{{u"iss"_s, u"conf"_s}, {u"sub"_s, u"conf"_s},
             {u"aud"_s, m_auth->tokenEndpoint().toString()}, {u"exp"_s, now + 60}, {u"iat"_s, now},
@@ -857,7 +859,7 @@ void tst_FakeAuthServer::tokenFailuresOnDemand()
             {u"client_id"_s, u"conf"_s}, {u"client_secret"_s, u"s3cret"_s}};
     for (int i = 0; i < 2; ++i) {
         const Reply reply = exchange(*m_nam, "POST", m_auth->tokenEndpoint(), form(fields),
-                FormType, status == 0 ? 300 : 5000);
+                formType(), status == 0 ? 300 : 5000);
         QCOMPARE(reply.status, status);
         QVERIFY(reply.contentType.startsWith(contentType));
         QCOMPARE(m_auth->tokenRequests().last().error, recorded);
@@ -954,7 +956,7 @@ void tst_FakeAuthServer::revocation()
         fields = {{u"token"_s, access}, {u"client_id"_s, u"conf"_s},
                 {u"client_secret"_s, u"wrong"_s}};
     const Reply reply =
-            exchange(*m_nam, "POST", m_auth->revocationEndpoint(), form(fields), FormType);
+            exchange(*m_nam, "POST", m_auth->revocationEndpoint(), form(fields), formType());
     QCOMPARE(reply.status, status);
     QCOMPARE(m_auth->revokeCount(), 1);
     QCOMPARE(m_auth->revocations().size(), 1);
@@ -990,13 +992,13 @@ void tst_FakeAuthServer::cannedResponses()
 {
     m_auth->setResponse(u"/token"_s, 418, "teapot", "text/plain", 1);
     m_auth->setResponse(u"/anything"_s, 204);
-    const Reply canned = exchange(*m_nam, "POST", m_auth->tokenEndpoint(), {}, FormType);
+    const Reply canned = exchange(*m_nam, "POST", m_auth->tokenEndpoint(), {}, formType());
     QCOMPARE(canned.status, 418);
     QCOMPARE(canned.body, "teapot"_ba);
     QCOMPARE(canned.contentType, "text/plain"_ba);
     QCOMPARE(m_auth->tokenCount(), 0); // never reached the endpoint
     // Used up: the real endpoint answers again.
-    QCOMPARE(exchange(*m_nam, "POST", m_auth->tokenEndpoint(), {}, FormType).status, 401);
+    QCOMPARE(exchange(*m_nam, "POST", m_auth->tokenEndpoint(), {}, formType()).status, 401);
     for (int i = 0; i < 3; ++i)
         QCOMPARE(exchange(*m_nam, "GET", m_auth->url(u"/anything"_s)).status, 204);
     m_auth->clearResponses();
