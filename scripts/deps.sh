@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building, the demo and the tests need on Debian 12 / Ubuntu, only if missing.
-# Usage: scripts/deps.sh [build|test]   (test adds clang/libFuzzer, Node.js and npm)
+# Usage: scripts/deps.sh [build|test]
+# (test adds clang/libFuzzer, clang-tidy, clazy, Node.js, npm, Chromium and a keyring)
 set -euo pipefail
 
 want=(cmake ninja-build g++ pkg-config curl qt6-base-dev qt6-networkauth-dev qt6-tools-dev
       qt6-tools-dev-tools qt6-l10n-tools qtkeychain-qt6-dev libssl-dev)
 if [ "${1:-build}" = test ]; then
-    want+=(clang libclang-rt-14-dev clang-format nodejs npm chromium dbus-daemon gnome-keyring)
+    want+=(clang libclang-rt-14-dev clang-format clang-tidy clazy nodejs npm chromium dbus-daemon
+           gnome-keyring)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: install what is missing, build, and pass every test:
 # unit + integration (dev preset, warnings are errors), the same under ASan+UBSan, clang-format,
+# clang-tidy and clazy (scripts/static-analysis.sh),
 # libFuzzer targets (FUZZ_SECONDS each, default 60), interop with the official MCP SDK and
 # conformance suite, the Debian package (scripts/package-test.sh), and with MCPPROXY_WINDOWS=1 the
 # Windows cross build tested under Wine (scripts/windows.sh). Exits non-zero on the first failing
@@ -30,6 +31,9 @@ rm -rf "$keyhome"
 
 stage "clang-format"
 bash scripts/format.sh --check
+
+stage "static analysis: clang-tidy (.clang-tidy) and clazy over src/, every warning fails"
+bash scripts/static-analysis.sh
 
 stage "build + tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake --preset dev-asan >/dev/null

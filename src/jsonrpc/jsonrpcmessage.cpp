@@ -79,7 +79,7 @@ int hexValue(char c)
 
 // Bytes that need a closer look inside a string: '"', '\\', control characters (RFC 8259 section 7)
 // and non-ASCII bytes (UTF-8 validation).
-constexpr std::array<bool, 256> specialStringBytes = [] {
+constexpr std::array<bool, 256> SpecialStringBytes = [] {
     std::array<bool, 256> table{};
     for (int byte = 0; byte < 256; ++byte)
         table[std::size_t(byte)] = byte < 0x20 || byte >= 0x80 || byte == '"' || byte == '\\';
@@ -88,7 +88,7 @@ constexpr std::array<bool, 256> specialStringBytes = [] {
 
 bool isSpecialStringByte(char c)
 {
-    return specialStringBytes[static_cast<unsigned char>(c)];
+    return SpecialStringBytes[static_cast<unsigned char>(c)];
 }
 
 // Skips plain string bytes a block at a time. It may stop short of the next special byte (at the
@@ -790,7 +790,7 @@ QByteArray JsonRpcMessage::requestIdOfTruncatedText(QByteArrayView start)
     // the members it recorded are complete values followed by a separator.
     Scanner scanner(start);
     scanner.scan();
-    const QByteArray unknown = QByteArrayLiteral("null");
+    QByteArray unknown = QByteArrayLiteral("null"); // not const: returned by move
     if (scanner.topLevelType() != TokenType::Object)
         return unknown;
     const Token &id = scanner.member(Member::Id);

@@ -171,7 +171,6 @@ QString maskHeaderLines(const QString &text)
     QList<Range> ranges;
     qsizetype lastEnd = 0;
     for (QLatin1String name : {"authorization"_L1, "cookie"_L1}) {
-        QList<Range> found;
         qsizetype from = 0;
         while ((from = findKeyword(text, from, name)) >= 0) {
             qsizetype i = from + name.size();
@@ -188,10 +187,9 @@ QString maskHeaderLines(const QString &text)
                 ++end;
             if (end == i || alreadyMasked(text, i))
                 continue;
-            found.append({i, end - i});
+            ranges.append({i, end - i});
             from = end;
         }
-        ranges += found;
     }
     if (ranges.isEmpty())
         return text;
@@ -369,7 +367,7 @@ void Redactor::insertSecret(const QString &value)
 {
     if (value.size() < MinimumSecretLength || m_secrets.contains(value) || Mask.contains(value))
         return;
-    const auto position = std::find_if(m_secrets.begin(), m_secrets.end(),
+    const auto position = std::find_if(m_secrets.cbegin(), m_secrets.cend(),
             [&value](const QString &s) { return s.size() < value.size(); });
     m_secrets.insert(position, value);
 }

@@ -1,5 +1,5 @@
 // The real binary's command line and start-up failures: exit codes, one-line errors, clean stdout.
-#include "integration/proxyprocess.h"
+#include "support/proxyprocess.h"
 
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>

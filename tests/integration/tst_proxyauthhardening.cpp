@@ -4,15 +4,16 @@
 // requests and every authorization request; the token request authenticates like the npm
 // mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization header
 // value (RFC 6750 section 2.1, RFC 9110 section 5.5) never reaches the server and fails clearly.
-#include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
+#include "support/guardedserver.h"
+#include "support/proxyprocess.h"
+#include "support/testbrowser.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
-#include <QtNetwork/QTcpServer>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -20,92 +21,19 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-quint16 freePort()
+// The guarded server with a confidential client "svc" (secret "s3cret", any authentication
+// method) for the client_credentials grant.
+struct ServiceServer : GuardedServer
 {
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-// An MCP endpoint that only answers with a valid token from `auth`, which serves its metadata
-// and endpoints on the same origin; over TLS with the test CA when asked.
-struct GuardedServer
-{
-    explicit GuardedServer(bool tls = false)
+    explicit ServiceServer(Scheme scheme = Scheme::Http)
+        : GuardedServer(scheme)
     {
-        if (tls)
-            mcp.http().setTlsConfiguration(FakeHttpServer::testTlsConfiguration());
-        QVERIFY(mcp.listen());
-        auth.setPublicOrigin(mcp.url().adjusted(QUrl::RemovePath));
-        auth.setProtectedResource(mcp.url().toString());
         FakeOAuthClient svc;
         svc.clientId = u"svc"_s;
         svc.clientSecret = u"s3cret"_s;
         svc.tokenEndpointAuthMethod = QString(); // any
         auth.addClient(svc);
-        mcp.setRequestFilter([this](const FakeHttpRequest &request, FakeHttpResponder *responder) {
-            if (auth.handle(request, responder))
-                return true;
-            if (request.path() != "/mcp")
-                return false;
-            if (auth.acceptsAuthorization(request.header("Authorization")))
-                return false;
-            responder->reply(401,
-                    {{"WWW-Authenticate", auth.bearerChallenge()},
-                            {"Content-Type", "application/json"}},
-                    R"({"error":"invalid_token"})");
-            return true;
-        });
     }
-    FakeMcpServer mcp;
-    FakeAuthServer auth;
-};
-
-// $BROWSER records the URL; completeLogin() approves it at the AS and delivers the redirect.
-class Browser
-{
-public:
-    Browser()
-    {
-        m_log = m_dir.filePath(u"urls.txt"_s);
-        const QString script = m_dir.filePath(u"browser.sh"_s);
-        QFile file(script);
-        file.open(QIODevice::WriteOnly);
-        file.write("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '" + m_log.toUtf8() + "'\n");
-        file.close();
-        file.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-        m_environment.insert(u"BROWSER"_s, script);
-        m_environment.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
-    }
-    QProcessEnvironment environment() const { return m_environment; }
-    int completeLogin(FakeAuthServer &auth)
-    {
-        QStringList urls;
-        const bool opened = QTest::qWaitFor(
-                [&] {
-                    QFile file(m_log);
-                    if (file.open(QIODevice::ReadOnly))
-                        urls = QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts);
-                    return !urls.isEmpty();
-                },
-                10000);
-        if (!opened)
-            return -1;
-        const QUrl redirect = auth.approve(QUrl(urls.first()));
-        if (redirect.isEmpty())
-            return -2;
-        QNetworkReply *reply = m_nam.get(QNetworkRequest(redirect));
-        if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10000))
-            return -3;
-        reply->deleteLater();
-        return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    }
-
-private:
-    QTemporaryDir m_dir;
-    QString m_log;
-    QProcessEnvironment m_environment;
-    QNetworkAccessManager m_nam;
 };
 
 // Requests that reached the token endpoint (canned answers included).
@@ -154,9 +82,9 @@ void tst_ProxyAuthHardening::caBundleCoversEveryConnection()
     QFETCH(bool, atStartUp);
     QFETCH(bool, viaEnvironment);
 
-    GuardedServer server(true);
+    ServiceServer server(ServiceServer::Scheme::Https);
     QCOMPARE(server.mcp.url().scheme(), u"https"_s);
-    Browser browser;
+    TestBrowser browser;
     QProcessEnvironment env = browser.environment();
     QStringList arguments{server.mcp.url().toString()};
     if (viaEnvironment)
@@ -188,8 +116,8 @@ void tst_ProxyAuthHardening::caBundleCoversLoginAndLogout()
 {
     // The subcommands open their own connections: the login's discovery, registration and code
     // exchange, and logout's discovery and RFC 7009 revocation.
-    GuardedServer server(true);
-    Browser browser;
+    ServiceServer server(ServiceServer::Scheme::Https);
+    TestBrowser browser;
     QTemporaryDir store;
     QProcessEnvironment env = browser.environment();
     env.insert(u"XDG_CONFIG_HOME"_s, store.path());
@@ -220,7 +148,7 @@ void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
 {
     // The npm mcp-oauth2-proxy's configuration: grant, token URL, client id and secret, discovery
     // off, OAUTH2_AUTH_STYLE unset. Its default is "body": client_id and client_secret in the form.
-    GuardedServer server;
+    ServiceServer server;
     ProxyProcess proxy;
     QProcessEnvironment env;
     env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
@@ -243,7 +171,7 @@ void tst_ProxyAuthHardening::revocationAuthenticatesLikeTheTokenRequest()
 {
     // A client registered for client_secret_post only: the token request and logout's RFC 7009
     // revocation (section 2.1: the same client authentication) both send the secret in the body.
-    GuardedServer server;
+    ServiceServer server;
     FakeOAuthClient client;
     client.clientId = u"postonly"_s;
     client.clientSecret = u"p0st"_s;
@@ -294,9 +222,9 @@ void tst_ProxyAuthHardening::tokenThatCannotBeAHeaderNeverReachesTheServer()
     QFETCH(bool, atStartUp);
     QFETCH(QByteArray, tokenResponse);
 
-    GuardedServer server;
+    ServiceServer server;
     server.auth.setResponse(u"/token"_s, 200, tokenResponse);
-    Browser browser;
+    TestBrowser browser;
     QProcessEnvironment env = browser.environment();
     if (atStartUp) {
         env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);

@@ -6,9 +6,10 @@
 // the redirect into the proxy's loopback callback. Every test runs in both configuration styles
 // (initTestCase_data): "configured" sets OAUTH2_GRANT as users of the npm reference do, "on-demand"
 // configures nothing; tests that set their own grant keep it.
-#include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
+#include "support/guardedserver.h"
+#include "support/proxyprocess.h"
 #include "support/testbrowser.h"
 
 #include <QtCore/QDir>
@@ -17,7 +18,6 @@
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
-#include <QtNetwork/QTcpServer>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -39,92 +39,14 @@ QProcessEnvironment styled(QProcessEnvironment env = {})
     return env;
 }
 
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-// An MCP endpoint that only answers with a valid token from `auth` (RFC 6750), which serves its
-// metadata and endpoints on the same origin.
-struct GuardedServer
-{
-    GuardedServer()
-    {
-        QVERIFY(mcp.listen());
-        const QUrl origin = mcp.url().adjusted(QUrl::RemovePath);
-        auth.setPublicOrigin(origin);
-        auth.setProtectedResource(mcp.url().toString());
-        mcp.setRequestFilter([this](const FakeHttpRequest &request, FakeHttpResponder *responder) {
-            if (auth.handle(request, responder))
-                return true;
-            if (request.path() != "/mcp")
-                return false;
-            if (auth.acceptsAuthorization(request.header("Authorization"), requiredScope))
-                return false; // authorized: the MCP server answers
-            responder->reply(401,
-                    {{"WWW-Authenticate", auth.bearerChallenge()},
-                            {"Content-Type", "application/json"}},
-                    R"({"error":"invalid_token"})");
-            return true;
-        });
-    }
-    FakeMcpServer mcp;
-    FakeAuthServer auth;
-    QString requiredScope;
-};
-
-class Browser
+// The test browser, in the current configuration style.
+class Browser : public TestBrowser
 {
 public:
-    Browser()
-    {
-        m_log = m_dir.filePath(u"urls.txt"_s);
-        m_command = testBrowserCommand(m_log);
-    }
-    QString command() const { return m_command; }
-    // $BROWSER = this browser, a free callback port, and the token store under `configHome`
-    // when given (else each proxy gets its own empty one).
     QProcessEnvironment environment(const QString &configHome = {}) const
     {
-        QProcessEnvironment env = styled();
-        env.insert(u"BROWSER"_s, m_command);
-        env.insert(u"OAUTH2_CALLBACK_PORT"_s, QString::number(freePort()));
-        if (!configHome.isEmpty()) {
-            env.insert(u"XDG_CONFIG_HOME"_s, configHome);
-            env.insert(u"APPDATA"_s, configHome); // Windows
-        }
-        return env;
+        return styled(TestBrowser::environment(configHome));
     }
-    QStringList urls() const
-    {
-        QFile file(m_log);
-        if (!file.open(QIODevice::ReadOnly))
-            return {};
-        return QString::fromUtf8(file.readAll()).split(u'\n', Qt::SkipEmptyParts);
-    }
-    // Waits for the proxy to "open" a URL, approves it at the AS, and delivers the redirect to
-    // the proxy's callback listener. Returns the callback's HTTP status.
-    int completeLogin(FakeAuthServer &auth, int index = 0)
-    {
-        if (!QTest::qWaitFor([&] { return urls().size() > index; }, 10000))
-            return -1;
-        const QUrl redirect = auth.approve(QUrl(urls().at(index)));
-        if (redirect.isEmpty())
-            return -2;
-        QNetworkReply *reply = m_nam.get(QNetworkRequest(redirect));
-        if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10000))
-            return -3;
-        reply->deleteLater();
-        return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    }
-
-private:
-    QTemporaryDir m_dir;
-    QString m_command;
-    QString m_log;
-    QNetworkAccessManager m_nam;
 };
 
 } // namespace

@@ -1,6 +1,7 @@
 // The real binary against the in-process fake MCP server: the bridge end to end.
-#include "integration/proxyprocess.h"
 #include "support/fakemcpserver.h"
+#include "support/proxyprocess.h"
+#include "support/startedproxy.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QTemporaryDir>
@@ -68,12 +69,10 @@ void tst_ProxyProcess::sessionRoundTrip_data()
 void tst_ProxyProcess::sessionRoundTrip()
 {
     QFETCH(bool, sse);
-    FakeMcpServer server;
-    QVERIFY(server.listen());
+    StartedProxy started;
+    auto &[server, proxy] = started;
     server.setUseSse(sse);
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    QVERIFY(started.start());
     proxy.send(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
     const QJsonObject list = proxy.takeResponse(2);
     QCOMPARE(list.value(u"result")[u"tools"].toArray().size(), 7);
@@ -90,11 +89,9 @@ void tst_ProxyProcess::sessionRoundTrip()
 
 void tst_ProxyProcess::headersOnTheWire()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize(u"2025-06-18"_s);
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start({}, {}, u"2025-06-18"_s));
     proxy.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
     proxy.takeResponse(2);
     const QList<FakeHttpRequest> requests = server.http().requests();
@@ -118,11 +115,9 @@ void tst_ProxyProcess::headersOnTheWire()
 
 void tst_ProxyProcess::malformedInputGetsErrorsAndProxyGoesOn()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     const QList<std::pair<QByteArray, int>> rows = {
             {"not json at all", -32700},
             {R"({"jsonrpc":"2.0","id":5,"method":)", -32700},
@@ -148,13 +143,11 @@ void tst_ProxyProcess::malformedInputGetsErrorsAndProxyGoesOn()
 
 void tst_ProxyProcess::overlongLineIsRejectedAndFramingResumes()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
+    StartedProxy started;
+    auto &[server, proxy] = started;
     QProcessEnvironment env;
     env.insert(u"MCP_PROXY_MAX_LINE_BYTES"_s, u"4096"_s);
-    QVERIFY(proxy.start({server.url().toString()}, env));
-    proxy.initialize();
+    QVERIFY(started.start(env));
     proxy.send(toolCall("9", "echo", R"({"text":")" + QByteArray(10000, 'x') + R"("})"));
     // The host's request is answered under its own id (read from the start of the line).
     const QJsonObject error = proxy.takeResponse(9);
@@ -166,11 +159,9 @@ void tst_ProxyProcess::overlongLineIsRejectedAndFramingResumes()
 
 void tst_ProxyProcess::finalLineWithoutNewlineIsProcessed()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.sendRaw(toolCall("11", "echo", R"({"text":"last"})") + "\r");
     proxy.closeStdin();
     QCOMPARE(resultText(proxy.takeResponse(11)), u"last"_s);
@@ -180,11 +171,9 @@ void tst_ProxyProcess::finalLineWithoutNewlineIsProcessed()
 
 void tst_ProxyProcess::slowRequestDoesNotBlockOthers()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.send(toolCall("20", "slow", R"({"ms":1500})"));
     proxy.send(toolCall("21", "echo", R"({"text":"fast"})"));
     QCOMPARE(resultText(proxy.takeResponse(21, 1000)), u"fast"_s);
@@ -194,11 +183,9 @@ void tst_ProxyProcess::slowRequestDoesNotBlockOthers()
 
 void tst_ProxyProcess::progressNotificationsPrecedeResult()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.send(toolCall(
             "30", "progress", R"({"steps":4,"intervalMs":5})", R"({"progressToken":"p1"})"));
     QCOMPARE(resultText(proxy.takeResponse(30)), u"done 4 steps"_s);
@@ -221,11 +208,9 @@ void tst_ProxyProcess::progressNotificationsPrecedeResult()
 
 void tst_ProxyProcess::serverToClientRequestRoundTrip()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.send(toolCall("40", "sample", R"({"prompt":"hi"})"));
     const QJsonObject request = proxy.takeMethod(u"sampling/createMessage"_s);
     QVERIFY(request.contains(u"id"));
@@ -238,11 +223,9 @@ void tst_ProxyProcess::serverToClientRequestRoundTrip()
 
 void tst_ProxyProcess::standaloneStreamDeliversNotifications()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     QTRY_COMPARE(server.openGetStreamCount(), 1);
     proxy.send(toolCall("50", "notify", R"({"text":"pushed"})"));
     proxy.takeResponse(50);
@@ -255,12 +238,10 @@ void tst_ProxyProcess::standaloneStreamDeliversNotifications()
 
 void tst_ProxyProcess::getStream405MeansNoStream()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
+    StartedProxy started;
+    auto &[server, proxy] = started;
     server.setGetStreamMode(FakeMcpServer::GetStreamMode::MethodNotAllowed405);
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    QVERIFY(started.start());
     proxy.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
     proxy.takeResponse(2);
     QTest::qWait(1500);
@@ -269,11 +250,9 @@ void tst_ProxyProcess::getStream405MeansNoStream()
 
 void tst_ProxyProcess::httpErrorBecomesJsonRpcError()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     server.failStatus(u"tools/call"_s, 503, "maintenance window", 1);
     proxy.send(toolCall("\"e1\"", "echo", R"({"text":"x"})"));
     const QJsonObject error = proxy.takeResponse(u"e1"_s).value(u"error").toObject();
@@ -285,13 +264,11 @@ void tst_ProxyProcess::httpErrorBecomesJsonRpcError()
 
 void tst_ProxyProcess::inactivityTimeoutBecomesJsonRpcError()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
+    StartedProxy started;
+    auto &[server, proxy] = started;
     QProcessEnvironment env;
     env.insert(u"UPSTREAM_TIMEOUT_MS"_s, u"400"_s);
-    QVERIFY(proxy.start({server.url().toString()}, env));
-    proxy.initialize();
+    QVERIFY(started.start(env));
     server.setStallAfterHeaders(true);
     proxy.send(toolCall("60", "echo", R"({"text":"x"})"));
     const QJsonObject error = proxy.takeResponse(60, 5000).value(u"error").toObject();
@@ -320,11 +297,9 @@ void tst_ProxyProcess::connectionRefusedBecomesJsonRpcError()
 
 void tst_ProxyProcess::sessionExpiryIsRecoveredTransparently()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.send(toolCall("70", "echo", R"({"text":"before"})"));
     QCOMPARE(resultText(proxy.takeResponse(70)), u"before"_s);
     const QByteArray oldSession = server.sessionId();
@@ -352,12 +327,10 @@ void tst_ProxyProcess::droppedStreamIsResumedWithLastEventId()
 {
     QFETCH(bool, abruptly);
     QFETCH(int, eventsBeforeDrop);
-    FakeMcpServer server;
-    QVERIFY(server.listen());
+    StartedProxy started;
+    auto &[server, proxy] = started;
     server.setRetryMs(200);
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    QVERIFY(started.start());
     server.setDropStreamAfterEvents(eventsBeforeDrop);
     server.setDropStreamAbruptly(abruptly);
     QElapsedTimer clock;
@@ -375,12 +348,10 @@ void tst_ProxyProcess::droppedStreamIsResumedWithLastEventId()
 
 void tst_ProxyProcess::streamEndedWithoutIdFailsTheRequest()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
+    StartedProxy started;
+    auto &[server, proxy] = started;
     server.setPrimingEvents(false);
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    QVERIFY(started.start());
     server.setDropStreamAfterEvents(0);
     proxy.send(
             toolCall("81", "progress", R"({"steps":2,"intervalMs":50})", R"({"progressToken":8})"));
@@ -391,11 +362,9 @@ void tst_ProxyProcess::streamEndedWithoutIdFailsTheRequest()
 
 void tst_ProxyProcess::cancellationAbortsUpstreamRequest()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.send(toolCall("90", "slow", R"({"ms":1000})"));
     QTRY_VERIFY(!server.receivedMessages().isEmpty()
             && server.receivedMessages().last().value(u"id").toInt() == 90);
@@ -410,11 +379,9 @@ void tst_ProxyProcess::cancellationAbortsUpstreamRequest()
 
 void tst_ProxyProcess::endOfInputFinishesInFlightRequestsAndDeletesSession()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.send(toolCall("100", "slow", R"({"ms":500})"));
     proxy.closeStdin();
     QCOMPARE(resultText(proxy.takeResponse(100)), u"slept 500 ms"_s);
@@ -425,11 +392,9 @@ void tst_ProxyProcess::endOfInputFinishesInFlightRequestsAndDeletesSession()
 
 void tst_ProxyProcess::sigtermAnswersPendingRequestsAndExits()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     proxy.send(toolCall("110", "slow", R"({"ms":20000})"));
     QTRY_VERIFY(!server.receivedMessages().isEmpty()
             && server.receivedMessages().last().value(u"id").toInt() == 110);
@@ -448,16 +413,14 @@ void tst_ProxyProcess::sigtermAnswersPendingRequestsAndExits()
 
 void tst_ProxyProcess::staticHeadersAreSentAndNeverLogged()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
+    StartedProxy started;
+    auto &[server, proxy] = started;
     const QByteArray secret = "s3cr3t-api-key-value";
     server.requireHeader("X-Api-Key", secret);
-    ProxyProcess proxy;
     QProcessEnvironment env;
     env.insert(u"MY_KEY"_s, QString::fromLatin1(secret));
     env.insert(u"LOG_LEVEL"_s, u"trace"_s);
-    QVERIFY(proxy.start({u"--header"_s, u"X-Api-Key: ${MY_KEY}"_s, server.url().toString()}, env));
-    proxy.initialize();
+    QVERIFY(started.start(env, {u"--header"_s, u"X-Api-Key: ${MY_KEY}"_s}));
     proxy.send(toolCall("120", "echo", R"({"text":"authorized"})"));
     QCOMPARE(resultText(proxy.takeResponse(120)), u"authorized"_s);
     proxy.closeStdin();
@@ -468,11 +431,9 @@ void tst_ProxyProcess::staticHeadersAreSentAndNeverLogged()
 
 void tst_ProxyProcess::largeMessagesRoundTrip()
 {
-    FakeMcpServer server;
-    QVERIFY(server.listen());
-    ProxyProcess proxy;
-    QVERIFY(proxy.start({server.url().toString()}));
-    proxy.initialize();
+    StartedProxy started;
+    auto &[server, proxy] = started;
+    QVERIFY(started.start());
     const QByteArray big(8 * 1024 * 1024, 'q');
     proxy.send(toolCall("130", "echo", R"({"text":")" + big + R"("})"));
     QCOMPARE(resultText(proxy.takeResponse(130, 30000)).size(), big.size());

@@ -2,9 +2,11 @@
 // and errors, config errors, the login instructions and the browser page) follows the locale,
 // log lines stay English. Also checks that the .qm reached the executable's resources through
 // the static mcpproxy_core.
-#include "integration/proxyprocess.h"
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
+#include "support/freeport.h"
+#include "support/guardedserver.h"
+#include "support/proxyprocess.h"
 #include "support/testbrowser.h"
 
 #include <QtCore/QFile>
@@ -13,7 +15,6 @@
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
-#include <QtNetwork/QTcpServer>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -50,38 +51,6 @@ QStringList logLines(const QByteArray &stderrText)
     }
     return lines;
 }
-
-quint16 freePort()
-{
-    QTcpServer probe;
-    probe.listen(QHostAddress::LocalHost, 0);
-    return probe.serverPort();
-}
-
-// An MCP endpoint that needs a token from the authorization server on the same origin.
-struct GuardedServer
-{
-    GuardedServer()
-    {
-        QVERIFY(mcp.listen());
-        auth.setPublicOrigin(mcp.url().adjusted(QUrl::RemovePath));
-        auth.setProtectedResource(mcp.url().toString());
-        mcp.setRequestFilter([this](const FakeHttpRequest &request, FakeHttpResponder *responder) {
-            if (auth.handle(request, responder))
-                return true;
-            if (request.path() != "/mcp"
-                    || auth.acceptsAuthorization(request.header("Authorization")))
-                return false;
-            responder->reply(401,
-                    {{"WWW-Authenticate", auth.bearerChallenge()},
-                            {"Content-Type", "application/json"}},
-                    R"({"error":"invalid_token"})");
-            return true;
-        });
-    }
-    FakeMcpServer mcp;
-    FakeAuthServer auth;
-};
 
 } // namespace
 

@@ -8,6 +8,7 @@
 #include "auth/protocol/pkce.h"
 #include "support/fakeauthserver.h"
 #include "support/fakehttpserver.h"
+#include "support/freeport.h"
 #include "support/testbrowser.h"
 
 #include <QtCore/QElapsedTimer>
@@ -74,14 +75,6 @@ bool portAcceptsConnections(quint16 port, const QHostAddress &address = QHostAdd
                 || socket.state() == QAbstractSocket::UnconnectedState;
     });
     return settled && socket.state() == QAbstractSocket::ConnectedState;
-}
-
-quint16 freePort()
-{
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return server.serverPort();
 }
 
 // The authorization endpoint: records each request, then redirects to the redirect URI with the
