@@ -36,7 +36,7 @@ QString expiry(const QDateTime &when)
 } // namespace
 
 Subcommand::Subcommand(CommandLineOptions::Command command, std::optional<ProxyConfig> config,
-        TokenStoreOptions storeOptions, QObject *parent)
+        const TokenStoreOptions &storeOptions, QObject *parent)
     : QObject(parent)
     , m_command(command)
     , m_config(std::move(config))
@@ -155,7 +155,7 @@ void Subcommand::logout()
 }
 
 void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &registrations,
-        std::function<void()> next)
+        const std::function<void()> &next)
 {
     // RFC 7009: tell the authorization server the tokens are no longer wanted, when it offers a
     // revocation endpoint (best effort: the local entries go in any case).

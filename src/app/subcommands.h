@@ -22,7 +22,7 @@ class Subcommand : public QObject
 public:
     // `config` is empty for `status` without a usable configuration: then every entry is listed.
     Subcommand(CommandLineOptions::Command command, std::optional<ProxyConfig> config,
-            TokenStoreOptions storeOptions, QObject *parent = nullptr);
+            const TokenStoreOptions &storeOptions, QObject *parent = nullptr);
 
     void start();
 
@@ -34,7 +34,7 @@ private:
     void logout();
     void login();
     void revoke(const TokenStoreKey &key, const QList<RegistrationKey> &registrations,
-            std::function<void()> next);
+            const std::function<void()> &next);
     void removeEntries(
             const QList<TokenStoreKey> &tokens, const QList<RegistrationKey> &registrations);
     void print(const QString &text);

@@ -14,7 +14,7 @@ namespace McpProxy {
 using namespace Qt::StringLiterals;
 
 AuthorizationManager::AuthorizationManager(
-        const ProxyConfig &config, std::optional<TokenStoreOptions> store, QObject *parent)
+        const ProxyConfig &config, const std::optional<TokenStoreOptions> &store, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_tokenClient(&m_nam)
@@ -120,7 +120,7 @@ TokenStoreKey AuthorizationManager::storeKey() const
             m_provisioning.client() ? m_provisioning.clientId() : m_storedClientId};
 }
 
-void AuthorizationManager::loadStoredTokens(std::function<void()> next)
+void AuthorizationManager::loadStoredTokens(const std::function<void()> &next)
 {
     const QString resource = canonicalResourceUri(m_config.upstream.url);
     m_persistence.loadNewest(resource, m_config.oauth2.clientId,
@@ -173,7 +173,7 @@ void AuthorizationManager::adoptReferenceCache()
     qCInfo(lcAuth) << "using the refresh token of the npm mcp-oauth2-proxy cache";
 }
 
-void AuthorizationManager::withEntryLock(std::function<void(bool locked)> next)
+void AuthorizationManager::withEntryLock(const std::function<void(bool locked)> &next)
 {
     m_adoptedInLock = false;
     if (!m_persistence.isEnabled() || m_persistence.holdsLock() || !m_provisioning.client()
@@ -321,7 +321,7 @@ void AuthorizationManager::runFullAuthorization()
     withMetadata([this] { withClient([this] { runGrant(); }); });
 }
 
-void AuthorizationManager::withMetadata(std::function<void()> next)
+void AuthorizationManager::withMetadata(const std::function<void()> &next)
 {
     const QUrl fromChallenge = m_challenge ? m_challenge->resourceMetadata : QUrl();
     if (m_metadata && (fromChallenge.isEmpty() || fromChallenge == m_metadataFromChallenge)) {
@@ -395,7 +395,7 @@ DiscoveryResult AuthorizationManager::configuredMetadata() const
     return result;
 }
 
-void AuthorizationManager::withClient(std::function<void()> next)
+void AuthorizationManager::withClient(const std::function<void()> &next)
 {
     m_provisioning.provision(m_metadata->server, scopeForRequest(),
             [this, next](const std::optional<AuthorizationFailure> &failure) {
@@ -602,7 +602,7 @@ void AuthorizationManager::exchangeCode(
     });
 }
 
-void AuthorizationManager::refresh(RefreshCallback done)
+void AuthorizationManager::refresh(const RefreshCallback &done)
 {
     if (!m_metadata || !m_provisioning.client()) {
         // Metadata and client first (a configured refresh token at start-up).
@@ -630,7 +630,7 @@ void AuthorizationManager::refresh(RefreshCallback done)
     refreshNow(done);
 }
 
-void AuthorizationManager::refreshNow(RefreshCallback done)
+void AuthorizationManager::refreshNow(const RefreshCallback &done)
 {
     TokenRequest request = baseTokenRequest();
     request.grant = {
@@ -656,7 +656,7 @@ void AuthorizationManager::refreshNow(RefreshCallback done)
 }
 
 void AuthorizationManager::requestToken(
-        TokenRequest request, std::function<void(const TokenResponse &)> done)
+        const TokenRequest &request, const std::function<void(const TokenResponse &)> &done)
 {
     if (request.tokenEndpoint.isEmpty()) {
         TokenResponse response;
@@ -666,7 +666,7 @@ void AuthorizationManager::requestToken(
         QTimer::singleShot(0, this, [done, response] { done(response); });
         return;
     }
-    m_tokenClient.request(request, this, std::move(done));
+    m_tokenClient.request(request, this, done);
 }
 
 void AuthorizationManager::accept(const TokenSet &tokens)
@@ -797,8 +797,9 @@ void AuthorizationManager::finishRound(bool ok, const Failure &failure)
         // A step-up that got a token has not shown that the server accepts it: a further limit
         // hit then waits longer.
         m_limits.succeeded(round != Round::StepUp);
-    } else if (!m_limits.takeRetryAtOnce() && round != Round::Prefetch) {
-        rememberFailure(failure);
+    } else {
+        if (!m_limits.takeRetryAtOnce() && round != Round::Prefetch)
+            rememberFailure(failure);
     }
     Q_EMIT authorizationFinished(ok, failure.translated);
 }

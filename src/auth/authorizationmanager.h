@@ -47,7 +47,8 @@ public:
     // Without store options the tokens live in memory only (tests); with them, tokens and client
     // registrations persist across restarts and processes (TokenStore).
     explicit AuthorizationManager(const ProxyConfig &config,
-            std::optional<TokenStoreOptions> store = std::nullopt, QObject *parent = nullptr);
+            const std::optional<TokenStoreOptions> &store = std::nullopt,
+            QObject *parent = nullptr);
     ~AuthorizationManager() override;
 
     // True when a grant is configured: start() obtains a token right away, and the transport
@@ -110,9 +111,9 @@ private:
     using RefreshCallback = std::function<void(bool ok, const OAuthError &error)>;
 
     // The store (TokenPersistence).
-    void loadStoredTokens(std::function<void()> next);
+    void loadStoredTokens(const std::function<void()> &next);
     void adoptReferenceCache();
-    void withEntryLock(std::function<void(bool locked)> next);
+    void withEntryLock(const std::function<void(bool locked)> &next);
     bool adoptStoredIfNewer(const std::optional<StoredTokens> &stored);
     void saveTokens();
     TokenStoreKey storeKey() const;
@@ -122,21 +123,22 @@ private:
     void failFast(const QString &message);
     void rememberFailure(const Failure &failure);
     void runFullAuthorization();
-    void withMetadata(std::function<void()> next);
-    void withClient(std::function<void()> next);
+    void withMetadata(const std::function<void()> &next);
+    void withClient(const std::function<void()> &next);
     // Grants.
     void runGrant();
     void runClientCredentials();
     void runAuthorizationCode();
     void exchangeCode(const QString &code, const QByteArray &verifier, const QUrl &redirectUri);
-    void refresh(RefreshCallback done);
-    void refreshNow(RefreshCallback done);
-    void requestToken(TokenRequest request, std::function<void(const TokenResponse &)> done);
+    void refresh(const RefreshCallback &done);
+    void refreshNow(const RefreshCallback &done);
+    void requestToken(
+            const TokenRequest &request, const std::function<void(const TokenResponse &)> &done);
     TokenRequest baseTokenRequest() const;
     // Tokens and their renewal.
     void accept(const TokenSet &tokens);
     void scheduleRenewal();
-    void renew(Round round = Round::ProactiveRefresh);
+    void renew(Round kind = Round::ProactiveRefresh);
     void renewalDone(bool ok, const OAuthError &error);
     QDateTime now() const { return m_clock->nowUtc(); }
     bool hasOnlyBrowserLoginLeft() const;

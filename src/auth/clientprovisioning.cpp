@@ -79,7 +79,7 @@ void ClientProvisioning::fail(const AuthorizationFailure &failure, const Callbac
 }
 
 void ClientProvisioning::provision(
-        const AuthorizationServerMetadata &server, const QString &scope, Callback done)
+        const AuthorizationServerMetadata &server, const QString &scope, const Callback &done)
 {
     const ProxyConfig::OAuth2 &o = m_config.oauth2;
     // MCP 2025-11-25 "Client Registration Approaches", in priority order.
@@ -170,7 +170,7 @@ void ClientProvisioning::provision(
 }
 
 void ClientProvisioning::registerClient(const AuthorizationServerMetadata &server,
-        const RegistrationRequest &request, bool locked, Callback done)
+        const RegistrationRequest &request, bool locked, const Callback &done)
 {
     const RegistrationKey key{server.issuer, request.redirectUri};
     m_registration.registerClient(request, this,

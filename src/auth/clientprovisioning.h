@@ -56,7 +56,8 @@ public:
     // Makes client() the client to use at `server`; `scope` is what a registration asks for.
     // `done` runs once, with nullopt on success.
     using Callback = std::function<void(const std::optional<AuthorizationFailure> &failure)>;
-    void provision(const AuthorizationServerMetadata &server, const QString &scope, Callback done);
+    void provision(
+            const AuthorizationServerMetadata &server, const QString &scope, const Callback &done);
     // Discovery found the authorization server `issuer`: a dynamic client of another one is
     // dropped (2026-07-28 "Authorization Server Binding": never reuse credentials with another
     // AS).
@@ -74,7 +75,7 @@ private:
     ProvisionedClient makeClient(const AuthorizationServerMetadata &server, const QString &clientId,
             const QString &secret, const QString &registeredMethod) const;
     void registerClient(const AuthorizationServerMetadata &server,
-            const RegistrationRequest &request, bool locked, Callback done);
+            const RegistrationRequest &request, bool locked, const Callback &done);
     void finish(const ProvisionedClient &client, const Callback &done);
     void fail(const AuthorizationFailure &failure, const Callback &done);
 

@@ -14,7 +14,7 @@ TokenPersistence::TokenPersistence(std::optional<TokenStoreOptions> options, QOb
 TokenPersistence::~TokenPersistence() = default;
 
 void TokenPersistence::loadNewest(
-        const QString &resource, const QString &clientId, LoadCallback done)
+        const QString &resource, const QString &clientId, const LoadCallback &done)
 {
     m_store->listEntries(
             this, [this, resource, clientId, done](const QList<TokenStoreEntryInfo> &entries) {
@@ -56,7 +56,7 @@ std::optional<ReferenceCacheEntry> TokenPersistence::referenceCacheEntry(
 }
 
 void TokenPersistence::lockAndReload(const TokenStoreKey &key,
-        std::function<void(bool locked, const std::optional<StoredTokens> &stored)> done)
+        const std::function<void(bool locked, const std::optional<StoredTokens> &stored)> &done)
 {
     m_store->withLock(key, this, [this, key, done](bool locked) {
         m_lock = locked ? Lock::Held : Lock::None;

@@ -33,7 +33,7 @@ public:
     // (nullopt: there is none), `stored` what it holds (nullopt: unreadable).
     using LoadCallback = std::function<void(
             const std::optional<TokenStoreKey> &found, const std::optional<StoredTokens> &stored)>;
-    void loadNewest(const QString &resource, const QString &clientId, LoadCallback done);
+    void loadNewest(const QString &resource, const QString &clientId, const LoadCallback &done);
     // The npm reference's cached refresh token for `clientId` (and `tokenUrl` when not empty).
     std::optional<ReferenceCacheEntry> referenceCacheEntry(
             const QString &clientId, const QUrl &tokenUrl) const;
@@ -48,7 +48,8 @@ public:
     // Locks `key` (waiting for a sibling that holds it), then reloads it. `locked` is false when
     // the lock could not be taken (the caller goes on without it).
     void lockAndReload(const TokenStoreKey &key,
-            std::function<void(bool locked, const std::optional<StoredTokens> &stored)> done);
+            const std::function<void(bool locked, const std::optional<StoredTokens> &stored)>
+                    &done);
     // Unlocks after the pending writes (at once when there are none).
     void releaseAfterWrites();
     // Unlocks now.

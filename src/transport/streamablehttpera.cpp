@@ -496,7 +496,7 @@ void StreamableHttpEra::deliverServerMessage(QByteArray bytes)
     if (message.kind() == JsonRpcMessage::Kind::Batch) {
         // 2025-03-26 servers may answer with a batch: deliver its elements one by one.
         const QJsonArray array = QJsonDocument::fromJson(bytes).array();
-        for (const QJsonValue &element : array)
+        for (const auto &element : array)
             deliverServerMessage(QJsonDocument(element.toObject()).toJson(QJsonDocument::Compact));
         return;
     }

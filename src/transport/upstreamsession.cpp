@@ -176,8 +176,8 @@ bool UpstreamSession::settle(const Outgoing &outgoing)
 {
     if (!outgoing.message.isRequest())
         return false;
-    const auto it = m_owed.find(outgoing.message.idKey());
-    if (it == m_owed.end() || it.value() != outgoing.handle)
+    const auto it = m_owed.constFind(outgoing.message.idKey());
+    if (it == m_owed.cend() || it.value() != outgoing.handle)
         return false;
     m_owed.erase(it);
     if (outgoing.origin == Outgoing::Origin::Client)

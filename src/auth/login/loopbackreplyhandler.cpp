@@ -392,7 +392,7 @@ void LoopbackReplyHandler::handleAuthorizationResponse(
     }
     if (!errors.isEmpty()) {
         // RFC 6749 section 4.1.2.1 error response: the server's code and text, as they are.
-        const QString error = errors.constFirst();
+        const QString &error = errors.constFirst();
         const QString description = valuesOf(items, u"error_description").value(0);
         const QString shown = description.isEmpty() ? error : u"%1 (%2)"_s.arg(error, description);
         fail(error, description, tr("Login failed: %1").arg(shown));

@@ -156,7 +156,7 @@ std::optional<QByteArray> sign(EVP_PKEY *key, const QByteArray &signingInput, bo
 
 QByteArray randomJwtId()
 {
-    std::array<quint32, 4> words; // 128 bits
+    std::array<quint32, 4> words{}; // 128 bits
     QRandomGenerator::system()->fillRange(words.data(), words.size());
     return QByteArray(
             reinterpret_cast<const char *>(words.data()), qsizetype(words.size() * sizeof(quint32)))

@@ -124,7 +124,8 @@ RegistrationResult ClientRegistration::parseResponse(
     }
     const QJsonValue redirectUris = object.value(u"redirect_uris"_s);
     if (redirectUris.isArray()) {
-        for (const QJsonValue &uri : redirectUris.toArray())
+        const QJsonArray uris = redirectUris.toArray();
+        for (const auto &uri : uris)
             result.redirectUris.append(uri.toString());
     } else if (!request.redirectUri.isEmpty()) {
         result.redirectUris = QStringList{request.redirectUri};
@@ -137,7 +138,7 @@ RegistrationResult ClientRegistration::parseResponse(
 }
 
 void ClientRegistration::registerClient(
-        const RegistrationRequest &request, QObject *context, Callback callback)
+        const RegistrationRequest &request, QObject *context, const Callback &callback)
 {
     if (!context)
         context = this;

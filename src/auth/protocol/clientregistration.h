@@ -62,7 +62,8 @@ public:
 
     // `callback` runs exactly once, later, on `context`'s thread; not when `context` or this
     // object was destroyed first (the request is then aborted).
-    void registerClient(const RegistrationRequest &request, QObject *context, Callback callback);
+    void registerClient(
+            const RegistrationRequest &request, QObject *context, const Callback &callback);
 
     // The JSON body registerClient() sends (compact).
     static QByteArray requestBody(const RegistrationRequest &request);

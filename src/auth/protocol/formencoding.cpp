@@ -13,7 +13,7 @@ bool isUnreserved(char c)
 
 void appendEncoded(QByteArray &out, const QString &text)
 {
-    static constexpr char Hex[] = "0123456789ABCDEF";
+    static constexpr char hexDigits[] = "0123456789ABCDEF";
     const QByteArray utf8 = text.toUtf8();
     for (const char c : utf8) {
         if (isUnreserved(c)) {
@@ -23,8 +23,8 @@ void appendEncoded(QByteArray &out, const QString &text)
         } else {
             const auto byte = static_cast<unsigned char>(c);
             out.append('%');
-            out.append(Hex[byte >> 4]);
-            out.append(Hex[byte & 0xf]);
+            out.append(hexDigits[byte >> 4]);
+            out.append(hexDigits[byte & 0xf]);
         }
     }
 }

@@ -63,7 +63,7 @@ bool readStringList(const QJsonObject &object, QLatin1String key, QStringList *o
     }
     QStringList list;
     const QJsonArray array = value.toArray();
-    for (const QJsonValue &element : array) {
+    for (const auto &element : array) {
         if (!element.isString()) {
             setError(error, u"\""_s + key + u"\" holds a value that is not a string"_s);
             return false;

@@ -16,7 +16,7 @@ constexpr QByteArray::Base64Options Base64Url =
 // RFC 7636 section 4.1 unreserved set.
 QByteArray randomBase64Url()
 {
-    std::array<quint32, 8> words;
+    std::array<quint32, 8> words{};
     QRandomGenerator::system()->fillRange(words.data(), words.size());
     const QByteArray bytes(reinterpret_cast<const char *>(words.data()),
             qsizetype(words.size() * sizeof(quint32)));

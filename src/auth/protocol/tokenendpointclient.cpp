@@ -139,7 +139,8 @@ std::optional<PreparedTokenRequest> TokenEndpointClient::prepare(
     return prepared;
 }
 
-void TokenEndpointClient::request(const TokenRequest &request, QObject *context, Callback callback)
+void TokenEndpointClient::request(
+        const TokenRequest &request, QObject *context, const Callback &callback)
 {
     if (!context)
         context = this;

@@ -83,7 +83,7 @@ public:
     // `callback` runs exactly once, later (never inside request()), on `context`'s thread; not at
     // all when `context` has been destroyed, or when this client is destroyed first (pending
     // requests are then aborted).
-    void request(const TokenRequest &request, QObject *context, Callback callback);
+    void request(const TokenRequest &request, QObject *context, const Callback &callback);
 
     // The exact body and Authorization header request() sends. Only a client assertion (random
     // jti, current time) makes it vary. nullopt and *error (English) when the key cannot sign.

@@ -17,7 +17,8 @@ TokenRevocation::TokenRevocation(QNetworkAccessManager *nam, QObject *parent)
 // A pending request is aborted by AuthHttp::send() when `this` (its owner) is destroyed.
 TokenRevocation::~TokenRevocation() = default;
 
-void TokenRevocation::revoke(const RevocationRequest &request, QObject *context, Callback callback)
+void TokenRevocation::revoke(
+        const RevocationRequest &request, QObject *context, const Callback &callback)
 {
     if (!context)
         context = this;

@@ -48,7 +48,7 @@ public:
 
     // `callback` runs exactly once, later (never inside revoke()), on `context`'s thread; not at
     // all when `context` or this object has been destroyed first.
-    void revoke(const RevocationRequest &request, QObject *context, Callback callback);
+    void revoke(const RevocationRequest &request, QObject *context, const Callback &callback);
 
 private:
     QNetworkAccessManager *m_nam;

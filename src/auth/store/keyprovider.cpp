@@ -130,7 +130,7 @@ void KeyProvider::start()
     readKeychain([this](QKeychain::Job *job) { onFirstRead(job); });
 }
 
-void KeyProvider::runKeychainJob(QKeychain::Job *job, JobDone done)
+void KeyProvider::runKeychainJob(QKeychain::Job *job, const JobDone &done)
 {
     // The job has no parent and deletes itself when it finishes (autoDelete). On timeout it is
     // abandoned, not deleted: it may still finish later (its signal is then disconnected), or
@@ -161,11 +161,11 @@ void KeyProvider::runKeychainJob(QKeychain::Job *job, JobDone done)
     job->start();
 }
 
-void KeyProvider::readKeychain(std::function<void(QKeychain::Job *)> done)
+void KeyProvider::readKeychain(const JobDone &done)
 {
     auto *job = new QKeychain::ReadPasswordJob(m_options.keychainService);
     job->setKey(m_options.keychainKey);
-    runKeychainJob(job, std::move(done));
+    runKeychainJob(job, done);
 }
 
 void KeyProvider::onFirstRead(QKeychain::Job *job)
@@ -386,7 +386,7 @@ void KeyProvider::fail(const QString &error)
     finish(DataKeyResult{false, QByteArray(), DataKeyResult::Source::None, false, error});
 }
 
-void KeyProvider::finish(DataKeyResult result)
+void KeyProvider::finish(const DataKeyResult &result)
 {
     if (std::exchange(m_locked, false))
         m_locks->release(lockPath());

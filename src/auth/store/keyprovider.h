@@ -89,8 +89,8 @@ private:
     using JobDone = std::function<void(QKeychain::Job *job)>; // nullptr: timed out
 
     void start();
-    void runKeychainJob(QKeychain::Job *job, JobDone done);
-    void readKeychain(std::function<void(QKeychain::Job *job)> done);
+    void runKeychainJob(QKeychain::Job *job, const JobDone &done);
+    void readKeychain(const JobDone &done);
     void onFirstRead(QKeychain::Job *job);
     void keychainUnavailable(const QString &problem);
     void createInKeychain();
@@ -99,7 +99,7 @@ private:
     void createKeyFile();
     QByteArray readValidKeyFile(bool *wrongSize = nullptr) const;
     void warnFallback(const QString &keychainProblem);
-    void finish(DataKeyResult result);
+    void finish(const DataKeyResult &result);
     void fail(const QString &error);
     QString lockPath() const;
 

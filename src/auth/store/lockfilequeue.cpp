@@ -98,7 +98,7 @@ void LockFileQueue::release(const QString &lockPath)
                 qUtf16Printable(QDir::toNativeSeparators(lockPath)));
         return;
     }
-    const std::shared_ptr<Lock> lock = *it;
+    const std::shared_ptr<Lock> &lock = *it;
     lock->heartbeat->stop();
     lock->file->unlock();
     lock->held = false;
