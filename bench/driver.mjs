@@ -7,7 +7,8 @@
 //   mcp-remote  mcp-remote 0.15.1 from npm (Node)
 // Node builtins only. Usage:
 //   node driver.mjs --proxy PATH --demo PATH [--out FILE] [--only a,b] [--quick] [--wait-idle SECONDS]
-//   --only takes: direct, direct-http, ours, reference, mcp-remote
+//   --only takes: direct, direct-http, ours, baseline, reference, mcp-remote
+//   --baseline PATH adds an earlier build of mcp-oauth2-proxy as the contender 'baseline'
 // Paths are resolved against the current directory; see run.sh.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -32,13 +33,14 @@ function parseArgs(argv) {
         };
         if (a === '--proxy') opts.proxy = path.resolve(value());
         else if (a === '--demo') opts.demo = path.resolve(value());
+        else if (a === '--baseline') opts.baseline = path.resolve(value());
         else if (a === '--out') opts.out = path.resolve(value());
         else if (a === '--only') opts.only = value().split(',');
         else if (a === '--quick') opts.quick = true;
         else if (a === '--wait-idle') opts.waitIdleS = Number(value());
         else throw new Error(`unknown argument ${a}`);
     }
-    if (!opts.proxy || !opts.demo) throw new Error('usage: driver.mjs --proxy PATH --demo PATH [--out FILE] [--only a,b] [--quick] [--wait-idle SECONDS]');
+    if (!opts.proxy || !opts.demo) throw new Error('usage: driver.mjs --proxy PATH --demo PATH [--baseline PATH] [--out FILE] [--only a,b] [--quick] [--wait-idle SECONDS]');
     return opts;
 }
 
@@ -453,20 +455,23 @@ function contenders(upstream, token) {
         OAUTH2_CLIENT_ID: CLIENT_ID, OAUTH2_CLIENT_SECRET: CLIENT_SECRET, DISCOVERY_ENABLED: 'false',
     };
     const nm = path.join(here, 'node_modules');
-    const list = [
-        {
-            name: 'ours',
-            label: 'ours (C++/Qt)',
-            // 'oauth': the same client_credentials settings as the reference. 'header': a static
-            // `--header "Authorization: Bearer t"`, for a build without the OAuth grant (chosen by
-            // probeOursAuth()); the upstream then sees the same bytes, only the token request is missing.
-            auth: 'oauth',
-            cmd() {
-                return this.auth === 'oauth'
-                    ? { command: opts.proxy, args: ['--log-level', 'error', upstream.url], env: { ...baseEnv, ...oauthEnv } }
-                    : { command: opts.proxy, args: ['--log-level', 'error', '--header', `Authorization: Bearer ${TOKEN}`, upstream.url], env: baseEnv };
-            },
+    // Ours, and with --baseline an earlier build of ours in the same run (before/after a change).
+    const ours = (name, label, binary) => ({
+        name,
+        label,
+        // 'oauth': the same client_credentials settings as the reference. 'header': a static
+        // `--header "Authorization: Bearer t"`, for a build without the OAuth grant (chosen by
+        // probeOursAuth()); the upstream then sees the same bytes, only the token request is missing.
+        auth: 'oauth',
+        cmd() {
+            return this.auth === 'oauth'
+                ? { command: binary, args: ['--log-level', 'error', upstream.url], env: { ...baseEnv, ...oauthEnv } }
+                : { command: binary, args: ['--log-level', 'error', '--header', `Authorization: Bearer ${TOKEN}`, upstream.url], env: baseEnv };
         },
+    });
+    const list = [
+        ours('ours', 'ours (C++/Qt)', opts.proxy),
+        ...(opts.baseline ? [ours('baseline', 'ours, baseline build', opts.baseline)] : []),
         {
             name: 'reference',
             label: 'reference 0.2.0 (Node)',
@@ -834,7 +839,7 @@ async function main() {
         if (!opts.only || opts.only.includes('direct-http')) { const r = {}; const x = await watchingOthers(r, () => benchDirect(upstream, 'http')); results.push(Object.assign(x, r)); }
         for (const c of contenders(upstream, token)) {
             if (opts.only && !opts.only.includes(c.name)) continue;
-            if (c.name === 'ours') await probeOursAuth(c, token);
+            if (c.name === 'ours' || c.name === 'baseline') await probeOursAuth(c, token);
             { const r = {}; const x = await watchingOthers(r, () => benchContender(c, upstream, token, info.perf)); results.push(Object.assign(x, r)); }
         }
     } finally {
