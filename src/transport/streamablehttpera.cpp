@@ -453,6 +453,29 @@ void StreamableHttpEra::send(Handle handle, const QByteArray &body, const JsonRp
     auto *delivery = new Delivery(*this, handle, body, message);
     m_deliveries[handle] = delivery;
     delivery->post();
+    if (message.method() == "initialize"_L1)
+        warmConnections();
+}
+
+// While `initialize` is on its way, the pools that carry the next messages connect (TCP, and TLS
+// for https): notifications/initialized then goes out on a warm connection, and the GET stream is
+// open by the time the host's first request follows. A server that sends a request on the GET
+// stream and drops it when no stream is open yet (the MCP TypeScript SDK does) then sees the
+// stream first. QNetworkAccessManager::connectToHost() only opens a connection of the pool.
+void StreamableHttpEra::warmConnections()
+{
+    if (std::exchange(m_warmed, true))
+        return;
+    const QUrl &url = m_options.url;
+    const auto warm = [&url](TlsNetworkAccessManager &nam) {
+        if (url.scheme() == "https"_L1)
+            nam.connectToHostEncrypted(url.host(), quint16(url.port(443)), nam.tlsConfiguration());
+        else
+            nam.connectToHost(url.host(), quint16(url.port(80)));
+    };
+    warm(m_controlNam);
+    if (m_options.openServerStream)
+        warm(m_streamNam);
 }
 
 void StreamableHttpEra::resend(Handle handle)

@@ -63,6 +63,7 @@ private:
     void finishDelivery(Handle handle); // forgets it; its report follows
     void handleStreamUnauthorized(const QByteArray &wwwAuthenticate);
     void handleStreamNotFound();
+    void warmConnections();
 
     Options m_options;
     QByteArray m_userAgent;
@@ -78,6 +79,7 @@ private:
     QString m_protocolVersion;
     QByteArray m_sessionId;
     bool m_ended = false;
+    bool m_warmed = false;
 };
 
 } // namespace McpProxy
