@@ -153,16 +153,18 @@ QString applyRanges(const QString &text, QList<Range> ranges)
 {
     if (ranges.isEmpty())
         return text;
-    // Searches for several names can hit the same place ("Authorization: x; cookie: y"): the
-    // range that starts first wins, a range that starts inside it is dropped.
+    // Searches for several names can hit the same place ("Authorization: x; cookie: y"):
+    // overlapping ranges are masked as one.
     std::stable_sort(ranges.begin(), ranges.end(),
             [](const Range &a, const Range &b) { return a.start < b.start; });
     QString result;
     result.reserve(text.size());
     qsizetype position = 0;
     for (const Range &range : std::as_const(ranges)) {
-        if (range.start < position)
+        if (range.start < position) { // inside the range masked last: extend it
+            position = std::max(position, range.start + range.length);
             continue;
+        }
         result += QStringView(text).mid(position, range.start - position);
         result += Redactor::Mask;
         position = range.start + range.length;
