@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -148,14 +149,22 @@ bool alreadyMasked(QStringView text, qsizetype start)
     return text.mid(start).startsWith(Redactor::Mask);
 }
 
-QString applyRanges(const QString &text, const QList<Range> &ranges)
+QString applyRanges(const QString &text, QList<Range> ranges)
 {
     if (ranges.isEmpty())
         return text;
+    // Searches for several names can hit the same place ("Authorization: x; cookie: y"):
+    // overlapping ranges are masked as one.
+    std::stable_sort(ranges.begin(), ranges.end(),
+            [](const Range &a, const Range &b) { return a.start < b.start; });
     QString result;
     result.reserve(text.size());
     qsizetype position = 0;
-    for (const Range &range : ranges) {
+    for (const Range &range : std::as_const(ranges)) {
+        if (range.start < position) { // inside the range masked last: extend it
+            position = std::max(position, range.start + range.length);
+            continue;
+        }
         result += QStringView(text).mid(position, range.start - position);
         result += Redactor::Mask;
         position = range.start + range.length;
@@ -169,7 +178,6 @@ QString applyRanges(const QString &text, const QList<Range> &ranges)
 QString maskHeaderLines(const QString &text)
 {
     QList<Range> ranges;
-    qsizetype lastEnd = 0;
     for (QLatin1String name : {"authorization"_L1, "cookie"_L1}) {
         qsizetype from = 0;
         while ((from = findKeyword(text, from, name)) >= 0) {
@@ -191,19 +199,7 @@ QString maskHeaderLines(const QString &text)
             from = end;
         }
     }
-    if (ranges.isEmpty())
-        return text;
-    std::sort(ranges.begin(), ranges.end(),
-            [](const Range &a, const Range &b) { return a.start < b.start; });
-    // Both searches can hit the same line ("Authorization: x; cookie: y"): keep the first.
-    QList<Range> merged;
-    for (const Range &range : ranges) {
-        if (range.start < lastEnd)
-            continue;
-        merged.append(range);
-        lastEnd = range.start + range.length;
-    }
-    return applyRanges(text, merged);
+    return applyRanges(text, ranges);
 }
 
 // Finds the closing quote of a JSON string whose opening quote ends at valueStart. With
@@ -354,10 +350,6 @@ QString maskCredentials(const QString &text)
             from = end;
         }
     }
-    if (ranges.isEmpty())
-        return text;
-    std::sort(ranges.begin(), ranges.end(),
-            [](const Range &a, const Range &b) { return a.start < b.start; });
     return applyRanges(text, ranges);
 }
 

@@ -147,6 +147,17 @@ StoredRegistration registrationFromObject(const QJsonObject &object)
     return registration;
 }
 
+// A loadObject() callback that hands `callback` the entry read by `fromObject`.
+template <typename Stored>
+std::function<void(std::optional<QJsonObject>)> opening(
+        std::function<void(std::optional<Stored>)> callback,
+        Stored (*fromObject)(const QJsonObject &))
+{
+    return [callback = std::move(callback), fromObject](const std::optional<QJsonObject> &object) {
+        callback(object ? std::optional<Stored>(fromObject(*object)) : std::nullopt);
+    };
+}
+
 template <typename Callback, typename... Args>
 void callLater(QObject *context, Callback callback, Args... args)
 {
@@ -334,20 +345,23 @@ bool TokenStore::writeEntry(
 void TokenStore::load(const TokenStoreKey &key, QObject *context,
         std::function<void(std::optional<StoredTokens>)> callback)
 {
+    loadObject(canonicalKey(key), context, opening(std::move(callback), tokensFromObject));
+}
+
+void TokenStore::loadObject(const QByteArray &canonical, QObject *context,
+        std::function<void(std::optional<QJsonObject>)> callback)
+{
     Q_ASSERT(context);
-    const QByteArray canonical = canonicalKey(key);
     const QString path = pathForCanonical(canonical);
     if (!QFileInfo::exists(path)) { // nothing stored: no need for the key (no keychain prompt)
-        callLater(context, std::move(callback), std::optional<StoredTokens>());
+        callLater(context, std::move(callback), std::optional<QJsonObject>());
         return;
     }
     withDataKey([this, guard = QPointer<QObject>(context), path, canonical,
                         callback = std::move(callback)](const QByteArray &dataKey) {
-        std::optional<StoredTokens> result;
-        if (const std::optional<QJsonObject> object = loadEntry(path, canonical, dataKey))
-            result = tokensFromObject(*object);
+        std::optional<QJsonObject> object = loadEntry(path, canonical, dataKey);
         if (guard)
-            callback(std::move(result));
+            callback(std::move(object));
     });
 }
 
@@ -403,21 +417,7 @@ void TokenStore::removeFile(
 void TokenStore::loadRegistration(const RegistrationKey &key, QObject *context,
         std::function<void(std::optional<StoredRegistration>)> callback)
 {
-    Q_ASSERT(context);
-    const QByteArray canonical = canonicalKey(key);
-    const QString path = pathForCanonical(canonical);
-    if (!QFileInfo::exists(path)) {
-        callLater(context, std::move(callback), std::optional<StoredRegistration>());
-        return;
-    }
-    withDataKey([this, guard = QPointer<QObject>(context), path, canonical,
-                        callback = std::move(callback)](const QByteArray &dataKey) {
-        std::optional<StoredRegistration> result;
-        if (const std::optional<QJsonObject> object = loadEntry(path, canonical, dataKey))
-            result = registrationFromObject(*object);
-        if (guard)
-            callback(std::move(result));
-    });
+    loadObject(canonicalKey(key), context, opening(std::move(callback), registrationFromObject));
 }
 
 void TokenStore::saveRegistration(const StoredRegistration &registration, QObject *context,

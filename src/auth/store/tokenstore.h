@@ -174,6 +174,9 @@ public:
 
 private:
     void withDataKey(std::function<void(const QByteArray &dataKey)> next);
+    // Reads and opens the entry `canonical`; nullopt when there is none or it cannot be opened.
+    void loadObject(const QByteArray &canonical, QObject *context,
+            std::function<void(std::optional<QJsonObject>)> callback);
     std::optional<QJsonObject> loadEntry(
             const QString &path, const QByteArray &canonical, const QByteArray &dataKey);
     bool writeEntry(const QString &path, const QJsonObject &object, const QByteArray &dataKey);
