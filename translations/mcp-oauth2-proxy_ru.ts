@@ -111,6 +111,10 @@ then open the URL on your computer. Waiting %3 s for the login.</source>
         <source>; check OAUTH2_SCOPE</source>
         <translation>; проверьте OAUTH2_SCOPE</translation>
     </message>
+    <message>
+        <source>the server now names the authorization server %1 instead of %2, and the configured client %3 (OAUTH2_CLIENT_ID) belongs to %2: register a client at %1 and configure it, or remove OAUTH2_CLIENT_ID to register automatically; `mcp-oauth2-proxy logout` forgets the stored tokens of %2</source>
+        <translation>сервер теперь указывает сервер авторизации %1 вместо %2, а настроенный клиент %3 (OAUTH2_CLIENT_ID) относится к %2: зарегистрируйте клиента на %1 и задайте его или уберите OAUTH2_CLIENT_ID, чтобы клиент регистрировался автоматически; `mcp-oauth2-proxy logout` удаляет сохранённые токены %2</translation>
+    </message>
 </context>
 <context>
     <name>McpProxy::CommandLine</name>

@@ -241,10 +241,11 @@ void AuthorizationManager::authorize(const QByteArray &wwwAuthenticate, int http
     }
     m_challenge = BearerChallenge::fromHeader(wwwAuthenticate);
     if (httpStatus == 403) {
-        // MCP 2025-11-25 "Scope Challenge Handling": re-authorize with the union of the scopes
-        // held and the ones challenged; clients SHOULD limit the retries, and they are counted
-        // per scope set for the session (every request asking for it shares them).
-        const QString held = m_tokens.scope.isEmpty() ? m_requestedScope : m_tokens.scope;
+        // MCP 2026-07-28 "Step-Up Authorization Flow": re-authorize with the union of the scopes
+        // requested before (and those granted) and the ones challenged; clients SHOULD limit the
+        // retries, and they are counted per scope set for the session (every request asking for
+        // it shares them).
+        const QString held = unionOfScopes(m_requestedScope, m_tokens.scope);
         const QString wanted = unionOfScopes(held, m_challenge ? m_challenge->scope : QString());
         if (!answeredByRunningRound) {
             // The scope the round will request (a configured one comes first, scopeForRequest()).
@@ -295,6 +296,10 @@ void AuthorizationManager::beginRound(Round round)
         if (round == Round::Unauthorized) {
             m_rejectedAccessToken = m_tokens.accessToken; // never adopted back from the store
             m_tokens.accessToken.clear();
+            // MCP 2026-07-28 client-registration "Authorization Server Binding": the server may
+            // have moved to another authorization server (its protected resource metadata says
+            // so), so discovery runs again before a refresh token or client is used.
+            m_metadataStale = m_metadata.has_value() && m_config.discoveryEnabled;
             Q_EMIT authorizationHeaderChanged(QByteArray());
             Q_EMIT renewalPointChanged(QDateTime());
             // The token is gone (expired or revoked): a new start for the step-up counting.
@@ -324,7 +329,8 @@ void AuthorizationManager::runFullAuthorization()
 void AuthorizationManager::withMetadata(const std::function<void()> &next)
 {
     const QUrl fromChallenge = m_challenge ? m_challenge->resourceMetadata : QUrl();
-    if (m_metadata && (fromChallenge.isEmpty() || fromChallenge == m_metadataFromChallenge)) {
+    if (m_metadata && !m_metadataStale
+            && (fromChallenge.isEmpty() || fromChallenge == m_metadataFromChallenge)) {
         next();
         return;
     }
@@ -348,6 +354,16 @@ void AuthorizationManager::withMetadata(const std::function<void()> &next)
     request.protocolVersion = m_protocolVersion;
     request.allowInsecureHttp = m_config.allowInsecureHttp;
     m_discovery.discover(request, this, [this, fromChallenge, next](const DiscoveryResult &result) {
+        if (!result.ok && m_metadataStale && m_metadata) {
+            // Checking for a new authorization server failed: the one found before was
+            // validated and stays in use.
+            qCWarning(lcAuth).noquote()
+                    << "checking the authorization server again failed (" << result.error
+                    << "); going on with" << m_metadata->server.issuer;
+            m_metadataStale = false;
+            next();
+            return;
+        }
         if (!result.ok && configurationSuffices()) {
             // Explicit configuration wins: what discovery found (or what failed validation,
             // e.g. RFC 9728 section 3.3) is not used at all.
@@ -366,12 +382,35 @@ void AuthorizationManager::withMetadata(const std::function<void()> &next)
                             {result.error}));
             return;
         }
-        // 2026-07-28 "Authorization Server Binding": never reuse credentials with another AS.
-        m_provisioning.bindToIssuer(result.server.issuer);
+        // MCP 2026-07-28 client-registration "Authorization Server Binding": credentials belong
+        // to the authorization server that issued them and are never used with another.
+        const QString previous = m_metadata ? m_metadata->server.issuer : m_storedIssuer;
+        const QString &issuer = result.server.issuer;
+        if (const std::optional<Failure> failure = m_provisioning.bindToIssuer(previous, issuer)) {
+            finishRound(false, *failure);
+            return;
+        }
+        if (!previous.isEmpty() && previous != issuer)
+            forgetTokensOf(previous, issuer);
         m_metadata = result;
         m_metadataFromChallenge = fromChallenge;
+        m_metadataStale = false;
         next();
     });
+}
+
+void AuthorizationManager::forgetTokensOf(const QString &previousIssuer, const QString &issuer)
+{
+    // The protected resource metadata names another authorization server: its tokens (the
+    // refresh token above all) must never reach the new one. The new server's own entry in the
+    // store (storeKey() now names it) is what a later lock reload may adopt.
+    qCInfo(lcAuth).noquote() << "the authorization server changed from" << previousIssuer << "to"
+                             << issuer << "; authorizing there";
+    m_tokens = TokenSet();
+    m_tokensIssuedAt = QDateTime();
+    m_renewTimer->stop();
+    Q_EMIT authorizationHeaderChanged(QByteArray());
+    Q_EMIT renewalPointChanged(QDateTime());
 }
 
 bool AuthorizationManager::configurationSuffices() const
@@ -604,9 +643,22 @@ void AuthorizationManager::exchangeCode(
 
 void AuthorizationManager::refresh(const RefreshCallback &done)
 {
-    if (!m_metadata || !m_provisioning.client()) {
-        // Metadata and client first (a configured refresh token at start-up).
-        withMetadata([this, done] { withClient([this, done] { refresh(done); }); });
+    if (!m_metadata || m_metadataStale || !m_provisioning.client()) {
+        // Metadata and client first (a configured refresh token at start-up; after a 401, whether
+        // the protected resource metadata now names another authorization server).
+        withMetadata([this, done] {
+            withClient([this, done] {
+                if (m_tokens.refreshToken.isEmpty()) {
+                    // It belonged to the previous authorization server (forgetTokensOf()).
+                    OAuthError gone;
+                    gone.error = u"invalid_grant"_s;
+                    gone.description = u"no refresh token for this authorization server"_s;
+                    done(false, gone);
+                    return;
+                }
+                refresh(done);
+            });
+        });
         return;
     }
     if (m_persistence.isEnabled() && !m_persistence.holdsLock()) {

@@ -124,6 +124,7 @@ private:
     void rememberFailure(const Failure &failure);
     void runFullAuthorization();
     void withMetadata(const std::function<void()> &next);
+    void forgetTokensOf(const QString &previousIssuer, const QString &issuer);
     void withClient(const std::function<void()> &next);
     // Grants.
     void runGrant();
@@ -167,6 +168,7 @@ private:
     std::optional<BearerChallenge> m_challenge;
     std::optional<DiscoveryResult> m_metadata;
     QUrl m_metadataFromChallenge; // the resource_metadata URL m_metadata was found with
+    bool m_metadataStale = false; // a 401: discover again before the next use
     TokenSet m_tokens;
     QDateTime m_tokensIssuedAt; // when we received (or a sibling stored) m_tokens
     QString m_requestedScope;

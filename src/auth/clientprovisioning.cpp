@@ -214,12 +214,27 @@ void ClientProvisioning::registerClient(const AuthorizationServerMetadata &serve
             });
 }
 
-void ClientProvisioning::bindToIssuer(const QString &issuer)
+std::optional<AuthorizationFailure> ClientProvisioning::bindToIssuer(
+        const QString &previousIssuer, const QString &issuer)
 {
-    if (m_client && m_client->issuer != issuer && m_client->dynamic) {
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    const QString boundTo =
+            m_client && !m_client->issuer.isEmpty() ? m_client->issuer : previousIssuer;
+    if (!o.clientId.isEmpty() && !boundTo.isEmpty() && boundTo != issuer) {
+        return AuthorizationFailure::fromText(
+                QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                        "the server now names the authorization server %1 instead of %2, and "
+                        "the configured client %3 (OAUTH2_CLIENT_ID) belongs to %2: register a "
+                        "client at %1 and configure it, or remove OAUTH2_CLIENT_ID to register "
+                        "automatically; `mcp-oauth2-proxy logout` forgets the stored tokens of "
+                        "%2"),
+                {issuer, boundTo, o.clientId});
+    }
+    if (m_client && m_client->issuer != issuer) {
         m_client.reset();
         m_state = State::None;
     }
+    return std::nullopt;
 }
 
 bool ClientProvisioning::forgetRegistrationOnce()

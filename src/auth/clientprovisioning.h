@@ -58,10 +58,15 @@ public:
     using Callback = std::function<void(const std::optional<AuthorizationFailure> &failure)>;
     void provision(
             const AuthorizationServerMetadata &server, const QString &scope, const Callback &done);
-    // Discovery found the authorization server `issuer`: a dynamic client of another one is
-    // dropped (2026-07-28 "Authorization Server Binding": never reuse credentials with another
-    // AS).
-    void bindToIssuer(const QString &issuer);
+    // Discovery found the authorization server `issuer`; `previousIssuer` is the one the
+    // credentials in use belong to (found before in this session, or named by the stored token
+    // entry), empty when none is known. MCP 2026-07-28 client-registration "Authorization Server
+    // Binding": a client of another authorization server is dropped, so the next provision()
+    // registers at the new one (a stored registration is keyed by issuer, so only one of that
+    // server is ever found) or re-makes the CIMD client; a pre-registered client belongs to the
+    // server it was used with: a change is the failure returned (SHOULD surface an error).
+    std::optional<AuthorizationFailure> bindToIssuer(
+            const QString &previousIssuer, const QString &issuer);
     // The token endpoint answered invalid_client: a dynamic client is forgotten (here and in
     // the store) and registered anew, once per session (SEP-2352). True when that happens.
     bool forgetRegistrationOnce();

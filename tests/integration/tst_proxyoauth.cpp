@@ -15,6 +15,7 @@
 #include <QtCore/QDir>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QFile>
+#include <QtCore/QJsonArray>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -72,6 +73,9 @@ private Q_SLOTS:
     void loginWithTheGrantConfiguredStoresTheTokens();
     void shortLivedTokenIsRenewedOnlyWhenUsed();
     void deniedLoginIsRememberedForLaterRequests();
+    void issuerInTheCallbackIsCheckedBeforeTheCode_data();
+    void issuerInTheCallbackIsCheckedBeforeTheCode();
+    void authorizationServerMigration();
 };
 
 void tst_ProxyOAuth::initTestCase_data()
@@ -524,6 +528,111 @@ void tst_ProxyOAuth::deniedLoginIsRememberedForLaterRequests()
     for (int id = 2; id <= 13; ++id)
         QCOMPARE(proxy.takeResponse(id)[u"error"][u"message"].toString(), first);
     QCOMPARE(browser.urls().size(), 1);
+}
+
+// MCP 2026-07-28 "Authorization Response Validation" (RFC 9207 section 2.4) with the real binary:
+// a present iss must be the recorded issuer, character for character; an absent one is refused
+// only when the metadata announces it. A refused response never reaches the token endpoint, and
+// the error it carried is neither acted on nor shown.
+void tst_ProxyOAuth::issuerInTheCallbackIsCheckedBeforeTheCode_data()
+{
+    QTest::addColumn<QString>("iss"); // empty: none; %1: the issuer
+    QTest::addColumn<bool>("advertised");
+    QTest::addColumn<QString>("error"); // the authorization server's error response
+    QTest::addColumn<bool>("accepted");
+    QTest::newRow("matching") << u"%1"_s << true << QString() << true;
+    QTest::newRow("matching, not advertised") << u"%1"_s << false << QString() << true;
+    QTest::newRow("absent, not advertised") << QString() << false << QString() << true;
+    QTest::newRow("absent, advertised") << QString() << true << QString() << false;
+    QTest::newRow("another issuer") << u"https://evil.example"_s << true << QString() << false;
+    QTest::newRow("another issuer, not advertised")
+            << u"https://evil.example"_s << false << QString() << false;
+    QTest::newRow("trailing slash") << u"%1/"_s << true << QString() << false;
+    QTest::newRow("error with another issuer")
+            << u"https://evil.example"_s << true << u"temporarily_unavailable"_s << false;
+}
+
+void tst_ProxyOAuth::issuerInTheCallbackIsCheckedBeforeTheCode()
+{
+    QFETCH(QString, iss);
+    QFETCH(bool, advertised);
+    QFETCH(QString, error);
+    QFETCH(bool, accepted);
+    GuardedServer server;
+    if (!iss.isEmpty()) {
+        server.auth.setIssParameter(true);
+        server.auth.setIssParameterValue(iss.arg(server.auth.issuer()));
+    }
+    server.auth.setMetadataValue(u"authorization_response_iss_parameter_supported"_s, advertised);
+    if (!error.isEmpty())
+        server.auth.failAuthorization(error);
+    Browser browser;
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}, browser.environment()));
+    proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    QCOMPARE(browser.completeLogin(server.auth), accepted ? 200 : 400);
+    const QJsonObject response = proxy.takeResponse(1);
+    if (accepted) {
+        QVERIFY2(response.contains(u"result"), proxy.stderrText().right(3000).constData());
+        QCOMPARE(server.auth.tokenCount(), 1);
+        return;
+    }
+    const QString message = response[u"error"][u"message"].toString();
+    QVERIFY2(message.contains(u"invalid_issuer"_s), qPrintable(message));
+    QCOMPARE(server.auth.tokenCount(), 0); // the code never reached the token endpoint
+    if (!error.isEmpty()) {
+        QVERIFY2(!message.contains(error), qPrintable(message));
+        QVERIFY(!proxy.stderrText().contains(error.toUtf8()));
+    }
+}
+
+// MCP 2026-07-28 client-registration "Authorization Server Binding" with the real binary
+// (conformance auth/authorization-server-migration): the resource moves to another authorization
+// server while the proxy runs; the next 401 leads to a registration and a login there, and the
+// first server's client never shows up at the second.
+void tst_ProxyOAuth::authorizationServerMigration()
+{
+    GuardedServer server;
+    FakeAuthServer second;
+    QVERIFY(second.listen());
+    Browser browser;
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}, browser.environment()));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+    QCOMPARE(browser.completeLogin(server.auth), 200);
+    QVERIFY2(proxy.takeResponse(1).contains(u"result"), proxy.stderrText().constData());
+    proxy.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    const QString firstClient = server.auth.tokenRequests().last().clientId;
+    const int firstTokenRequests = server.auth.tokenCount();
+
+    server.auth.setResourceMetadataValue(u"authorization_servers"_s, QJsonArray{second.issuer()});
+    server.mcp.setRequestFilter(
+            [&server, &second](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+                if (server.auth.handle(request, responder))
+                    return true;
+                if (request.path() != "/mcp")
+                    return false;
+                if (second.acceptsAuthorization(request.header("Authorization")))
+                    return false;
+                responder->reply(401,
+                        {{"WWW-Authenticate", server.auth.bearerChallenge()},
+                                {"Content-Type", "application/json"}},
+                        R"({"error":"invalid_token"})");
+                return true;
+            });
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"moved"}}})");
+    QCOMPARE(browser.completeLogin(second, 1), 200);
+    const QJsonObject moved = proxy.takeResponse(2);
+    QVERIFY2(resultText(moved) == u"moved"_s, proxy.stderrText().right(3000).constData());
+    QCOMPARE(second.registerCount(), 1);
+    QCOMPARE(second.authorizeRequests().size(), 1);
+    QVERIFY(second.authorizeRequests().first().clientId != firstClient);
+    for (const FakeTokenRequest &request : second.tokenRequests())
+        QVERIFY(request.clientId != firstClient);
+    QCOMPARE(server.auth.tokenCount(), firstTokenRequests); // no refresh at the first server
+    QCOMPARE(browser.urls().size(), 2);
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyOAuth)

@@ -1014,7 +1014,11 @@ void FakeAuthServer::handleRegister(const FakeHttpRequest &request, FakeHttpResp
     }
 
     FakeOAuthClient registered;
-    registered.clientId = u"client-"_s + QString::number(++m_nextSerial);
+    // Unique across servers too: a client of one authorization server must be recognisable at
+    // another (MCP 2026-07-28 "Authorization Server Binding" tests).
+    registered.clientId =
+            u"client-%1-%2"_s.arg(++m_nextSerial)
+                    .arg(QRandomGenerator::global()->generate(), 8, 16, QLatin1Char('0'));
     registered.tokenEndpointAuthMethod = method;
     registered.redirectUris = redirectUris;
     registered.grantTypes = grantTypes;

@@ -54,11 +54,9 @@ AuthorizationDiscovery::~AuthorizationDiscovery() = default;
 bool AuthorizationDiscovery::issuersMatch(
         const QString &documentIssuer, const QString &expectedIssuer)
 {
-    if (documentIssuer.isEmpty() || expectedIssuer.isEmpty())
-        return false;
-    if (documentIssuer == expectedIssuer)
-        return true;
-    return documentIssuer == expectedIssuer + u'/' || expectedIssuer == documentIssuer + u'/';
+    // Simple string comparison (RFC 3986 section 6.2.1): MCP 2026-07-28 "Authorization Server
+    // Metadata Discovery" forbids any normalisation, a trailing slash included.
+    return !documentIssuer.isEmpty() && documentIssuer == expectedIssuer;
 }
 
 void AuthorizationDiscovery::discover(
@@ -198,7 +196,9 @@ void AuthorizationDiscovery::handleProtectedResource(
         return;
     }
     run->issuerFromResourceMetadata = true;
-    startServerMetadata(run, issuerUrl.toString(QUrl::FullyEncoded));
+    // The identifier as the document names it: QUrl would fold the host's case, drop a default
+    // port or re-encode the path, and the metadata's issuer must be identical to it.
+    startServerMetadata(run, metadata->authorizationServerIssuers.first());
 }
 
 void AuthorizationDiscovery::startServerMetadata(
@@ -227,10 +227,11 @@ void AuthorizationDiscovery::handleServerMetadata(
         return;
     }
     // RFC 8414 section 3.3 (and OpenID Connect Discovery section 4.3): the issuer must be identical
-    // to the one the URL was built from; otherwise the document must not be used. MCP 2025-03-26
-    // servers (no protected resource metadata): the URL was built from the server's "authorization
-    // base URL", not from an issuer identifier, so there is no issuer to compare with; a
-    // same-origin issuer (e.g. <origin>/oauth) is that server's own AS.
+    // to the one the URL was built from; otherwise the document must not be used, and it is never
+    // the recorded issuer an authorization response's iss is compared with (RFC 9207). MCP
+    // 2025-03-26 servers (no protected resource metadata): the URL was built from the server's
+    // "authorization base URL", not from an issuer identifier, so there is no issuer to compare
+    // with; a same-origin issuer (e.g. <origin>/oauth) is that server's own AS.
     const bool backCompatSameOrigin = !run->issuerFromResourceMetadata
             && QUrl(metadata->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery)
                     == QUrl(run->issuer).adjusted(QUrl::RemovePath | QUrl::RemoveQuery);

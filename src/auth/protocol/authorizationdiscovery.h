@@ -45,9 +45,9 @@ struct DiscoveryResult
 //    that parses wins; its resource must name this server (RFC 9728 section 3.3), else discovery
 //    fails without any further request.
 // 2. RFC 8414 / OpenID Connect Discovery metadata of authorization_servers[0] in the MCP order
-//    (authorizationServerMetadataUrls()); the document's issuer must equal the issuer the URL was
-//    built from (RFC 8414 section 3.3; one trailing-slash difference tolerated), else the next is
-//    tried.
+//    (authorizationServerMetadataUrls()); the document's issuer must be identical to the issuer
+//    the URL was built from, as the PRM names it (RFC 8414 section 3.3, no normalisation), else
+//    the next is tried.
 // 3. Without any PRM: the server's origin is the issuer (MCP 2025-03-26 "Authorization Base
 //    URL"); when no metadata exists there either (only 4xx answers), the 2025-03-26 default
 //    endpoints (AuthorizationServerMetadata::fallbackFor()).
@@ -68,8 +68,8 @@ public:
     // object was destroyed first (pending requests are then aborted).
     void discover(const DiscoveryRequest &request, QObject *context, Callback callback);
 
-    // RFC 8414 section 3.3 issuer comparison: exact, but "https://as.example" and
-    // "https://as.example/" (one trailing slash) are taken as equal.
+    // RFC 8414 section 3.3 issuer comparison: identical strings, nothing normalised
+    // ("https://as.example/" is not "https://as.example").
     static bool issuersMatch(const QString &documentIssuer, const QString &expectedIssuer);
 
 private:

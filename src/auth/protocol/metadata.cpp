@@ -189,6 +189,7 @@ std::optional<ProtectedResourceMetadata> ProtectedResourceMetadata::parse(
             return std::nullopt;
         }
         metadata.authorizationServers.append(url);
+        metadata.authorizationServerIssuers.append(server);
     }
     if (!readStringList(*object, "scopes_supported"_L1, &metadata.scopesSupported,
                 &metadata.hasScopesSupported, error))

@@ -15,6 +15,9 @@ struct ProtectedResourceMetadata
 {
     QString resource; // as sent (compared with the server URL, RFC 9728 section 3.3)
     QList<QUrl> authorizationServers; // issuer identifiers
+    // The same identifiers as sent: an issuer is compared as a string, never after QUrl's
+    // normalisation (RFC 8414 section 3.3).
+    QStringList authorizationServerIssuers;
     QStringList scopesSupported;
     bool hasScopesSupported = false; // present (possibly empty) vs absent
 

@@ -108,10 +108,17 @@ private Q_SLOTS:
         QTest::addColumn<QString>("expected");
         QTest::addColumn<bool>("match");
         QTest::addRow("equal") << u"https://as.example"_s << u"https://as.example"_s << true;
+        // MCP 2026-07-28: identical strings, no trailing-slash tolerance (conformance
+        // auth/metadata-issuer-mismatch, RFC 8414 section 3.3).
         QTest::addRow("trailing slash in document")
-                << u"https://as.example/"_s << u"https://as.example"_s << true;
+                << u"https://as.example/"_s << u"https://as.example"_s << false;
         QTest::addRow("trailing slash expected")
-                << u"https://as.example/t"_s << u"https://as.example/t/"_s << true;
+                << u"https://as.example/t"_s << u"https://as.example/t/"_s << false;
+        QTest::addRow("default port spelled out")
+                << u"https://as.example:443"_s << u"https://as.example"_s << false;
+        QTest::addRow("percent-encoding differs")
+                << u"https://as.example/%7Et"_s << u"https://as.example/~t"_s << false;
+        QTest::addRow("both empty") << QString() << QString() << false;
         QTest::addRow("two slashes")
                 << u"https://as.example//"_s << u"https://as.example"_s << false;
         QTest::addRow("case differs")
@@ -307,7 +314,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("advertised"); // %1: the real issuer
         QTest::addColumn<bool>("ok");
         QTest::addRow("exact") << u"%1"_s << true;
-        QTest::addRow("trailing slash") << u"%1/"_s << true;
+        QTest::addRow("trailing slash") << u"%1/"_s << false;
+        QTest::addRow("upper-case") << u"upper-case"_s << false;
         QTest::addRow("other issuer") << u"https://evil.example.com"_s << false;
         QTest::addRow("path added") << u"%1/other"_s << false;
     }
@@ -318,6 +326,8 @@ private Q_SLOTS:
         m_auth->setIssuerPath(u"/t"_s);
         if (advertised.contains(u"%1"_s))
             advertised = advertised.arg(m_auth->issuer());
+        else if (advertised == u"upper-case")
+            advertised = m_auth->issuer().toUpper();
         m_auth->setMetadataLocations(
                 {AsLocation::OAuthInserted, AsLocation::OidcInserted, AsLocation::OidcAppended});
         m_auth->setAdvertisedIssuer(advertised);
@@ -338,6 +348,47 @@ private Q_SLOTS:
                 qPrintable(result->error));
         QVERIFY2(
                 result->error.contains(u"names issuer "_s + advertised), qPrintable(result->error));
+    }
+
+    // The issuer the metadata URL is built from is the PRM's authorization_servers entry as
+    // written, not QUrl's normalisation of it: a document naming the normalised form is not used.
+    void issuerComparedAsThePrmNamesIt_data()
+    {
+        QTest::addColumn<QString>("named"); // in the PRM; %1: the real issuer
+        QTest::addColumn<QString>("advertised"); // in the AS metadata
+        QTest::addColumn<bool>("ok");
+        QTest::addRow("identical") << u"http%1"_s << u"http%1"_s << true;
+        QTest::addRow("identical, upper-case scheme") << u"HTTP%1"_s << u"HTTP%1"_s << true;
+        QTest::addRow("PRM upper-case scheme, document normalised")
+                << u"HTTP%1"_s << u"http%1"_s << false;
+        QTest::addRow("PRM with trailing slash, document without")
+                << u"http%1/"_s << u"http%1"_s << false;
+    }
+    void issuerComparedAsThePrmNamesIt()
+    {
+        QFETCH(QString, named);
+        QFETCH(QString, advertised);
+        QFETCH(bool, ok);
+        m_auth->setIssuerPath(u"/t"_s);
+        // The issuer without its scheme ("://127.0.0.1:<port>/t").
+        const QString rest = m_auth->issuer().mid(m_auth->issuer().indexOf(u':'));
+        named = named.arg(rest);
+        advertised = advertised.arg(rest);
+        m_auth->setAdvertisedIssuer(advertised);
+        m_auth->setProtectedResource(resource());
+        m_auth->setResourceMetadataValue(u"authorization_servers"_s, QJsonArray{named});
+        if (!ok)
+            QTest::ignoreMessage(
+                    QtWarningMsg, QRegularExpression(u"authorization discovery failed"_s));
+        const std::optional<DiscoveryResult> result = run(request());
+        QVERIFY(result);
+        QVERIFY2(result->ok == ok, qPrintable(result->error));
+        if (ok)
+            QCOMPARE(result->server.issuer, named); // the recorded issuer, as named
+        else
+            QVERIFY2(result->error.contains(
+                             u"names issuer "_s + advertised + u", expected "_s + named),
+                    qPrintable(result->error));
     }
 
     void mismatchingFirstDocumentThenGoodOne()

@@ -11,6 +11,7 @@
 
 #include <QtCore/QDir>
 #include <QtCore/QFile>
+#include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QTemporaryDir>
@@ -42,6 +43,15 @@ ProxyConfig clientCredentials(const FakeAuthServer &auth)
     return config;
 }
 
+// A port that was free a moment ago, for the login's loopback listener.
+int freeCallbackPort()
+{
+    QTcpServer probe;
+    if (!probe.listen(QHostAddress::LocalHost))
+        return 0;
+    return probe.serverPort();
+}
+
 } // namespace
 
 class tst_AuthorizationManager : public QObject
@@ -54,6 +64,7 @@ private Q_SLOTS:
     void concurrentRequestsShareOneRound();
     void unauthorizedRefreshesBeforeLoggingIn();
     void stepUpRequestsTheUnionOfScopes();
+    void stepUpKeepsTheScopesRequestedBefore();
     void failureMessageNamesTheSetting();
     void referenceCacheRefreshTokenIsMigrated();
     void startUpLeavesTheBrowserLoginToTheChallenge();
@@ -72,6 +83,10 @@ private Q_SLOTS:
     void renewalBeforeUse();
     void configurationWinsOverFailedDiscovery_data();
     void configurationWinsOverFailedDiscovery();
+    void authorizationServerMigration_data();
+    void authorizationServerMigration();
+    void preRegisteredClientStaysWithItsServer();
+    void storedTokensStayWithTheirServer();
 
 private:
     int browserLaunches() const;
@@ -228,6 +243,24 @@ void tst_AuthorizationManager::stepUpRequestsTheUnionOfScopes()
     QVERIFY(finished.wait(5000));
     QVERIFY(finished.last().at(0).toBool());
     QCOMPARE(auth.tokenRequests().last().param(u"scope"_s), u"mcp:read mcp:write"_s);
+}
+
+// MCP 2026-07-28 "Step-Up Authorization Flow": the union of the scopes requested before and the
+// challenged ones, even when the authorization server granted fewer than were requested.
+void tst_AuthorizationManager::stepUpKeepsTheScopesRequestedBefore()
+{
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setGrantedScope(u"mcp:read"_s);
+    AuthorizationManager manager(clientCredentials(auth));
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.authorize(auth.bearerChallenge(u"mcp:read mcp:list"_s), 401);
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(auth.tokenRequests().last().param(u"scope"_s), u"mcp:read mcp:list"_s);
+    manager.authorize(auth.bearerChallenge(u"mcp:write"_s, u"insufficient_scope"_s), 403);
+    QVERIFY(finished.wait(5000));
+    QVERIFY(finished.last().at(0).toBool());
+    QCOMPARE(auth.tokenRequests().last().param(u"scope"_s), u"mcp:read mcp:list mcp:write"_s);
 }
 
 void tst_AuthorizationManager::failureMessageNamesTheSetting()
@@ -703,6 +736,161 @@ void tst_AuthorizationManager::configurationWinsOverFailedDiscovery()
     QVERIFY(auth.acceptsAuthorization(header.last().first().toByteArray()));
     // Nothing from the metadata that failed is used: the resource is the configured server's.
     QCOMPARE(auth.tokenRequests().last().param(u"resource"_s), config.upstream.url.toString());
+}
+
+// MCP 2026-07-28 client-registration "Authorization Server Binding" (conformance
+// auth/authorization-server-migration): after a 401 the protected resource metadata names another
+// authorization server. The proxy registers and logs in there; neither the first server's client
+// nor its refresh token ever reaches the new one.
+void tst_AuthorizationManager::authorizationServerMigration_data()
+{
+    QTest::addColumn<bool>("withStore");
+    QTest::newRow("tokens in memory") << false;
+    QTest::newRow("token store") << true;
+}
+
+void tst_AuthorizationManager::authorizationServerMigration()
+{
+    QFETCH(bool, withStore);
+    QFile::remove(m_urls);
+    FakeAuthServer first;
+    setUpAuth(first);
+    FakeAuthServer second;
+    QVERIFY(second.listen());
+    ProxyConfig config = configFor(first);
+    config.oauth2.callbackPort = freeCallbackPort();
+    QTemporaryDir dir;
+    std::optional<TokenStoreOptions> store;
+    if (withStore) {
+        store.emplace();
+        store->directory = dir.path();
+        store->keyStorage = KeyStorage::FileOnly;
+    }
+    AuthorizationManager manager(config, store);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
+    manager.authorize(first.bearerChallenge(), 401);
+    QCOMPARE(approveNextLogin(first, 0), QString());
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(1).toString()));
+    QVERIFY(first.acceptsAuthorization(header.last().first().toByteArray()));
+    QVERIFY(!first.latestRefreshToken().isEmpty());
+    const QString firstClient = first.tokenRequests().last().clientId;
+    const int firstTokenRequests = first.tokenCount();
+
+    // The resource moves to the second server; its token from the first one is refused.
+    first.setResourceMetadataValue(u"authorization_servers"_s, QJsonArray{second.issuer()});
+    manager.authorize(first.bearerChallenge(), 401);
+    QCOMPARE(approveNextLogin(second, 1), QString());
+    QTRY_COMPARE(finished.size(), 2);
+    QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(1).toString()));
+    QVERIFY(second.acceptsAuthorization(header.last().first().toByteArray()));
+    QCOMPARE(first.tokenCount(), firstTokenRequests); // its refresh token was not used
+    QCOMPARE(second.registerCount(), 1);
+    QCOMPARE(second.authorizeCount(), 1);
+    QVERIFY(second.authorizeRequests().first().clientId != firstClient);
+    for (const FakeTokenRequest &request : second.tokenRequests()) {
+        QVERIFY(request.clientId != firstClient);
+        QCOMPARE(request.grantType, u"authorization_code"_s);
+        QVERIFY(request.param(u"refresh_token"_s).isEmpty());
+    }
+}
+
+// A pre-registered client belongs to its authorization server: when the resource names another
+// one, the round fails with a message that says so (client-registration "Authorization Server
+// Binding": SHOULD surface an error), and nothing is sent to the new server.
+void tst_AuthorizationManager::preRegisteredClientStaysWithItsServer()
+{
+    FakeAuthServer first;
+    setUpAuth(first);
+    FakeAuthServer second;
+    setUpAuth(second); // knows a client "svc" too: still not used there
+    AuthorizationManager manager(clientCredentials(first));
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.authorize(first.bearerChallenge(), 401);
+    QTRY_COMPARE(finished.size(), 1);
+    QVERIFY(finished.last().at(0).toBool());
+
+    first.setResourceMetadataValue(u"authorization_servers"_s, QJsonArray{second.issuer()});
+    manager.authorize(first.bearerChallenge(), 401);
+    QTRY_COMPARE(finished.size(), 2);
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    const QString message = finished.last().at(1).toString();
+    QVERIFY2(message.contains(second.issuer()) && message.contains(first.issuer())
+                    && message.contains(u"OAUTH2_CLIENT_ID"_s),
+            qPrintable(message));
+    QCOMPARE(second.tokenCount(), 0);
+    QCOMPARE(second.metadataCount(), 1); // discovered, then refused
+    QCOMPARE(first.tokenCount(), 1);
+}
+
+// Tokens a previous run stored for the first authorization server: after a restart the resource
+// names another one, so the stored refresh token is never sent there; a login there follows, and
+// the store keeps each server's tokens under its own issuer.
+void tst_AuthorizationManager::storedTokensStayWithTheirServer()
+{
+    QFile::remove(m_urls);
+    FakeAuthServer first;
+    setUpAuth(first);
+    FakeAuthServer second;
+    QVERIFY(second.listen());
+    ProxyConfig config = configFor(first);
+    config.oauth2.callbackPort = freeCallbackPort();
+    QTemporaryDir dir;
+    TokenStoreOptions store;
+    store.directory = dir.path();
+    store.keyStorage = KeyStorage::FileOnly;
+    {
+        AuthorizationManager earlier(config, store);
+        QSignalSpy finished(&earlier, &AuthorizationManager::authorizationFinished);
+        earlier.start();
+        QTRY_COMPARE(finished.size(), 1); // nothing stored yet
+        earlier.authorize(first.bearerChallenge(), 401);
+        QCOMPARE(approveNextLogin(first, 0), QString());
+        QTRY_COMPARE(finished.size(), 2);
+        QVERIFY(finished.last().at(0).toBool());
+        QTRY_COMPARE(earlier.pendingStoreWrites(), 0);
+    }
+    const int firstTokenRequests = first.tokenCount();
+
+    first.setResourceMetadataValue(u"authorization_servers"_s, QJsonArray{second.issuer()});
+    AuthorizationManager manager(config, store);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
+    manager.start();
+    QTRY_COMPARE(finished.size(), 1); // the stored token of the first server, not yet refused
+    manager.authorize(first.bearerChallenge(), 401);
+    QCOMPARE(approveNextLogin(second, 1), QString());
+    QTRY_COMPARE(finished.size(), 2);
+    QVERIFY2(finished.last().at(0).toBool(), qPrintable(finished.last().at(1).toString()));
+    QVERIFY(second.acceptsAuthorization(header.last().first().toByteArray()));
+    QCOMPARE(first.tokenCount(), firstTokenRequests);
+    for (const FakeTokenRequest &request : second.tokenRequests())
+        QCOMPARE(request.grantType, u"authorization_code"_s);
+    QTRY_COMPARE(manager.pendingStoreWrites(), 0);
+
+    TokenStore tokens(store);
+    QList<TokenStoreEntryInfo> entries;
+    bool listed = false;
+    tokens.listEntries(this, [&](const QList<TokenStoreEntryInfo> &list) {
+        entries = list;
+        listed = true;
+    });
+    QTRY_VERIFY(listed);
+    QStringList tokenIssuers;
+    QStringList registrationIssuers;
+    for (const TokenStoreEntryInfo &entry : std::as_const(entries)) {
+        if (entry.kind == TokenStoreEntryInfo::Kind::Tokens)
+            tokenIssuers.append(entry.issuer);
+        else if (entry.kind == TokenStoreEntryInfo::Kind::Registration)
+            registrationIssuers.append(entry.issuer);
+    }
+    tokenIssuers.sort();
+    registrationIssuers.sort();
+    QStringList both{first.issuer(), second.issuer()};
+    both.sort();
+    QCOMPARE(tokenIssuers, both);
+    QCOMPARE(registrationIssuers, both);
 }
 
 QTEST_GUILESS_MAIN(tst_AuthorizationManager)

@@ -5,6 +5,7 @@
 #include "support/fakehttpserver.h"
 
 #include <QtCore/QPointer>
+#include <QtCore/QRegularExpression>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
 #include <QtNetwork/QTcpServer>
@@ -348,6 +349,28 @@ private Q_SLOTS:
         QTest::addRow("repeated") << as << false
                                   << "&iss=https%3A%2F%2Fas.example%2Ftenant&iss=x"_ba << false;
         QTest::addRow("no expected issuer") << QString() << false << "&iss=whatever"_ba << true;
+        // MCP 2026-07-28 "Authorization Response Validation": simple string comparison after
+        // form decoding; no scheme/host case folding, default-port elision, trailing-slash or
+        // percent-encoding normalisation.
+        QTest::addRow("encoded differently, same after decoding")
+                << as << true << "&iss=https%3A//as.example/ten%61nt"_ba << true;
+        QTest::addRow("upper-case scheme is a mismatch")
+                << as << false << "&iss=HTTPS%3A%2F%2Fas.example%2Ftenant"_ba << false;
+        QTest::addRow("default port is a mismatch")
+                << as << false << "&iss=https%3A%2F%2Fas.example%3A443%2Ftenant"_ba << false;
+        QTest::addRow("percent-encoded path is a mismatch")
+                << as << false << "&iss=https%3A%2F%2Fas.example%2Ften%2561nt"_ba << false;
+        QTest::addRow("issuer without its path is a mismatch")
+                << as << true << "&iss=https%3A%2F%2Fas.example"_ba << false;
+        QTest::addRow("plus is a space") << u"https://as.example/a b"_s << true
+                                         << "&iss=https%3A%2F%2Fas.example%2Fa+b"_ba << true;
+        QTest::addRow("empty iss is a mismatch") << as << false << "&iss="_ba << false;
+        QTest::addRow("repeated, both matching")
+                << as << true
+                << "&iss=https%3A%2F%2Fas.example%2Ftenant&iss=https%3A%2F%2Fas.example%2Ftenant"_ba
+                << false;
+        QTest::addRow("not advertised, another issuer")
+                << as << false << "&iss=https%3A%2F%2Fevil.example"_ba << false;
     }
     void issuer()
     {
@@ -368,6 +391,41 @@ private Q_SLOTS:
             const QString error = failed.at(0).at(0).toString();
             QVERIFY2(error == u"invalid_issuer"_s || error == u"invalid_response"_s,
                     qPrintable(error));
+        }
+    }
+
+    // An error response whose iss does not check out is not acted on and not shown (MCP
+    // 2026-07-28 "Authorization Response Validation"): neither error, error_description nor
+    // error_uri reaches the signal, the log or the page.
+    void errorResponseWithAWrongIssuerIsNotShown_data()
+    {
+        QTest::addColumn<QByteArray>("issParameter");
+        QTest::addColumn<bool>("required");
+        QTest::addRow("another issuer") << "&iss=https%3A%2F%2Fevil.example"_ba << false;
+        QTest::addRow("trailing slash") << "&iss=https%3A%2F%2Fas.example%2F"_ba << true;
+        QTest::addRow("absent, advertised") << QByteArray() << true;
+    }
+    void errorResponseWithAWrongIssuerIsNotShown()
+    {
+        QFETCH(QByteArray, issParameter);
+        QFETCH(bool, required);
+        m_handler->setExpectedIssuer(u"https://as.example"_s);
+        m_handler->setIssuerParameterRequired(required);
+        QSignalSpy received(m_handler.get(), &QAbstractOAuthReplyHandler::callbackReceived);
+        QSignalSpy failed(m_handler.get(), &LoopbackReplyHandler::callbackFailed);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(u"invalid_issuer"_s));
+        const RawResponse response = request(callbackTarget(
+                "error=access_denied&error_description=Phish+here&error_uri=https%3A%2F%2Fx.example"
+                "&state="
+                + State + issParameter));
+        QCOMPARE(response.status, 400);
+        QCOMPARE(received.size(), 0);
+        QCOMPARE(failed.size(), 1);
+        QCOMPARE(failed.at(0).at(0).toString(), u"invalid_issuer"_s);
+        const QString description = failed.at(0).at(1).toString();
+        for (const QString &hidden : {u"access_denied"_s, u"Phish"_s, u"x.example"_s}) {
+            QVERIFY2(!description.contains(hidden), qPrintable(description));
+            QVERIFY(!response.body.contains(hidden.toUtf8()));
         }
     }
 
