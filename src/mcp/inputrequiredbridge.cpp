@@ -41,7 +41,9 @@ QString shown(const QString &text)
 
 } // namespace
 
-InputRequiredBridge::InputRequiredBridge(const QString &idPrefix) : m_idPrefix(idPrefix) { }
+InputRequiredBridge::InputRequiredBridge(const QString &idPrefix)
+    : m_idPrefix(idPrefix)
+{ }
 
 void InputRequiredBridge::setHostCapabilities(const QJsonObject &capabilities)
 {
@@ -59,8 +61,8 @@ bool InputRequiredBridge::methodSupportsInputRequired(const QString &method)
             || method == QLatin1StringView("resources/read");
 }
 
-QString InputRequiredBridge::missingCapability(const QString &method,
-        const QJsonObject &params) const
+QString InputRequiredBridge::missingCapability(
+        const QString &method, const QJsonObject &params) const
 {
     bool present = false;
     if (method == ElicitationCreate) {
@@ -216,8 +218,8 @@ InputRequiredBridge::Step InputRequiredBridge::handleInputRequired(const QString
     return step;
 }
 
-InputRequiredBridge::Step InputRequiredBridge::handleComplete(const QString &hostIdKey,
-        const QByteArray &resultJson)
+InputRequiredBridge::Step InputRequiredBridge::handleComplete(
+        const QString &hostIdKey, const QByteArray &resultJson)
 {
     const auto it = m_flows.constFind(hostIdKey);
     if (it == m_flows.constEnd())
@@ -304,8 +306,8 @@ QList<QByteArray> InputRequiredBridge::cancellations(const Flow &flow, const QSt
     return messages;
 }
 
-InputRequiredBridge::Step InputRequiredBridge::fail(const QString &flowKey, int code,
-        const QString &message)
+InputRequiredBridge::Step InputRequiredBridge::fail(
+        const QString &flowKey, int code, const QString &message)
 {
     const auto it = m_flows.constFind(flowKey);
     if (it == m_flows.constEnd())
@@ -332,8 +334,8 @@ InputRequiredBridge::Step InputRequiredBridge::cancel(const QString &hostIdKey)
     return step;
 }
 
-InputRequiredBridge::Step InputRequiredBridge::abandon(const QString &hostIdKey,
-        const QString &reason)
+InputRequiredBridge::Step InputRequiredBridge::abandon(
+        const QString &hostIdKey, const QString &reason)
 {
     return fail(hostIdKey, int(JsonRpcErrorCode::ProxyError), reason);
 }

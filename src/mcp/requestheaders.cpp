@@ -109,8 +109,8 @@ QString RequestHeaders::nameSource(const QString &method)
     return {};
 }
 
-RequestHeaders RequestHeaders::build(const QString &method, const QJsonObject &params,
-        const HttpHeaderFields &paramHeaders)
+RequestHeaders RequestHeaders::build(
+        const QString &method, const QJsonObject &params, const HttpHeaderFields &paramHeaders)
 {
     RequestHeaders headers;
     // Mcp-Method has no encoded form (streamable-http "Standard Request Headers"): a method that
@@ -129,8 +129,8 @@ RequestHeaders RequestHeaders::build(const QString &method, const QJsonObject &p
         // anyway, and the server answers it (-32602 or -32020).
         const QJsonValue name = params.value(source);
         if (name.isString())
-            headers.m_fields.append(
-                    {QByteArrayLiteral("Mcp-Name"), McpHeaderEncoding::encodeValue(name.toString())});
+            headers.m_fields.append({QByteArrayLiteral("Mcp-Name"),
+                    McpHeaderEncoding::encodeValue(name.toString())});
     }
     for (const HttpHeaderField &field : paramHeaders)
         headers.m_fields.append(field);

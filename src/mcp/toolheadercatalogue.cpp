@@ -12,10 +12,9 @@ const QString XMcpHeader = QStringLiteral("x-mcp-header");
 // `properties` keys only): an x-mcp-header under any of them makes the tool invalid
 // (streamable-http "Schema Extension"). Object-valued maps of subschemas are walked per value.
 const char *const SingleOrArrayKeywords[] = {"items", "prefixItems", "contains",
-    "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames", "oneOf",
-    "anyOf", "allOf", "not", "if", "then", "else"};
-const char *const MapKeywords[] = {"patternProperties", "dependentSchemas", "$defs",
-    "definitions"};
+        "additionalProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames",
+        "oneOf", "anyOf", "allOf", "not", "if", "then", "else"};
+const char *const MapKeywords[] = {"patternProperties", "dependentSchemas", "$defs", "definitions"};
 
 QString pathName(const QStringList &path)
 {
@@ -117,7 +116,8 @@ struct Walker
             const QString marker = QStringLiteral("<%1>").arg(QLatin1StringView(keyword));
             if (sub.isArray()) {
                 for (const QJsonValue &branch : sub.toArray()) {
-                    const QString fault = visit(branch, path + QStringList{marker}, false, depth + 1);
+                    const QString fault =
+                            visit(branch, path + QStringList{marker}, false, depth + 1);
                     if (!fault.isEmpty())
                         return fault;
                 }
@@ -134,7 +134,8 @@ struct Walker
             const QString marker = QStringLiteral("<%1>").arg(QLatin1StringView(keyword));
             const QJsonObject map = sub.toObject();
             for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
-                const QString fault = visit(it.value(), path + QStringList{marker}, false, depth + 1);
+                const QString fault =
+                        visit(it.value(), path + QStringList{marker}, false, depth + 1);
                 if (!fault.isEmpty())
                     return fault;
             }
@@ -170,8 +171,8 @@ ToolHeaderSchema ToolHeaderSchema::scan(const QJsonObject &inputSchema)
     return result;
 }
 
-HttpHeaderFields ToolHeaderSchema::paramHeaders(const QList<ToolHeaderDeclaration> &declarations,
-        const QJsonObject &arguments)
+HttpHeaderFields ToolHeaderSchema::paramHeaders(
+        const QList<ToolHeaderDeclaration> &declarations, const QJsonObject &arguments)
 {
     HttpHeaderFields fields;
     for (const ToolHeaderDeclaration &declaration : declarations) {
@@ -186,8 +187,8 @@ HttpHeaderFields ToolHeaderSchema::paramHeaders(const QList<ToolHeaderDeclaratio
     return fields;
 }
 
-ToolHeaderCatalogue::Page ToolHeaderCatalogue::acceptToolsListPage(const QJsonObject &result,
-        bool firstPage)
+ToolHeaderCatalogue::Page ToolHeaderCatalogue::acceptToolsListPage(
+        const QJsonObject &result, bool firstPage)
 {
     if (firstPage)
         reset();
@@ -245,8 +246,8 @@ QString ToolHeaderCatalogue::rejectionReason(const QString &toolName) const
     return m_rejected.value(toolName);
 }
 
-HttpHeaderFields ToolHeaderCatalogue::paramHeaders(const QString &toolName,
-        const QJsonObject &arguments) const
+HttpHeaderFields ToolHeaderCatalogue::paramHeaders(
+        const QString &toolName, const QJsonObject &arguments) const
 {
     const auto it = m_declarations.constFind(toolName);
     if (it == m_declarations.constEnd())
@@ -254,15 +255,15 @@ HttpHeaderFields ToolHeaderCatalogue::paramHeaders(const QString &toolName,
     return ToolHeaderSchema::paramHeaders(*it, arguments);
 }
 
-RequestHeaders ToolHeaderCatalogue::requestHeaders(const QString &method,
-        const QJsonObject &params) const
+RequestHeaders ToolHeaderCatalogue::requestHeaders(
+        const QString &method, const QJsonObject &params) const
 {
     HttpHeaderFields paramFields;
     if (method == QLatin1StringView("tools/call")) {
         const QJsonValue name = params.value(QLatin1StringView("name"));
         if (name.isString())
-            paramFields = paramHeaders(name.toString(),
-                    params.value(QLatin1StringView("arguments")).toObject());
+            paramFields = paramHeaders(
+                    name.toString(), params.value(QLatin1StringView("arguments")).toObject());
     }
     return RequestHeaders::build(method, params, paramFields);
 }

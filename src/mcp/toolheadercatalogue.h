@@ -43,8 +43,8 @@ public:
     // The Mcp-Param-{Name} fields for one call: for each declaration, the argument value at its
     // exact path, converted by McpHeaderEncoding::argumentText() and encoded by
     // McpHeaderEncoding::encodeValue(); absent, null and non-primitive values give no field.
-    static HttpHeaderFields paramHeaders(const QList<ToolHeaderDeclaration> &declarations,
-            const QJsonObject &arguments);
+    static HttpHeaderFields paramHeaders(
+            const QList<ToolHeaderDeclaration> &declarations, const QJsonObject &arguments);
 
 private:
     QString m_reason;
