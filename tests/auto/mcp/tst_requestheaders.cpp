@@ -179,17 +179,20 @@ void tst_RequestHeaders::build_data()
     QTest::addColumn<HttpHeaderFields>("fields");
 
     const HttpHeaderFields none;
-    QTest::newRow("tools/call")
-            << u"tools/call"_s << R"({"name":"get_weather","arguments":{}})"_ba << none << true
-            << HttpHeaderFields{{"Mcp-Method", "tools/call"}, {"Mcp-Name", "get_weather"}};
+    QTest::newRow("tools/call") << u"tools/call"_s << R"({"name":"get_weather","arguments":{}})"_ba
+                                << none << true
+                                << HttpHeaderFields{{"Mcp-Method", "tools/call"},
+                                           {"Mcp-Name", "get_weather"}};
     QTest::newRow("resources/read")
             << u"resources/read"_s << R"({"uri":"file:///projects/myapp/config.json"})"_ba << none
             << true
             << HttpHeaderFields{{"Mcp-Method", "resources/read"},
                        {"Mcp-Name", "file:///projects/myapp/config.json"}};
-    QTest::newRow("prompts/get")
-            << u"prompts/get"_s << R"({"name":"greeting","arguments":{"a":"b"}})"_ba << none
-            << true << HttpHeaderFields{{"Mcp-Method", "prompts/get"}, {"Mcp-Name", "greeting"}};
+    QTest::newRow("prompts/get") << u"prompts/get"_s
+                                 << R"({"name":"greeting","arguments":{"a":"b"}})"_ba << none
+                                 << true
+                                 << HttpHeaderFields{{"Mcp-Method", "prompts/get"},
+                                            {"Mcp-Name", "greeting"}};
     QTest::newRow("tools/list") << u"tools/list"_s << R"({"cursor":"x"})"_ba << none << true
                                 << HttpHeaderFields{{"Mcp-Method", "tools/list"}};
     QTest::newRow("resources/read with name only")
@@ -202,19 +205,22 @@ void tst_RequestHeaders::build_data()
             << HttpHeaderFields{{"Mcp-Method", "tools/call"}};
     QTest::newRow("non-ASCII tool name")
             << u"tools/call"_s << R"({"name":"météo"})"_ba << none << true
-            << HttpHeaderFields{{"Mcp-Method", "tools/call"}, {"Mcp-Name", "=?base64?bcOpdMOpbw==?="}};
+            << HttpHeaderFields{
+                       {"Mcp-Method", "tools/call"}, {"Mcp-Name", "=?base64?bcOpdMOpbw==?="}};
     QTest::newRow("tool name with CRLF")
             << u"tools/call"_s << R"({"name":"a\r\nX-Evil: 1"})"_ba << none << true
-            << HttpHeaderFields{{"Mcp-Method", "tools/call"}, {"Mcp-Name", "=?base64?YQ0KWC1FdmlsOiAx?="}};
+            << HttpHeaderFields{
+                       {"Mcp-Method", "tools/call"}, {"Mcp-Name", "=?base64?YQ0KWC1FdmlsOiAx?="}};
     QTest::newRow("with Mcp-Param fields")
             << u"tools/call"_s << R"({"name":"t"})"_ba
-            << HttpHeaderFields{{"Mcp-Param-Region", "us-west1"}, {"Mcp-Param-Priority", "42"}} << true
+            << HttpHeaderFields{{"Mcp-Param-Region", "us-west1"}, {"Mcp-Param-Priority", "42"}}
+            << true
             << HttpHeaderFields{{"Mcp-Method", "tools/call"}, {"Mcp-Name", "t"},
                        {"Mcp-Param-Region", "us-west1"}, {"Mcp-Param-Priority", "42"}};
-    QTest::newRow("method with CRLF") << u"tools/list\r\nX-Evil: 1"_s << "{}"_ba << none << false
-                                      << none;
-    QTest::newRow("method with NUL") << QString(u"ping"_s + QChar(0)) << "{}"_ba << none << false
-                                     << none;
+    QTest::newRow("method with CRLF")
+            << u"tools/list\r\nX-Evil: 1"_s << "{}"_ba << none << false << none;
+    QTest::newRow("method with NUL")
+            << QString(u"ping"_s + QChar(0)) << "{}"_ba << none << false << none;
     QTest::newRow("non-ASCII method") << u"outils/liste-é"_s << "{}"_ba << none << false << none;
     QTest::newRow("empty method") << QString() << "{}"_ba << none << false << none;
     QTest::newRow("method with spaces around") << u" ping"_s << "{}"_ba << none << false << none;
