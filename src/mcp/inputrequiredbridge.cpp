@@ -84,7 +84,7 @@ QString InputRequiredBridge::missingCapability(
                 return {};
             return QStringLiteral("elicitation.url");
         }
-        return QStringLiteral("elicitation mode '%1'").arg(shown(modeName));
+        return QStringLiteral("elicitation.%1").arg(shown(modeName)); // a mode no host declares
     }
     if (method == SamplingCreateMessage) {
         const QJsonObject sampling =
