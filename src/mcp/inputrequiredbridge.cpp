@@ -207,9 +207,18 @@ InputRequiredBridge::Step InputRequiredBridge::handleInputRequired(const QString
         QJsonObject message{{QStringLiteral("jsonrpc"), QStringLiteral("2.0")},
                 {QStringLiteral("id"), id},
                 {QStringLiteral("method"), request.value(QLatin1StringView("method"))}};
-        const QJsonValue requestParams = request.value(QLatin1StringView("params"));
-        if (requestParams.isObject())
+        QJsonValue requestParams = request.value(QLatin1StringView("params"));
+        if (requestParams.isObject()) {
+            // MCP 2026-07-28 dropped elicitationId from URL-mode elicitation; a 2025-11-25 host
+            // requires one (client/elicitation "URL Mode"), so the request's own id serves.
+            QJsonObject paramsObject = requestParams.toObject();
+            if (paramsObject.value(QLatin1StringView("mode")) == QLatin1StringView("url")
+                    && !paramsObject.value(QLatin1StringView("elicitationId")).isString()) {
+                paramsObject.insert(QLatin1StringView("elicitationId"), id);
+                requestParams = paramsObject;
+            }
             message.insert(QLatin1StringView("params"), requestParams);
+        }
         const QString key = JsonRpcMessage::idKey(id);
         m_pending.insert(key, PendingInput{hostIdKey, it.key(), id});
         flow.pendingIds.append(key);

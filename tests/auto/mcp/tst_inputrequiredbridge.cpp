@@ -205,8 +205,8 @@ void tst_InputRequiredBridge::multipleInputRequests()
         "capital_of_france":{"method":"sampling/createMessage","params":{"messages":[{"role":"user",
             "content":{"type":"text","text":"Capital of France?"}}],"maxTokens":100}},
         "where":{"method":"roots/list"}},"requestState":"s1"})");
-    const auto ask = bridge.handleInputRequired(u"s:abc"_s, R"("abc")", u"prompts/get"_s,
-            QJsonObject{{u"name"_s, u"p"_s}}, result);
+    const auto ask = bridge.handleInputRequired(
+            u"s:abc"_s, R"("abc")", u"prompts/get"_s, QJsonObject{{u"name"_s, u"p"_s}}, result);
     QCOMPARE(ask.kind, Kind::AwaitHost);
     QCOMPARE(ask.hostMessages.size(), 3);
 
@@ -253,6 +253,12 @@ void tst_InputRequiredBridge::eachInputMethod_data()
             << u"resources/read"_s
             << R"({"method":"sampling/createMessage","params":{"messages":[],"maxTokens":1}})"_ba;
     QTest::newRow("roots on prompts/get") << u"prompts/get"_s << R"({"method":"roots/list"})"_ba;
+    QTest::newRow("url elicitation")
+            << u"tools/call"_s
+            << R"({"method":"elicitation/create","params":{"mode":"url","message":"m","url":"https://example.com/x"}})"_ba;
+    QTest::newRow("url elicitation with its own elicitationId")
+            << u"tools/call"_s
+            << R"({"method":"elicitation/create","params":{"mode":"url","message":"m","url":"https://example.com/x","elicitationId":"e1"}})"_ba;
     QTest::newRow("roots with empty params")
             << u"tools/call"_s << R"({"method":"roots/list","params":{}})"_ba;
 }
@@ -262,13 +268,20 @@ void tst_InputRequiredBridge::eachInputMethod()
     QFETCH(QString, originalMethod);
     QFETCH(QByteArray, inputRequest);
     InputRequiredBridge bridge;
-    bridge.setHostCapabilities(AllCapabilities);
+    bridge.setHostCapabilities(QJsonObject{
+            {u"elicitation"_s, QJsonObject{{u"form"_s, QJsonObject{}}, {u"url"_s, QJsonObject{}}}},
+            {u"sampling"_s, QJsonObject{}}, {u"roots"_s, QJsonObject{}}});
     const QJsonObject result{{u"resultType"_s, u"input_required"_s},
             {u"inputRequests"_s, QJsonObject{{u"k"_s, object(inputRequest)}}}};
     const auto ask = bridge.handleInputRequired(HostKey, "1", originalMethod, {}, result);
     QCOMPARE(ask.kind, Kind::AwaitHost);
-    QCOMPARE(object(ask.hostMessages.first()).value(u"method"_s),
-            object(inputRequest).value(u"method"_s));
+    const QJsonObject sent = object(ask.hostMessages.first());
+    QCOMPARE(sent.value(u"method"_s), object(inputRequest).value(u"method"_s));
+    QJsonObject expectedParams = object(inputRequest).value(u"params"_s).toObject();
+    // A 2025-11-25 host needs an elicitationId on URL elicitation, which 2026-07-28 dropped.
+    if (expectedParams.value(u"mode"_s) == u"url"_s && !expectedParams.contains(u"elicitationId"_s))
+        expectedParams.insert(u"elicitationId"_s, sent.value(u"id"_s));
+    QCOMPARE(sent.value(u"params"_s).toObject(), expectedParams);
     const auto next = bridge.handleHostResponse(
             answer(object(ask.hostMessages.first()).value(u"id"_s), QJsonObject{}));
     QCOMPARE(next.kind, Kind::Continue);
@@ -314,12 +327,14 @@ void tst_InputRequiredBridge::multiRoundAndBound()
                 round == 1 ? CallParams : QJsonObject{{u"changed"_s, true}}, result);
         QCOMPARE(ask.kind, Kind::AwaitHost);
         QCOMPARE(bridge.roundsOf(HostKey), round);
-        const auto next = bridge.handleHostResponse(
-                answer(object(ask.hostMessages.first()).value(u"id"_s), QJsonObject{{u"action"_s, u"cancel"_s}}));
+        const auto next =
+                bridge.handleHostResponse(answer(object(ask.hostMessages.first()).value(u"id"_s),
+                        QJsonObject{{u"action"_s, u"cancel"_s}}));
         QCOMPARE(next.kind, Kind::Continue);
         const QJsonObject params = next.continuation.value(u"params"_s).toObject();
         // Each retry carries only this round's responses and this round's state.
-        QCOMPARE(params.value(u"inputResponses"_s).toObject().keys(), QStringList{u"q%1"_s.arg(round)});
+        QCOMPARE(params.value(u"inputResponses"_s).toObject().keys(),
+                QStringList{u"q%1"_s.arg(round)});
         QCOMPARE(params.value(u"requestState"_s).toString(), u"state-%1"_s.arg(round));
         QCOMPARE(params.value(u"name"_s), CallParams.value(u"name"_s));
         QVERIFY(!params.contains(u"changed"_s));
@@ -327,8 +342,8 @@ void tst_InputRequiredBridge::multiRoundAndBound()
     }
     QCOMPARE(continuationIds.size(), InputRequiredBridge::MaxRounds);
 
-    const auto tooMany = bridge.handleInputRequired(HostKey, "1", u"tools/call"_s, CallParams,
-            object(ConfirmRequest));
+    const auto tooMany = bridge.handleInputRequired(
+            HostKey, "1", u"tools/call"_s, CallParams, object(ConfirmRequest));
     QCOMPARE(tooMany.kind, Kind::Fail);
     QCOMPARE(tooMany.hostMessages.size(), 1);
     const JsonRpcMessage error = JsonRpcMessage::classify(tooMany.hostMessages.first());
@@ -426,7 +441,8 @@ void tst_InputRequiredBridge::missingCapability_data()
     const QByteArray roots = R"({"method":"roots/list"})";
 
     QTest::newRow("no capabilities, elicitation") << "{}"_ba << form << u"elicitation"_s;
-    QTest::newRow("empty elicitation means form") << R"({"elicitation":{}})"_ba << formMode << QString();
+    QTest::newRow("empty elicitation means form")
+            << R"({"elicitation":{}})"_ba << formMode << QString();
     QTest::newRow("form declared") << R"({"elicitation":{"form":{}}})"_ba << form << QString();
     QTest::newRow("url only, form asked")
             << R"({"elicitation":{"url":{}}})"_ba << form << u"elicitation.form"_s;
@@ -439,14 +455,14 @@ void tst_InputRequiredBridge::missingCapability_data()
             << R"({"elicitation":{"form":{},"url":{}}})"_ba
             << R"({"method":"elicitation/create","params":{"mode":"telepathy"}})"_ba
             << u"elicitation.telepathy"_s;
-    QTest::newRow("elicitation not an object") << R"({"elicitation":true})"_ba << form
-                                               << u"elicitation"_s;
+    QTest::newRow("elicitation not an object")
+            << R"({"elicitation":true})"_ba << form << u"elicitation"_s;
     QTest::newRow("no sampling") << R"({"elicitation":{}})"_ba << sampling << u"sampling"_s;
     QTest::newRow("sampling") << R"({"sampling":{}})"_ba << sampling << QString();
     QTest::newRow("sampling with tools, not declared")
             << R"({"sampling":{}})"_ba << samplingTools << u"sampling.tools"_s;
-    QTest::newRow("sampling with tools") << R"({"sampling":{"tools":{}}})"_ba << samplingTools
-                                         << QString();
+    QTest::newRow("sampling with tools")
+            << R"({"sampling":{"tools":{}}})"_ba << samplingTools << QString();
     QTest::newRow("no roots") << R"({"sampling":{}})"_ba << roots << u"roots"_s;
     QTest::newRow("roots") << R"({"roots":{}})"_ba << roots << QString();
 }
@@ -485,7 +501,8 @@ void tst_InputRequiredBridge::hostError()
     const QJsonValue third = object(ask.hostMessages.at(2)).value(u"id"_s);
     QCOMPARE(bridge.handleHostResponse(answer(first, QJsonObject{})).kind, Kind::AwaitHost);
 
-    const auto failed = bridge.handleHostResponse(errorAnswer(second, -32601, u"Method not found"_s));
+    const auto failed =
+            bridge.handleHostResponse(errorAnswer(second, -32601, u"Method not found"_s));
     QCOMPARE(failed.kind, Kind::Fail);
     QCOMPARE(failed.errorCode, -32601);
     QCOMPARE(failed.errorMessage, u"Method not found"_s);
@@ -505,11 +522,11 @@ void tst_InputRequiredBridge::hostError()
     QCOMPARE(bridge.handleHostResponse(answer(third, QJsonObject{})).kind, Kind::Ignored);
 
     // A host error without a usable code still fails the request, as an internal error.
-    const auto again = bridge.handleInputRequired(HostKey, "1", u"tools/call"_s, CallParams,
-            object(ConfirmRequest));
+    const auto again = bridge.handleInputRequired(
+            HostKey, "1", u"tools/call"_s, CallParams, object(ConfirmRequest));
     const QJsonValue id = object(again.hostMessages.first()).value(u"id"_s);
-    const auto odd = bridge.handleHostResponse(object(
-            R"({"jsonrpc":"2.0","id":)" + QJsonDocument(QJsonArray{id}).toJson(QJsonDocument::Compact).mid(1).chopped(1)
+    const auto odd = bridge.handleHostResponse(object(R"({"jsonrpc":"2.0","id":)"
+            + QJsonDocument(QJsonArray{id}).toJson(QJsonDocument::Compact).mid(1).chopped(1)
             + R"(,"error":{"code":"bad","message":7}})"));
     QCOMPARE(odd.kind, Kind::Fail);
     QCOMPARE(odd.errorCode, int(JsonRpcErrorCode::InternalError));
@@ -519,8 +536,8 @@ void tst_InputRequiredBridge::unknownAndDuplicateIds()
 {
     InputRequiredBridge bridge;
     bridge.setHostCapabilities(AllCapabilities);
-    const auto ask = bridge.handleInputRequired(HostKey, "1", u"tools/call"_s, CallParams,
-            object(ConfirmRequest));
+    const auto ask = bridge.handleInputRequired(
+            HostKey, "1", u"tools/call"_s, CallParams, object(ConfirmRequest));
     const QJsonValue id = object(ask.hostMessages.first()).value(u"id"_s);
 
     QVERIFY(!bridge.ownsResponseId(QJsonValue(1)));
@@ -567,11 +584,11 @@ void tst_InputRequiredBridge::hostCancels()
     QCOMPARE(bridge.abandon(HostKey, u"x"_s).kind, Kind::Ignored);
 
     // Cancelled between rounds (the continuation is upstream): nothing to withdraw.
-    const auto again = bridge.handleInputRequired(HostKey, "1", u"tools/call"_s, CallParams,
-            object(ConfirmRequest));
-    QCOMPARE(bridge.handleHostResponse(
-                     answer(object(again.hostMessages.first()).value(u"id"_s), {}))
-                     .kind,
+    const auto again = bridge.handleInputRequired(
+            HostKey, "1", u"tools/call"_s, CallParams, object(ConfirmRequest));
+    QCOMPARE(
+            bridge.handleHostResponse(answer(object(again.hostMessages.first()).value(u"id"_s), {}))
+                    .kind,
             Kind::Continue);
     const auto between = bridge.cancel(HostKey);
     QCOMPARE(between.kind, Kind::Cancelled);
@@ -582,8 +599,8 @@ void tst_InputRequiredBridge::abandonOnDeadline()
 {
     InputRequiredBridge bridge;
     bridge.setHostCapabilities(AllCapabilities);
-    const auto ask = bridge.handleInputRequired(u"s:x"_s, R"("x")", u"tools/call"_s, CallParams,
-            object(ConfirmRequest));
+    const auto ask = bridge.handleInputRequired(
+            u"s:x"_s, R"("x")", u"tools/call"_s, CallParams, object(ConfirmRequest));
     QVERIFY(bridge.isAwaitingHost(u"s:x"_s));
     QCOMPARE(bridge.flows(), QStringList{u"s:x"_s});
     const auto failed = bridge.abandon(u"s:x"_s, u"the client did not answer in time"_s);
@@ -606,12 +623,14 @@ void tst_InputRequiredBridge::completeUnderHostId_data()
 {
     QTest::addColumn<QByteArray>("rawId");
     QTest::addColumn<QByteArray>("resultJson");
-    QTest::newRow("number id") << "7"_ba << R"({"content":[{"type":"text","text":"ok"}]})"_ba;
-    QTest::newRow("string id, escapes")
-            << R"("a\u0041\"b")"_ba << R"({"resultType":"complete","content":[]})"_ba;
-    QTest::newRow("big number kept as written")
-            << "123456789012345678901234567890"_ba << R"({"v":1e400})"_ba;
-    QTest::newRow("pretty result") << "1"_ba << "{\n  \"content\": []\r\n}"_ba;
+    QTest::newRow("number id") << "7"_ba
+                               << R"({"content":[{"type":"text","text":"ok"}]})"_ba;
+    QTest::newRow("string id, escapes") << R"("a\u0041\"b")"_ba
+                                        << R"({"resultType":"complete","content":[]})"_ba;
+    QTest::newRow("big number kept as written") << "123456789012345678901234567890"_ba
+                                                << R"({"v":1e400})"_ba;
+    QTest::newRow("pretty result") << "1"_ba
+                                   << "{\n  \"content\": []\r\n}"_ba;
 }
 
 void tst_InputRequiredBridge::completeUnderHostId()
@@ -652,7 +671,8 @@ void tst_InputRequiredBridge::parallelFlowsAreIsolated()
     const QJsonValue idB = object(askB.hostMessages.first()).value(u"id"_s);
     QVERIFY(idA != idB);
 
-    const auto nextB = bridge.handleHostResponse(answer(idB, QJsonObject{{u"roots"_s, QJsonArray{}}}));
+    const auto nextB =
+            bridge.handleHostResponse(answer(idB, QJsonObject{{u"roots"_s, QJsonArray{}}}));
     QCOMPARE(nextB.kind, Kind::Continue);
     QCOMPARE(nextB.continuation.value(u"params"_s)[u"name"_s].toString(), u"b"_s);
     QCOMPARE(nextB.continuation.value(u"params"_s)[u"requestState"_s].toString(), u"B"_s);
@@ -663,14 +683,16 @@ void tst_InputRequiredBridge::parallelFlowsAreIsolated()
     const auto nextA = bridge.handleHostResponse(answer(idA, QJsonObject{{u"roots"_s, 1}}));
     QCOMPARE(nextA.kind, Kind::Continue);
     QCOMPARE(nextA.continuation.value(u"params"_s)[u"requestState"_s].toString(), u"A"_s);
-    QCOMPARE(nextA.continuation.value(u"params"_s)[u"inputResponses"_s][u"k"_s][u"roots"_s].toInt(), 1);
+    QCOMPARE(nextA.continuation.value(u"params"_s)[u"inputResponses"_s][u"k"_s][u"roots"_s].toInt(),
+            1);
     QVERIFY(nextA.continuation.value(u"id"_s) != nextB.continuation.value(u"id"_s));
 
     // finish() during a round drops its pending requests too.
     const auto askC = bridge.handleInputRequired(u"n:3"_s, "3", u"tools/call"_s, paramsA,
             object(R"({"resultType":"input_required","inputRequests":{"k":{"method":"roots/list"}}})"));
     bridge.finish(u"n:3"_s);
-    QCOMPARE(bridge.handleHostResponse(answer(object(askC.hostMessages.first()).value(u"id"_s), {})).kind,
+    QCOMPARE(bridge.handleHostResponse(answer(object(askC.hostMessages.first()).value(u"id"_s), {}))
+                     .kind,
             Kind::Ignored);
 
     // A custom prefix is honoured.
@@ -678,7 +700,10 @@ void tst_InputRequiredBridge::parallelFlowsAreIsolated()
     custom.setHostCapabilities(AllCapabilities);
     const auto askD = custom.handleInputRequired(u"n:4"_s, "4", u"tools/call"_s, paramsA,
             object(R"({"resultType":"input_required","inputRequests":{"k":{"method":"roots/list"}}})"));
-    QVERIFY(object(askD.hostMessages.first()).value(u"id"_s).toString().startsWith(u"my-prefix/"_s));
+    QVERIFY(object(askD.hostMessages.first())
+                    .value(u"id"_s)
+                    .toString()
+                    .startsWith(u"my-prefix/"_s));
     QVERIFY(!custom.ownsResponseId(idA));
 }
 
@@ -701,7 +726,8 @@ void tst_InputRequiredBridge::hugeStateAndManyInputs()
     InputRequiredBridge::Step step;
     for (const QByteArray &line : ask.hostMessages) {
         QVERIFY(!line.contains('\n'));
-        step = bridge.handleHostResponse(answer(object(line).value(u"id"_s), QJsonObject{{u"roots"_s, QJsonArray{}}}));
+        step = bridge.handleHostResponse(
+                answer(object(line).value(u"id"_s), QJsonObject{{u"roots"_s, QJsonArray{}}}));
     }
     QCOMPARE(step.kind, Kind::Continue);
     const QJsonObject params = step.continuation.value(u"params"_s).toObject();
