@@ -266,9 +266,11 @@ InputRequiredBridge::Step InputRequiredBridge::handleHostResponse(const QJsonObj
         const QJsonValue code = errorObject.value(QLatin1StringView("code"));
         const double codeNumber = code.toDouble();
         const bool integralCode = code.isDouble() && codeNumber == double(int(codeNumber));
+        QString message = errorObject.value(QLatin1StringView("message")).toString();
+        if (message.isEmpty())
+            message = QStringLiteral("the client answered an input request with an error");
         return fail(pending.flowKey,
-                integralCode ? int(codeNumber) : int(JsonRpcErrorCode::InternalError),
-                errorObject.value(QLatin1StringView("message")).toString());
+                integralCode ? int(codeNumber) : int(JsonRpcErrorCode::InternalError), message);
     }
     flow.responses.insert(pending.inputKey, result);
     if (!flow.pendingIds.isEmpty()) {

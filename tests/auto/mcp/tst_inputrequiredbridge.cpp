@@ -530,6 +530,7 @@ void tst_InputRequiredBridge::hostError()
             + R"(,"error":{"code":"bad","message":7}})"));
     QCOMPARE(odd.kind, Kind::Fail);
     QCOMPARE(odd.errorCode, int(JsonRpcErrorCode::InternalError));
+    QVERIFY(!odd.errorMessage.isEmpty());
 }
 
 void tst_InputRequiredBridge::unknownAndDuplicateIds()
