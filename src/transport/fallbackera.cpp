@@ -79,8 +79,8 @@ private:
     UpstreamEra &m_era;
 };
 
-FallbackEra::FallbackEra(Factory first, Factory fallback, RefusalTest refused, QString description,
-        QObject *parent)
+FallbackEra::FallbackEra(
+        Factory first, Factory fallback, RefusalTest refused, QString description, QObject *parent)
     : UpstreamEra(parent)
     , m_makeFallback(std::move(fallback))
     , m_refused(std::move(refused))
@@ -111,7 +111,7 @@ bool FallbackEra::streamRefused(const TransportError &error)
 {
     return error.kind == TransportError::Kind::HttpStatus
             && error.code == LegacySseEra::StreamRefusedCode
-            && (error.httpStatus == 404 || error.httpStatus == 405);
+            && (error.httpStatus == 400 || error.httpStatus == 404 || error.httpStatus == 405);
 }
 
 void FallbackEra::send(Handle handle, const QByteArray &body, const JsonRpcMessage &message)
@@ -147,11 +147,11 @@ void FallbackEra::fallBack(Handle handle, const TransportError &error)
 {
     m_switched = true;
     const bool stream = error.code == LegacySseEra::StreamRefusedCode;
-    qCInfo(lcTransport).noquote()
-            << QStringLiteral("upstream refused %1 (%2); switching from %3 and sending "
-                              "initialize again")
-                       .arg(stream ? u"the event stream"_s : u"initialize"_s, error.describe(),
-                               m_description);
+    qCInfo(lcTransport).noquote() << QStringLiteral(
+            "upstream refused %1 (%2); switching from %3 and sending "
+            "initialize again")
+                                             .arg(stream ? u"the event stream"_s : u"initialize"_s,
+                                                     error.describe(), m_description);
     // The first era is inside the call that reported the refusal: it goes away later, and its
     // relay drops whatever it might still report.
     UpstreamEra *retired = m_first.release();
@@ -169,21 +169,25 @@ void FallbackEra::fallBack(Handle handle, const TransportError &error)
 std::unique_ptr<UpstreamEra> createUpstreamEra(UpstreamTransport transport,
         const StreamableHttpEra::Options &http, const LegacySseEra::Options &sse)
 {
-    const FallbackEra::Factory makeHttp = [http] { return std::make_unique<StreamableHttpEra>(http); };
-    const FallbackEra::Factory makeSse = [sse] { return std::make_unique<LegacySseEra>(sse); };
+    const FallbackEra::Factory makeHttp = [http] {
+        return std::make_unique<StreamableHttpEra>(http);
+    };
+    const FallbackEra::Factory makeSse = [sse] {
+        return std::make_unique<LegacySseEra>(sse);
+    };
     switch (transport) {
     case UpstreamTransport::HttpOnly:
         return makeHttp();
     case UpstreamTransport::SseOnly:
         return makeSse();
     case UpstreamTransport::SseFirst:
-        return std::make_unique<FallbackEra>(makeSse, makeHttp, &FallbackEra::streamRefused,
-                u"HTTP+SSE to Streamable HTTP"_s);
+        return std::make_unique<FallbackEra>(
+                makeSse, makeHttp, &FallbackEra::streamRefused, u"HTTP+SSE to Streamable HTTP"_s);
     case UpstreamTransport::HttpFirst:
         break;
     }
-    return std::make_unique<FallbackEra>(makeHttp, makeSse, &FallbackEra::initializeRefused,
-            u"Streamable HTTP to HTTP+SSE"_s);
+    return std::make_unique<FallbackEra>(
+            makeHttp, makeSse, &FallbackEra::initializeRefused, u"Streamable HTTP to HTTP+SSE"_s);
 }
 
 } // namespace McpProxy

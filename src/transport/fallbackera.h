@@ -16,7 +16,7 @@ namespace McpProxy {
 // first and the other when the first is refused.
 enum class UpstreamTransport {
     HttpFirst, // Streamable HTTP; HTTP with SSE when initialize gets 400, 404 or 405
-    SseFirst, // HTTP with SSE; Streamable HTTP when the GET of the stream gets 404 or 405
+    SseFirst, // HTTP with SSE; Streamable HTTP when the GET of the stream gets 400, 404 or 405
     HttpOnly,
     SseOnly
 };
@@ -39,7 +39,8 @@ public:
 
     // The statuses of MCP 2025-11-25 "Backwards Compatibility" for the initialize POST.
     static bool initializeRefused(const TransportError &error);
-    // mcp-remote's sse-first: the GET of the event stream answered 404 or 405.
+    // sse-first: the GET of the event stream answered 400, 404 or 405 (mcp-remote falls back on
+    // 404 and 405; a Streamable HTTP server of the MCP SDKs answers a GET without a session 400).
     static bool streamRefused(const TransportError &error);
 
     bool switched() const { return m_switched; }

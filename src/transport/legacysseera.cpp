@@ -97,8 +97,8 @@ public:
         Closed
     };
 
-    Delivery(LegacySseEra &era, Handle handle, const QByteArray &body,
-            const JsonRpcMessage &message)
+    Delivery(
+            LegacySseEra &era, Handle handle, const QByteArray &body, const JsonRpcMessage &message)
         : QObject(&era)
         , m_era(era)
         , m_handle(handle)
@@ -155,9 +155,8 @@ void LegacySseEra::Delivery::post()
     if (m_era.m_options.timeoutMs > 0)
         request.setTransferTimeout(m_era.m_options.timeoutMs);
     m_state = State::Posting;
-    qCDebug(lcTransport).noquote()
-            << "POST (HTTP+SSE)" << m_message.method() << m_message.rawId() << m_body.size()
-            << "bytes";
+    qCDebug(lcTransport).noquote() << "POST (HTTP+SSE)" << m_message.method() << m_message.rawId()
+                                   << m_body.size() << "bytes";
     if (m_exchange)
         m_exchange->discard();
     auto *exchange =
@@ -262,7 +261,8 @@ void LegacySseEra::Delivery::failLater(const TransportError &error)
     m_responseTimer.stop();
     if (m_exchange)
         m_exchange->discard();
-    QMetaObject::invokeMethod(this, [this, error] { fail(error); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+            this, [this, error] { fail(error); }, Qt::QueuedConnection);
 }
 
 void LegacySseEra::Delivery::succeed(int status)
@@ -354,7 +354,7 @@ void LegacySseEra::finishDelivery(Handle handle)
         delivery->close();
 }
 
-template<typename Predicate>
+template <typename Predicate>
 QList<LegacySseEra::Handle> LegacySseEra::deliveriesWhere(Predicate predicate) const
 {
     QList<Handle> handles;
@@ -526,8 +526,8 @@ void LegacySseEra::handleStreamFinished()
 
 void LegacySseEra::failStreamConnection(const TransportError &error)
 {
-    qCWarning(lcTransport).noquote() << "could not open the upstream SSE stream:"
-                                     << error.describe();
+    qCWarning(lcTransport).noquote()
+            << "could not open the upstream SSE stream:" << error.describe();
     for (const Handle handle : deliveriesWhere([](const Delivery &delivery) {
              return delivery.state() == Delivery::State::AwaitingEndpoint;
          })) {
@@ -629,7 +629,8 @@ void LegacySseEra::endSession()
     // The HTTP with SSE transport has no DELETE: closing the stream ends the session.
     m_streamState = StreamState::Ended;
     dropStream();
-    QMetaObject::invokeMethod(this, [this] { listener()->sessionEnded(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+            this, [this] { listener()->sessionEnded(); }, Qt::QueuedConnection);
 }
 
 } // namespace McpProxy

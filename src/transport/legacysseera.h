@@ -98,8 +98,7 @@ private:
     void streamLost(const QString &reason);
     void deliverServerMessage(QByteArray bytes);
     void finishDelivery(Handle handle); // forgets it; its report follows
-    template<typename Predicate>
-    QList<Handle> deliveriesWhere(Predicate predicate) const;
+    template <typename Predicate> QList<Handle> deliveriesWhere(Predicate predicate) const;
 
     Options m_options;
     QByteArray m_userAgent;
