@@ -120,10 +120,9 @@ void FakeLegacyServer::handlePost(const FakeHttpRequest &request, FakeHttpRespon
     ++m_postCount;
     if (!authorized(request, responder, m_authorizePost))
         return;
-    const QByteArray session =
-            QUrlQuery(QUrl::fromEncoded(request.target).query())
-                    .queryItemValue(u"sessionId"_s)
-                    .toLatin1();
+    const QByteArray session = QUrlQuery(QUrl::fromEncoded(request.target).query())
+                                       .queryItemValue(u"sessionId"_s)
+                                       .toLatin1();
     const auto it = m_sessions.constFind(session);
     if (it == m_sessions.constEnd() || !it->stream)
         return responder->reply(404, {{"Content-Type", "text/plain"}}, "Could not find session");
@@ -173,10 +172,10 @@ void FakeLegacyServer::handleMessage(const QByteArray &session, const QJsonObjec
     }
     if (method == u"tools/list") {
         QJsonArray tools;
-        for (const QString &name : {u"echo"_s, u"big"_s, u"slow"_s, u"hang"_s, u"notify"_s,
-                     u"ask"_s}) {
-            tools.append(QJsonObject{{u"name"_s, name},
-                    {u"inputSchema"_s, QJsonObject{{u"type"_s, u"object"_s}}}});
+        for (const QString &name :
+                {u"echo"_s, u"big"_s, u"slow"_s, u"hang"_s, u"notify"_s, u"ask"_s}) {
+            tools.append(QJsonObject{
+                    {u"name"_s, name}, {u"inputSchema"_s, QJsonObject{{u"type"_s, u"object"_s}}}});
         }
         push(session, response(id, {{u"tools"_s, tools}}));
         return;
@@ -192,7 +191,8 @@ void FakeLegacyServer::handleMessage(const QByteArray &session, const QJsonObjec
     push(session,
             {{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, id},
                     {u"error"_s,
-                            QJsonObject{{u"code"_s, -32601}, {u"message"_s, u"Method not found"_s}}}});
+                            QJsonObject{
+                                    {u"code"_s, -32601}, {u"message"_s, u"Method not found"_s}}}});
 }
 
 void FakeLegacyServer::callTool(

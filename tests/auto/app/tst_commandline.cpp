@@ -167,8 +167,9 @@ void tst_CommandLine::help()
                 u"Usage: mcp-oauth2-proxy [login|logout|status] [options] [URL]\n"_s));
         for (const QString &needle : {u"--config"_s, u"--header"_s, u"--log-level"_s,
                      u"--log-file"_s, u"--allow-http"_s, u"--ca-bundle"_s, u"--no-browser"_s,
-                     u"--transport"_s, u"UPSTREAM_TRANSPORT"_s, u"login"_s, u"logout"_s, u"status"_s, u"--version"_s, u"MCP_PROXY_CONFIG"_s,
-                     u"UPSTREAM_URL"_s, u"OAUTH2_CLIENT_SECRET"_s, u"OAUTH2_TOKEN_CACHE_DIR"_s,
+                     u"--transport"_s, u"UPSTREAM_TRANSPORT"_s, u"login"_s, u"logout"_s,
+                     u"status"_s, u"--version"_s, u"MCP_PROXY_CONFIG"_s, u"UPSTREAM_URL"_s,
+                     u"OAUTH2_CLIENT_SECRET"_s, u"OAUTH2_TOKEN_CACHE_DIR"_s,
                      u"ALLOW_INSECURE_HTTP"_s, u"MCP_PROXY_MAX_LINE_BYTES"_s,
                      u"MCP_PROXY_CA_BUNDLE"_s, u"LOG_FILE"_s, u"Precedence"_s}) {
             QVERIFY2(result.text.contains(needle), qPrintable(needle));

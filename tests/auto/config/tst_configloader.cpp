@@ -1445,11 +1445,11 @@ void tst_ConfigLoader::exampleConfig()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QString text = QString::fromUtf8(file.readAll());
     for (const QString &key : {u"url"_s, u"timeoutMs"_s, u"openServerStream"_s,
-                 u"protocolVersion"_s, u"headers"_s, u"caBundle"_s, u"transport"_s, u"grant"_s, u"tokenUrl"_s,
-                 u"clientId"_s, u"clientSecret"_s, u"scope"_s, u"resource"_s, u"audience"_s,
-                 u"authStyle"_s, u"refreshSkewSeconds"_s, u"extraParams"_s, u"authorizationCode"_s,
-                 u"authorizationUrl"_s, u"redirectUri"_s, u"codeVerifier"_s, u"refreshToken"_s,
-                 u"interactive"_s, u"callbackHost"_s, u"callbackPort"_s,
+                 u"protocolVersion"_s, u"headers"_s, u"caBundle"_s, u"transport"_s, u"grant"_s,
+                 u"tokenUrl"_s, u"clientId"_s, u"clientSecret"_s, u"scope"_s, u"resource"_s,
+                 u"audience"_s, u"authStyle"_s, u"refreshSkewSeconds"_s, u"extraParams"_s,
+                 u"authorizationCode"_s, u"authorizationUrl"_s, u"redirectUri"_s, u"codeVerifier"_s,
+                 u"refreshToken"_s, u"interactive"_s, u"callbackHost"_s, u"callbackPort"_s,
                  u"callbackTimeoutSeconds"_s, u"tokenCacheDir"_s, u"enabled"_s, u"level"_s,
                  u"file"_s, u"allowInsecureHttp"_s, u"maxLineBytes"_s}) {
         QVERIFY2(text.contains(u'"' + key + u"\":"_s) || text.contains(u"\"//"_s + key + u'"'),

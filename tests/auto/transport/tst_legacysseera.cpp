@@ -179,8 +179,8 @@ void tst_LegacySseEra::resolveEndpoint_data()
     QTest::newRow("same origin absolute")
             << sse << "https://mcp.example:443/m?s=1"_ba << u"https://mcp.example:443/m?s=1"_s;
     QTest::newRow("fragment dropped") << sse << "/m?s=1#frag"_ba << u"https://mcp.example/m?s=1"_s;
-    QTest::newRow("explicit port kept") << u"http://127.0.0.1:8080/sse"_s << "/m"_ba
-                                        << u"http://127.0.0.1:8080/m"_s;
+    QTest::newRow("explicit port kept")
+            << u"http://127.0.0.1:8080/sse"_s << "/m"_ba << u"http://127.0.0.1:8080/m"_s;
     QTest::newRow("other host") << sse << "https://evil.example/m"_ba << QString();
     QTest::newRow("network-path reference") << sse << "//evil.example/m"_ba << QString();
     QTest::newRow("other port") << sse << "https://mcp.example:8443/m"_ba << QString();
@@ -247,8 +247,8 @@ void tst_LegacySseEra::endpointForms_data()
     QTest::addColumn<QByteArray>("endpoint"); // "PORT" becomes the server's port
     QTest::addColumn<bool>("accepted");
     QTest::newRow("relative") << "/messages?sessionId=%1"_ba << true;
-    QTest::newRow("absolute same origin") << "http://127.0.0.1:PORT/messages?sessionId=%1"_ba
-                                          << true;
+    QTest::newRow("absolute same origin")
+            << "http://127.0.0.1:PORT/messages?sessionId=%1"_ba << true;
     QTest::newRow("another host") << "http://localhost:PORT/messages?sessionId=%1"_ba << false;
     QTest::newRow("another port") << "http://127.0.0.1:1/messages?sessionId=%1"_ba << false;
 }
@@ -280,9 +280,11 @@ void tst_LegacySseEra::serverToClientRequestAndNotification()
     Harness h(legacy(server.url()));
     QVERIFY(h.handshake());
     h.send(call(1, "ask", R"({"question":"name?"})"));
-    QVERIFY(QTest::qWaitFor([&] { return h.requestFromServer(u"elicitation/create"_s).has_value(); }, 5000));
+    QVERIFY(QTest::qWaitFor(
+            [&] { return h.requestFromServer(u"elicitation/create"_s).has_value(); }, 5000));
     const QJsonObject request = *h.requestFromServer(u"elicitation/create"_s);
-    const QByteArray answer = R"({"jsonrpc":"2.0","id":")" + request.value(u"id").toString().toUtf8()
+    const QByteArray answer = R"({"jsonrpc":"2.0","id":")"
+            + request.value(u"id").toString().toUtf8()
             + R"(","result":{"action":"accept","content":{"name":"Ada"}}})";
     h.send(answer);
     QVERIFY(resultText(h.waitFor(1)).contains(u"Ada"));
@@ -450,8 +452,8 @@ void tst_LegacySseEra::httpFirstFallsBack()
         responder->reply(status, {{"Content-Type", "text/plain"}}, "no Streamable HTTP here");
         return true;
     });
-    Harness h(createUpstreamEra(
-            UpstreamTransport::HttpFirst, httpOptions(url), legacyOptions(url)));
+    Harness h(
+            createUpstreamEra(UpstreamTransport::HttpFirst, httpOptions(url), legacyOptions(url)));
     QVERIFY(h.handshake());
     h.send(call(1, "echo", R"({"text":"legacy"})"));
     QCOMPARE(resultText(h.waitFor(1)), u"legacy"_s);
@@ -468,8 +470,8 @@ void tst_LegacySseEra::httpFirstStaysOnStreamableHttp()
 {
     FakeMcpServer server;
     QVERIFY(server.listen());
-    Harness h(createUpstreamEra(UpstreamTransport::HttpFirst, httpOptions(server.url()),
-            legacyOptions(server.url())));
+    Harness h(createUpstreamEra(
+            UpstreamTransport::HttpFirst, httpOptions(server.url()), legacyOptions(server.url())));
     QVERIFY(h.handshake());
     h.send(call(1, "echo", R"({"text":"modern"})"));
     QCOMPARE(resultText(h.waitFor(1)), u"modern"_s);
@@ -482,8 +484,8 @@ void tst_LegacySseEra::httpOnlyDoesNotFallBack()
 {
     FakeLegacyServer server;
     QVERIFY(server.listen());
-    Harness h(createUpstreamEra(UpstreamTransport::HttpOnly, httpOptions(server.url()),
-            legacyOptions(server.url())));
+    Harness h(createUpstreamEra(
+            UpstreamTransport::HttpOnly, httpOptions(server.url()), legacyOptions(server.url())));
     h.send(Initialize);
     QCOMPARE(h.waitFor(0).value(u"error")[u"data"][u"status"].toInt(), 405);
     QCOMPARE(server.getCount(), 0);
@@ -493,8 +495,8 @@ void tst_LegacySseEra::sseFirstFallsBackToStreamableHttp()
 {
     FakeMcpServer server; // answers a GET without a session 400
     QVERIFY(server.listen());
-    Harness h(createUpstreamEra(UpstreamTransport::SseFirst, httpOptions(server.url()),
-            legacyOptions(server.url())));
+    Harness h(createUpstreamEra(
+            UpstreamTransport::SseFirst, httpOptions(server.url()), legacyOptions(server.url())));
     QVERIFY(h.handshake());
     h.send(call(1, "echo", R"({"text":"modern"})"));
     QCOMPARE(resultText(h.waitFor(1)), u"modern"_s);
