@@ -117,8 +117,7 @@ void tst_ProxyLegacy::oauth_data()
     QTest::addColumn<QString>("transport");
     for (const QString &style : {u"configured"_s, u"on-demand"_s}) {
         for (const QString &transport : {u"http-first"_s, u"sse-only"_s}) {
-            QTest::addRow("%s, %s", qPrintable(style), qPrintable(transport))
-                    << style << transport;
+            QTest::addRow("%s, %s", qPrintable(style), qPrintable(transport)) << style << transport;
         }
     }
 }

@@ -47,6 +47,8 @@ public:
     void setRequestFilter(RequestFilter filter) { m_requestFilter = std::move(filter); }
     // Ends every open stream (cleanly, or by closing the connection) and forgets its session.
     void dropStreams(bool abruptly = false);
+    // Forgets every session but leaves its stream open: its POSTs get 404 (a restarted server).
+    void forgetSessions() { m_sessions.clear(); }
 
     int getCount() const { return m_getCount; }
     int postCount() const { return m_postCount; }

@@ -150,6 +150,7 @@ private Q_SLOTS:
     void largeMessage();
     void streamLossFailsPendingAndStartsANewSession_data();
     void streamLossFailsPendingAndStartsANewSession();
+    void forgottenSessionIsStartedAgain();
     void refusedStreamFailsTheRequest();
     void unauthorized_data();
     void unauthorized();
@@ -341,6 +342,22 @@ void tst_LegacySseEra::streamLossFailsPendingAndStartsANewSession()
     QVERIFY(!h.responseFor(-1).has_value());
     for (const QList<QVariant> &args : h.received)
         QVERIFY(!args.at(0).toByteArray().contains("mcp-oauth2-proxy-reinit"));
+}
+
+void tst_LegacySseEra::forgottenSessionIsStartedAgain()
+{
+    FakeLegacyServer server;
+    QVERIFY(server.listen());
+    Harness h(legacy(server.url()));
+    QVERIFY(h.handshake());
+    server.forgetSessions();
+    // The POST gets 404: a new stream and endpoint, initialize replayed, the message sent once
+    // more in the new session.
+    h.send(call(1, "echo", R"({"text":"after restart"})"));
+    QCOMPARE(resultText(h.waitFor(1)), u"after restart"_s);
+    QCOMPARE(server.initializeCount(), 2);
+    QCOMPARE(server.getCount(), 2);
+    QCOMPARE(h.answersFor(1), 1);
 }
 
 void tst_LegacySseEra::refusedStreamFailsTheRequest()
