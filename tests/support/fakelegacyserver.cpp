@@ -76,6 +76,14 @@ int FakeLegacyServer::openStreamCount() const
     return open;
 }
 
+void FakeLegacyServer::accept(FakeHttpResponder *responder)
+{
+    if (m_acceptedStatus == 204)
+        responder->reply(204);
+    else
+        responder->reply(m_acceptedStatus, {{"Content-Type", "text/plain"}}, "Accepted");
+}
+
 bool FakeLegacyServer::authorized(
         const FakeHttpRequest &request, FakeHttpResponder *responder, bool required)
 {
@@ -133,10 +141,10 @@ void FakeLegacyServer::handlePost(const FakeHttpRequest &request, FakeHttpRespon
     Q_EMIT messageReceived(message);
     if (m_respondBeforeAccepted) {
         handleMessage(session, message);
-        responder->reply(202, {{"Content-Type", "text/plain"}}, "Accepted");
+        accept(responder);
         return;
     }
-    responder->reply(202, {{"Content-Type", "text/plain"}}, "Accepted");
+    accept(responder);
     QTimer::singleShot(0, this, [this, session, message] { handleMessage(session, message); });
 }
 

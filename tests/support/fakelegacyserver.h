@@ -36,6 +36,8 @@ public:
     // The response goes on the stream before the 202 of its POST is written (both orders are
     // legal; the SDK's server often races them).
     void setRespondBeforeAccepted(bool before) { m_respondBeforeAccepted = before; }
+    // The status a POST is accepted with (202 by default).
+    void setAcceptedStatus(int status) { m_acceptedStatus = status; }
     // Answers the GET of the stream with this status instead (0: serve the stream).
     void setGetStatus(int status) { m_getStatus = status; }
     // GET and POST must carry this Authorization value, else 401 with the challenge.
@@ -69,6 +71,7 @@ private:
     void handleGet(const FakeHttpRequest &request, FakeHttpResponder *responder);
     void handlePost(const FakeHttpRequest &request, FakeHttpResponder *responder);
     void handleMessage(const QByteArray &session, const QJsonObject &message);
+    void accept(FakeHttpResponder *responder);
     void callTool(const QByteArray &session, const QJsonValue &id, const QJsonObject &params);
     void push(const QByteArray &session, const QJsonObject &message);
     bool authorized(const FakeHttpRequest &request, FakeHttpResponder *responder, bool required);
@@ -85,6 +88,7 @@ private:
     bool m_authorizePost = false;
     bool m_respondBeforeAccepted = false;
     int m_getStatus = 0;
+    int m_acceptedStatus = 202;
     int m_nextSession = 0;
     int m_nextRequest = 0;
     int m_getCount = 0;

@@ -150,6 +150,8 @@ private Q_SLOTS:
     void largeMessage();
     void streamLossFailsPendingAndStartsANewSession_data();
     void streamLossFailsPendingAndStartsANewSession();
+    void postStatus_data();
+    void postStatus();
     void forgottenSessionIsStartedAgain();
     void refusedStreamFailsTheRequest();
     void unauthorized_data();
@@ -342,6 +344,47 @@ void tst_LegacySseEra::streamLossFailsPendingAndStartsANewSession()
     QVERIFY(!h.responseFor(-1).has_value());
     for (const QList<QVariant> &args : h.received)
         QVERIFY(!args.at(0).toByteArray().contains("mcp-oauth2-proxy-reinit"));
+}
+
+void tst_LegacySseEra::postStatus_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<int>("errorStatus"); // 0: the response from the stream
+    QTest::newRow("202") << 202 << 0;
+    QTest::newRow("200") << 200 << 0;
+    QTest::newRow("204") << 204 << 0;
+    QTest::newRow("500") << 500 << 500;
+    QTest::newRow("403 without insufficient_scope") << 403 << 403;
+    QTest::newRow("400") << 400 << 400;
+}
+
+void tst_LegacySseEra::postStatus()
+{
+    QFETCH(int, status);
+    QFETCH(int, errorStatus);
+    FakeLegacyServer server;
+    QVERIFY(server.listen());
+    server.setRequestFilter([status](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        if (request.method != "POST" || !request.body.contains("tools/call") || status < 300)
+            return false;
+        responder->reply(status, {{"Content-Type", "text/plain"}}, "refused");
+        return true;
+    });
+    Harness h(legacy(server.url()));
+    QVERIFY(h.handshake());
+    server.setAcceptedStatus(status < 300 ? status : 202);
+    h.send(call(1, "echo", R"({"text":"accepted"})"));
+    const QJsonObject answer = h.waitFor(1);
+    if (errorStatus == 0) {
+        QCOMPARE(resultText(answer), u"accepted"_s);
+    } else {
+        QCOMPARE(answer.value(u"error")[u"code"].toInt(), -32001);
+        QCOMPARE(answer.value(u"error")[u"data"][u"status"].toInt(), errorStatus);
+        QCOMPARE(answer.value(u"error")[u"data"][u"body"].toString(), u"refused"_s);
+    }
+    QTRY_COMPARE(h.client.pendingRequestCount(), 0);
+    QCOMPARE(h.answersFor(1), 1);
+    QCOMPARE(h.challenged.size(), 0);
 }
 
 void tst_LegacySseEra::forgottenSessionIsStartedAgain()
