@@ -2,6 +2,8 @@
 # Interop tests of mcp-oauth2-proxy with software this project did not write:
 #  1. tests/interop/sdk-client.test.mjs: the official MCP TypeScript SDK Client (as MCP host) drives
 #     the proxy over stdio; upstream is tests/interop/sdk-server.mjs, built with the same SDK.
+#     tests/interop/sdk-legacy.test.mjs: the same host against sdk-legacy-server.mjs, the SDK's
+#     HTTP+SSE transport of MCP 2024-11-05 (SSEServerTransport), in http-first and sse-only.
 #     tests/interop/oidc.test.mjs: the same host, with OAuth done by the proxy against a real,
 #     OpenID-certified authorization server (oidc-provider, tests/interop/oidc/) in front of an
 #     SDK-built MCP server that verifies JWT access tokens: client_credentials, authorization_code
@@ -67,7 +69,7 @@ run_suites() { # <style> <file>...
     fi
 }
 read -r -a auth_styles <<<"${AUTH_STYLES:-on-demand configured}"
-run_suites "${auth_styles[0]}" sdk-client.test.mjs oidc.test.mjs chromium.test.mjs
+run_suites "${auth_styles[0]}" sdk-client.test.mjs sdk-legacy.test.mjs oidc.test.mjs chromium.test.mjs
 for style in "${auth_styles[@]:1}"; do
     run_suites "$style" oidc.test.mjs chromium.test.mjs
 done

@@ -147,6 +147,10 @@ then open the URL on your computer. Waiting %3 s for the login.</source>
         <translation>PEM-файл с дополнительными доверенными сертификатами CA</translation>
     </message>
     <message>
+        <source>http-first (default), sse-first, http-only or sse-only</source>
+        <translation>http-first (по умолчанию), sse-first, http-only или sse-only</translation>
+    </message>
+    <message>
         <source>Show this help and exit</source>
         <translation>Показать эту справку и выйти</translation>
     </message>

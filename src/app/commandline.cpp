@@ -43,6 +43,8 @@ QString helpText()
                     CommandLineText::tr("Allow cleartext http to hosts that are not loopback")},
             {u"--ca-bundle <file>"_s,
                     CommandLineText::tr("PEM file of additional trusted CA certificates")},
+            {u"--transport <strategy>"_s,
+                    CommandLineText::tr("http-first (default), sse-first, http-only or sse-only")},
             {u"--no-browser"_s,
                     CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
@@ -108,8 +110,9 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption helpOption(QStringList{u"h"_s, u"help"_s});
     const QCommandLineOption versionOption(u"version"_s);
     const QCommandLineOption noBrowserOption(u"no-browser"_s);
+    const QCommandLineOption transportOption(u"transport"_s, QString(), u"strategy"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
-            caBundleOption, helpOption, versionOption, noBrowserOption});
+            caBundleOption, helpOption, versionOption, noBrowserOption, transportOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
     QStringList argv = arguments;
@@ -161,6 +164,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     options.logFile = parser.value(logFileOption);
     options.allowHttp = parser.isSet(allowHttpOption);
     options.caBundle = parser.value(caBundleOption);
+    options.transport = parser.value(transportOption);
     return result;
 }
 

@@ -22,7 +22,7 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
-    , m_http(std::make_unique<StreamableHttpEra>(transportOptions(config)), sessionOptions(config))
+    , m_http(createEra(config), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
 {
     m_graceTimer.setSingleShot(true);
@@ -111,6 +111,31 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     if (!warning.isEmpty())
         qCWarning(lcApp).noquote() << warning;
     return options;
+}
+
+std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config)
+{
+    const StreamableHttpEra::Options http = transportOptions(config);
+    LegacySseEra::Options sse;
+    sse.url = http.url;
+    sse.timeoutMs = http.timeoutMs;
+    sse.headers = http.headers;
+    sse.sslConfiguration = http.sslConfiguration;
+    UpstreamTransport transport = UpstreamTransport::HttpFirst;
+    switch (config.upstream.transport) {
+    case ProxyConfig::Transport::HttpFirst:
+        break;
+    case ProxyConfig::Transport::SseFirst:
+        transport = UpstreamTransport::SseFirst;
+        break;
+    case ProxyConfig::Transport::HttpOnly:
+        transport = UpstreamTransport::HttpOnly;
+        break;
+    case ProxyConfig::Transport::SseOnly:
+        transport = UpstreamTransport::SseOnly;
+        break;
+    }
+    return createUpstreamEra(transport, http, sse);
 }
 
 TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)

@@ -4,6 +4,7 @@
 #include "bridge/proxysession.h"
 #include "config/proxyconfig.h"
 #include "stdio/stdiochannel.h"
+#include "transport/fallbackera.h"
 #include "transport/streamablehttpera.h"
 #include "transport/upstreamsession.h"
 
@@ -33,6 +34,8 @@ Q_SIGNALS:
 
 private:
     static StreamableHttpEra::Options transportOptions(const ProxyConfig &config);
+    // The era of upstream.transport (FallbackEra owns any switch between two).
+    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config);
     static UpstreamSession::Options sessionOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();

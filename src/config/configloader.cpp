@@ -530,6 +530,7 @@ private:
         apply("log.level"_L1, m_options.logLevel, u"--log-level"_s);
         apply("log.file"_L1, m_options.logFile, u"--log-file"_s);
         apply("upstream.caBundle"_L1, m_options.caBundle, u"--ca-bundle"_s);
+        apply("upstream.transport"_L1, m_options.transport, u"--transport"_s);
         if (m_options.allowHttp)
             set(*findField("allowInsecureHttp"_L1), true, u"--allow-http"_s, u"true"_s);
 
@@ -796,6 +797,13 @@ private:
                 {"error"_L1, LogLevel::Error},
                 {"fatal"_L1, LogLevel::Fatal},
         }};
+        static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Transport>, 4>
+                transports = {{
+                        {"http-first"_L1, ProxyConfig::Transport::HttpFirst},
+                        {"sse-first"_L1, ProxyConfig::Transport::SseFirst},
+                        {"http-only"_L1, ProxyConfig::Transport::HttpOnly},
+                        {"sse-only"_L1, ProxyConfig::Transport::SseOnly},
+                }};
         static const std::array<std::pair<QLatin1String, QString>, 4> authMethods = {{
                 {"none"_L1, u"none"_s},
                 {"client_secret_basic"_L1, u"client_secret_basic"_s},
@@ -825,6 +833,7 @@ private:
                 && takeBool("upstream.openServerStream"_L1, &u.openServerStream)
                 && takeHeaderToken("upstream.protocolVersion"_L1, &u.protocolVersion)
                 && takeReadableFile("upstream.caBundle"_L1, &u.caBundle)
+                && takeEnum("upstream.transport"_L1, transports, &u.transport)
                 && takeEnum("oauth2.grant"_L1, grants, &o.grant)
                 && takeSecureUrl("oauth2.tokenUrl"_L1, c.allowInsecureHttp, &o.tokenUrl)
                 && takeString("oauth2.clientId"_L1, &o.clientId)

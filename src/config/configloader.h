@@ -21,6 +21,7 @@ struct ConfigOverrides
     QString logFile; // --log-file
     bool allowHttp = false; // --allow-http
     QString caBundle; // --ca-bundle
+    QString transport; // --transport
 };
 
 struct ConfigLoadResult

@@ -29,7 +29,7 @@ struct FieldSpec
 };
 
 // The npm package's fields, in the order it applies the environment; additions marked.
-inline constexpr std::array<FieldSpec, 37> Fields = {{
+inline constexpr std::array<FieldSpec, 38> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
                 false},
@@ -41,6 +41,8 @@ inline constexpr std::array<FieldSpec, 37> Fields = {{
                 true}, // addition
         {"upstream.caBundle"_L1, "MCP_PROXY_CA_BUNDLE"_L1, ValueType::String, EnvRule::NonEmpty,
                 false}, // addition
+        {"upstream.transport"_L1, "UPSTREAM_TRANSPORT"_L1, ValueType::String, EnvRule::NonEmpty,
+                false}, // addition (mcp-remote's --transport)
         {"oauth2.grant"_L1, "OAUTH2_GRANT"_L1, ValueType::String, EnvRule::NonEmpty, false},
         {"oauth2.tokenUrl"_L1, "OAUTH2_TOKEN_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"oauth2.clientId"_L1, "OAUTH2_CLIENT_ID"_L1, ValueType::NonEmptyString, EnvRule::NonEmpty,

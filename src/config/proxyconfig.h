@@ -25,6 +25,9 @@ struct ProxyConfig
 {
     enum class Grant { None, ClientCredentials, AuthorizationCode };
     enum class AuthStyle { Body, Header };
+    // Which MCP transport to speak upstream (mcp-remote's --transport): Streamable HTTP, the
+    // HTTP with SSE transport of MCP 2024-11-05, or one with the other as its fallback.
+    enum class Transport { HttpFirst, SseFirst, HttpOnly, SseOnly };
 
     struct Upstream
     {
@@ -43,6 +46,9 @@ struct ProxyConfig
         // addition: PEM file of extra trusted CA certificates (exists and is readable).
         // upstream.caBundle / MCP_PROXY_CA_BUNDLE / --ca-bundle; empty: system CAs only.
         QString caBundle;
+        // addition: upstream.transport / UPSTREAM_TRANSPORT / --transport: http-first (default;
+        // HTTP+SSE when initialize gets 400, 404 or 405), sse-first, http-only, sse-only.
+        Transport transport = Transport::HttpFirst;
     };
 
     struct OAuth2

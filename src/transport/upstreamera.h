@@ -52,7 +52,8 @@ protected:
 // revision. UpstreamSession owns the session rules (who is owed an answer, initialize capture and
 // replay, barriers, re-initialization, authorization); the era owns the wire: HTTP verbs and
 // headers, the event streams, redirects, resumption and the session id. Implemented today:
-// StreamableHttpEra (MCP 2025-03-26 … 2025-11-25).
+// StreamableHttpEra (MCP 2025-03-26 … 2025-11-25), LegacySseEra (MCP 2024-11-05 HTTP with SSE),
+// and FallbackEra, which switches from one to the other (upstream.transport).
 class UpstreamEra : public QObject
 {
     Q_OBJECT

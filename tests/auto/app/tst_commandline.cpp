@@ -13,6 +13,8 @@ class tst_CommandLine : public QObject
 private Q_SLOTS:
     void parse_data();
     void parse();
+    void transport_data();
+    void transport();
     void commands_data();
     void commands();
     void errors_data();
@@ -75,6 +77,28 @@ void tst_CommandLine::parse()
     QTEST(result.options.logFile, "logFile");
     QTEST(result.options.allowHttp, "allowHttp");
     QTEST(result.options.caBundle, "caBundle");
+}
+
+void tst_CommandLine::transport_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("transport"); // as given; the loader validates it
+    QTest::addRow("none") << QStringList{u"p"_s, u"https://h/mcp"_s} << QString();
+    for (const QString &value :
+            {u"http-first"_s, u"sse-first"_s, u"http-only"_s, u"sse-only"_s, u"bogus"_s}) {
+        QTest::addRow("--transport %s", qPrintable(value))
+                << QStringList{u"p"_s, u"--transport"_s, value, u"https://h/mcp"_s} << value;
+    }
+    QTest::addRow("--transport=") << QStringList{u"p"_s, u"--transport=sse-only"_s}
+                                  << u"sse-only"_s;
+}
+
+void tst_CommandLine::transport()
+{
+    QFETCH(QStringList, arguments);
+    const CommandLineParseResult result = McpProxy::parseCommandLine(arguments);
+    QCOMPARE(result.status, Status::Ok);
+    QTEST(result.options.transport, "transport");
 }
 
 void tst_CommandLine::commands_data()
@@ -143,8 +167,9 @@ void tst_CommandLine::help()
                 u"Usage: mcp-oauth2-proxy [login|logout|status] [options] [URL]\n"_s));
         for (const QString &needle : {u"--config"_s, u"--header"_s, u"--log-level"_s,
                      u"--log-file"_s, u"--allow-http"_s, u"--ca-bundle"_s, u"--no-browser"_s,
-                     u"login"_s, u"logout"_s, u"status"_s, u"--version"_s, u"MCP_PROXY_CONFIG"_s,
-                     u"UPSTREAM_URL"_s, u"OAUTH2_CLIENT_SECRET"_s, u"OAUTH2_TOKEN_CACHE_DIR"_s,
+                     u"--transport"_s, u"UPSTREAM_TRANSPORT"_s, u"login"_s, u"logout"_s,
+                     u"status"_s, u"--version"_s, u"MCP_PROXY_CONFIG"_s, u"UPSTREAM_URL"_s,
+                     u"OAUTH2_CLIENT_SECRET"_s, u"OAUTH2_TOKEN_CACHE_DIR"_s,
                      u"ALLOW_INSECURE_HTTP"_s, u"MCP_PROXY_MAX_LINE_BYTES"_s,
                      u"MCP_PROXY_CA_BUNDLE"_s, u"LOG_FILE"_s, u"Precedence"_s}) {
             QVERIFY2(result.text.contains(needle), qPrintable(needle));

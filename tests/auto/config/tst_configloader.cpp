@@ -31,6 +31,21 @@ QString grantName(ProxyConfig::Grant grant)
     return QString();
 }
 
+QString transportName(ProxyConfig::Transport transport)
+{
+    switch (transport) {
+    case ProxyConfig::Transport::HttpFirst:
+        return u"http-first"_s;
+    case ProxyConfig::Transport::SseFirst:
+        return u"sse-first"_s;
+    case ProxyConfig::Transport::HttpOnly:
+        return u"http-only"_s;
+    case ProxyConfig::Transport::SseOnly:
+        return u"sse-only"_s;
+    }
+    return QString();
+}
+
 QVariant fieldValue(const ProxyConfig &c, const QString &path)
 {
     const ProxyConfig::Upstream &u = c.upstream;
@@ -48,6 +63,7 @@ QVariant fieldValue(const ProxyConfig &c, const QString &path)
             {u"upstream.protocolVersion"_s, u.protocolVersion},
             {u"upstream.headers"_s, headers},
             {u"upstream.caBundle"_s, u.caBundle},
+            {u"upstream.transport"_s, transportName(u.transport)},
             {u"oauth2.grant"_s, grantName(o.grant)},
             {u"oauth2.tokenUrl"_s, o.tokenUrl.toString()},
             {u"oauth2.clientId"_s, o.clientId},
@@ -527,6 +543,25 @@ void tst_ConfigLoader::fields_data()
                            style == u"body"_s ? u"\"header\""_s : u"\"body\""_s)
                 << QStringList{} << expect({{u"oauth2.authStyle"_s, style}});
     }
+    for (const QString &transport :
+            {u"http-first"_s, u"sse-first"_s, u"http-only"_s, u"sse-only"_s}) {
+        QTest::addRow("UPSTREAM_TRANSPORT=%s", qPrintable(transport))
+                << QStringList{Url, u"UPSTREAM_TRANSPORT="_s + transport}
+                << fileWith(u"upstream.transport"_s,
+                           transport == u"sse-only"_s ? u"\"http-only\""_s : u"\"sse-only\""_s)
+                << QStringList{} << expect({{u"upstream.transport"_s, transport}});
+    }
+    QTest::addRow("transport: default http-first")
+            << QStringList{Url} << QString() << QStringList{}
+            << expect({{u"upstream.transport"_s, u"http-first"_s}});
+    QTest::addRow("transport: file < env < option")
+            << QStringList{Url, u"UPSTREAM_TRANSPORT=sse-only"_s}
+            << fileWith(u"upstream.transport"_s, u"\"http-only\""_s)
+            << QStringList{u"--transport"_s, u"sse-first"_s}
+            << expect({{u"upstream.transport"_s, u"sse-first"_s}});
+    QTest::addRow("transport: file")
+            << QStringList{} << fileWith(u"upstream.transport"_s, u"\"sse-only\""_s)
+            << QStringList{} << expect({{u"upstream.transport"_s, u"sse-only"_s}});
     for (const QString &level :
             {u"trace"_s, u"debug"_s, u"info"_s, u"warn"_s, u"error"_s, u"fatal"_s}) {
         QTest::addRow("LOG_LEVEL=%s", qPrintable(level))
@@ -908,6 +943,21 @@ void tst_ConfigLoader::errors_data()
     QTest::addRow("OAUTH2_AUTH_STYLE invalid")
             << QStringList{Url, u"OAUTH2_AUTH_STYLE=basic"_s} << QString() << QStringList{}
             << u"OAUTH2_AUTH_STYLE must be one of header, body, got \"basic\""_s << none;
+    QTest::addRow("UPSTREAM_TRANSPORT invalid")
+            << QStringList{Url, u"UPSTREAM_TRANSPORT=websocket"_s} << QString() << QStringList{}
+            << u"UPSTREAM_TRANSPORT must be one of http-first, sse-first, http-only, sse-only, got "
+               "\"websocket\""_s
+            << none;
+    QTest::addRow("--transport invalid")
+            << QStringList{Url} << QString() << QStringList{u"--transport"_s, u"SSE"_s}
+            << u"--transport must be one of http-first, sse-first, http-only, sse-only, got "
+               "\"SSE\""_s
+            << none;
+    QTest::addRow("upstream.transport invalid in the file")
+            << QStringList{} << fileWith(u"upstream.transport"_s, u"\"auto\""_s) << QStringList{}
+            << u"upstream.transport must be one of http-first, sse-first, http-only, sse-only, "
+               "got \"auto\""_s
+            << none;
     QTest::addRow("LOG_LEVEL silent")
             << QStringList{Url, u"LOG_LEVEL=silent"_s} << QString() << QStringList{}
             << u"LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, got \"silent\""_s
@@ -1395,11 +1445,11 @@ void tst_ConfigLoader::exampleConfig()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QString text = QString::fromUtf8(file.readAll());
     for (const QString &key : {u"url"_s, u"timeoutMs"_s, u"openServerStream"_s,
-                 u"protocolVersion"_s, u"headers"_s, u"caBundle"_s, u"grant"_s, u"tokenUrl"_s,
-                 u"clientId"_s, u"clientSecret"_s, u"scope"_s, u"resource"_s, u"audience"_s,
-                 u"authStyle"_s, u"refreshSkewSeconds"_s, u"extraParams"_s, u"authorizationCode"_s,
-                 u"authorizationUrl"_s, u"redirectUri"_s, u"codeVerifier"_s, u"refreshToken"_s,
-                 u"interactive"_s, u"callbackHost"_s, u"callbackPort"_s,
+                 u"protocolVersion"_s, u"headers"_s, u"caBundle"_s, u"transport"_s, u"grant"_s,
+                 u"tokenUrl"_s, u"clientId"_s, u"clientSecret"_s, u"scope"_s, u"resource"_s,
+                 u"audience"_s, u"authStyle"_s, u"refreshSkewSeconds"_s, u"extraParams"_s,
+                 u"authorizationCode"_s, u"authorizationUrl"_s, u"redirectUri"_s, u"codeVerifier"_s,
+                 u"refreshToken"_s, u"interactive"_s, u"callbackHost"_s, u"callbackPort"_s,
                  u"callbackTimeoutSeconds"_s, u"tokenCacheDir"_s, u"enabled"_s, u"level"_s,
                  u"file"_s, u"allowInsecureHttp"_s, u"maxLineBytes"_s}) {
         QVERIFY2(text.contains(u'"' + key + u"\":"_s) || text.contains(u"\"//"_s + key + u'"'),
