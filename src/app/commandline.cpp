@@ -43,6 +43,9 @@ QString helpText()
                     CommandLineText::tr("Allow cleartext http to hosts that are not loopback")},
             {u"--ca-bundle <file>"_s,
                     CommandLineText::tr("PEM file of additional trusted CA certificates")},
+            {u"--protocol <era>"_s,
+                    CommandLineText::tr("auto (default), legacy (initialize and sessions) or "
+                                        "2026-07-28 (stateless)")},
             {u"--no-browser"_s,
                     CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
@@ -105,11 +108,12 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption logFileOption(u"log-file"_s, QString(), u"file"_s);
     const QCommandLineOption allowHttpOption(u"allow-http"_s);
     const QCommandLineOption caBundleOption(u"ca-bundle"_s, QString(), u"file"_s);
+    const QCommandLineOption protocolOption(u"protocol"_s, QString(), u"era"_s);
     const QCommandLineOption helpOption(QStringList{u"h"_s, u"help"_s});
     const QCommandLineOption versionOption(u"version"_s);
     const QCommandLineOption noBrowserOption(u"no-browser"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
-            caBundleOption, helpOption, versionOption, noBrowserOption});
+            caBundleOption, protocolOption, helpOption, versionOption, noBrowserOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
     QStringList argv = arguments;
@@ -161,6 +165,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     options.logFile = parser.value(logFileOption);
     options.allowHttp = parser.isSet(allowHttpOption);
     options.caBundle = parser.value(caBundleOption);
+    options.protocol = parser.value(protocolOption);
     return result;
 }
 

@@ -4,6 +4,8 @@
 #include "logging/logcategories.h"
 #include "network/tlsconfiguration.h"
 #include "stdio/stdinreader.h"
+#include "transport/detectingera.h"
+#include "transport/statelesshttpera.h"
 
 #include <QtCore/QFile>
 
@@ -22,7 +24,7 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
-    , m_http(std::make_unique<StreamableHttpEra>(transportOptions(config)), sessionOptions(config))
+    , m_http(makeEra(config), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
 {
     m_graceTimer.setSingleShot(true);
@@ -111,6 +113,24 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     if (!warning.isEmpty())
         qCWarning(lcApp).noquote() << warning;
     return options;
+}
+
+std::unique_ptr<UpstreamEra> ProxyApplication::makeEra(const ProxyConfig &config)
+{
+    const StreamableHttpEra::Options legacy = transportOptions(config);
+    if (config.upstream.protocol == ProxyConfig::Protocol::Legacy)
+        return std::make_unique<StreamableHttpEra>(legacy);
+    StatelessHttpEra::Options modern;
+    modern.url = legacy.url;
+    modern.timeoutMs = legacy.timeoutMs;
+    modern.openServerStream = legacy.openServerStream;
+    modern.headers = legacy.headers;
+    modern.sslConfiguration = legacy.sslConfiguration;
+    if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
+        return std::make_unique<StatelessHttpEra>(modern);
+    modern.detection = StatelessHttpEra::Detection::FallBack;
+    return std::make_unique<DetectingEra>(std::make_unique<StatelessHttpEra>(modern),
+            std::make_unique<StreamableHttpEra>(legacy));
 }
 
 TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)

@@ -5,10 +5,13 @@
 #include "config/proxyconfig.h"
 #include "stdio/stdiochannel.h"
 #include "transport/streamablehttpera.h"
+#include "transport/upstreamera.h"
 #include "transport/upstreamsession.h"
 
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
+
+#include <memory>
 
 namespace McpProxy {
 
@@ -33,6 +36,8 @@ Q_SIGNALS:
 
 private:
     static StreamableHttpEra::Options transportOptions(const ProxyConfig &config);
+    // The era strategy upstream.protocol names (docs/architecture.md, "Era strategies").
+    static std::unique_ptr<UpstreamEra> makeEra(const ProxyConfig &config);
     static UpstreamSession::Options sessionOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();

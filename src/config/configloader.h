@@ -21,6 +21,7 @@ struct ConfigOverrides
     QString logFile; // --log-file
     bool allowHttp = false; // --allow-http
     QString caBundle; // --ca-bundle
+    QString protocol; // --protocol auto|legacy|2026-07-28
 };
 
 struct ConfigLoadResult

@@ -25,6 +25,11 @@ struct ProxyConfig
 {
     enum class Grant { None, ClientCredentials, AuthorizationCode };
     enum class AuthStyle { Body, Header };
+    // addition: which MCP era the upstream speaks (mcp-remote's --protocol values plus one):
+    // Auto detects it per initialize (server/discover first, MCP 2026-07-28 "Backward
+    // Compatibility"), Legacy is initialize and sessions (2025-11-25 and earlier), Stateless is
+    // MCP 2026-07-28 only.
+    enum class Protocol { Auto, Legacy, Stateless };
 
     struct Upstream
     {
@@ -32,6 +37,8 @@ struct ProxyConfig
         int timeoutMs = 300000; // upstream.timeoutMs / UPSTREAM_TIMEOUT_MS (> 0, inactivity)
         bool openServerStream = true; // upstream.openServerStream / UPSTREAM_OPEN_SERVER_STREAM
         QString protocolVersion; // upstream.protocolVersion / UPSTREAM_PROTOCOL_VERSION
+        // addition: upstream.protocol / UPSTREAM_PROTOCOL / --protocol: auto | legacy | 2026-07-28
+        Protocol protocol = Protocol::Auto;
         // addition: static headers sent on every request, never logged (configSecrets()).
         // upstream.headers {"Name":"value"} / --header "Name: value" (command line replaces a
         // same-named file header, case-insensitive). Names are RFC 9110 tokens, values have no

@@ -1,0 +1,717 @@
+#include "transport/statelesshttpera.h"
+
+#include "logging/logcategories.h"
+#include "transport/eradetection.h"
+#include "transport/httpexchange.h"
+#include "transport/requestheaders.h"
+
+#include <QtCore/QJsonArray>
+#include <QtCore/QJsonDocument>
+#include <QtCore/QMetaEnum>
+#include <QtNetwork/QNetworkReply>
+
+namespace McpProxy {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+const QByteArray AcceptPost = "application/json, text/event-stream"_ba;
+const QString MetaProtocolVersion = u"io.modelcontextprotocol/protocolVersion"_s;
+const QString MetaClientCapabilities = u"io.modelcontextprotocol/clientCapabilities"_s;
+const QString MetaClientInfo = u"io.modelcontextprotocol/clientInfo"_s;
+const QString MetaLogLevel = u"io.modelcontextprotocol/logLevel"_s;
+// Requests the proxy originates use their own id namespace, never shown to the host.
+const QString ProbeIdPrefix = u"mcp-oauth2-proxy-discover-"_s;
+const QString ListenIdPrefix = u"mcp-oauth2-proxy-listen-"_s;
+
+bool isSuccess(int status)
+{
+    return status >= 200 && status < 300;
+}
+
+QByteArray compact(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+QByteArray resultLine(const QByteArray &rawId, const QJsonObject &result)
+{
+    // The id goes back byte for byte as the host wrote it.
+    return "{\"jsonrpc\":\"2.0\",\"id\":"_ba + rawId + ",\"result\":"_ba + compact(result) + '}';
+}
+
+QString networkErrorName(QNetworkReply::NetworkError error)
+{
+    return QString::fromLatin1(
+            QMetaEnum::fromType<QNetworkReply::NetworkError>().valueToKey(error));
+}
+
+TransportError exchangeError(const HttpExchange &exchange, int timeoutMs)
+{
+    const QNetworkReply::NetworkError code = exchange.error();
+    if (code == QNetworkReply::OperationCanceledError || code == QNetworkReply::TimeoutError)
+        return TransportError::timeout(timeoutMs);
+    return TransportError::network(exchange.errorString(), networkErrorName(code));
+}
+
+// Methods MCP 2026-07-28 removed that a host of an earlier revision may still send
+// (changelog; deprecated): answered here with an empty result.
+bool answeredLocally(const QString &method)
+{
+    return method == "ping"_L1 || method == "logging/setLevel"_L1
+            || method == "resources/subscribe"_L1 || method == "resources/unsubscribe"_L1;
+}
+
+} // namespace
+
+StatelessHttpEra::StatelessHttpEra(const Options &options, QObject *parent)
+    : UpstreamEra(parent)
+    , m_options(options)
+    , m_userAgent("mcp-oauth2-proxy/" MCPPROXY_VERSION " (Qt "_ba + qVersion() + ')')
+{
+    for (TlsNetworkAccessManager *nam : {&m_requestNam, &m_streamNam}) {
+        nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        nam->setTlsConfiguration(m_options.sslConfiguration);
+    }
+    m_listenTimer.setSingleShot(true);
+    connect(&m_listenTimer, &QTimer::timeout, this, &StatelessHttpEra::startListening);
+}
+
+StatelessHttpEra::~StatelessHttpEra()
+{
+    m_ended = true;
+    if (m_listen)
+        m_listen->discard();
+    for (auto &[handle, pending] : m_pending) {
+        if (pending.exchange)
+            pending.exchange->discard();
+    }
+}
+
+StatelessHttpEra::Pending *StatelessHttpEra::find(Handle handle)
+{
+    const auto it = m_pending.find(handle);
+    return it == m_pending.end() ? nullptr : &it->second;
+}
+
+// --- what the session hands over ---
+
+void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpcMessage &message)
+{
+    Pending &pending = m_pending[handle];
+    pending.hostBody = body;
+    pending.message = message;
+    const QString method = message.method();
+
+    if (!message.isRequest()) {
+        // No client notifications are defined over this transport (closing a response stream
+        // is the cancellation), and the client MUST NOT send JSON-RPC responses.
+        pending.kind = Pending::Kind::Local;
+        qCDebug(lcTransport).noquote() << "not forwarded to a 2026-07-28 server:"
+                                       << (method.isEmpty() ? u"a response"_s : method);
+        answerLocally(handle, QByteArray());
+        return;
+    }
+    const QJsonObject hostRequest = QJsonDocument::fromJson(body).object();
+    const QJsonObject params = hostRequest.value("params"_L1).toObject();
+    if (method == "initialize"_L1) {
+        m_hostMode = HostMode::Bridged;
+        m_hostCapabilities = params.value("capabilities"_L1).toObject();
+        m_hostInfo = params.value("clientInfo"_L1).toObject();
+        m_logLevel.clear();
+        pending.kind = Pending::Kind::Probe;
+        startProbe(handle);
+        return;
+    }
+    if (m_hostMode == HostMode::Unknown) {
+        const bool modernHost = method == "server/discover"_L1
+                || params.value("_meta"_L1).toObject().contains(MetaProtocolVersion);
+        if (modernHost) {
+            m_hostMode = HostMode::PassThrough;
+            qCInfo(lcTransport) << "the host speaks MCP 2026-07-28: passing its requests through";
+        }
+    }
+    if (m_hostMode == HostMode::Bridged && answeredLocally(method)) {
+        pending.kind = Pending::Kind::Local;
+        if (method == "logging/setLevel"_L1)
+            m_logLevel = params.value("level"_L1).toString();
+        if (method == "resources/subscribe"_L1 || method == "resources/unsubscribe"_L1) {
+            const QString uri = params.value("uri"_L1).toString();
+            m_resourceSubscriptions.removeAll(uri);
+            if (method == "resources/subscribe"_L1 && !uri.isEmpty())
+                m_resourceSubscriptions.append(uri);
+            restartListening();
+        }
+        answerLocally(handle, resultLine(message.rawId(), QJsonObject()));
+        return;
+    }
+    pending.kind = Pending::Kind::Request;
+    pending.request = prepareRequest(hostRequest);
+    pending.version = requestVersion(pending.request);
+    post(handle);
+}
+
+QJsonObject StatelessHttpEra::requestMeta(const QString &version) const
+{
+    // MCP 2026-07-28 basic/index "_meta": protocolVersion and clientCapabilities on every
+    // request, clientInfo SHOULD; the log level is a per-request opt-in.
+    QJsonObject meta{{MetaProtocolVersion, version},
+            {MetaClientCapabilities, m_hostCapabilities}};
+    if (!m_hostInfo.isEmpty())
+        meta.insert(MetaClientInfo, m_hostInfo);
+    if (!m_logLevel.isEmpty())
+        meta.insert(MetaLogLevel, m_logLevel);
+    return meta;
+}
+
+QJsonObject StatelessHttpEra::prepareRequest(const QJsonObject &hostRequest) const
+{
+    if (m_hostMode != HostMode::Bridged)
+        return hostRequest; // a modern host wrote its own _meta
+    // The one place the proxy re-serialises a host request: the revision requires _meta
+    // in the body. The host's own _meta keys (progressToken, …) stay.
+    QJsonObject request = hostRequest;
+    QJsonObject params = request.value("params"_L1).toObject();
+    QJsonObject meta = params.value("_meta"_L1).toObject();
+    const QJsonObject ours = requestMeta(m_wireVersion.isEmpty()
+                    ? QString::fromLatin1(EraDetection::ModernVersion)
+                    : m_wireVersion);
+    for (auto it = ours.constBegin(); it != ours.constEnd(); ++it)
+        meta.insert(it.key(), it.value());
+    params.insert("_meta"_L1, meta);
+    request.insert("params"_L1, params);
+    return request;
+}
+
+QString StatelessHttpEra::requestVersion(const QJsonObject &request) const
+{
+    const QString version = request.value("params"_L1)
+                                    .toObject()
+                                    .value("_meta"_L1)
+                                    .toObject()
+                                    .value(MetaProtocolVersion)
+                                    .toString();
+    if (!version.isEmpty())
+        return version;
+    return m_wireVersion.isEmpty() ? QString::fromLatin1(EraDetection::ModernVersion)
+                                   : m_wireVersion;
+}
+
+void StatelessHttpEra::startProbe(Handle handle)
+{
+    Pending *pending = find(handle);
+    if (!pending)
+        return;
+    // MCP 2026-07-28 basic/versioning: a client that supports both eras MAY send a modern
+    // request first; server/discover is the cheapest one, and its result answers initialize.
+    const QString version = pending->version.isEmpty()
+            ? QString::fromLatin1(EraDetection::ModernVersion)
+            : pending->version;
+    pending->version = version;
+    pending->request = QJsonObject{
+            {u"jsonrpc"_s, u"2.0"_s},
+            {u"id"_s, QString(ProbeIdPrefix + QString::number(++m_probeCount))},
+            {u"method"_s, u"server/discover"_s},
+            {u"params"_s, QJsonObject{{u"_meta"_s, requestMeta(version)}}},
+    };
+    post(handle);
+}
+
+QNetworkRequest StatelessHttpEra::buildRequest(
+        const QJsonObject &request, const QString &version) const
+{
+    QNetworkRequest out(m_options.url);
+    out.setRawHeader("Accept", AcceptPost);
+    out.setHeader(QNetworkRequest::ContentTypeHeader, "application/json"_ba);
+    out.setHeader(QNetworkRequest::UserAgentHeader, m_userAgent);
+    out.setAttribute(
+            QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    for (const auto &[name, value] : m_options.headers)
+        out.setRawHeader(name, value);
+    // basic/transports/streamable-http, "Request Metadata".
+    const auto toolHeaders = [this](const QString &tool) {
+        const auto it = m_toolHeaders.find(tool);
+        return it == m_toolHeaders.end() ? RequestHeaders::ToolParameters() : it->second;
+    };
+    const QList<std::pair<QByteArray, QByteArray>> metadata =
+            RequestHeaders::forRequest(request, version, toolHeaders);
+    for (const auto &[name, value] : metadata)
+        out.setRawHeader(name, value);
+    if (!m_authorization.isEmpty())
+        out.setRawHeader("Authorization", m_authorization);
+    return out;
+}
+
+void StatelessHttpEra::post(Handle handle)
+{
+    Pending *pending = find(handle);
+    if (!pending || m_ended)
+        return;
+    if (pending->exchange)
+        pending->exchange->discard();
+    QNetworkRequest request = buildRequest(pending->request, pending->version);
+    if (m_options.timeoutMs > 0)
+        request.setTransferTimeout(m_options.timeoutMs);
+    pending->state = Pending::State::Posting;
+    pending->responded = false;
+    const QByteArray body = compact(pending->request);
+    qCDebug(lcTransport).noquote() << "POST" << pending->request.value("method"_L1).toString()
+                                   << pending->message.rawId() << body.size() << "bytes";
+    auto *exchange = new HttpExchange(m_requestNam.post(request, body), HttpExchange::Body::Keep,
+            this);
+    pending->exchange = exchange;
+    connect(exchange, &HttpExchange::eventsReceived, this,
+            [this, handle, exchange](const QList<SseEvent> &events) {
+                const Pending *current = find(handle);
+                if (current && current->exchange == exchange)
+                    handleEvents(handle, events);
+            });
+    connect(exchange, &HttpExchange::finished, this, [this, handle, exchange] {
+        const Pending *current = find(handle);
+        if (current && current->exchange == exchange)
+            handleFinished(handle);
+    });
+}
+
+void StatelessHttpEra::resend(Handle handle)
+{
+    Pending *pending = find(handle);
+    if (!pending || pending->state != Pending::State::Waiting)
+        return;
+    post(handle); // after a new token: the same request, with the new Authorization
+}
+
+void StatelessHttpEra::abort(Handle handle)
+{
+    // Closing the response stream is the cancellation (basic/transports/streamable-http,
+    // "Cancellation").
+    forget(handle);
+}
+
+void StatelessHttpEra::forget(Handle handle)
+{
+    const auto it = m_pending.find(handle);
+    if (it == m_pending.end())
+        return;
+    const QPointer<HttpExchange> exchange = it->second.exchange;
+    m_pending.erase(it);
+    if (exchange)
+        exchange->discard();
+}
+
+// --- replies ---
+
+void StatelessHttpEra::handleEvents(Handle handle, const QList<SseEvent> &events)
+{
+    Pending *pending = nullptr;
+    for (const SseEvent &event : events) {
+        if ((!event.type.isEmpty() && event.type != "message") || event.data.trimmed().isEmpty())
+            continue;
+        handleServerMessage(handle, event.data);
+        pending = find(handle);
+        if (!pending || pending->state != Pending::State::Posting || pending->responded)
+            return;
+    }
+}
+
+bool StatelessHttpEra::handleServerMessage(Handle handle, const QByteArray &bytes)
+{
+    Pending *pending = find(handle);
+    const QJsonObject object = QJsonDocument::fromJson(bytes).object();
+    const JsonRpcMessage message = JsonRpcMessage::classify(bytes);
+    if (!message.isValid()) {
+        qCWarning(lcTransport).noquote()
+                << "dropping an upstream message that is not JSON-RPC:" << message.errorMessage();
+        return false;
+    }
+    if (message.isNotification()) {
+        deliverToHost(JsonRpcMessage::toSingleLine(bytes));
+        return false;
+    }
+    if (message.isRequest()) {
+        // A 2026-07-28 server embeds its requests in results (MRTR); it MUST NOT send any on a
+        // response stream.
+        qCWarning(lcTransport).noquote()
+                << "dropping a server request on a response stream:" << message.method();
+        return false;
+    }
+    const QJsonValue sentId = pending->request.value("id"_L1);
+    if (JsonRpcMessage::idKey(sentId) != message.idKey())
+        return false; // not the answer to this request
+    if (pending->kind == Pending::Kind::Probe) {
+        finishProbe(handle, pending->exchange ? pending->exchange->status() : 200, bytes);
+        return true;
+    }
+    return handleResponse(handle, object, bytes);
+}
+
+bool StatelessHttpEra::handleResponse(
+        Handle handle, const QJsonObject &response, const QByteArray &bytes)
+{
+    Pending *pending = find(handle);
+    const QJsonObject error = response.value("error"_L1).toObject();
+    const int code = error.value("code"_L1).toInt();
+    if (pending->retries == 0 && code == EraDetection::UnsupportedProtocolVersion
+            && m_hostMode == HostMode::Bridged) {
+        // Retry once with a version the server names (basic/versioning).
+        const QString version = EraDetection::chooseModernVersion(
+                error.value("data"_L1).toObject().value("supported"_L1).toVariant().toStringList());
+        if (!version.isEmpty()) {
+            ++pending->retries;
+            m_wireVersion = version;
+            pending->version = version;
+            pending->request = prepareRequest(QJsonDocument::fromJson(pending->hostBody).object());
+            post(handle);
+            return true;
+        }
+    }
+    pending->responded = true;
+    const QString method = pending->message.method();
+    if (method == "tools/list"_L1 && response.value("result"_L1).isObject()) {
+        deliverToHost(filterToolsList(response, bytes));
+        return true;
+    }
+    deliverToHost(JsonRpcMessage::toSingleLine(bytes));
+    return true;
+}
+
+QByteArray StatelessHttpEra::filterToolsList(const QJsonObject &response, const QByteArray &bytes)
+{
+    // basic/transports/streamable-http, "Custom Headers from Tool Parameters": tools whose
+    // x-mcp-header declarations are invalid MUST be excluded from tools/list.
+    QJsonObject result = response.value("result"_L1).toObject();
+    const QJsonArray tools = result.value("tools"_L1).toArray();
+    QJsonArray kept;
+    bool dropped = false;
+    for (const QJsonValue &tool : tools) {
+        const QJsonObject definition = tool.toObject();
+        const QString name = definition.value("name"_L1).toString();
+        QString reason;
+        const RequestHeaders::ToolParameters parameters =
+                RequestHeaders::toolParameters(definition.value("inputSchema"_L1), &reason);
+        if (!reason.isEmpty()) {
+            qCWarning(lcTransport).noquote()
+                    << "dropping tool" << name << "from tools/list:" << reason;
+            dropped = true;
+            continue;
+        }
+        m_toolHeaders[name] = parameters;
+        kept.append(tool);
+    }
+    if (!dropped)
+        return JsonRpcMessage::toSingleLine(bytes);
+    result.insert("tools"_L1, kept);
+    QJsonObject filtered = response;
+    filtered.insert("result"_L1, result);
+    return compact(filtered);
+}
+
+void StatelessHttpEra::handleFinished(Handle handle)
+{
+    Pending *pending = find(handle);
+    HttpExchange *exchange = pending->exchange;
+    const int status = exchange->status();
+    const QNetworkReply::NetworkError error = exchange->error();
+
+    if (exchange->isEventStream()) {
+        for (const SseEvent &event : exchange->finishEvents()) {
+            if ((!event.type.isEmpty() && event.type != "message")
+                    || event.data.trimmed().isEmpty())
+                continue;
+            handleServerMessage(handle, event.data);
+            pending = find(handle);
+            if (!pending || pending->state != Pending::State::Posting || pending->responded)
+                break;
+        }
+        pending = find(handle);
+        if (!pending || pending->state != Pending::State::Posting)
+            return;
+        if (pending->exchange != exchange)
+            return; // re-sent
+        if (pending->responded) {
+            succeed(handle, status);
+            return;
+        }
+        if (error == QNetworkReply::OperationCanceledError
+                || error == QNetworkReply::TimeoutError) {
+            fail(handle, exchangeError(*exchange, m_options.timeoutMs));
+            return;
+        }
+        // Streams are not resumable in this revision: the request is lost with its stream.
+        fail(handle,
+                TransportError::streamEnded(u"upstream response stream ended before the "
+                                            "response (MCP 2026-07-28 streams cannot be "
+                                            "resumed); the request may be sent again"_s));
+        return;
+    }
+    if (status == 0 || (!exchange->headersSeen() && error != QNetworkReply::NoError)) {
+        fail(handle, exchangeError(*exchange, m_options.timeoutMs));
+        return;
+    }
+    const QByteArray challenge = exchange->rawHeader("WWW-Authenticate");
+    // RFC 6750 section 3.1: only insufficient_scope asks for a step-up.
+    if (status == 401 || (status == 403 && challenge.toLower().contains("insufficient_scope"))) {
+        pending->state = Pending::State::Waiting;
+        listener()->authorizationChallenged(handle, challenge, status);
+        return;
+    }
+    QByteArray body = exchange->takeBody();
+    if (pending->kind == Pending::Kind::Probe) {
+        finishProbe(handle, status, body);
+        return;
+    }
+    const bool isJsonRpc = JsonRpcMessage::classify(body).isResponse();
+    if (isJsonRpc) {
+        // Modern servers answer errors with 4xx and a JSON-RPC error body (404 + -32601 for an
+        // unknown method; 400 for version and header errors): the host gets that answer.
+        handleServerMessage(handle, body);
+        pending = find(handle);
+        if (!pending || pending->exchange != exchange || pending->state != Pending::State::Posting)
+            return;
+        if (pending->responded) {
+            succeed(handle, status);
+            return;
+        }
+    }
+    if (isSuccess(status)) {
+        fail(handle,
+                TransportError::invalidResponse(
+                        QStringLiteral("upstream answered HTTP %1 without a JSON-RPC response")
+                                .arg(status)));
+        return;
+    }
+    fail(handle, TransportError::upstreamStatus(status, body));
+}
+
+void StatelessHttpEra::finishProbe(Handle handle, int httpStatus, const QByteArray &answer)
+{
+    Pending *pending = find(handle);
+    const EraDetection::Verdict verdict =
+            EraDetection::classifyDiscoverAnswer(httpStatus, answer, pending->version);
+    switch (verdict.kind) {
+    case EraDetection::Verdict::Kind::Modern: {
+        m_wireVersion = verdict.version;
+        m_discover = verdict.discover;
+        qCInfo(lcTransport).noquote()
+                << "upstream speaks MCP" << m_wireVersion << "(stateless); bridging the host";
+        const QJsonObject hostRequest = QJsonDocument::fromJson(pending->hostBody).object();
+        const QString hostVersion = hostRequest.value("params"_L1)
+                                            .toObject()
+                                            .value("protocolVersion"_L1)
+                                            .toString();
+        pending->responded = true;
+        const QByteArray line = resultLine(pending->message.rawId(),
+                EraDetection::initializeResultFor(m_discover, hostVersion));
+        deliverToHost(line);
+        if (find(handle))
+            succeed(handle, httpStatus);
+        return;
+    }
+    case EraDetection::Verdict::Kind::Retry:
+        if (pending->retries == 0) {
+            ++pending->retries;
+            pending->version = verdict.version;
+            startProbe(handle);
+            return;
+        }
+        break;
+    case EraDetection::Verdict::Kind::Legacy:
+        break;
+    }
+    const QString reason = verdict.reason.isEmpty()
+            ? u"server/discover was rejected again after a corrected retry"_s
+            : verdict.reason;
+    if (m_options.detection == Detection::FallBack) {
+        qCInfo(lcTransport).noquote()
+                << "upstream is not a 2026-07-28 server (" << reason << "); using initialize";
+        const QByteArray body = pending->hostBody;
+        const JsonRpcMessage message = pending->message;
+        forget(handle);
+        m_hostMode = HostMode::Unknown;
+        Q_EMIT legacyServerDetected(handle, body, message);
+        return;
+    }
+    fail(handle,
+            TransportError::invalidResponse(
+                    u"upstream did not answer server/discover as an MCP 2026-07-28 server ("_s
+                            + reason
+                            + u"); set upstream.protocol to auto or legacy for older servers"_s,
+                    u"ProtocolMismatch"_s));
+}
+
+void StatelessHttpEra::answerLocally(Handle handle, const QByteArray &line)
+{
+    // Reported from the event loop, never from inside send().
+    QMetaObject::invokeMethod(
+            this,
+            [this, handle, line] {
+                Pending *pending = find(handle);
+                if (!pending || pending->kind != Pending::Kind::Local)
+                    return;
+                if (!line.isEmpty())
+                    deliverToHost(line);
+                if (find(handle))
+                    succeed(handle, line.isEmpty() ? 202 : 200);
+            },
+            Qt::QueuedConnection);
+}
+
+void StatelessHttpEra::deliverToHost(const QByteArray &line)
+{
+    listener()->serverMessageReceived(line, JsonRpcMessage::classify(line));
+}
+
+void StatelessHttpEra::succeed(Handle handle, int httpStatus)
+{
+    forget(handle);
+    listener()->messageDelivered(handle, httpStatus);
+}
+
+void StatelessHttpEra::fail(Handle handle, const TransportError &error)
+{
+    forget(handle);
+    listener()->messageFailed(handle, error);
+}
+
+// --- subscriptions/listen: the server's change notifications ---
+
+void StatelessHttpEra::openServerStream()
+{
+    if (!m_options.openServerStream || m_ended || m_hostMode != HostMode::Bridged)
+        return;
+    m_listenWanted = true;
+    m_listenBackoffMs = 0;
+    if (!m_listen && !m_listenTimer.isActive())
+        startListening();
+}
+
+void StatelessHttpEra::closeServerStream()
+{
+    m_listenWanted = false;
+    m_listenTimer.stop();
+    if (m_listen)
+        m_listen->discard();
+}
+
+void StatelessHttpEra::restartListening()
+{
+    if (!m_listenWanted)
+        return;
+    if (m_listen)
+        m_listen->discard();
+    m_listenTimer.stop();
+    startListening();
+}
+
+void StatelessHttpEra::startListening()
+{
+    if (!m_listenWanted || m_ended)
+        return;
+    // basic/patterns/subscriptions: the client opts in to each notification type; only those
+    // the server's capabilities announce are asked for.
+    const QJsonObject capabilities = m_discover.value("capabilities"_L1).toObject();
+    QJsonObject filter;
+    const auto listChanged = [&capabilities](const char *capability) {
+        return capabilities.value(QLatin1String(capability))
+                .toObject()
+                .value("listChanged"_L1)
+                .toBool();
+    };
+    if (listChanged("tools"))
+        filter.insert("toolsListChanged"_L1, true);
+    if (listChanged("prompts"))
+        filter.insert("promptsListChanged"_L1, true);
+    if (listChanged("resources"))
+        filter.insert("resourcesListChanged"_L1, true);
+    if (!m_resourceSubscriptions.isEmpty())
+        filter.insert("resourceSubscriptions"_L1, QJsonArray::fromStringList(m_resourceSubscriptions));
+    if (filter.isEmpty())
+        return; // nothing the server would send
+    const QJsonObject request{
+            {u"jsonrpc"_s, u"2.0"_s},
+            {u"id"_s, QString(ListenIdPrefix + QString::number(++m_listenCount))},
+            {u"method"_s, u"subscriptions/listen"_s},
+            {u"params"_s,
+                    QJsonObject{{u"_meta"_s, requestMeta(m_wireVersion)},
+                            {u"notifications"_s, filter}}},
+    };
+    auto *exchange = new HttpExchange(
+            m_streamNam.post(buildRequest(request, m_wireVersion), compact(request)),
+            HttpExchange::Body::Keep, this);
+    m_listen = exchange;
+    connect(exchange, &HttpExchange::eventsReceived, this,
+            [this, exchange](const QList<SseEvent> &events) {
+                if (m_listen == exchange)
+                    handleListenEvents(events);
+            });
+    connect(exchange, &HttpExchange::finished, this, [this, exchange] {
+        if (m_listen == exchange)
+            handleListenFinished();
+    });
+}
+
+void StatelessHttpEra::handleListenEvents(const QList<SseEvent> &events)
+{
+    for (const SseEvent &event : events) {
+        if ((!event.type.isEmpty() && event.type != "message") || event.data.trimmed().isEmpty())
+            continue;
+        m_listenBackoffMs = 0; // the stream works
+        const JsonRpcMessage message = JsonRpcMessage::classify(event.data);
+        if (!message.isNotification()
+                || message.method() == "notifications/subscriptions/acknowledged"_L1)
+            continue; // ours alone; the host never asked for a subscription
+        if (message.method() == "notifications/tools/list_changed"_L1)
+            m_toolHeaders.clear(); // the next tools/list fills it again
+        deliverToHost(JsonRpcMessage::toSingleLine(event.data));
+        if (!m_listen)
+            return;
+    }
+}
+
+void StatelessHttpEra::handleListenFinished()
+{
+    HttpExchange *exchange = m_listen;
+    const int status = exchange->status();
+    const QByteArray challenge = exchange->rawHeader("WWW-Authenticate");
+    if (exchange->isEventStream())
+        handleListenEvents(exchange->finishEvents());
+    if (m_listen != exchange)
+        return;
+    m_listen = nullptr;
+    exchange->discard();
+    if (status == 401) {
+        if (listener()->serverStreamChallenged(challenge))
+            return; // openServerStream() follows the new token
+        m_listenWanted = false;
+        return;
+    }
+    if (status >= 400 && status < 500) {
+        qCInfo(lcTransport) << "subscriptions/listen refused with HTTP" << status
+                            << "; no change notifications";
+        m_listenWanted = false;
+        return;
+    }
+    scheduleListen();
+}
+
+void StatelessHttpEra::scheduleListen()
+{
+    if (!m_listenWanted || m_ended)
+        return;
+    m_listenBackoffMs = m_listenBackoffMs == 0
+            ? m_options.listenRetryMs
+            : qMin(m_listenBackoffMs * 2, m_options.maxBackoffMs);
+    m_listenTimer.start(m_listenBackoffMs);
+}
+
+void StatelessHttpEra::endSession()
+{
+    // No session to end in this revision.
+    m_ended = true;
+    closeServerStream();
+    QMetaObject::invokeMethod(
+            this, [this] { listener()->sessionEnded(); }, Qt::QueuedConnection);
+}
+
+} // namespace McpProxy
