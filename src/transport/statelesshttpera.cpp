@@ -3,7 +3,6 @@
 #include "logging/logcategories.h"
 #include "transport/eradetection.h"
 #include "transport/httpexchange.h"
-#include "transport/requestheaders.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
@@ -104,6 +103,11 @@ void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpc
     pending.message = message;
     const QString method = message.method();
 
+    if (message.isResponse() && m_hostMode == HostMode::Bridged) {
+        pending.kind = Pending::Kind::Local;
+        handleHostResponse(handle, body);
+        return;
+    }
     if (!message.isRequest()) {
         // No client notifications are defined over this transport (closing a response stream
         // is the cancellation), and the client MUST NOT send JSON-RPC responses.
@@ -120,6 +124,7 @@ void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpc
         m_hostCapabilities = params.value("capabilities"_L1).toObject();
         m_hostInfo = params.value("clientInfo"_L1).toObject();
         m_logLevel.clear();
+        m_bridge.setHostCapabilities(m_hostCapabilities);
         pending.kind = Pending::Kind::Probe;
         startProbe(handle);
         return;
@@ -147,6 +152,16 @@ void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpc
         return;
     }
     pending.kind = Pending::Kind::Request;
+    if (!m_tools.requestHeaders(method, params).isValid()) {
+        // Mcp-Method mirrors the method: one that is not a plain header value cannot be sent.
+        pending.kind = Pending::Kind::Local;
+        answerLocally(handle,
+                JsonRpcMessage::errorResponse(message.rawId(),
+                        int(JsonRpcErrorCode::InvalidRequest), u"Invalid Request"_s,
+                        QJsonObject{{u"reason"_s,
+                                u"the method name cannot travel in the Mcp-Method header"_s}}));
+        return;
+    }
     pending.request = prepareRequest(hostRequest);
     pending.version = requestVersion(pending.request);
     post(handle);
@@ -156,8 +171,7 @@ QJsonObject StatelessHttpEra::requestMeta(const QString &version) const
 {
     // MCP 2026-07-28 basic/index "_meta": protocolVersion and clientCapabilities on every
     // request, clientInfo SHOULD; the log level is a per-request opt-in.
-    QJsonObject meta{{MetaProtocolVersion, version},
-            {MetaClientCapabilities, m_hostCapabilities}};
+    QJsonObject meta{{MetaProtocolVersion, version}, {MetaClientCapabilities, m_hostCapabilities}};
     if (!m_hostInfo.isEmpty())
         meta.insert(MetaClientInfo, m_hostInfo);
     if (!m_logLevel.isEmpty())
@@ -174,9 +188,9 @@ QJsonObject StatelessHttpEra::prepareRequest(const QJsonObject &hostRequest) con
     QJsonObject request = hostRequest;
     QJsonObject params = request.value("params"_L1).toObject();
     QJsonObject meta = params.value("_meta"_L1).toObject();
-    const QJsonObject ours = requestMeta(m_wireVersion.isEmpty()
-                    ? QString::fromLatin1(EraDetection::ModernVersion)
-                    : m_wireVersion);
+    const QJsonObject ours =
+            requestMeta(m_wireVersion.isEmpty() ? QString::fromLatin1(EraDetection::ModernVersion)
+                                                : m_wireVersion);
     for (auto it = ours.constBegin(); it != ours.constEnd(); ++it)
         meta.insert(it.key(), it.value());
     params.insert("_meta"_L1, meta);
@@ -229,15 +243,13 @@ QNetworkRequest StatelessHttpEra::buildRequest(
             QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
     for (const auto &[name, value] : m_options.headers)
         out.setRawHeader(name, value);
-    // basic/transports/streamable-http, "Request Metadata".
-    const auto toolHeaders = [this](const QString &tool) {
-        const auto it = m_toolHeaders.find(tool);
-        return it == m_toolHeaders.end() ? RequestHeaders::ToolParameters() : it->second;
-    };
-    const QList<std::pair<QByteArray, QByteArray>> metadata =
-            RequestHeaders::forRequest(request, version, toolHeaders);
-    for (const auto &[name, value] : metadata)
-        out.setRawHeader(name, value);
+    // basic/transports/streamable-http, "Request Metadata": MCP-Protocol-Version equal to the
+    // _meta version, Mcp-Method, Mcp-Name, Mcp-Param-{Name}.
+    out.setRawHeader("MCP-Protocol-Version", version.toLatin1());
+    const RequestHeaders metadata = m_tools.requestHeaders(
+            request.value("method"_L1).toString(), request.value("params"_L1).toObject());
+    for (const HttpHeaderField &field : metadata.fields())
+        out.setRawHeader(field.name, field.value);
     if (!m_authorization.isEmpty())
         out.setRawHeader("Authorization", m_authorization);
     return out;
@@ -258,8 +270,8 @@ void StatelessHttpEra::post(Handle handle)
     const QByteArray body = compact(pending->request);
     qCDebug(lcTransport).noquote() << "POST" << pending->request.value("method"_L1).toString()
                                    << pending->message.rawId() << body.size() << "bytes";
-    auto *exchange = new HttpExchange(m_requestNam.post(request, body), HttpExchange::Body::Keep,
-            this);
+    auto *exchange =
+            new HttpExchange(m_requestNam.post(request, body), HttpExchange::Body::Keep, this);
     pending->exchange = exchange;
     connect(exchange, &HttpExchange::eventsReceived, this,
             [this, handle, exchange](const QList<SseEvent> &events) {
@@ -286,7 +298,15 @@ void StatelessHttpEra::abort(Handle handle)
 {
     // Closing the response stream is the cancellation (basic/transports/streamable-http,
     // "Cancellation").
+    const Pending *pending = find(handle);
+    const QString hostIdKey = pending ? pending->message.idKey() : QString();
     forget(handle);
+    if (!hostIdKey.isEmpty() && m_bridge.hasFlow(hostIdKey)) {
+        // The host's requests asked on the server's behalf are withdrawn with it.
+        const InputRequiredBridge::Step step = m_bridge.cancel(hostIdKey);
+        for (const QByteArray &line : step.hostMessages)
+            deliverToHost(line);
+    }
 }
 
 void StatelessHttpEra::forget(Handle handle)
@@ -366,44 +386,59 @@ bool StatelessHttpEra::handleResponse(
             return true;
         }
     }
+    const QString hostIdKey = pending->message.idKey();
+    if (m_hostMode == HostMode::Bridged && response.value("result"_L1).isObject()) {
+        const QJsonObject result = response.value("result"_L1).toObject();
+        InputRequiredBridge::Step step;
+        if (InputRequiredBridge::isInputRequired(result)) {
+            // basic/patterns/mrtr: the server needs input; a host of an earlier revision gets it
+            // asked as the server→client requests it knows.
+            const QJsonObject hostRequest = QJsonDocument::fromJson(pending->hostBody).object();
+            step = m_bridge.handleInputRequired(hostIdKey, pending->message.rawId(),
+                    pending->message.method(), hostRequest.value("params"_L1).toObject(), result);
+        } else if (m_bridge.hasFlow(hostIdKey)) {
+            step = m_bridge.handleComplete(hostIdKey, compact(result));
+        }
+        if (step.kind != InputRequiredBridge::Step::Kind::Ignored) {
+            pending->responded = applyBridgeStep(handle, step);
+            return true;
+        }
+    }
+    if (m_bridge.hasFlow(hostIdKey)) {
+        // An error for a continuation: the host gets it under its own id.
+        m_bridge.finish(hostIdKey);
+        pending->responded = true;
+        deliverToHost(JsonRpcMessage::errorResponse(pending->message.rawId(), code,
+                error.value("message"_L1).toString(), error.value("data"_L1)));
+        return true;
+    }
     pending->responded = true;
     const QString method = pending->message.method();
     if (method == "tools/list"_L1 && response.value("result"_L1).isObject()) {
-        deliverToHost(filterToolsList(response, bytes));
+        const bool firstPage =
+                !pending->request.value("params"_L1).toObject().contains("cursor"_L1);
+        deliverToHost(filterToolsList(response, bytes, firstPage));
         return true;
     }
     deliverToHost(JsonRpcMessage::toSingleLine(bytes));
     return true;
 }
 
-QByteArray StatelessHttpEra::filterToolsList(const QJsonObject &response, const QByteArray &bytes)
+QByteArray StatelessHttpEra::filterToolsList(
+        const QJsonObject &response, const QByteArray &bytes, bool firstPage)
 {
     // basic/transports/streamable-http, "Custom Headers from Tool Parameters": tools whose
     // x-mcp-header declarations are invalid MUST be excluded from tools/list.
-    QJsonObject result = response.value("result"_L1).toObject();
-    const QJsonArray tools = result.value("tools"_L1).toArray();
-    QJsonArray kept;
-    bool dropped = false;
-    for (const QJsonValue &tool : tools) {
-        const QJsonObject definition = tool.toObject();
-        const QString name = definition.value("name"_L1).toString();
-        QString reason;
-        const RequestHeaders::ToolParameters parameters =
-                RequestHeaders::toolParameters(definition.value("inputSchema"_L1), &reason);
-        if (!reason.isEmpty()) {
-            qCWarning(lcTransport).noquote()
-                    << "dropping tool" << name << "from tools/list:" << reason;
-            dropped = true;
-            continue;
-        }
-        m_toolHeaders[name] = parameters;
-        kept.append(tool);
+    const ToolHeaderCatalogue::Page page =
+            m_tools.acceptToolsListPage(response.value("result"_L1).toObject(), firstPage);
+    for (const ToolHeaderCatalogue::RejectedTool &rejected : page.rejectedTools) {
+        qCWarning(lcTransport).noquote()
+                << "dropping tool" << rejected.name << "from tools/list:" << rejected.reason;
     }
-    if (!dropped)
+    if (!page.changed)
         return JsonRpcMessage::toSingleLine(bytes);
-    result.insert("tools"_L1, kept);
     QJsonObject filtered = response;
-    filtered.insert("result"_L1, result);
+    filtered.insert("result"_L1, page.result);
     return compact(filtered);
 }
 
@@ -496,10 +531,8 @@ void StatelessHttpEra::finishProbe(Handle handle, int httpStatus, const QByteArr
         qCInfo(lcTransport).noquote()
                 << "upstream speaks MCP" << m_wireVersion << "(stateless); bridging the host";
         const QJsonObject hostRequest = QJsonDocument::fromJson(pending->hostBody).object();
-        const QString hostVersion = hostRequest.value("params"_L1)
-                                            .toObject()
-                                            .value("protocolVersion"_L1)
-                                            .toString();
+        const QString hostVersion =
+                hostRequest.value("params"_L1).toObject().value("protocolVersion"_L1).toString();
         pending->responded = true;
         const QByteArray line = resultLine(pending->message.rawId(),
                 EraDetection::initializeResultFor(m_discover, hostVersion));
@@ -540,6 +573,72 @@ void StatelessHttpEra::finishProbe(Handle handle, int httpStatus, const QByteArr
                     u"ProtocolMismatch"_s));
 }
 
+StatelessHttpEra::Handle StatelessHttpEra::handleOf(const QString &hostIdKey) const
+{
+    for (const auto &[handle, pending] : m_pending) {
+        if (pending.kind == Pending::Kind::Request && pending.message.idKey() == hostIdKey)
+            return handle;
+    }
+    return 0;
+}
+
+bool StatelessHttpEra::applyBridgeStep(Handle handle, const InputRequiredBridge::Step &step)
+{
+    using Kind = InputRequiredBridge::Step::Kind;
+    const QString hostIdKey = find(handle) ? find(handle)->message.idKey() : QString();
+    for (const QByteArray &line : step.hostMessages) {
+        const JsonRpcMessage message = JsonRpcMessage::classify(line);
+        if (message.isRequest())
+            m_bridgeRequests.insert(message.idKey(), hostIdKey); // its answer continues this flow
+        deliverToHost(line);
+    }
+    Pending *pending = find(handle);
+    if (!pending)
+        return false;
+    switch (step.kind) {
+    case Kind::AwaitHost:
+        // The leg's answer is in: its stream may close; the host's answers continue the request.
+        pending->state = Pending::State::AwaitingHost;
+        if (pending->exchange)
+            pending->exchange->discard();
+        return false;
+    case Kind::Continue:
+        // The continuation: the original request with inputResponses and requestState under a
+        // new id, with this revision's _meta.
+        pending->request = prepareRequest(step.continuation);
+        pending->retries = 0;
+        post(handle);
+        return false;
+    case Kind::Fail:
+    case Kind::Complete:
+        return true;
+    case Kind::Cancelled:
+    case Kind::Ignored:
+        break;
+    }
+    return false;
+}
+
+void StatelessHttpEra::handleHostResponse(Handle handle, const QByteArray &body)
+{
+    // The host answers a request the bridge asked on a server's behalf; such answers never go
+    // upstream (the client MUST NOT send JSON-RPC responses).
+    const QJsonObject response = QJsonDocument::fromJson(body).object();
+    const QJsonValue id = response.value("id"_L1);
+    const QString flowKey = m_bridgeRequests.take(JsonRpcMessage::idKey(id));
+    if (m_bridge.ownsResponseId(id)) {
+        const InputRequiredBridge::Step step = m_bridge.handleHostResponse(response);
+        const Handle owner = handleOf(flowKey);
+        if (owner != 0 && step.kind != InputRequiredBridge::Step::Kind::Ignored
+                && applyBridgeStep(owner, step)) {
+            succeed(owner, 200);
+        }
+    } else {
+        qCDebug(lcTransport) << "dropping a host response nobody upstream waits for";
+    }
+    answerLocally(handle, QByteArray());
+}
+
 void StatelessHttpEra::answerLocally(Handle handle, const QByteArray &line)
 {
     // Reported from the event loop, never from inside send().
@@ -570,6 +669,9 @@ void StatelessHttpEra::succeed(Handle handle, int httpStatus)
 
 void StatelessHttpEra::fail(Handle handle, const TransportError &error)
 {
+    if (const Pending *pending = find(handle);
+            pending && m_bridge.hasFlow(pending->message.idKey()))
+        m_bridge.finish(pending->message.idKey());
     forget(handle);
     listener()->messageFailed(handle, error);
 }
@@ -625,7 +727,8 @@ void StatelessHttpEra::startListening()
     if (listChanged("resources"))
         filter.insert("resourcesListChanged"_L1, true);
     if (!m_resourceSubscriptions.isEmpty())
-        filter.insert("resourceSubscriptions"_L1, QJsonArray::fromStringList(m_resourceSubscriptions));
+        filter.insert(
+                "resourceSubscriptions"_L1, QJsonArray::fromStringList(m_resourceSubscriptions));
     if (filter.isEmpty())
         return; // nothing the server would send
     const QJsonObject request{
@@ -662,7 +765,7 @@ void StatelessHttpEra::handleListenEvents(const QList<SseEvent> &events)
                 || message.method() == "notifications/subscriptions/acknowledged"_L1)
             continue; // ours alone; the host never asked for a subscription
         if (message.method() == "notifications/tools/list_changed"_L1)
-            m_toolHeaders.clear(); // the next tools/list fills it again
+            m_tools.reset(); // the next tools/list fills it again
         deliverToHost(JsonRpcMessage::toSingleLine(event.data));
         if (!m_listen)
             return;

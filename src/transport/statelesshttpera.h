@@ -1,11 +1,13 @@
 #pragma once
 
+#include "mcp/inputrequiredbridge.h"
+#include "mcp/toolheadercatalogue.h"
 #include "network/tlsconfiguration.h"
-#include "transport/requestheaders.h"
 #include "transport/sseparser.h"
 #include "transport/upstreamera.h"
 
 #include <QtCore/QByteArray>
+#include <QtCore/QHash>
 #include <QtCore/QJsonObject>
 #include <QtCore/QList>
 #include <QtCore/QPointer>
@@ -87,7 +89,11 @@ private:
     struct Pending
     {
         enum class Kind { Local, Probe, Request };
-        enum class State { Posting, Waiting, Closed };
+        enum class State {
+            Posting, // its POST (or a continuation's) runs
+            Waiting, // challenged: resend() or abort() follows
+            AwaitingHost, // input_required: the host answers the bridge's requests
+        };
         Kind kind = Kind::Request;
         State state = State::Posting;
         QByteArray hostBody; // as the host wrote it
@@ -115,6 +121,11 @@ private:
     bool handleResponse(Handle handle, const QJsonObject &response, const QByteArray &bytes);
     void finishProbe(Handle handle, int httpStatus, const QByteArray &answer);
     void answerLocally(Handle handle, const QByteArray &line);
+    // Applies one step of the multi round-trip bridge to the host request `handle`; true when
+    // the request got its final answer (the caller reports it delivered).
+    bool applyBridgeStep(Handle handle, const InputRequiredBridge::Step &step);
+    void handleHostResponse(Handle handle, const QByteArray &body);
+    Handle handleOf(const QString &hostIdKey) const;
     void deliverToHost(const QByteArray &line);
     void succeed(Handle handle, int httpStatus);
     void fail(Handle handle, const TransportError &error);
@@ -124,7 +135,8 @@ private:
     QJsonObject prepareRequest(const QJsonObject &hostRequest) const;
     QString requestVersion(const QJsonObject &request) const;
     QJsonObject requestMeta(const QString &version) const;
-    QByteArray filterToolsList(const QJsonObject &response, const QByteArray &bytes);
+    QByteArray filterToolsList(
+            const QJsonObject &response, const QByteArray &bytes, bool firstPage);
 
     void startListening();
     void scheduleListen();
@@ -148,7 +160,9 @@ private:
     QJsonObject m_discover; // the server's DiscoverResult
     int m_probeCount = 0;
     // name → the x-mcp-header parameters of the tool: (header name, property path)
-    std::map<QString, RequestHeaders::ToolParameters> m_toolHeaders;
+    ToolHeaderCatalogue m_tools; // x-mcp-header declarations from tools/list
+    InputRequiredBridge m_bridge; // multi round-trip requests of a bridged host
+    QHash<QString, QString> m_bridgeRequests; // id key of a request to the host → its flow
     QStringList m_resourceSubscriptions; // resources/subscribe of a bridged host
 
     // subscriptions/listen

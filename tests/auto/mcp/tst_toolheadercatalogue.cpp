@@ -106,10 +106,12 @@ void tst_ToolHeaderCatalogue::scan_data()
 
     const QStringList none;
     QTest::newRow("no declarations")
-            << R"({"type":"object","properties":{"q":{"type":"string"}}})"_ba << true << none << none;
+            << R"({"type":"object","properties":{"q":{"type":"string"}}})"_ba << true << none
+            << none;
     QTest::newRow("empty schema") << "{}"_ba << true << none << none;
-    QTest::newRow("string") << R"({"properties":{"r":{"type":"string","x-mcp-header":"Region"}}})"_ba
-                            << true << QStringList{u"Region"_s} << QStringList{u"r"_s};
+    QTest::newRow("string")
+            << R"({"properties":{"r":{"type":"string","x-mcp-header":"Region"}}})"_ba << true
+            << QStringList{u"Region"_s} << QStringList{u"r"_s};
     QTest::newRow("integer and boolean")
             << R"({"properties":{"a":{"type":"integer","x-mcp-header":"A"},"b":{"type":"boolean","x-mcp-header":"B"}}})"_ba
             << true << QStringList{u"A"_s, u"B"_s} << QStringList{u"a"_s};
@@ -122,17 +124,20 @@ void tst_ToolHeaderCatalogue::scan_data()
     QTest::newRow("empty name") << R"({"properties":{"v":{"type":"string","x-mcp-header":""}}})"_ba
                                 << false << none << none;
     QTest::newRow("name not a string")
-            << R"({"properties":{"v":{"type":"string","x-mcp-header":42}}})"_ba << false << none << none;
+            << R"({"properties":{"v":{"type":"string","x-mcp-header":42}}})"_ba << false << none
+            << none;
     QTest::newRow("name null") << R"({"properties":{"v":{"type":"string","x-mcp-header":null}}})"_ba
                                << false << none << none;
     QTest::newRow("object type")
-            << R"({"properties":{"v":{"type":"object","x-mcp-header":"V"}}})"_ba << false << none << none;
-    QTest::newRow("array type")
-            << R"({"properties":{"v":{"type":"array","x-mcp-header":"V"}}})"_ba << false << none << none;
+            << R"({"properties":{"v":{"type":"object","x-mcp-header":"V"}}})"_ba << false << none
+            << none;
+    QTest::newRow("array type") << R"({"properties":{"v":{"type":"array","x-mcp-header":"V"}}})"_ba
+                                << false << none << none;
     QTest::newRow("null type") << R"({"properties":{"v":{"type":"null","x-mcp-header":"V"}}})"_ba
                                << false << none << none;
     QTest::newRow("number type")
-            << R"({"properties":{"v":{"type":"number","x-mcp-header":"V"}}})"_ba << false << none << none;
+            << R"({"properties":{"v":{"type":"number","x-mcp-header":"V"}}})"_ba << false << none
+            << none;
     QTest::newRow("no type") << R"({"properties":{"v":{"x-mcp-header":"V"}}})"_ba << false << none
                              << none;
     QTest::newRow("type list")
@@ -150,19 +155,21 @@ void tst_ToolHeaderCatalogue::scan_data()
     QTest::newRow("duplicate across nesting")
             << R"({"properties":{"a":{"type":"string","x-mcp-header":"R"},"o":{"properties":{"b":{"type":"string","x-mcp-header":"r"}}}}})"_ba
             << false << none << none;
-    QTest::newRow("space") << R"({"properties":{"v":{"type":"string","x-mcp-header":"My Region"}}})"_ba
-                           << false << none << none;
-    QTest::newRow("colon")
-            << R"({"properties":{"v":{"type":"string","x-mcp-header":"Region:Primary"}}})"_ba << false
+    QTest::newRow("space")
+            << R"({"properties":{"v":{"type":"string","x-mcp-header":"My Region"}}})"_ba << false
             << none << none;
-    QTest::newRow("non-ASCII") << R"({"properties":{"v":{"type":"string","x-mcp-header":"Région"}}})"_ba
-                               << false << none << none;
+    QTest::newRow("colon")
+            << R"({"properties":{"v":{"type":"string","x-mcp-header":"Region:Primary"}}})"_ba
+            << false << none << none;
+    QTest::newRow("non-ASCII")
+            << R"({"properties":{"v":{"type":"string","x-mcp-header":"Région"}}})"_ba << false
+            << none << none;
     QTest::newRow("control character")
             << R"({"properties":{"v":{"type":"string","x-mcp-header":"Region\t1"}}})"_ba << false
             << none << none;
     QTest::newRow("CRLF injection")
-            << R"({"properties":{"v":{"type":"string","x-mcp-header":"A\r\nX-Evil: 1"}}})"_ba << false
-            << none << none;
+            << R"({"properties":{"v":{"type":"string","x-mcp-header":"A\r\nX-Evil: 1"}}})"_ba
+            << false << none << none;
     QTest::newRow("NUL") << R"({"properties":{"v":{"type":"string","x-mcp-header":"A\u0000B"}}})"_ba
                          << false << none << none;
     QTest::newRow("on the root") << R"({"type":"string","x-mcp-header":"Root"})"_ba << false << none
@@ -174,22 +181,23 @@ void tst_ToolHeaderCatalogue::scan_data()
             << R"({"properties":{"l":{"type":"array","prefixItems":[{"type":"string","x-mcp-header":"L"}]}}})"_ba
             << false << none << none;
     QTest::newRow("under additionalProperties")
-            << R"({"additionalProperties":{"type":"string","x-mcp-header":"L"}})"_ba << false << none
-            << none;
+            << R"({"additionalProperties":{"type":"string","x-mcp-header":"L"}})"_ba << false
+            << none << none;
     QTest::newRow("under patternProperties")
             << R"({"patternProperties":{"^a":{"type":"string","x-mcp-header":"L"}}})"_ba << false
             << none << none;
     QTest::newRow("under oneOf")
-            << R"({"oneOf":[{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}]})"_ba << false
-            << none << none;
+            << R"({"oneOf":[{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}]})"_ba
+            << false << none << none;
     QTest::newRow("under anyOf in a property")
-            << R"({"properties":{"a":{"anyOf":[{"type":"string","x-mcp-header":"A"}]}}})"_ba << false
-            << none << none;
+            << R"({"properties":{"a":{"anyOf":[{"type":"string","x-mcp-header":"A"}]}}})"_ba
+            << false << none << none;
     QTest::newRow("under allOf")
-            << R"({"allOf":[{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}]})"_ba << false
+            << R"({"allOf":[{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}]})"_ba
+            << false << none << none;
+    QTest::newRow("under not")
+            << R"({"not":{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}})"_ba << false
             << none << none;
-    QTest::newRow("under not") << R"({"not":{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}})"_ba
-                               << false << none << none;
     QTest::newRow("under if/then/else")
             << R"({"if":{"type":"object"},"then":{"properties":{"a":{"type":"string","x-mcp-header":"A"}}}})"_ba
             << false << none << none;
@@ -197,7 +205,8 @@ void tst_ToolHeaderCatalogue::scan_data()
             << R"({"$defs":{"x":{"type":"string","x-mcp-header":"X"}},"properties":{"a":{"$ref":"#/$defs/x"}}})"_ba
             << false << none << none;
     QTest::newRow("under definitions")
-            << R"({"definitions":{"x":{"type":"string","x-mcp-header":"X"}}})"_ba << false << none << none;
+            << R"({"definitions":{"x":{"type":"string","x-mcp-header":"X"}}})"_ba << false << none
+            << none;
     QTest::newRow("under dependentSchemas")
             << R"({"dependentSchemas":{"a":{"properties":{"b":{"type":"string","x-mcp-header":"B"}}}}})"_ba
             << false << none << none;
@@ -277,11 +286,12 @@ void tst_ToolHeaderCatalogue::paramHeaders_data()
             << R"({"region":{"a":1},"priority":[1]})"_ba << HttpHeaderFields{};
     QTest::newRow("integer beyond the safe range omitted")
             << R"({"priority":9007199254740993})"_ba << HttpHeaderFields{};
-    QTest::newRow("integral float") << R"({"priority":42.0})"_ba
-                                    << HttpHeaderFields{{"Mcp-Param-Priority", "42"}};
+    QTest::newRow("integral float")
+            << R"({"priority":42.0})"_ba << HttpHeaderFields{{"Mcp-Param-Priority", "42"}};
     QTest::newRow("header injection")
             << R"({"region":"x\r\nAuthorization: Bearer stolen"})"_ba
-            << HttpHeaderFields{{"Mcp-Param-Region", "=?base64?eA0KQXV0aG9yaXphdGlvbjogQmVhcmVyIHN0b2xlbg==?="}};
+            << HttpHeaderFields{{"Mcp-Param-Region",
+                       "=?base64?eA0KQXV0aG9yaXphdGlvbjogQmVhcmVyIHN0b2xlbg==?="}};
     QTest::newRow("sentinel look-alike")
             << R"({"region":"=?base64?literal?="})"_ba
             << HttpHeaderFields{{"Mcp-Param-Region", "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?="}};
@@ -294,9 +304,12 @@ void tst_ToolHeaderCatalogue::paramHeaders()
 
     const ToolHeaderSchema schema = ToolHeaderSchema::scan(customHeadersSchema());
     QVERIFY2(schema.isValid(), qPrintable(schema.reason()));
-    HttpHeaderFields actual = ToolHeaderSchema::paramHeaders(schema.declarations(), object(arguments));
+    HttpHeaderFields actual =
+            ToolHeaderSchema::paramHeaders(schema.declarations(), object(arguments));
     // Declaration order follows the schema's key order, which QJsonObject sorts; compare as sets.
-    const auto byName = [](const HttpHeaderField &a, const HttpHeaderField &b) { return a.name < b.name; };
+    const auto byName = [](const HttpHeaderField &a, const HttpHeaderField &b) {
+        return a.name < b.name;
+    };
     std::sort(actual.begin(), actual.end(), byName);
     std::sort(fields.begin(), fields.end(), byName);
     QCOMPARE(actual.size(), fields.size());
@@ -426,12 +439,12 @@ void tst_ToolHeaderCatalogue::requestHeaders()
             object(R"({"name":"execute_sql","arguments":{"region":"us-west1"}})"));
     QCOMPARE(prompt.fields().size(), 2);
     // Arguments that are not an object mirror nothing.
-    const RequestHeaders oddArguments = catalogue.requestHeaders(u"tools/call"_s,
-            object(R"({"name":"execute_sql","arguments":[1]})"));
+    const RequestHeaders oddArguments = catalogue.requestHeaders(
+            u"tools/call"_s, object(R"({"name":"execute_sql","arguments":[1]})"));
     QCOMPARE(oddArguments.fields().size(), 2);
     // An unknown tool goes without Mcp-Param headers.
-    const RequestHeaders unknown = catalogue.requestHeaders(u"tools/call"_s,
-            object(R"({"name":"other","arguments":{"region":"us-west1"}})"));
+    const RequestHeaders unknown = catalogue.requestHeaders(
+            u"tools/call"_s, object(R"({"name":"other","arguments":{"region":"us-west1"}})"));
     QCOMPARE(unknown.fields().size(), 2);
 }
 

@@ -33,15 +33,17 @@ void tst_EraDetection::classify_data()
     QTest::addColumn<QString>("version");
     using Kind = EraDetection::Verdict::Kind;
 
-    QTest::newRow("modern") << 200
-                            << R"({"jsonrpc":"2.0","id":"p","result":{"supportedVersions":["2026-07-28"],"capabilities":{}}})"_ba
-                            << int(Kind::Modern) << u"2026-07-28"_s;
+    QTest::newRow("modern")
+            << 200
+            << R"({"jsonrpc":"2.0","id":"p","result":{"supportedVersions":["2026-07-28"],"capabilities":{}}})"_ba
+            << int(Kind::Modern) << u"2026-07-28"_s;
     QTest::newRow("modern among others")
             << 200
             << R"({"jsonrpc":"2.0","id":"p","result":{"supportedVersions":["2027-01-01","2026-07-28"]}})"_ba
             << int(Kind::Modern) << u"2026-07-28"_s;
     QTest::newRow("result without a version we speak")
-            << 200 << R"({"jsonrpc":"2.0","id":"p","result":{"supportedVersions":["2027-01-01"]}})"_ba
+            << 200
+            << R"({"jsonrpc":"2.0","id":"p","result":{"supportedVersions":["2027-01-01"]}})"_ba
             << int(Kind::Legacy) << QString();
     QTest::newRow("result without supportedVersions")
             << 200 << R"({"jsonrpc":"2.0","id":"p","result":{}})"_ba << int(Kind::Legacy)
@@ -69,7 +71,8 @@ void tst_EraDetection::classify_data()
     QTest::newRow("empty 404") << 404 << QByteArray() << int(Kind::Legacy) << QString();
     QTest::newRow("405 text") << 405 << "Method Not Allowed"_ba << int(Kind::Legacy) << QString();
     QTest::newRow("result with an error status")
-            << 500 << R"({"jsonrpc":"2.0","id":"p","result":{"supportedVersions":["2026-07-28"]}})"_ba
+            << 500
+            << R"({"jsonrpc":"2.0","id":"p","result":{"supportedVersions":["2026-07-28"]}})"_ba
             << int(Kind::Legacy) << QString();
     QTest::newRow("array") << 200 << "[]"_ba << int(Kind::Legacy) << QString();
 }
