@@ -163,6 +163,7 @@ void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpc
         return;
     }
     pending.request = prepareRequest(hostRequest);
+    pending.asWritten = m_hostMode != HostMode::Bridged;
     pending.version = requestVersion(pending.request);
     post(handle);
 }
@@ -267,7 +268,7 @@ void StatelessHttpEra::post(Handle handle)
         request.setTransferTimeout(m_options.timeoutMs);
     pending->state = Pending::State::Posting;
     pending->responded = false;
-    const QByteArray body = compact(pending->request);
+    const QByteArray body = pending->asWritten ? pending->hostBody : compact(pending->request);
     qCDebug(lcTransport).noquote() << "POST" << pending->request.value("method"_L1).toString()
                                    << pending->message.rawId() << body.size() << "bytes";
     auto *exchange =

@@ -102,6 +102,7 @@ private:
         QString version; // MCP-Protocol-Version of the next POST
         QPointer<HttpExchange> exchange;
         int retries = 0; // corrected re-sends (-32022, -32020)
+        bool asWritten = false; // the host's bytes go upstream unchanged (a 2026-07-28 host)
         bool responded = false;
     };
 
