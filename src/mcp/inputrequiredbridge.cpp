@@ -84,7 +84,7 @@ QString InputRequiredBridge::missingCapability(
                 return {};
             return QStringLiteral("elicitation.url");
         }
-        return QStringLiteral("elicitation mode '%1'").arg(shown(modeName));
+        return QStringLiteral("elicitation.%1").arg(shown(modeName)); // a mode no host declares
     }
     if (method == SamplingCreateMessage) {
         const QJsonObject sampling =
@@ -207,9 +207,18 @@ InputRequiredBridge::Step InputRequiredBridge::handleInputRequired(const QString
         QJsonObject message{{QStringLiteral("jsonrpc"), QStringLiteral("2.0")},
                 {QStringLiteral("id"), id},
                 {QStringLiteral("method"), request.value(QLatin1StringView("method"))}};
-        const QJsonValue requestParams = request.value(QLatin1StringView("params"));
-        if (requestParams.isObject())
+        QJsonValue requestParams = request.value(QLatin1StringView("params"));
+        if (requestParams.isObject()) {
+            // MCP 2026-07-28 dropped elicitationId from URL-mode elicitation; a 2025-11-25 host
+            // requires one (client/elicitation "URL Mode"), so the request's own id serves.
+            QJsonObject paramsObject = requestParams.toObject();
+            if (paramsObject.value(QLatin1StringView("mode")) == QLatin1StringView("url")
+                    && !paramsObject.value(QLatin1StringView("elicitationId")).isString()) {
+                paramsObject.insert(QLatin1StringView("elicitationId"), id);
+                requestParams = paramsObject;
+            }
             message.insert(QLatin1StringView("params"), requestParams);
+        }
         const QString key = JsonRpcMessage::idKey(id);
         m_pending.insert(key, PendingInput{hostIdKey, it.key(), id});
         flow.pendingIds.append(key);
@@ -257,9 +266,11 @@ InputRequiredBridge::Step InputRequiredBridge::handleHostResponse(const QJsonObj
         const QJsonValue code = errorObject.value(QLatin1StringView("code"));
         const double codeNumber = code.toDouble();
         const bool integralCode = code.isDouble() && codeNumber == double(int(codeNumber));
+        QString message = errorObject.value(QLatin1StringView("message")).toString();
+        if (message.isEmpty())
+            message = QStringLiteral("the client answered an input request with an error");
         return fail(pending.flowKey,
-                integralCode ? int(codeNumber) : int(JsonRpcErrorCode::InternalError),
-                errorObject.value(QLatin1StringView("message")).toString());
+                integralCode ? int(codeNumber) : int(JsonRpcErrorCode::InternalError), message);
     }
     flow.responses.insert(pending.inputKey, result);
     if (!flow.pendingIds.isEmpty()) {
