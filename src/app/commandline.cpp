@@ -44,8 +44,7 @@ QString helpText()
             {u"--ca-bundle <file>"_s,
                     CommandLineText::tr("PEM file of additional trusted CA certificates")},
             {u"--protocol <era>"_s,
-                    CommandLineText::tr("auto (default), legacy (initialize and sessions) or "
-                                        "2026-07-28 (stateless)")},
+                    CommandLineText::tr("MCP era: auto (default), legacy or 2026-07-28")},
             {u"--no-browser"_s,
                     CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},

@@ -98,6 +98,18 @@ StatelessHttpEra::Pending *StatelessHttpEra::find(Handle handle)
 
 void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpcMessage &message)
 {
+    const QJsonObject hostRequest =
+            message.isRequest() ? QJsonDocument::fromJson(body).object() : QJsonObject();
+    const QJsonObject params = hostRequest.value("params"_L1).toObject();
+    const bool modernHost = message.method() == "server/discover"_L1
+            || params.value("_meta"_L1).toObject().contains(MetaProtocolVersion);
+    if (m_hostMode == HostMode::Unknown && m_options.detection == Detection::FallBack
+            && !(message.isRequest() && (message.method() == "initialize"_L1 || modernHost))) {
+        // No server/discover confirmed a modern server for this host (its initialize failed, or
+        // never came): the earlier era carries the message, as it would without detection.
+        Q_EMIT legacyServerDetected(handle, body, message);
+        return;
+    }
     Pending &pending = m_pending[handle];
     pending.hostBody = body;
     pending.message = message;
@@ -117,10 +129,8 @@ void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpc
         answerLocally(handle, QByteArray());
         return;
     }
-    const QJsonObject hostRequest = QJsonDocument::fromJson(body).object();
-    const QJsonObject params = hostRequest.value("params"_L1).toObject();
     if (method == "initialize"_L1) {
-        m_hostMode = HostMode::Bridged;
+        m_hostMode = HostMode::Unknown; // Bridged once server/discover confirmed the server
         m_hostCapabilities = params.value("capabilities"_L1).toObject();
         m_hostInfo = params.value("clientInfo"_L1).toObject();
         m_logLevel.clear();
@@ -130,8 +140,6 @@ void StatelessHttpEra::send(Handle handle, const QByteArray &body, const JsonRpc
         return;
     }
     if (m_hostMode == HostMode::Unknown) {
-        const bool modernHost = method == "server/discover"_L1
-                || params.value("_meta"_L1).toObject().contains(MetaProtocolVersion);
         if (modernHost) {
             m_hostMode = HostMode::PassThrough;
             qCInfo(lcTransport) << "the host speaks MCP 2026-07-28: passing its requests through";
@@ -529,6 +537,7 @@ void StatelessHttpEra::finishProbe(Handle handle, int httpStatus, const QByteArr
     case EraDetection::Verdict::Kind::Modern: {
         m_wireVersion = verdict.version;
         m_discover = verdict.discover;
+        m_hostMode = HostMode::Bridged;
         qCInfo(lcTransport).noquote()
                 << "upstream speaks MCP" << m_wireVersion << "(stateless); bridging the host";
         const QJsonObject hostRequest = QJsonDocument::fromJson(pending->hostBody).object();
