@@ -148,12 +148,13 @@ private:
             answer(responder, 200,
                     result(id,
                             QJsonObject{{u"tools"_s,
-                                    QJsonArray{QJsonObject{{u"name"_s, u"query"_s},
-                                                       {u"inputSchema"_s,
-                                                               QJsonObject{{u"type"_s, u"object"_s},
-                                                                       {u"properties"_s,
-                                                                               QJsonObject{{u"region"_s,
-                                                                                       region}}}}}},
+                                    QJsonArray{
+                                            QJsonObject{{u"name"_s, u"query"_s},
+                                                    {u"inputSchema"_s,
+                                                            QJsonObject{{u"type"_s, u"object"_s},
+                                                                    {u"properties"_s,
+                                                                            QJsonObject{{u"region"_s,
+                                                                                    region}}}}}},
                                             QJsonObject{{u"name"_s, u"invalid"_s},
                                                     {u"inputSchema"_s,
                                                             QJsonObject{{u"type"_s, u"object"_s},
@@ -169,8 +170,9 @@ private:
                                 QJsonObject{{u"resultType"_s, u"input_required"_s},
                                         {u"inputRequests"_s,
                                                 QJsonObject{{u"ask"_s,
-                                                        QJsonObject{{u"method"_s,
-                                                                            u"elicitation/create"_s},
+                                                        QJsonObject{
+                                                                {u"method"_s,
+                                                                        u"elicitation/create"_s},
                                                                 {u"params"_s,
                                                                         QJsonObject{{u"message"_s,
                                                                                 u"ok?"_s}}}}}}},
@@ -179,7 +181,7 @@ private:
             }
             const QString text = params.contains(u"inputResponses")
                     ? QString(QString::fromUtf8(json(params.value(u"inputResponses").toObject()))
-                              + u'|' + params.value(u"requestState").toString())
+                            + u'|' + params.value(u"requestState").toString())
                     : QString(u"called "_s + params.value(u"name").toString());
             // No resultType: a result of an earlier revision's shape is complete.
             answer(responder, 200,
@@ -314,7 +316,10 @@ void tst_ProxyStateless::inputRequiredBecomesHostRequest()
     QVERIFY2(ask.contains(u"id"), proxy.stderrText().constData());
     QCOMPARE(ask.value(u"params")[u"message"].toString(), u"ok?"_s);
     const QByteArray answer = R"({"jsonrpc":"2.0","id":)"
-            + QJsonDocument(QJsonArray{ask.value(u"id")}).toJson(QJsonDocument::Compact).mid(1).chopped(1)
+            + QJsonDocument(QJsonArray{ask.value(u"id")})
+                      .toJson(QJsonDocument::Compact)
+                      .mid(1)
+                      .chopped(1)
             + R"(,"result":{"action":"accept","content":{"yes":true}}})";
     proxy.send(answer);
     const QJsonObject final = proxy.takeResponse(9);
@@ -381,8 +386,11 @@ void tst_ProxyStateless::forcedModernAgainstLegacyServerFails()
     const QJsonObject response = proxy.takeResponse(u"init"_s);
     QVERIFY(response.contains(u"error"));
     QVERIFY2(response.value(u"error")[u"message"].toString().contains(u"upstream.protocol"_s)
-                    || response.value(u"error")[u"data"].toObject().value(u"reason").toString().contains(
-                            u"upstream.protocol"_s),
+                    || response.value(u"error")[u"data"]
+                               .toObject()
+                               .value(u"reason")
+                               .toString()
+                               .contains(u"upstream.protocol"_s),
             qPrintable(QString::fromUtf8(json(response))));
     QCOMPARE(legacy.requests().size(), 1); // no initialize was tried
 }
