@@ -606,12 +606,33 @@ bool StatelessHttpEra::applyBridgeStep(Handle handle, const InputRequiredBridge:
     if (!pending)
         return false;
     switch (step.kind) {
-    case Kind::AwaitHost:
+    case Kind::AwaitHost: {
         // The leg's answer is in: its stream may close; the host's answers continue the request.
         pending->state = Pending::State::AwaitingHost;
         if (pending->exchange)
             pending->exchange->discard();
+        // Never left unanswered: a host that does not answer within upstream.timeoutMs fails
+        // the request (and its questions are withdrawn).
+        const int generation = ++pending->hostWaits;
+        if (m_options.timeoutMs > 0) {
+            QTimer::singleShot(m_options.timeoutMs, this, [this, handle, generation] {
+                const Pending *waiting = find(handle);
+                if (!waiting || waiting->state != Pending::State::AwaitingHost
+                        || waiting->hostWaits != generation)
+                    return;
+                const InputRequiredBridge::Step abandoned =
+                        m_bridge.abandon(waiting->message.idKey(),
+                                QStringLiteral("the host did not answer the server's request "
+                                               "within %1 ms")
+                                        .arg(m_options.timeoutMs));
+                for (const QByteArray &line : abandoned.hostMessages)
+                    deliverToHost(line);
+                if (find(handle))
+                    succeed(handle, 200);
+            });
+        }
         return false;
+    }
     case Kind::Continue:
         // The continuation: the original request with inputResponses and requestState under a
         // new id, with this revision's _meta.

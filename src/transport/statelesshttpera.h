@@ -103,6 +103,7 @@ private:
         QPointer<HttpExchange> exchange;
         int retries = 0; // corrected re-sends (-32022, -32020)
         bool asWritten = false; // the host's bytes go upstream unchanged (a 2026-07-28 host)
+        int hostWaits = 0; // rounds that waited for the host (its deadline's generation)
         bool responded = false;
     };
 

@@ -206,6 +206,7 @@ private Q_SLOTS:
     void bridgedHost();
     void unsupportedVersionIsRetriedOnce();
     void inputRequiredBecomesHostRequest();
+    void unansweredInputRequestFailsTheRequest();
     void listenStreamDeliversListChanges();
     void modernHostPassesThrough();
     void forcedModernAgainstLegacyServerFails();
@@ -332,6 +333,29 @@ void tst_ProxyStateless::inputRequiredBecomesHostRequest()
     QVERIFY(parse(calls.at(0).body).value(u"id") != parse(calls.at(1).body).value(u"id"));
     for (const FakeHttpRequest &request : server.posts)
         QVERIFY(!parse(request.body).contains(u"result"));
+}
+
+void tst_ProxyStateless::unansweredInputRequestFailsTheRequest()
+{
+    FakeStatelessServer server;
+    server.elicit = true;
+    QVERIFY(server.http.listen());
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"UPSTREAM_TIMEOUT_MS"_s, u"1000"_s);
+    QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}, env));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"tst","version":"1"}}})");
+    QVERIFY(proxy.takeResponse(u"init"_s).contains(u"result"));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"confirm","arguments":{}}})");
+    const QJsonObject ask = proxy.takeMethod(u"elicitation/create"_s);
+    QVERIFY(ask.contains(u"id"));
+    // The host never answers: the request still gets exactly one answer, an error.
+    QVERIFY(proxy.takeResponse(9).contains(u"error"));
+    QCOMPARE(proxy.takeMethod(u"notifications/cancelled"_s).value(u"params")[u"requestId"],
+            ask.value(u"id"));
+    QCOMPARE(server.postsOf(u"tools/call"_s).size(), 1);
 }
 
 void tst_ProxyStateless::listenStreamDeliversListChanges()
