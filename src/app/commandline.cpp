@@ -43,6 +43,8 @@ QString helpText()
                     CommandLineText::tr("Allow cleartext http to hosts that are not loopback")},
             {u"--ca-bundle <file>"_s,
                     CommandLineText::tr("PEM file of additional trusted CA certificates")},
+            {u"--protocol <era>"_s,
+                    CommandLineText::tr("MCP era: auto (default), legacy or 2026-07-28")},
             {u"--transport <strategy>"_s,
                     CommandLineText::tr("http-first (default), sse-first, http-only or sse-only")},
             {u"--no-browser"_s,
@@ -107,12 +109,14 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption logFileOption(u"log-file"_s, QString(), u"file"_s);
     const QCommandLineOption allowHttpOption(u"allow-http"_s);
     const QCommandLineOption caBundleOption(u"ca-bundle"_s, QString(), u"file"_s);
+    const QCommandLineOption protocolOption(u"protocol"_s, QString(), u"era"_s);
     const QCommandLineOption helpOption(QStringList{u"h"_s, u"help"_s});
     const QCommandLineOption versionOption(u"version"_s);
     const QCommandLineOption noBrowserOption(u"no-browser"_s);
     const QCommandLineOption transportOption(u"transport"_s, QString(), u"strategy"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
-            caBundleOption, helpOption, versionOption, noBrowserOption, transportOption});
+            caBundleOption, protocolOption, transportOption, helpOption, versionOption,
+            noBrowserOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
     QStringList argv = arguments;
@@ -164,6 +168,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     options.logFile = parser.value(logFileOption);
     options.allowHttp = parser.isSet(allowHttpOption);
     options.caBundle = parser.value(caBundleOption);
+    options.protocol = parser.value(protocolOption);
     options.transport = parser.value(transportOption);
     return result;
 }

@@ -4,6 +4,8 @@
 #include "logging/logcategories.h"
 #include "network/tlsconfiguration.h"
 #include "stdio/stdinreader.h"
+#include "transport/detectingera.h"
+#include "transport/statelesshttpera.h"
 
 #include <QtCore/QFile>
 
@@ -115,6 +117,8 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
 
 std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config)
 {
+    // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
+    // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
     const StreamableHttpEra::Options http = transportOptions(config);
     LegacySseEra::Options sse;
     sse.url = http.url;
@@ -135,7 +139,25 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
         transport = UpstreamTransport::SseOnly;
         break;
     }
-    return createUpstreamEra(transport, http, sse);
+    if (config.upstream.protocol == ProxyConfig::Protocol::Legacy)
+        return createUpstreamEra(transport, http, sse);
+
+    StatelessHttpEra::Options modern;
+    modern.url = http.url;
+    modern.timeoutMs = http.timeoutMs;
+    modern.openServerStream = http.openServerStream;
+    modern.headers = http.headers;
+    modern.sslConfiguration = http.sslConfiguration;
+    if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
+        return std::make_unique<StatelessHttpEra>(modern);
+    // auto: the server/discover probe is a Streamable HTTP POST; a transport that starts with
+    // (or is only) HTTP with SSE has no MCP 2026-07-28 server to find.
+    if (transport == UpstreamTransport::SseFirst || transport == UpstreamTransport::SseOnly)
+        return createUpstreamEra(transport, http, sse);
+    modern.detection = StatelessHttpEra::Detection::FallBack;
+    return std::make_unique<DetectingEra>(std::make_unique<StatelessHttpEra>(modern),
+            createUpstreamEra(transport, http, sse));
+}
 }
 
 TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)

@@ -6,10 +6,13 @@
 #include "stdio/stdiochannel.h"
 #include "transport/fallbackera.h"
 #include "transport/streamablehttpera.h"
+#include "transport/upstreamera.h"
 #include "transport/upstreamsession.h"
 
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
+
+#include <memory>
 
 namespace McpProxy {
 
@@ -34,7 +37,9 @@ Q_SIGNALS:
 
 private:
     static StreamableHttpEra::Options transportOptions(const ProxyConfig &config);
-    // The era of upstream.transport (FallbackEra owns any switch between two).
+    // The era strategy upstream.protocol and upstream.transport name (docs/architecture.md,
+    // "Era strategies"); FallbackEra owns any switch between Streamable HTTP and HTTP+SSE,
+    // DetectingEra the one between MCP 2026-07-28 and the earlier eras.
     static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config);
     static UpstreamSession::Options sessionOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);

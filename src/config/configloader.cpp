@@ -531,6 +531,7 @@ private:
         apply("log.file"_L1, m_options.logFile, u"--log-file"_s);
         apply("upstream.caBundle"_L1, m_options.caBundle, u"--ca-bundle"_s);
         apply("upstream.transport"_L1, m_options.transport, u"--transport"_s);
+        apply("upstream.protocol"_L1, m_options.protocol, u"--protocol"_s);
         if (m_options.allowHttp)
             set(*findField("allowInsecureHttp"_L1), true, u"--allow-http"_s, u"true"_s);
 
@@ -785,6 +786,12 @@ private:
                 {"client_credentials"_L1, ProxyConfig::Grant::ClientCredentials},
                 {"authorization_code"_L1, ProxyConfig::Grant::AuthorizationCode},
         }};
+        static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Protocol>, 3> protocols =
+                {{
+                        {"auto"_L1, ProxyConfig::Protocol::Auto},
+                        {"legacy"_L1, ProxyConfig::Protocol::Legacy},
+                        {"2026-07-28"_L1, ProxyConfig::Protocol::Stateless},
+                }};
         static constexpr std::array<std::pair<QLatin1String, ProxyConfig::AuthStyle>, 2> styles = {{
                 {"header"_L1, ProxyConfig::AuthStyle::Header},
                 {"body"_L1, ProxyConfig::AuthStyle::Body},
@@ -832,6 +839,7 @@ private:
                 && takeInteger("upstream.timeoutMs"_L1, 1, intMax, &u.timeoutMs)
                 && takeBool("upstream.openServerStream"_L1, &u.openServerStream)
                 && takeHeaderToken("upstream.protocolVersion"_L1, &u.protocolVersion)
+                && takeEnum("upstream.protocol"_L1, protocols, &u.protocol)
                 && takeReadableFile("upstream.caBundle"_L1, &u.caBundle)
                 && takeEnum("upstream.transport"_L1, transports, &u.transport)
                 && takeEnum("oauth2.grant"_L1, grants, &o.grant)

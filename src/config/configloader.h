@@ -22,6 +22,7 @@ struct ConfigOverrides
     bool allowHttp = false; // --allow-http
     QString caBundle; // --ca-bundle
     QString transport; // --transport
+    QString protocol; // --protocol auto|legacy|2026-07-28
 };
 
 struct ConfigLoadResult

@@ -37,6 +37,8 @@ inline constexpr std::array<FieldSpec, 38> Fields = {{
                 EnvRule::NonEmpty, false},
         {"upstream.protocolVersion"_L1, "UPSTREAM_PROTOCOL_VERSION"_L1, ValueType::String,
                 EnvRule::NonEmpty, false},
+        {"upstream.protocol"_L1, "UPSTREAM_PROTOCOL"_L1, ValueType::String, EnvRule::NonEmpty,
+                false}, // addition
         {"upstream.headers"_L1, QLatin1String(), ValueType::Headers, EnvRule::NonEmpty,
                 true}, // addition
         {"upstream.caBundle"_L1, "MCP_PROXY_CA_BUNDLE"_L1, ValueType::String, EnvRule::NonEmpty,

@@ -28,6 +28,11 @@ struct ProxyConfig
     // Which MCP transport to speak upstream (mcp-remote's --transport): Streamable HTTP, the
     // HTTP with SSE transport of MCP 2024-11-05, or one with the other as its fallback.
     enum class Transport { HttpFirst, SseFirst, HttpOnly, SseOnly };
+    // Which MCP era the upstream speaks (mcp-remote's --protocol values plus one):
+    // Auto detects it per initialize (server/discover first, MCP 2026-07-28 "Backward
+    // Compatibility"), Legacy is initialize and sessions (2025-11-25 and earlier), Stateless is
+    // MCP 2026-07-28 only.
+    enum class Protocol { Auto, Legacy, Stateless };
 
     struct Upstream
     {
@@ -35,6 +40,8 @@ struct ProxyConfig
         int timeoutMs = 300000; // upstream.timeoutMs / UPSTREAM_TIMEOUT_MS (> 0, inactivity)
         bool openServerStream = true; // upstream.openServerStream / UPSTREAM_OPEN_SERVER_STREAM
         QString protocolVersion; // upstream.protocolVersion / UPSTREAM_PROTOCOL_VERSION
+        // addition: upstream.protocol / UPSTREAM_PROTOCOL / --protocol: auto | legacy | 2026-07-28
+        Protocol protocol = Protocol::Auto;
         // addition: static headers sent on every request, never logged (configSecrets()).
         // upstream.headers {"Name":"value"} / --header "Name: value" (command line replaces a
         // same-named file header, case-insensitive). Names are RFC 9110 tokens, values have no

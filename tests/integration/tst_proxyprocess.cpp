@@ -94,7 +94,15 @@ void tst_ProxyProcess::headersOnTheWire()
     QVERIFY(started.start({}, {}, u"2025-06-18"_s));
     proxy.send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
     proxy.takeResponse(2);
-    const QList<FakeHttpRequest> requests = server.http().requests();
+    QList<FakeHttpRequest> requests = server.http().requests();
+    // upstream.protocol auto: one server/discover probe first (MCP 2026-07-28 "Backward
+    // Compatibility"), which a 2025 server does not answer as a modern one.
+    QVERIFY(!requests.isEmpty());
+    const FakeHttpRequest probe = requests.takeFirst();
+    QCOMPARE(probe.method, "POST"_ba);
+    QCOMPARE(probe.header("Mcp-Method"), "server/discover"_ba);
+    QVERIFY(!probe.hasHeader("Mcp-Session-Id"));
+    QVERIFY(probe.body.contains(R"("method":"server/discover")"));
     QVERIFY(requests.size() >= 3);
     const FakeHttpRequest &initialize = requests.first();
     QCOMPARE(initialize.method, "POST"_ba);
