@@ -29,7 +29,7 @@ struct FieldSpec
 };
 
 // The npm package's fields, in the order it applies the environment; additions marked.
-inline constexpr std::array<FieldSpec, 38> Fields = {{
+inline constexpr std::array<FieldSpec, 39> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
                 false},
