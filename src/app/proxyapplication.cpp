@@ -158,7 +158,6 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     return std::make_unique<DetectingEra>(std::make_unique<StatelessHttpEra>(modern),
             createUpstreamEra(transport, http, sse));
 }
-}
 
 TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)
 {
