@@ -223,6 +223,8 @@ for run in "${runs[@]}"; do
     failed=$((failed + 1))
     if [[ -z "$want" && $write_baseline == 0 ]]; then
         echo "FAIL $label ($summary) [not in the baseline] $why"
+    elif [[ $write_baseline == 0 ]]; then
+        echo "FAIL $label ($summary) [regression: the baseline expects pass] $why"
     else
         echo "FAIL $label ($summary) $why"
     fi
