@@ -25,8 +25,8 @@
 //
 // Env: PROXY_ARGS (extra proxy arguments before the URL, split on spaces), PROXY_LOG_LEVEL
 // (default debug), PROXY_AUTH_STYLE (configured | on-demand, for the auth/* scenarios),
-// HOST_SDK: v1 (default: `@modelcontextprotocol/sdk` 1.x Client, a 2025-era host that sends
-// `initialize`) or v2 (`@modelcontextprotocol/client` 2.x with version negotiation `auto`: a
+// HOST_DEADLINE_MS (default 40000: the host then exits with status 3), HOST_SDK: v1 (default:
+// `@modelcontextprotocol/sdk` 1.x Client, a 2025-era host that sends `initialize`) or v2 (`@modelcontextprotocol/client` 2.x with version negotiation `auto`: a
 // 2026-07-28 host, `server/discover` first). DIRECT=1: no proxy, the SDK's own Streamable HTTP
 // transport (validates this driver; with HOST_SDK=v2 for the 2026-07-28 scenarios).
 // Exit code 0 = the host-side steps succeeded; the runner judges the HTTP side itself.
@@ -308,6 +308,14 @@ async function main() {
     if (failures.length) throw new Error(`host steps failed:\n  ${failures.join('\n  ')}`);
     log('done');
 }
+
+// The runner's own timeout kills only the shell it started the host with, and then waits for the
+// host's output to end: the host ends itself first, so the run still gets its checks.
+const deadlineMs = Number(process.env.HOST_DEADLINE_MS ?? 40000);
+setTimeout(() => {
+    log(`FAILED: host deadline of ${deadlineMs} ms passed`);
+    process.exit(3);
+}, deadlineMs).unref();
 
 main().then(
     () => process.exit(0),

@@ -152,7 +152,7 @@ run_one() {
     # The runner splits --command on spaces and appends the server URL; paths are relative to
     # $here so that no space in an absolute path can break it.
     local status=0
-    (cd "$here" && PROXY_BIN="$proxy" PROXY_AUTH_STYLE="$style" \
+    (cd "$here" && PROXY_BIN="$proxy" PROXY_AUTH_STYLE="$style" HOST_DEADLINE_MS="$((timeout_ms - 5000))" \
         timeout --kill-after=5 "$((timeout_ms / 1000 + 30))" "$node22" "$cli" "${args[@]}") \
         >"$out/$name.log" 2>&1 || status=$?
     echo "$status" >"$out/$name.status"
