@@ -26,8 +26,9 @@
 // Env: PROXY_ARGS (extra proxy arguments before the URL, split on spaces), PROXY_LOG_LEVEL
 // (default debug), PROXY_AUTH_STYLE (configured | on-demand, for the auth/* scenarios),
 // HOST_DEADLINE_MS (default 40000: the host then exits with status 3), HOST_SDK: v1 (default:
-// `@modelcontextprotocol/sdk` 1.x Client, a 2025-era host that sends `initialize`) or v2 (`@modelcontextprotocol/client` 2.x with version negotiation `auto`: a
-// 2026-07-28 host, `server/discover` first). DIRECT=1: no proxy, the SDK's own Streamable HTTP
+// `@modelcontextprotocol/sdk` 1.x Client, a 2025-era host that sends `initialize`) or v2
+// (`@modelcontextprotocol/client` 2.x with version negotiation `auto`: a 2026-07-28 host,
+// `server/discover` first). DIRECT=1: no proxy, the SDK's own Streamable HTTP
 // transport (validates this driver; with HOST_SDK=v2 for the 2026-07-28 scenarios).
 // Exit code 0 = the host-side steps succeeded; the runner judges the HTTP side itself.
 
