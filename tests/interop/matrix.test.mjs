@@ -41,7 +41,7 @@ const KEEP_LOGS = process.env.KEEP_LOGS === '1';
 const ERAS = (process.env.MATRIX_ERAS ?? '2026-07-28 2025-11-25 2024-11-05').split(' ').filter(Boolean);
 const HOSTS = (process.env.MATRIX_HOSTS ?? 'sdk-1 sdk-2').split(' ').filter(Boolean);
 const MB = 1024 * 1024;
-const CALL = { timeout: 120000 };
+const CALL = { timeout: 180000 };
 const SAMPLED = 'matrix host sampled text';
 const ANSWER = 'matrix host answer';
 
@@ -198,7 +198,7 @@ for (const era of ERAS) {
                         }
                         try {
                             if (connectError) throw new Error(`connect failed: ${connectError.message}`);
-                            await withTimeout(body(), 300000, name);
+                            await withTimeout(body(), 420000, name);
                         } catch (e) {
                             const proxyTail = DIRECT ? '' : `\n--- proxy stderr ---\n${(await readText(proxyLog)).slice(-6000)}`;
                             const serverTail = `\n--- server stderr ---\n${(await readText(server.logFile)).slice(-3000)}`;
