@@ -155,8 +155,8 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     if (transport == UpstreamTransport::SseFirst || transport == UpstreamTransport::SseOnly)
         return createUpstreamEra(transport, http, sse);
     modern.detection = StatelessHttpEra::Detection::FallBack;
-    return std::make_unique<DetectingEra>(std::make_unique<StatelessHttpEra>(modern),
-            createUpstreamEra(transport, http, sse));
+    return std::make_unique<DetectingEra>(
+            std::make_unique<StatelessHttpEra>(modern), createUpstreamEra(transport, http, sse));
 }
 
 TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)

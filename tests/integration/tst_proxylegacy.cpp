@@ -64,7 +64,10 @@ void tst_ProxyLegacy::toolsRequestsAndNotifications_data()
 {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<int>("postsToSse"); // Streamable HTTP attempts
-    QTest::newRow("http-first (default)") << QStringList{} << 1;
+    // http-first with upstream.protocol auto (the default): the server/discover probe of MCP
+    // 2026-07-28, then the initialize POST, both refused, then HTTP+SSE.
+    QTest::newRow("http-first (default)") << QStringList{} << 2;
+    QTest::newRow("http-first, protocol legacy") << QStringList{u"--protocol"_s, u"legacy"_s} << 1;
     QTest::newRow("sse-only") << QStringList{u"--transport"_s, u"sse-only"_s} << 0;
     QTest::newRow("sse-first") << QStringList{u"--transport"_s, u"sse-first"_s} << 0;
 }
