@@ -4,13 +4,15 @@
 
 #include <QtCore/QJsonDocument>
 
+#include <utility>
+
 namespace McpProxy {
 
 namespace {
 
-const QString ElicitationCreate = QStringLiteral("elicitation/create");
-const QString SamplingCreateMessage = QStringLiteral("sampling/createMessage");
-const QString RootsList = QStringLiteral("roots/list");
+constexpr QLatin1StringView ElicitationCreate("elicitation/create");
+constexpr QLatin1StringView SamplingCreateMessage("sampling/createMessage");
+constexpr QLatin1StringView RootsList("roots/list");
 
 QByteArray compact(const QJsonObject &object)
 {
@@ -27,10 +29,10 @@ QJsonObject capability(const QJsonObject &capabilities, QLatin1StringView name, 
 // Keeps a server-chosen string readable and short in an error message.
 QString shown(const QString &text)
 {
-    constexpr int MaxShown = 60;
+    constexpr int maxShown = 60;
     QString out;
     for (const QChar c : text) {
-        if (out.size() >= MaxShown) {
+        if (out.size() >= maxShown) {
             out += QStringLiteral("…");
             break;
         }
@@ -256,8 +258,7 @@ InputRequiredBridge::Step InputRequiredBridge::handleHostResponse(const QJsonObj
     const QJsonValue result = response.value(QLatin1StringView("result"));
     if (!error.isObject() && !result.isObject())
         return {}; // not a response (or a malformed one): the request stays pending
-    const PendingInput pending = *pendingIt;
-    m_pending.erase(pendingIt);
+    const PendingInput pending = m_pending.take(key);
     Flow &flow = m_flows[pending.flowKey];
     flow.pendingIds.removeAll(key);
 

@@ -6,7 +6,7 @@ namespace McpProxy {
 
 namespace {
 
-const QString XMcpHeader = QStringLiteral("x-mcp-header");
+constexpr QLatin1StringView XMcpHeader("x-mcp-header");
 
 // The JSON Schema keywords whose subschemas are not "statically reachable" (a chain of
 // `properties` keys only): an x-mcp-header under any of them makes the tool invalid
@@ -24,10 +24,10 @@ QString pathName(const QStringList &path)
 // Keeps a name readable in a log line whatever it holds (control characters, huge strings).
 QString printable(const QString &text)
 {
-    constexpr int MaxShown = 80;
+    constexpr int maxShown = 80;
     QString out;
     for (const QChar c : text) {
-        if (out.size() >= MaxShown) {
+        if (out.size() >= maxShown) {
             out += QStringLiteral("…");
             break;
         }
@@ -79,7 +79,7 @@ struct Walker
             } else if (typeName == QLatin1StringView("boolean")) {
                 declaration.type = ToolHeaderDeclaration::Type::Boolean;
             } else {
-                const QString fault =
+                QString fault =
                         QStringLiteral("%1: x-mcp-header is only permitted on string, integer or "
                                        "boolean properties, not %2")
                                 .arg(pathName(path),
@@ -106,7 +106,7 @@ struct Walker
             for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
                 QStringList childPath = path;
                 childPath.append(it.key());
-                const QString fault = visit(it.value(), childPath, reachable, depth + 1);
+                QString fault = visit(it.value(), childPath, reachable, depth + 1);
                 if (!fault.isEmpty())
                     return fault;
             }
@@ -115,14 +115,14 @@ struct Walker
             const QJsonValue sub = schema.value(QLatin1StringView(keyword));
             const QString marker = QStringLiteral("<%1>").arg(QLatin1StringView(keyword));
             if (sub.isArray()) {
-                for (const QJsonValue &branch : sub.toArray()) {
-                    const QString fault =
-                            visit(branch, path + QStringList{marker}, false, depth + 1);
+                const QJsonArray branches = sub.toArray();
+                for (const auto &branch : branches) {
+                    QString fault = visit(branch, path + QStringList{marker}, false, depth + 1);
                     if (!fault.isEmpty())
                         return fault;
                 }
             } else {
-                const QString fault = visit(sub, path + QStringList{marker}, false, depth + 1);
+                QString fault = visit(sub, path + QStringList{marker}, false, depth + 1);
                 if (!fault.isEmpty())
                     return fault;
             }
@@ -134,8 +134,7 @@ struct Walker
             const QString marker = QStringLiteral("<%1>").arg(QLatin1StringView(keyword));
             const QJsonObject map = sub.toObject();
             for (auto it = map.constBegin(); it != map.constEnd(); ++it) {
-                const QString fault =
-                        visit(it.value(), path + QStringList{marker}, false, depth + 1);
+                QString fault = visit(it.value(), path + QStringList{marker}, false, depth + 1);
                 if (!fault.isEmpty())
                     return fault;
             }
@@ -161,7 +160,7 @@ ToolHeaderSchema ToolHeaderSchema::scan(const QJsonObject &inputSchema)
 {
     ToolHeaderSchema result;
     Walker walker;
-    const QString fault = walker.visit(inputSchema, {}, true, 0);
+    QString fault = walker.visit(inputSchema, {}, true, 0);
     if (!walker.numberFault.isEmpty())
         result.m_reason = walker.numberFault;
     else
@@ -199,7 +198,7 @@ ToolHeaderCatalogue::Page ToolHeaderCatalogue::acceptToolsListPage(
         return page;
     const QJsonArray tools = toolsValue.toArray();
     QJsonArray kept;
-    for (const QJsonValue &entry : tools) {
+    for (const auto &entry : tools) {
         const QJsonObject tool = entry.toObject();
         const QJsonValue nameValue = tool.value(QLatin1StringView("name"));
         if (!entry.isObject() || !nameValue.isString()) {

@@ -25,7 +25,7 @@ QStringList stringList(const QJsonValue &value)
 {
     QStringList out;
     const QJsonArray array = value.toArray();
-    for (const QJsonValue &entry : array) {
+    for (const auto &entry : array) {
         if (entry.isString())
             out.append(entry.toString());
     }

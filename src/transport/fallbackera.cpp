@@ -79,8 +79,8 @@ private:
     UpstreamEra &m_era;
 };
 
-FallbackEra::FallbackEra(
-        Factory first, Factory fallback, RefusalTest refused, QString description, QObject *parent)
+FallbackEra::FallbackEra(const Factory &first, Factory fallback, RefusalTest refused,
+        QString description, QObject *parent)
     : UpstreamEra(parent)
     , m_makeFallback(std::move(fallback))
     , m_refused(std::move(refused))

@@ -33,7 +33,7 @@ public:
     using Factory = std::function<std::unique_ptr<UpstreamEra>()>;
     using RefusalTest = std::function<bool(const TransportError &)>;
 
-    FallbackEra(Factory first, Factory fallback, RefusalTest refused, QString description,
+    FallbackEra(const Factory &first, Factory fallback, RefusalTest refused, QString description,
             QObject *parent = nullptr);
     ~FallbackEra() override;
 

@@ -344,7 +344,7 @@ void LegacySseEra::finishDelivery(Handle handle)
         return;
     const QPointer<Delivery> delivery = it->second;
     m_deliveries.erase(it);
-    for (auto request = m_requests.begin(); request != m_requests.end(); ++request) {
+    for (auto request = m_requests.cbegin(); request != m_requests.cend(); ++request) {
         if (request.value() == handle) {
             m_requests.erase(request);
             break;

@@ -209,12 +209,12 @@ QJsonObject StatelessHttpEra::prepareRequest(const QJsonObject &hostRequest) con
 
 QString StatelessHttpEra::requestVersion(const QJsonObject &request) const
 {
-    const QString version = request.value("params"_L1)
-                                    .toObject()
-                                    .value("_meta"_L1)
-                                    .toObject()
-                                    .value(MetaProtocolVersion)
-                                    .toString();
+    QString version = request.value("params"_L1)
+                              .toObject()
+                              .value("_meta"_L1)
+                              .toObject()
+                              .value(MetaProtocolVersion)
+                              .toString();
     if (!version.isEmpty())
         return version;
     return m_wireVersion.isEmpty() ? QString::fromLatin1(EraDetection::ModernVersion)
