@@ -240,6 +240,8 @@ describe(`MCP TypeScript SDK client -> ${DIRECT ? 'DIRECT (no proxy)' : 'mcp-oau
             assert.deepEqual(stats.protocolVersions, [LATEST_PROTOCOL_VERSION], 'MCP-Protocol-Version = negotiated version');
             assert.equal(stats.missingAccept, 0, 'every POST accepts text/event-stream');
             assert.equal(stats.badRequests, 0, 'no request without Mcp-Session-Id after initialize');
+            // upstream.protocol auto: one server/discover probe (MCP 2026-07-28) before initialize
+            assert.equal(stats.discoverProbes, 1, 'one era probe per host initialize');
         }));
 
     test('progress notifications arrive before the result', { timeout: 60000 }, () =>

@@ -149,8 +149,10 @@ for (const transportSetting of ['http-first', 'sse-only']) {
                 const stats = await server.stats();
                 assert.equal(stats.streams, 1, 'exactly one SSE stream');
                 assert.equal(stats.initializes, 1, 'initialize reached the server once');
-                const probes = transportSetting === 'http-first' ? ['POST /sse'] : [];
-                assert.deepEqual(stats.otherRequests, probes, 'Streamable HTTP is tried only in http-first, once');
+                // http-first with upstream.protocol auto: the server/discover probe (MCP
+                // 2026-07-28), then the initialize POST, both refused, then HTTP+SSE
+                const probes = transportSetting === 'http-first' ? ['POST /sse', 'POST /sse'] : [];
+                assert.deepEqual(stats.otherRequests, probes, 'Streamable HTTP is tried only in http-first: the era probe and initialize');
             }));
 
         test('server->client elicitation/create is answered by the host', { timeout: 60000 }, () =>

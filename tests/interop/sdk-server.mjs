@@ -93,6 +93,7 @@ const stats = {
     deletes: 0,
     notFound: 0,
     badRequests: 0,
+    discoverProbes: 0, // server/discover (MCP 2026-07-28) without a session: refused as the SDK does
     expired: 0,
     // requests after initialize without an MCP-Protocol-Version header, and the values seen
     missingProtocolVersion: 0,
@@ -325,7 +326,8 @@ async function handleMcp(req, res) {
 
         if (sessionId === undefined) {
             if (!isInitializeRequest(body)) {
-                ++stats.badRequests;
+                if (body?.method === 'server/discover') ++stats.discoverProbes;
+                else ++stats.badRequests;
                 return rpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id and not an initialize request');
             }
             noteValue(stats.clientProtocolVersions, body.params.protocolVersion);
