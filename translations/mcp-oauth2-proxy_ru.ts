@@ -216,6 +216,10 @@ adding OAuth 2 access tokens.</source>
         <source>Show what is stored for which server (never a token)</source>
         <translation>Показать, что сохранено и для какого сервера (без самих токенов)</translation>
     </message>
+    <message>
+        <source>MCP era: auto (default), legacy or 2026-07-28</source>
+        <translation>Редакция протокола MCP: auto (по умолчанию), legacy или 2026-07-28</translation>
+    </message>
 </context>
 <context>
     <name>McpProxy::Config</name>
