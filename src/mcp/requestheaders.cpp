@@ -1,38 +1,12 @@
 #include "mcp/requestheaders.h"
 
+#include "transport/httpsyntax.h"
+
 #include <cmath>
 
 namespace McpProxy {
 
 namespace {
-
-// RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." / "^" / "_"
-//                        / "`" / "|" / "~" / DIGIT / ALPHA
-bool isTchar(char16_t c)
-{
-    if ((c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9'))
-        return true;
-    switch (c) {
-    case u'!':
-    case u'#':
-    case u'$':
-    case u'%':
-    case u'&':
-    case u'\'':
-    case u'*':
-    case u'+':
-    case u'-':
-    case u'.':
-    case u'^':
-    case u'_':
-    case u'`':
-    case u'|':
-    case u'~':
-        return true;
-    default:
-        return false;
-    }
-}
 
 constexpr auto Base64Prefix = QLatin1StringView("=?base64?");
 constexpr auto Base64Suffix = QLatin1StringView("?=");
@@ -47,7 +21,7 @@ bool McpHeaderEncoding::isToken(QStringView name)
     if (name.isEmpty())
         return false;
     for (const QChar c : name) {
-        if (!isTchar(c.unicode()))
+        if (!HttpSyntax::isTokenChar(c.unicode()))
             return false;
     }
     return true;
