@@ -566,6 +566,14 @@ void LegacySseEra::streamLost(const QString &reason)
     // redelivery): those requests fail; a message whose POST still runs fails with them, since
     // its response would have come on the lost stream.
     const TransportError error = TransportError::streamEnded(reason + u" before the response"_s);
+    failRequestsOwedByTheStream(error);
+    // A new stream is a new session (a new endpoint): the session replays initialize on it.
+    if (!listener()->serverStreamSessionExpired())
+        qCInfo(lcTransport) << "the next message opens a new SSE stream";
+}
+
+void LegacySseEra::failRequestsOwedByTheStream(const TransportError &error)
+{
     for (const Handle handle : deliveriesWhere([](const Delivery &delivery) {
              return delivery.isRequest()
                      && (delivery.state() == Delivery::State::AwaitingResponse
@@ -574,9 +582,6 @@ void LegacySseEra::streamLost(const QString &reason)
         if (const auto it = m_deliveries.find(handle); it != m_deliveries.end() && it->second)
             it->second->failLater(error);
     }
-    // A new stream is a new session (a new endpoint): the session replays initialize on it.
-    if (!listener()->serverStreamSessionExpired())
-        qCInfo(lcTransport) << "the next message opens a new SSE stream";
 }
 
 void LegacySseEra::forgetSession()
@@ -589,14 +594,7 @@ void LegacySseEra::forgetSession()
         return;
     const TransportError error =
             TransportError::streamEnded(u"upstream session ended before the response"_s);
-    for (const Handle handle : deliveriesWhere([](const Delivery &delivery) {
-             return delivery.isRequest()
-                     && (delivery.state() == Delivery::State::AwaitingResponse
-                             || delivery.state() == Delivery::State::Posting);
-         })) {
-        if (const auto it = m_deliveries.find(handle); it != m_deliveries.end() && it->second)
-            it->second->failLater(error);
-    }
+    failRequestsOwedByTheStream(error);
 }
 
 void LegacySseEra::deliverServerMessage(QByteArray bytes)

@@ -96,6 +96,9 @@ private:
     void failStreamConnection(const TransportError &error);
     void challengeStream(const QByteArray &wwwAuthenticate, int status);
     void streamLost(const QString &reason);
+    // Fails (later, from the event loop) every request whose response the stream still owed,
+    // and those whose POST still runs: their responses would have come on that stream.
+    void failRequestsOwedByTheStream(const TransportError &error);
     void deliverServerMessage(QByteArray bytes);
     void finishDelivery(Handle handle); // forgets it; its report follows
     template <typename Predicate> QList<Handle> deliveriesWhere(Predicate predicate) const;
