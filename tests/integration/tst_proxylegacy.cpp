@@ -4,6 +4,7 @@
 // "on-demand": nothing set, authorization on the first 401).
 #include "support/fakeauthserver.h"
 #include "support/fakelegacyserver.h"
+#include "support/guardedserver.h"
 #include "support/proxyprocess.h"
 #include "support/testbrowser.h"
 
@@ -18,34 +19,6 @@ QString resultText(const QJsonObject &response)
 {
     return response.value(u"result")[u"content"][0][u"text"].toString();
 }
-
-// A legacy server whose /sse and /messages only answer a valid token from `auth` (401 with the
-// RFC 9728 challenge otherwise); `auth` serves its metadata on the same origin.
-struct GuardedLegacyServer
-{
-    GuardedLegacyServer()
-    {
-        QVERIFY(mcp.listen());
-        auth.setPublicOrigin(mcp.url().adjusted(QUrl::RemovePath));
-        auth.setProtectedResource(mcp.url().toString());
-        mcp.setRequestFilter([this](const FakeHttpRequest &request, FakeHttpResponder *responder) {
-            if (auth.handle(request, responder))
-                return true;
-            if (request.path() != "/sse" && request.path() != "/messages")
-                return false;
-            if (auth.acceptsAuthorization(request.header("Authorization"), QString()))
-                return false;
-            responder->reply(401,
-                    {{"WWW-Authenticate", auth.bearerChallenge()},
-                            {"Content-Type", "application/json"}},
-                    R"({"error":"invalid_token"})");
-            return true;
-        });
-    }
-
-    FakeLegacyServer mcp;
-    FakeAuthServer auth;
-};
 
 } // namespace
 
