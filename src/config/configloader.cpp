@@ -29,8 +29,10 @@ using namespace ConfigSchema;
 
 namespace {
 
-// Headers the transport manages itself (MCP 2025-06-18 Streamable HTTP, RFC 9110/9112).
-constexpr std::array<QLatin1String, 9> ReservedHeaders = {
+// Headers the transport manages itself (MCP 2025-06-18 Streamable HTTP, RFC 9110/9112; the
+// request metadata of MCP 2026-07-28 basic/transports/streamable-http: Mcp-Method, Mcp-Name and
+// every Mcp-Param-{Name}, which must mirror the body of each request).
+constexpr std::array<QLatin1String, 11> ReservedHeaders = {
         "Host"_L1,
         "Content-Length"_L1,
         "Content-Type"_L1,
@@ -40,7 +42,10 @@ constexpr std::array<QLatin1String, 9> ReservedHeaders = {
         "Last-Event-ID"_L1,
         "Transfer-Encoding"_L1,
         "Connection"_L1,
+        "Mcp-Method"_L1,
+        "Mcp-Name"_L1,
 };
+constexpr QLatin1String ReservedHeaderPrefix = "Mcp-Param-"_L1;
 
 bool isCommentKey(const QString &key)
 {
@@ -76,8 +81,9 @@ bool isHeaderToken(QStringView name)
 
 bool isReservedHeader(QStringView name)
 {
-    return std::any_of(ReservedHeaders.begin(), ReservedHeaders.end(),
-            [name](QLatin1String r) { return name.compare(r, Qt::CaseInsensitive) == 0; });
+    return name.startsWith(ReservedHeaderPrefix, Qt::CaseInsensitive)
+            || std::any_of(ReservedHeaders.begin(), ReservedHeaders.end(),
+                    [name](QLatin1String r) { return name.compare(r, Qt::CaseInsensitive) == 0; });
 }
 
 // RFC 9110 section 5.5: no CR, LF, NUL or other controls except HTAB in a field value.
@@ -400,6 +406,7 @@ private:
             QStringList reserved;
             for (QLatin1String r : ReservedHeaders)
                 reserved << QString(r);
+            reserved << QString(ReservedHeaderPrefix) + u'*';
             return fail(ConfigText::tr("%1: the header %2 cannot be set, the proxy manages it "
                                        "(reserved: %3)")
                                 .arg(group, ConfigText::quoted(name), reserved.join(u", "_s)));

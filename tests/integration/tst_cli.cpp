@@ -54,6 +54,12 @@ void tst_Cli::configErrorsExitWithCode2_data()
     QTest::newRow("header value with a control character")
             << QStringList{u"--header"_s, u"X-Trace: a\u0001b"_s, url} << QStringList()
             << u"--header \"X-Trace\" must not contain CR, LF or other control characters"_s;
+    QTest::newRow("static Mcp-Param header (2026-07-28 request metadata)")
+            << QStringList{u"--header"_s, u"mcp-param-region: eu"_s, url} << QStringList()
+            << u"--header: the header \"mcp-param-region\" cannot be set, the proxy manages it"_s;
+    QTest::newRow("static Mcp-Method header")
+            << QStringList{u"--header"_s, u"Mcp-Method: tools/call"_s, url} << QStringList()
+            << u"--header: the header \"Mcp-Method\" cannot be set, the proxy manages it"_s;
     QTest::newRow("callback timeout that overflows the timer")
             << QStringList{url} << QStringList{u"OAUTH2_CALLBACK_TIMEOUT_SECONDS=2147483647"_s}
             << u"OAUTH2_CALLBACK_TIMEOUT_SECONDS must be an integer from 1 to 2147483"_s;

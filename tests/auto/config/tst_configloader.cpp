@@ -1090,7 +1090,8 @@ void tst_ConfigLoader::errors_data()
     // Headers.
     const QStringList reserved = {u"Host"_s, u"Content-Length"_s, u"Content-Type"_s, u"Accept"_s,
             u"Mcp-Session-Id"_s, u"MCP-Protocol-Version"_s, u"Last-Event-ID"_s,
-            u"Transfer-Encoding"_s, u"Connection"_s};
+            u"Transfer-Encoding"_s, u"Connection"_s, u"Mcp-Method"_s, u"Mcp-Name"_s,
+            u"Mcp-Param-Region"_s, u"MCP-PARAM-x"_s, u"Mcp-Param-"_s};
     for (const QString &name : reserved) {
         QTest::addRow("reserved header %s in the file", qPrintable(name))
                 << QStringList{} << fileWith(u"upstream.headers"_s, u"{\"%1\":\"v\"}"_s.arg(name))
