@@ -23,6 +23,8 @@ const QString MetaLogLevel = u"io.modelcontextprotocol/logLevel"_s;
 // Requests the proxy originates use their own id namespace, never shown to the host.
 const QString ProbeIdPrefix = u"mcp-oauth2-proxy-discover-"_s;
 const QString ListenIdPrefix = u"mcp-oauth2-proxy-listen-"_s;
+const QString ReissueIdPrefix = u"mcp-oauth2-proxy-reissue-"_s;
+const QString ToolsListIdPrefix = u"mcp-oauth2-proxy-tools-"_s;
 
 bool isSuccess(int status)
 {
@@ -38,6 +40,20 @@ QByteArray resultLine(const QByteArray &rawId, const QJsonObject &result)
 {
     // The id goes back byte for byte as the host wrote it.
     return "{\"jsonrpc\":\"2.0\",\"id\":"_ba + rawId + ",\"result\":"_ba + compact(result) + '}';
+}
+
+// `line` (a server's response, on one line) as the host's answer: when the request went upstream
+// under another id than the host's (a re-issue), the host's id goes back byte for byte.
+QByteArray withHostId(const QByteArray &line, const QJsonValue &sentId, const JsonRpcMessage &host)
+{
+    if (JsonRpcMessage::idKey(sentId) == host.idKey())
+        return line;
+    QJsonObject response = QJsonDocument::fromJson(line).object();
+    response.remove("jsonrpc"_L1);
+    response.remove("id"_L1);
+    const QByteArray rest = compact(response); // "{…}"
+    return "{\"jsonrpc\":\"2.0\",\"id\":"_ba + host.rawId()
+            + (rest.size() > 2 ? ',' + rest.mid(1) : "}"_ba);
 }
 
 QString networkErrorName(QNetworkReply::NetworkError error)
@@ -82,6 +98,8 @@ StatelessHttpEra::~StatelessHttpEra()
     m_ended = true;
     if (m_listen)
         m_listen->discard();
+    if (m_relisting.exchange)
+        m_relisting.exchange->discard();
     for (auto &[handle, pending] : m_pending) {
         if (pending.exchange)
             pending.exchange->discard();
@@ -390,10 +408,17 @@ bool StatelessHttpEra::handleResponse(
             ++pending->retries;
             m_wireVersion = version;
             pending->version = version;
+            const QJsonValue sentId = pending->request.value("id"_L1);
             pending->request = prepareRequest(QJsonDocument::fromJson(pending->hostBody).object());
+            pending->request.insert("id"_L1, sentId); // a re-issue's own id stays
             post(handle);
             return true;
         }
+    }
+    if (code == EraDetection::HeaderMismatch && !pending->headerRetried
+            && pending->request.value("method"_L1) == "tools/call"_L1) {
+        relistTools(handle, error);
+        return true;
     }
     const QString hostIdKey = pending->message.idKey();
     if (m_hostMode == HostMode::Bridged && response.value("result"_L1).isObject()) {
@@ -423,13 +448,15 @@ bool StatelessHttpEra::handleResponse(
     }
     pending->responded = true;
     const QString method = pending->message.method();
+    QByteArray line;
     if (method == "tools/list"_L1 && response.value("result"_L1).isObject()) {
         const bool firstPage =
                 !pending->request.value("params"_L1).toObject().contains("cursor"_L1);
-        deliverToHost(filterToolsList(response, bytes, firstPage));
-        return true;
+        line = filterToolsList(response, bytes, firstPage);
+    } else {
+        line = JsonRpcMessage::toSingleLine(bytes);
     }
-    deliverToHost(JsonRpcMessage::toSingleLine(bytes));
+    deliverToHost(withHostId(line, pending->request.value("id"_L1), pending->message));
     return true;
 }
 
@@ -483,10 +510,14 @@ void StatelessHttpEra::handleFinished(Handle handle)
             return;
         }
         // Streams are not resumable in this revision: the request is lost with its stream.
+        if (reissue(handle))
+            return;
         fail(handle,
-                TransportError::streamEnded(u"upstream response stream ended before the "
-                                            "response (MCP 2026-07-28 streams cannot be "
-                                            "resumed); the request may be sent again"_s));
+                TransportError::streamEnded(
+                        QStringLiteral("upstream response stream ended before the response, "
+                                       "also after %1 re-issues under new ids (MCP 2026-07-28 "
+                                       "streams cannot be resumed)")
+                                .arg(MaxReissues)));
         return;
     }
     if (status == 0 || (!exchange->headersSeen() && error != QNetworkReply::NoError)) {
@@ -526,6 +557,161 @@ void StatelessHttpEra::handleFinished(Handle handle)
         return;
     }
     fail(handle, TransportError::upstreamStatus(status, body));
+}
+
+bool StatelessHttpEra::reissue(Handle handle)
+{
+    Pending *pending = find(handle);
+    if (!pending || m_ended || pending->reissues >= MaxReissues)
+        return false;
+    const int attempt = ++pending->reissues;
+    const int delayMs = m_options.reissueDelayMs << (attempt - 1);
+    qCInfo(lcTransport).noquote() << QStringLiteral(
+            "the response stream of %1 %2 broke before its response; "
+            "re-issuing it under a new id in %3 ms (%4 of %5)")
+                                             .arg(pending->request.value("method"_L1).toString(),
+                                                     QString::fromUtf8(pending->message.rawId()))
+                                             .arg(delayMs)
+                                             .arg(attempt)
+                                             .arg(MaxReissues);
+    pending->state = Pending::State::Reissuing;
+    if (pending->exchange)
+        pending->exchange->discard();
+    QTimer::singleShot(delayMs, this, [this, handle, attempt] {
+        Pending *waiting = find(handle);
+        if (!waiting || waiting->state != Pending::State::Reissuing || waiting->reissues != attempt)
+            return; // answered, aborted or failed meanwhile
+        waiting->request.insert(
+                "id"_L1, QString(ReissueIdPrefix + QString::number(++m_ownIdCount)));
+        waiting->asWritten = false; // the body carries the new id
+        post(handle);
+    });
+    return true;
+}
+
+void StatelessHttpEra::relistTools(Handle handle, const QJsonObject &error)
+{
+    Pending *pending = find(handle);
+    pending->headerRetried = true;
+    pending->mismatchAnswer =
+            JsonRpcMessage::errorResponse(pending->message.rawId(), error.value("code"_L1).toInt(),
+                    error.value("message"_L1).toString(), error.value("data"_L1));
+    pending->state = Pending::State::Relisting;
+    if (pending->exchange)
+        pending->exchange->discard();
+    qCInfo(lcTransport).noquote() << "upstream refused the headers of tools/call"
+                                  << pending->message.rawId()
+                                  << "(-32020); listing the tools again before one corrected retry";
+    m_relisting.waiters.append(handle);
+    if (m_relisting.exchange)
+        return; // a re-listing runs: its outcome serves this call too
+    m_relisting.version = pending->version;
+    m_relisting.pages = 0;
+    postToolsListPage(QString());
+}
+
+void StatelessHttpEra::postToolsListPage(const QString &cursor)
+{
+    m_relisting.cursor = cursor;
+    m_relisting.answer = QJsonObject();
+    m_relisting.requestId = ToolsListIdPrefix + QString::number(++m_ownIdCount);
+    QJsonObject params{{u"_meta"_s, requestMeta(m_relisting.version)}};
+    if (!cursor.isEmpty())
+        params.insert(u"cursor"_s, cursor);
+    const QJsonObject request{
+            {u"jsonrpc"_s, u"2.0"_s},
+            {u"id"_s, m_relisting.requestId},
+            {u"method"_s, u"tools/list"_s},
+            {u"params"_s, params},
+    };
+    QNetworkRequest httpRequest = buildRequest(request, m_relisting.version);
+    if (m_options.timeoutMs > 0)
+        httpRequest.setTransferTimeout(m_options.timeoutMs);
+    auto *exchange = new HttpExchange(
+            m_requestNam.post(httpRequest, compact(request)), HttpExchange::Body::Keep, this);
+    m_relisting.exchange = exchange;
+    connect(exchange, &HttpExchange::eventsReceived, this,
+            [this, exchange](const QList<SseEvent> &events) {
+                if (m_relisting.exchange != exchange)
+                    return;
+                for (const SseEvent &event : events) {
+                    if (event.type.isEmpty() || event.type == "message")
+                        keepToolsListAnswer(event.data);
+                }
+            });
+    connect(exchange, &HttpExchange::finished, this, [this, exchange] {
+        if (m_relisting.exchange == exchange)
+            handleToolsListPage();
+    });
+}
+
+void StatelessHttpEra::keepToolsListAnswer(const QByteArray &bytes)
+{
+    const QJsonObject message = QJsonDocument::fromJson(bytes).object();
+    if (JsonRpcMessage::idKey(message.value("id"_L1))
+                    == JsonRpcMessage::idKey(m_relisting.requestId)
+            && (message.contains("result"_L1) || message.contains("error"_L1)))
+        m_relisting.answer = message;
+}
+
+void StatelessHttpEra::handleToolsListPage()
+{
+    HttpExchange *exchange = m_relisting.exchange;
+    if (exchange->isEventStream()) {
+        for (const SseEvent &event : exchange->finishEvents()) {
+            if (event.type.isEmpty() || event.type == "message")
+                keepToolsListAnswer(event.data);
+        }
+    } else {
+        keepToolsListAnswer(exchange->body());
+    }
+    const int status = exchange->status();
+    m_relisting.exchange = nullptr;
+    exchange->discard();
+    const QJsonValue result = m_relisting.answer.value("result"_L1);
+    if (!result.isObject()) {
+        qCInfo(lcTransport) << "listing the tools again failed (HTTP" << status
+                            << "); the host gets the server's -32020";
+        finishRelisting(false);
+        return;
+    }
+    const ToolHeaderCatalogue::Page page =
+            m_tools.acceptToolsListPage(result.toObject(), m_relisting.cursor.isEmpty());
+    for (const ToolHeaderCatalogue::RejectedTool &rejected : page.rejectedTools) {
+        qCWarning(lcTransport).noquote()
+                << "tool" << rejected.name
+                << "has invalid x-mcp-header declarations:" << rejected.reason;
+    }
+    const QString next = result.toObject().value("nextCursor"_L1).toString();
+    if (!next.isEmpty() && ++m_relisting.pages < MaxRelistPages) {
+        postToolsListPage(next);
+        return;
+    }
+    finishRelisting(true);
+}
+
+void StatelessHttpEra::finishRelisting(bool listed)
+{
+    const QList<Handle> waiters = std::exchange(m_relisting.waiters, {});
+    for (const Handle handle : waiters) {
+        Pending *pending = find(handle);
+        if (!pending || pending->state != Pending::State::Relisting)
+            continue; // aborted meanwhile
+        const QString tool =
+                pending->request.value("params"_L1).toObject().value("name"_L1).toString();
+        if (listed && m_tools.toolState(tool) == ToolHeaderCatalogue::ToolState::Listed) {
+            post(handle); // the same request; buildRequest() applies the new declarations
+            continue;
+        }
+        // No corrected header set exists (the listing failed, or the tool is gone or invalid
+        // now): the host gets the server's answer.
+        if (m_bridge.hasFlow(pending->message.idKey()))
+            m_bridge.finish(pending->message.idKey());
+        pending->responded = true;
+        deliverToHost(pending->mismatchAnswer);
+        if (find(handle))
+            succeed(handle, 400);
+    }
 }
 
 void StatelessHttpEra::finishProbe(Handle handle, int httpStatus, const QByteArray &answer)

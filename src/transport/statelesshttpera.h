@@ -58,7 +58,13 @@ public:
         Detection detection = Detection::Required;
         int listenRetryMs = 1000; // subscriptions/listen reconnection: first delay
         int maxBackoffMs = 30000; // ... and its cap
+        int reissueDelayMs = 250; // a request whose response stream broke: first re-issue delay
     };
+
+    // Re-issues of one request after its response stream broke (doubling delays).
+    static constexpr int MaxReissues = 2;
+    // tools/list pages read for one re-listing after -32020 (a hostile cursor chain ends here).
+    static constexpr int MaxRelistPages = 100;
 
     explicit StatelessHttpEra(const Options &options, QObject *parent = nullptr);
     ~StatelessHttpEra() override;
@@ -93,6 +99,8 @@ private:
             Posting, // its POST (or a continuation's) runs
             Waiting, // challenged: resend() or abort() follows
             AwaitingHost, // input_required: the host answers the bridge's requests
+            Relisting, // -32020 on tools/call: waits for the re-listing, then its one retry
+            Reissuing, // its response stream broke: re-issued under a new id after a delay
         };
         Kind kind = Kind::Request;
         State state = State::Posting;
@@ -101,7 +109,10 @@ private:
         QJsonObject request; // the JSON-RPC request as it goes upstream
         QString version; // MCP-Protocol-Version of the next POST
         QPointer<HttpExchange> exchange;
-        int retries = 0; // corrected re-sends (-32022, -32020)
+        int retries = 0; // corrected re-sends after -32022
+        bool headerRetried = false; // the one corrected re-send after -32020
+        QByteArray mismatchAnswer; // the server's -32020 for the host if the retry cannot happen
+        int reissues = 0; // re-issues after a broken response stream
         bool asWritten = false; // the host's bytes go upstream unchanged (a 2026-07-28 host)
         int hostWaits = 0; // rounds that waited for the host (its deadline's generation)
         bool responded = false;
@@ -131,6 +142,16 @@ private:
     void deliverToHost(const QByteArray &line);
     void succeed(Handle handle, int httpStatus);
     void fail(Handle handle, const TransportError &error);
+    // basic/transports/streamable-http "Client Behavior": after -32020 for tools/call, list the
+    // tools again, then retry once with the headers the new declarations give.
+    void relistTools(Handle handle, const QJsonObject &error);
+    void postToolsListPage(const QString &cursor);
+    void keepToolsListAnswer(const QByteArray &bytes);
+    void handleToolsListPage();
+    void finishRelisting(bool listed);
+    // changelog (SEP-2575): a broken response stream loses the request; it is re-issued as a new
+    // request with a new id.
+    bool reissue(Handle handle);
     void forget(Handle handle);
     Pending *find(Handle handle);
 
@@ -166,6 +187,20 @@ private:
     InputRequiredBridge m_bridge; // multi round-trip requests of a bridged host
     QHash<QString, QString> m_bridgeRequests; // id key of a request to the host → its flow
     QStringList m_resourceSubscriptions; // resources/subscribe of a bridged host
+    int m_ownIdCount = 0; // ids of re-issued requests and of the proxy's own tools/list
+
+    // The one re-listing of the tools at a time; every -32020 waits for it.
+    struct ToolRelisting
+    {
+        QPointer<HttpExchange> exchange;
+        QList<Handle> waiters;
+        QString version; // MCP-Protocol-Version (and _meta) of its requests
+        QString cursor; // of the page being read; empty: the first
+        QString requestId;
+        QJsonObject answer; // the page's response, once it arrived
+        int pages = 0;
+    };
+    ToolRelisting m_relisting;
 
     // subscriptions/listen
     bool m_listenWanted = false;

@@ -8,6 +8,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QPointer>
+#include <QtCore/QSet>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -37,6 +38,14 @@ public:
     bool sse = false;
     int rejectVersionFirst = 0; // answer this many requests with -32022 first
     bool elicit = false; // tools/call "confirm" asks for input first
+    // tools/call checks every Mcp-Param header its current schema declares (-32020 otherwise).
+    bool validateParams = false;
+    int toolsSchema = 1; // 2: "query" also mirrors its "zone" argument into Mcp-Param-Zone
+    bool paginate = false; // tools/list in two pages ("invalid", then "query")
+    bool alwaysMismatch = false; // every tools/call gets -32020
+    // This many tools/call SSE responses end before their result (-1: all); abruptly: TCP close.
+    int breakStreams = 0;
+    bool breakAbruptly = false;
     QList<QPointer<FakeHttpResponder>> listens;
     QList<FakeHttpRequest> posts; // every POST, as received
 
@@ -83,6 +92,27 @@ private:
         if (!data.isNull())
             error.insert(u"data"_s, data);
         return {{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, id}, {u"error"_s, error}};
+    }
+    static QByteArray decoded(const QByteArray &value)
+    {
+        if (value.startsWith("=?base64?") && value.endsWith("?="))
+            return QByteArray::fromBase64(value.mid(9, value.size() - 11));
+        return value;
+    }
+    // The tools/call headers of `params` are those the current schema declares.
+    bool paramHeadersMatch(const FakeHttpRequest &request, const QJsonObject &params) const
+    {
+        const QJsonObject arguments = params.value(u"arguments").toObject();
+        QList<std::pair<QString, QByteArray>> declared{{u"region"_s, "Mcp-Param-Region"_ba}};
+        if (toolsSchema == 2)
+            declared.append({u"zone"_s, "Mcp-Param-Zone"_ba});
+        for (const auto &[argument, header] : declared) {
+            const QByteArray expected = arguments.value(argument).toString().toUtf8();
+            if (arguments.contains(argument) ? decoded(request.header(header)) != expected
+                                             : request.hasHeader(header))
+                return false;
+        }
+        return true;
     }
     static QJsonObject result(const QJsonValue &id, QJsonObject result)
     {
@@ -145,25 +175,48 @@ private:
         if (method == "tools/list"_L1) {
             const QJsonObject region{{u"type"_s, u"string"_s}, {u"x-mcp-header"_s, u"Region"_s}};
             const QJsonObject bad{{u"type"_s, u"number"_s}, {u"x-mcp-header"_s, u"Score"_s}};
-            answer(responder, 200,
-                    result(id,
-                            QJsonObject{{u"tools"_s,
-                                    QJsonArray{
-                                            QJsonObject{{u"name"_s, u"query"_s},
-                                                    {u"inputSchema"_s,
-                                                            QJsonObject{{u"type"_s, u"object"_s},
-                                                                    {u"properties"_s,
-                                                                            QJsonObject{{u"region"_s,
-                                                                                    region}}}}}},
-                                            QJsonObject{{u"name"_s, u"invalid"_s},
-                                                    {u"inputSchema"_s,
-                                                            QJsonObject{{u"type"_s, u"object"_s},
-                                                                    {u"properties"_s,
-                                                                            QJsonObject{{u"score"_s,
-                                                                                    bad}}}}}}}}}));
+            QJsonObject properties{{u"region"_s, region}};
+            if (toolsSchema == 2) {
+                properties.insert(u"zone"_s,
+                        QJsonObject{{u"type"_s, u"string"_s}, {u"x-mcp-header"_s, u"Zone"_s}});
+            }
+            const QJsonObject query{{u"name"_s, u"query"_s},
+                    {u"inputSchema"_s,
+                            QJsonObject{{u"type"_s, u"object"_s}, {u"properties"_s, properties}}}};
+            const QJsonObject invalid{{u"name"_s, u"invalid"_s},
+                    {u"inputSchema"_s,
+                            QJsonObject{{u"type"_s, u"object"_s},
+                                    {u"properties"_s, QJsonObject{{u"score"_s, bad}}}}}};
+            if (!paginate) {
+                answer(responder, 200,
+                        result(id, QJsonObject{{u"tools"_s, QJsonArray{query, invalid}}}));
+            } else if (params.value(u"cursor").toString() != u"2"_s) {
+                answer(responder, 200,
+                        result(id,
+                                QJsonObject{{u"tools"_s, QJsonArray{invalid}},
+                                        {u"nextCursor"_s, u"2"_s}}));
+            } else {
+                answer(responder, 200, result(id, QJsonObject{{u"tools"_s, QJsonArray{query}}}));
+            }
             return;
         }
         if (method == "tools/call"_L1) {
+            if (alwaysMismatch || (validateParams && !paramHeadersMatch(request, params))) {
+                answer(responder, 400, error(id, -32020, u"Header mismatch: Mcp-Param"_s));
+                return;
+            }
+            if (breakStreams != 0) {
+                if (breakStreams > 0)
+                    --breakStreams;
+                responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
+                responder->writeChunk(FakeHttpServer::sseEvent(
+                        R"({"jsonrpc":"2.0","method":"notifications/message","params":{"level":"info","data":"working"}})"));
+                if (breakAbruptly)
+                    responder->closeAbruptly();
+                else
+                    responder->endStream(); // a clean end, but no result
+                return;
+            }
             if (elicit && !params.contains(u"inputResponses")) {
                 answer(responder, 200,
                         result(id,
@@ -210,6 +263,11 @@ private Q_SLOTS:
     void listenStreamDeliversListChanges();
     void modernHostPassesThrough();
     void forcedModernAgainstLegacyServerFails();
+    void headerMismatchRelistsAndRetriesOnce();
+    void headerMismatchTwiceReachesTheHost();
+    void brokenStreamIsReissuedUnderANewId_data();
+    void brokenStreamIsReissuedUnderANewId();
+    void alwaysBrokenStreamFailsClearly();
 };
 
 void tst_ProxyStateless::bridgedHost_data()
@@ -417,6 +475,131 @@ void tst_ProxyStateless::forcedModernAgainstLegacyServerFails()
                                .contains(u"upstream.protocol"_s),
             qPrintable(QString::fromUtf8(json(response))));
     QCOMPARE(legacy.requests().size(), 1); // no initialize was tried
+}
+
+void tst_ProxyStateless::headerMismatchRelistsAndRetriesOnce()
+{
+    FakeStatelessServer server;
+    server.validateParams = true;
+    server.paginate = true;
+    QVERIFY(server.http.listen());
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
+    proxy.initialize();
+    proxy.send(R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})");
+    QCOMPARE(proxy.takeResponse(3).value(u"result")[u"nextCursor"].toString(), u"2"_s);
+    proxy.send(R"({"jsonrpc":"2.0","id":4,"method":"tools/list","params":{"cursor":"2"}})");
+    QCOMPARE(proxy.takeResponse(4).value(u"result")[u"tools"].toArray().size(), 1);
+    server.toolsSchema = 2; // the server now mirrors "zone" too; the proxy does not know yet
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":"call-5","method":"tools/call","params":{"name":"query","arguments":{"region":"eu","zone":"z1"}}})");
+    const QJsonObject answer = proxy.takeResponse(u"call-5"_s);
+    QVERIFY2(answer.contains(u"result"), json(answer).constData());
+    QCOMPARE(answer.value(u"result")[u"content"][0][u"text"].toString(), u"called query"_s);
+
+    const QList<FakeHttpRequest> calls = server.postsOf(u"tools/call"_s);
+    QCOMPARE(calls.size(), 2); // refused, then exactly one corrected retry
+    QVERIFY(!calls.first().hasHeader("Mcp-Param-Zone"));
+    QCOMPARE(calls.last().header("Mcp-Param-Zone"), "z1"_ba);
+    QCOMPARE(calls.last().header("Mcp-Param-Region"), "eu"_ba);
+    // Both pages listed again by the proxy itself (never shown to the host).
+    const QList<FakeHttpRequest> lists = server.postsOf(u"tools/list"_s);
+    QCOMPARE(lists.size(), 4);
+    QVERIFY(!parse(lists.at(2).body).value(u"params").toObject().contains(u"cursor"));
+    QCOMPARE(parse(lists.at(3).body).value(u"params")[u"cursor"].toString(), u"2"_s);
+    QCOMPARE(lists.at(3).header("Mcp-Method"), "tools/list"_ba);
+    for (const QJsonObject &message : proxy.messages())
+        QVERIFY(message.value(u"id") != QJsonValue(parse(lists.at(2).body).value(u"id")));
+}
+
+void tst_ProxyStateless::headerMismatchTwiceReachesTheHost()
+{
+    FakeStatelessServer server;
+    server.alwaysMismatch = true;
+    QVERIFY(server.http.listen());
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
+    proxy.initialize();
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"query","arguments":{"region":"eu"}}})");
+    const QJsonObject answer = proxy.takeResponse(6);
+    QCOMPARE(answer.value(u"error")[u"code"].toInt(), -32020); // the server's own error
+    QCOMPARE(answer.value(u"error")[u"message"].toString(), u"Header mismatch: Mcp-Param"_s);
+    QCOMPARE(server.postsOf(u"tools/call"_s).size(), 2);
+    QCOMPARE(server.postsOf(u"tools/list"_s).size(), 1);
+    // A later call gets its own single retry.
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"query","arguments":{"region":"eu"}}})");
+    QCOMPARE(proxy.takeResponse(7).value(u"error")[u"code"].toInt(), -32020);
+    QCOMPARE(server.postsOf(u"tools/call"_s).size(), 4);
+}
+
+void tst_ProxyStateless::brokenStreamIsReissuedUnderANewId_data()
+{
+    QTest::addColumn<bool>("abruptly");
+    QTest::addColumn<bool>("modernHost");
+    QTest::newRow("clean end, bridged host") << false << false;
+    QTest::newRow("connection reset, bridged host") << true << false;
+    QTest::newRow("clean end, 2026-07-28 host") << false << true;
+}
+
+void tst_ProxyStateless::brokenStreamIsReissuedUnderANewId()
+{
+    QFETCH(bool, abruptly);
+    QFETCH(bool, modernHost);
+    FakeStatelessServer server;
+    server.breakStreams = 1;
+    server.breakAbruptly = abruptly;
+    QVERIFY(server.http.listen());
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
+    if (modernHost) {
+        proxy.send(
+                R"({"jsonrpc":"2.0","id":"call-8","method":"tools/call","params":{"name":"query","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})");
+    } else {
+        proxy.initialize();
+        proxy.send(
+                R"({"jsonrpc":"2.0","id":"call-8","method":"tools/call","params":{"name":"query","arguments":{}}})");
+    }
+    const QJsonObject answer = proxy.takeResponse(u"call-8"_s);
+    QVERIFY2(answer.contains(u"result"), json(answer).constData());
+    QCOMPARE(answer.value(u"result")[u"content"][0][u"text"].toString(), u"called query"_s);
+
+    const QList<FakeHttpRequest> calls = server.postsOf(u"tools/call"_s);
+    QCOMPARE(calls.size(), 2);
+    const QJsonObject first = parse(calls.first().body);
+    const QJsonObject second = parse(calls.last().body);
+    QCOMPARE(first.value(u"id").toString(), u"call-8"_s);
+    QVERIFY(second.value(u"id") != first.value(u"id")); // a new request, a new id
+    QCOMPARE(second.value(u"params"), first.value(u"params"));
+    QCOMPARE(calls.last().header("Mcp-Name"), "query"_ba);
+    // What the broken stream carried still reached the host; no second answer for call-8.
+    QCOMPARE(proxy.takeMethod(u"notifications/message"_s).value(u"params")[u"data"].toString(),
+            u"working"_s);
+    for (const QJsonObject &message : proxy.messages())
+        QVERIFY(message.value(u"id") != u"call-8"_s);
+}
+
+void tst_ProxyStateless::alwaysBrokenStreamFailsClearly()
+{
+    FakeStatelessServer server;
+    server.breakStreams = -1;
+    QVERIFY(server.http.listen());
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
+    proxy.initialize();
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"query","arguments":{}}})");
+    const QJsonObject answer = proxy.takeResponse(9);
+    QVERIFY2(answer.contains(u"error"), json(answer).constData());
+    const QString reason = answer.value(u"error")[u"data"][u"reason"].toString();
+    QVERIFY2(reason.contains(u"ended before the response, also after 2 re-issues"_s),
+            qPrintable(reason));
+    QCOMPARE(server.postsOf(u"tools/call"_s).size(), 3); // the request and two re-issues
+    QSet<QString> ids;
+    for (const FakeHttpRequest &call : server.postsOf(u"tools/call"_s))
+        ids.insert(QString::fromUtf8(json(QJsonObject{{u"id"_s, parse(call.body).value(u"id")}})));
+    QCOMPARE(ids.size(), 3);
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyStateless)
