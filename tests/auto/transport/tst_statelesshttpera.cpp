@@ -133,11 +133,11 @@ struct Server
                 responder->endStream(); // no result
                 return;
             }
-            responder->writeChunk(FakeHttpServer::sseEvent(json({{u"jsonrpc"_s, u"2.0"_s},
-                    {u"id"_s, id},
-                    {u"result"_s,
-                            QJsonObject{{u"resultType"_s, u"complete"_s},
-                                    {u"content"_s, QJsonArray()}}}})));
+            responder->writeChunk(
+                    FakeHttpServer::sseEvent(json({{u"jsonrpc"_s, u"2.0"_s}, {u"id"_s, id},
+                            {u"result"_s,
+                                    QJsonObject{{u"resultType"_s, u"complete"_s},
+                                            {u"content"_s, QJsonArray()}}}})));
             responder->endStream();
             return;
         }
@@ -221,8 +221,8 @@ void tst_StatelessHttpEra::refusedCallsShareOneRelistingAndRetryOnce()
     // The proxy never listed the tools: neither call carries Mcp-Param-Zone.
     h.send(query(1));
     h.send(query(2));
-    QVERIFY(QTest::qWaitFor([&] { return server.calls.size() == 2 && server.toolsLists == 1; },
-            20000));
+    QVERIFY(QTest::qWaitFor(
+            [&] { return server.calls.size() == 2 && server.toolsLists == 1; }, 20000));
     QCOMPARE(server.heldLists.size(), 1); // one re-listing for both refused calls
     QCOMPARE(h.answerCount(), 1); // only initialize's answer so far
     server.releaseToolsLists();
