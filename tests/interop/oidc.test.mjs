@@ -56,6 +56,8 @@ const tailOf = (text, maxChars) =>
  * @param {number} [options.accessTokenTTL]
  * @param {'always' | 'oidc-default'} [options.refreshTokens]
  * @param {(provider) => Record<string, string>} [options.env] the proxy's OAUTH2_* settings
+ * @param {boolean} [options.legacy] the MCP server speaks HTTP with SSE (MCP 2024-11-05)
+ * @param {string[]} [options.args] proxy arguments before the URL (after PROXY_ARGS)
  */
 async function withOidc(options, fn) {
     const dir = await mkdtemp(path.join(tmpdir(), 'mcp-oidc-'));
@@ -68,7 +70,7 @@ async function withOidc(options, fn) {
     let client;
     let failed = false;
     try {
-        mcp = await startMcpServer({ log: eventLog('mcp-server') });
+        mcp = await startMcpServer({ log: eventLog('mcp-server'), legacy: options.legacy ?? false });
         provider = await startProvider({
             resource: mcp.url,
             accessTokenTTL: options.accessTokenTTL,
@@ -96,7 +98,8 @@ async function withOidc(options, fn) {
             ...STYLE_ENV, // a test's own OAUTH2_GRANT wins
             ...(options.env?.(provider, mcp) ?? {}),
         });
-        const transport = new StdioClientTransport({ command: PROXY_BIN, args: [...PROXY_ARGS, mcp.url], env, stderr: 'pipe' });
+        const args = [...PROXY_ARGS, ...(options.args ?? []), mcp.url];
+        const transport = new StdioClientTransport({ command: PROXY_BIN, args, env, stderr: 'pipe' });
         transport.stderr.pipe(createWriteStream(proxyLog));
         client = new Client({ name: 'interop-oidc-host', version: '1.0.0' }, { capabilities: {} });
         const errors = [];
@@ -263,6 +266,42 @@ describe(`mcp-oauth2-proxy with oidc-provider (certified AS) in front of an SDK 
             assert.equal(counts.authorizations, 1);
             assert.deepEqual(mcp.stats.rejectedTokens, [], 'no token was refused by the MCP server');
         }));
+
+    // The HTTP with SSE transport of MCP 2024-11-05: the same login, and the token on the event
+    // stream (GET /sse) and on every message POST. http-first: the Streamable HTTP probes get 401,
+    // the login follows, then 405 with the token, and the proxy falls back to the SSE stream.
+    for (const transportSetting of ['http-first', 'sse-only']) {
+        test(`HTTP+SSE (2024-11-05) server, ${transportSetting}: authorization_code + PKCE with DCR, the token on the stream and every message`, { timeout: 90000 }, () =>
+            withOidc(
+                {
+                    legacy: true,
+                    args: transportSetting === 'http-first' ? [] : ['--transport', transportSetting],
+                    env: () => ({ OAUTH2_CALLBACK_PORT: '0' }),
+                },
+                async ({ client, provider, mcp }) => {
+                    assert.equal(client.getServerVersion()?.name, 'interop-oidc-mcp-server');
+                    const claims = await whoami(client);
+                    assertMcpToken(claims, { provider, mcp });
+                    assert.equal(claims.sub, TEST_ACCOUNT, 'the logged-in user');
+                    for (let i = 0; i < 3; ++i) assert.equal((await whoami(client)).exp, claims.exp);
+
+                    const { counts } = provider;
+                    assert.equal(counts.registrations, 1, 'one dynamic client registration');
+                    assert.equal(counts.authorizations, 1, 'exactly one authorization');
+                    assert.deepEqual(counts.grants, { authorization_code: 1 }, 'exactly one code exchange');
+                    assert.equal(counts.grantRequests[0].resource, mcp.url, 'RFC 8707 resource = the SSE URL, as the metadata names it');
+                    if (AUTH_STYLE === 'on-demand') assert.ok(mcp.stats.missingAuthorization >= 1, 'the login followed a 401 challenge');
+                    assert.ok(mcp.stats.prmRequests >= 1, 'the protected resource metadata was read');
+                    assert.equal(mcp.stats.legacyStreams, 1, 'one SSE stream, opened with the token');
+                    // initialize, notifications/initialized, 4 tools/call
+                    assert.ok(mcp.stats.legacyPosts >= 6, `message POSTs: ${mcp.stats.legacyPosts}`);
+                    assert.equal(mcp.stats.tokens.length, 1, 'one access token used');
+                    assert.deepEqual(mcp.stats.rejectedTokens, [], 'no token was refused by the MCP server');
+                    const probes = transportSetting === 'http-first' ? mcp.stats.refusedTransports.length >= 1 : mcp.stats.refusedTransports.length === 0;
+                    assert.ok(probes, `Streamable HTTP POSTs with the token: ${JSON.stringify(mcp.stats.refusedTransports)}`);
+                },
+            ));
+    }
 
     test('refresh: the expired access token is renewed with the refresh token, without a new login', { timeout: 60000 }, () =>
         withOidc(

@@ -14,6 +14,11 @@
 //
 // startMcpServer() listens first (the provider needs the URL as its resource indicator), then
 // setAuthorizationServer(issuer) arms it; until then every request gets 503.
+//
+// With { legacy: true } the same server speaks the HTTP with SSE transport of MCP 2024-11-05
+// (SSEServerTransport): the URL is /sse (GET: the event stream, first event `endpoint`), messages
+// go to POST /messages?sessionId=…; both are behind requireBearerAuth, and so is any other
+// request to /sse (a Streamable HTTP POST gets 401 without a token, 405 with one).
 
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -26,20 +31,21 @@ import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middlew
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
 import { MCP_SCOPE } from './provider.mjs';
 
-/** @param {{ log?: (line: string) => void }} [options] */
-export async function startMcpServer({ log = () => {} } = {}) {
+/** @param {{ log?: (line: string) => void, legacy?: boolean }} [options] */
+export async function startMcpServer({ log = () => {}, legacy = false } = {}) {
     const handler = { current: (_req, res) => res.writeHead(503).end() };
     const server = http.createServer((req, res) => handler.current(req, res));
     await new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', resolve);
     });
-    const url = `http://127.0.0.1:${server.address().port}/mcp`;
+    const url = `http://127.0.0.1:${server.address().port}${legacy ? '/sse' : '/mcp'}`;
     const prmUrl = getOAuthProtectedResourceMetadataUrl(new URL(url));
 
     const stats = {
@@ -49,9 +55,13 @@ export async function startMcpServer({ log = () => {} } = {}) {
         tokens: [], // one entry per distinct access token seen: { jti, sub, client_id, exp }
         prmRequests: 0,
         sessionsCreated: 0,
+        legacyStreams: 0, // GET /sse streams opened (legacy)
+        legacyPosts: 0, // POST /messages accepted (legacy)
+        refusedTransports: [], // "<method> <path>" of authorized requests no transport serves
     };
     const seenTokens = new Map(); // token -> entry in stats.tokens (the value never leaves here)
     const sessions = new Map(); // Mcp-Session-Id -> transport
+    const legacySessions = new Map(); // sessionId -> SSEServerTransport
 
     function createServer() {
         const mcp = new McpServer({ name: 'interop-oidc-mcp-server', version: '1.0.0' });
@@ -121,12 +131,13 @@ export async function startMcpServer({ log = () => {} } = {}) {
         };
 
         const app = createMcpExpressApp({ host: '127.0.0.1' });
-        app.use('/.well-known/oauth-protected-resource/mcp', (req, _res, next) => {
+        const prmPath = new URL(prmUrl).pathname;
+        app.use(prmPath, (req, _res, next) => {
             ++stats.prmRequests;
             next();
         });
         app.use(
-            '/.well-known/oauth-protected-resource/mcp',
+            prmPath,
             metadataHandler({
                 resource: url,
                 authorization_servers: [issuer],
@@ -141,6 +152,38 @@ export async function startMcpServer({ log = () => {} } = {}) {
             resourceMetadataUrl: prmUrl,
             expectedResource: new URL(url),
         });
+        const countMissing = (req, _res, next) => {
+            if (!req.headers.authorization) ++stats.missingAuthorization;
+            next();
+        };
+        if (legacy) {
+            app.all('/sse', countMissing, auth, async (req, res) => {
+                if (req.method !== 'GET') {
+                    stats.refusedTransports.push(`${req.method} /sse`);
+                    res.status(405).set('Allow', 'GET').end();
+                    return;
+                }
+                ++stats.acceptedRequests;
+                ++stats.legacyStreams;
+                const transport = new SSEServerTransport('/messages', res);
+                legacySessions.set(transport.sessionId, transport);
+                res.on('close', () => legacySessions.delete(transport.sessionId));
+                await createServer().connect(transport);
+            });
+            app.post('/messages', countMissing, auth, async (req, res) => {
+                const transport = legacySessions.get(String(req.query.sessionId ?? ''));
+                if (!transport) {
+                    res.status(404).end('Session not found');
+                    return;
+                }
+                ++stats.acceptedRequests;
+                ++stats.legacyPosts;
+                await transport.handlePostMessage(req, res, req.body);
+            });
+            handler.current = app;
+            log(`armed (HTTP+SSE): issuer ${issuer}, protected resource metadata ${prmUrl}`);
+            return;
+        }
         app.all(
             '/mcp',
             (req, _res, next) => {
@@ -189,6 +232,8 @@ export async function startMcpServer({ log = () => {} } = {}) {
         async close() {
             for (const transport of sessions.values()) await transport.close().catch(() => {});
             sessions.clear();
+            for (const transport of legacySessions.values()) await transport.close().catch(() => {});
+            legacySessions.clear();
             server.closeAllConnections?.();
             await new Promise(resolve => server.close(resolve));
         },
