@@ -62,6 +62,14 @@ QString networkErrorName(QNetworkReply::NetworkError error)
             QMetaEnum::fromType<QNetworkReply::NetworkError>().valueToKey(error));
 }
 
+TransportError brokenResponseError()
+{
+    return TransportError::streamEnded(
+            QStringLiteral("upstream response ended before the final response, also after %1 "
+                           "re-issues under new ids (MCP 2026-07-28 responses cannot be resumed)")
+                    .arg(StatelessHttpEra::MaxReissues));
+}
+
 TransportError exchangeError(const HttpExchange &exchange, int timeoutMs)
 {
     const QNetworkReply::NetworkError code = exchange.error();
@@ -510,14 +518,8 @@ void StatelessHttpEra::handleFinished(Handle handle)
             return;
         }
         // Streams are not resumable in this revision: the request is lost with its stream.
-        if (reissue(handle))
-            return;
-        fail(handle,
-                TransportError::streamEnded(
-                        QStringLiteral("upstream response stream ended before the response, "
-                                       "also after %1 re-issues under new ids (MCP 2026-07-28 "
-                                       "streams cannot be resumed)")
-                                .arg(MaxReissues)));
+        if (!reissue(handle))
+            fail(handle, brokenResponseError());
         return;
     }
     if (status == 0 || (!exchange->headersSeen() && error != QNetworkReply::NoError)) {
@@ -549,6 +551,14 @@ void StatelessHttpEra::handleFinished(Handle handle)
             return;
         }
     }
+    if (isSuccess(status) && error != QNetworkReply::NoError
+            && error != QNetworkReply::OperationCanceledError
+            && error != QNetworkReply::TimeoutError) {
+        // A JSON body that broke off is lost like a broken stream.
+        if (!reissue(handle))
+            fail(handle, brokenResponseError());
+        return;
+    }
     if (isSuccess(status)) {
         fail(handle,
                 TransportError::invalidResponse(
@@ -566,14 +576,15 @@ bool StatelessHttpEra::reissue(Handle handle)
         return false;
     const int attempt = ++pending->reissues;
     const int delayMs = m_options.reissueDelayMs << (attempt - 1);
-    qCInfo(lcTransport).noquote() << QStringLiteral(
-            "the response stream of %1 %2 broke before its response; "
-            "re-issuing it under a new id in %3 ms (%4 of %5)")
-                                             .arg(pending->request.value("method"_L1).toString(),
-                                                     QString::fromUtf8(pending->message.rawId()))
-                                             .arg(delayMs)
-                                             .arg(attempt)
-                                             .arg(MaxReissues);
+    const QString what = pending->request.value("method"_L1).toString() + u' '
+            + QString::fromUtf8(pending->message.rawId());
+    const QString note = QStringLiteral("the response to %1 broke off before the final response; "
+                                        "re-issuing it under a new id in %2 ms (%3 of %4)")
+                                 .arg(what)
+                                 .arg(delayMs)
+                                 .arg(attempt)
+                                 .arg(MaxReissues);
+    qCInfo(lcTransport).noquote() << note;
     pending->state = Pending::State::Reissuing;
     if (pending->exchange)
         pending->exchange->discard();

@@ -150,7 +150,7 @@ private:
     void handleToolsListPage();
     void finishRelisting(bool listed);
     // changelog (SEP-2575): a broken response stream loses the request; it is re-issued as a new
-    // request with a new id.
+    // request with a new id (a JSON body that broke off likewise). False when the bound is reached.
     bool reissue(Handle handle);
     void forget(Handle handle);
     Pending *find(Handle handle);

@@ -593,7 +593,7 @@ void tst_ProxyStateless::alwaysBrokenStreamFailsClearly()
     const QJsonObject answer = proxy.takeResponse(9);
     QVERIFY2(answer.contains(u"error"), json(answer).constData());
     const QString reason = answer.value(u"error")[u"data"][u"reason"].toString();
-    QVERIFY2(reason.contains(u"ended before the response, also after 2 re-issues"_s),
+    QVERIFY2(reason.contains(u"ended before the final response, also after 2 re-issues"_s),
             qPrintable(reason));
     QCOMPARE(server.postsOf(u"tools/call"_s).size(), 3); // the request and two re-issues
     QSet<QString> ids;

@@ -1,7 +1,7 @@
 // UpstreamSession over StatelessHttpEra against an in-process MCP 2026-07-28 server: the one
 // corrected retry after -32020 (re-listing shared by every refused call, its failure, a tool gone
 // meanwhile, a cancel while it runs) and the re-issue of a request whose response stream broke
-// (new id, the host's id back, cancel during the delay, the bound).
+// or whose JSON body broke off (new id, the host's id back, cancel during the delay, the bound).
 #include "support/fakehttpserver.h"
 #include "transport/statelesshttpera.h"
 #include "transport/upstreamsession.h"
@@ -50,6 +50,7 @@ struct Server
     int toolsListStatus = 200;
     bool listQuery = true; // tools/list names "query"
     int breakStreams = 0; // tools/call SSE streams that end before the result (-1: all)
+    int breakJson = 0; // tools/call JSON bodies cut off by a connection reset
     QList<QPointer<FakeHttpResponder>> heldLists;
     QList<QJsonObject> calls; // tools/call bodies as received
     int toolsLists = 0;
@@ -124,6 +125,13 @@ struct Server
             calls.append(message);
             if (request.header("Mcp-Param-Zone") != "z1") {
                 reply(400, {{u"code"_s, -32020}, {u"message"_s, u"Header mismatch: Zone"_s}});
+                return;
+            }
+            if (breakJson > 0) {
+                --breakJson;
+                responder->writeRaw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                    "Content-Length: 500\r\n\r\n{\"jsonrpc\":\"2.0\",");
+                responder->closeAbruptly();
                 return;
             }
             responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
@@ -206,6 +214,7 @@ private Q_SLOTS:
     void failedRelistingGivesTheServersError_data();
     void failedRelistingGivesTheServersError();
     void cancelWhileRelistingSendsNothingMore();
+    void brokenStreamIsReissuedUnderANewId_data();
     void brokenStreamIsReissuedUnderANewId();
     void cancelDuringTheReissueDelaySendsNothingMore();
     void reissuesAreBounded();
@@ -281,10 +290,18 @@ void tst_StatelessHttpEra::cancelWhileRelistingSendsNothingMore()
     QVERIFY(!h.answerFor(4).has_value());
 }
 
+void tst_StatelessHttpEra::brokenStreamIsReissuedUnderANewId_data()
+{
+    QTest::addColumn<bool>("jsonBody");
+    QTest::newRow("SSE stream ends early") << false;
+    QTest::newRow("JSON body cut off") << true;
+}
+
 void tst_StatelessHttpEra::brokenStreamIsReissuedUnderANewId()
 {
+    QFETCH(bool, jsonBody);
     Server server;
-    server.breakStreams = 1;
+    (jsonBody ? server.breakJson : server.breakStreams) = 1;
     QVERIFY(server.http.listen());
     Harness h(server.http.url(u"/mcp"_s));
     QVERIFY(h.initialize());
