@@ -26,6 +26,22 @@ const QString ListenIdPrefix = u"mcp-oauth2-proxy-listen-"_s;
 const QString ReissueIdPrefix = u"mcp-oauth2-proxy-reissue-"_s;
 const QString ToolsListIdPrefix = u"mcp-oauth2-proxy-tools-"_s;
 
+// An SSE event that carries a JSON-RPC message (no event type, or "message", and some data).
+bool isMessageEvent(const SseEvent &event)
+{
+    return (event.type.isEmpty() || event.type == "message") && !event.data.trimmed().isEmpty();
+}
+
+// basic/transports/streamable-http, "Custom Headers from Tool Parameters": the client SHOULD log
+// a warning with the tool name and the reason.
+void warnAboutRejectedTools(const ToolHeaderCatalogue::Page &page)
+{
+    for (const ToolHeaderCatalogue::RejectedTool &rejected : page.rejectedTools) {
+        qCWarning(lcTransport).noquote()
+                << "dropping tool" << rejected.name << "from tools/list:" << rejected.reason;
+    }
+}
+
 bool isSuccess(int status)
 {
     return status >= 200 && status < 300;
@@ -361,7 +377,7 @@ void StatelessHttpEra::handleEvents(Handle handle, const QList<SseEvent> &events
 {
     Pending *pending = nullptr;
     for (const SseEvent &event : events) {
-        if ((!event.type.isEmpty() && event.type != "message") || event.data.trimmed().isEmpty())
+        if (!isMessageEvent(event))
             continue;
         handleServerMessage(handle, event.data);
         pending = find(handle);
@@ -475,10 +491,7 @@ QByteArray StatelessHttpEra::filterToolsList(
     // x-mcp-header declarations are invalid MUST be excluded from tools/list.
     const ToolHeaderCatalogue::Page page =
             m_tools.acceptToolsListPage(response.value("result"_L1).toObject(), firstPage);
-    for (const ToolHeaderCatalogue::RejectedTool &rejected : page.rejectedTools) {
-        qCWarning(lcTransport).noquote()
-                << "dropping tool" << rejected.name << "from tools/list:" << rejected.reason;
-    }
+    warnAboutRejectedTools(page);
     if (!page.changed)
         return JsonRpcMessage::toSingleLine(bytes);
     QJsonObject filtered = response;
@@ -495,8 +508,7 @@ void StatelessHttpEra::handleFinished(Handle handle)
 
     if (exchange->isEventStream()) {
         for (const SseEvent &event : exchange->finishEvents()) {
-            if ((!event.type.isEmpty() && event.type != "message")
-                    || event.data.trimmed().isEmpty())
+            if (!isMessageEvent(event))
                 continue;
             handleServerMessage(handle, event.data);
             pending = find(handle);
@@ -646,7 +658,7 @@ void StatelessHttpEra::postToolsListPage(const QString &cursor)
                 if (m_relisting.exchange != exchange)
                     return;
                 for (const SseEvent &event : events) {
-                    if (event.type.isEmpty() || event.type == "message")
+                    if (isMessageEvent(event))
                         keepToolsListAnswer(event.data);
                 }
             });
@@ -670,7 +682,7 @@ void StatelessHttpEra::handleToolsListPage()
     HttpExchange *exchange = m_relisting.exchange;
     if (exchange->isEventStream()) {
         for (const SseEvent &event : exchange->finishEvents()) {
-            if (event.type.isEmpty() || event.type == "message")
+            if (isMessageEvent(event))
                 keepToolsListAnswer(event.data);
         }
     } else {
@@ -688,11 +700,7 @@ void StatelessHttpEra::handleToolsListPage()
     }
     const ToolHeaderCatalogue::Page page =
             m_tools.acceptToolsListPage(result.toObject(), m_relisting.cursor.isEmpty());
-    for (const ToolHeaderCatalogue::RejectedTool &rejected : page.rejectedTools) {
-        qCWarning(lcTransport).noquote()
-                << "tool" << rejected.name
-                << "has invalid x-mcp-header declarations:" << rejected.reason;
-    }
+    warnAboutRejectedTools(page);
     const QString next = result.toObject().value("nextCursor"_L1).toString();
     if (!next.isEmpty() && ++m_relisting.pages < MaxRelistPages) {
         postToolsListPage(next);
@@ -985,7 +993,7 @@ void StatelessHttpEra::startListening()
 void StatelessHttpEra::handleListenEvents(const QList<SseEvent> &events)
 {
     for (const SseEvent &event : events) {
-        if ((!event.type.isEmpty() && event.type != "message") || event.data.trimmed().isEmpty())
+        if (!isMessageEvent(event))
             continue;
         m_listenBackoffMs = 0; // the stream works
         const JsonRpcMessage message = JsonRpcMessage::classify(event.data);
