@@ -14,8 +14,10 @@
 #     from it under Wine.
 # Passing under Wine is not passing on Windows: README.md, "Windows", says what this proves.
 #
-# Usage: scripts/windows.sh [sdk|build|test|zip|all]       (default: all)
-#   sdk: 1; build: 1-2; test: 3 (ctest arguments may follow); zip: 1 and 4; all: 1-4
+# Usage: scripts/windows.sh [deps|sdk|build|test|zip|all]       (default: all)
+#   deps: the Debian packages and deb-src entries only (what needs apt's lock; scripts/test.sh
+#   runs it before the SDK build in the background); sdk: 1; build: 1-2; test: 3 (ctest arguments
+#   may follow); zip: 1 and 4; all: 1-4
 # Environment:
 #   MCPPROXY_WINDOWS_CACHE   where the SDK and the Wine prefix live
 #                            (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows)
@@ -369,10 +371,11 @@ run_demo() {
 }
 
 case "$what" in
+    deps) ensure_deb_src ;;
     sdk) build_sdk ;;
     build) build_sdk; build_proxy ;;
     test) test_proxy "${@:2}" ;;
     zip) build_sdk; build_release; package_zip ;;
     all) build_sdk; build_proxy; test_proxy; build_release; package_zip ;;
-    *) die "usage: scripts/windows.sh [sdk|build|test|zip|all]" ;;
+    *) die "usage: scripts/windows.sh [deps|sdk|build|test|zip|all]" ;;
 esac
