@@ -176,9 +176,11 @@ build_sdk() {
         || { tail -n 40 "$work/qtbase-build.log" >&2; die "qtbase build failed"; }
     cmake --install "$work/qtbase-build" >/dev/null
     # Qt's OpenSSL TLS backend is for the test programs only (see test_proxy): out of plugins/,
-    # where every Qt program would find it, and out of the ZIP; the proxy uses Schannel.
-    mkdir -p "$sdk/test-plugins/tls"
-    mv "$sdk/plugins/tls/qopensslbackend.dll" "$sdk/test-plugins/tls/"
+    # where every Qt program would find it, and out of the ZIP; the proxy uses Schannel. Its CMake
+    # files go along, or Qt6Network's package would name a plugin that is not there.
+    mkdir -p "$sdk/test-plugins/tls" "$sdk/test-plugins/cmake"
+    mv -f "$sdk/plugins/tls/qopensslbackend.dll" "$sdk/test-plugins/tls/"
+    mv -f "$sdk"/lib/cmake/Qt6Network/Qt6QTlsBackendOpenSSLPlugin*.cmake "$sdk/test-plugins/cmake/"
     say "qtbase built ($((SECONDS - started)) s)"
 
     local qt_toolchain=$sdk/lib/cmake/Qt6/qt.toolchain.cmake
