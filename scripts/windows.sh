@@ -14,8 +14,10 @@
 #     from it under Wine.
 # Passing under Wine is not passing on Windows: README.md, "Windows", says what this proves.
 #
-# Usage: scripts/windows.sh [sdk|build|test|zip|all]       (default: all)
-#   sdk: 1; build: 1-2; test: 3 (ctest arguments may follow); zip: 1 and 4; all: 1-4
+# Usage: scripts/windows.sh [deps|sdk|build|test|zip|all]       (default: all)
+#   deps: the Debian packages and deb-src entries only (what needs apt's lock; scripts/test.sh
+#   runs it before the SDK build in the background); sdk: 1; build: 1-2; test: 3 (ctest arguments
+#   may follow); zip: 1 and 4; all: 1-4
 # Environment:
 #   MCPPROXY_WINDOWS_CACHE   where the SDK and the Wine prefix live
 #                            (default: ${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows)
@@ -28,7 +30,7 @@ root=$PWD
 what=${1:-all}
 jobs=${MCPPROXY_WINDOWS_JOBS:-$(nproc 2>/dev/null || echo 2)}
 # The recipe of the SDK: a new number when the recipe changes, so an old cache is not reused.
-sdk_recipe=2
+sdk_recipe=3
 triple=x86_64-w64-mingw32
 cache=${MCPPROXY_WINDOWS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-oauth2-proxy/windows}
 build=$root/build/windows
@@ -164,11 +166,21 @@ build_sdk() {
         -DQT_BUILD_EXAMPLES=OFF -DQT_BUILD_TESTS=OFF -DFEATURE_gui=OFF -DFEATURE_widgets=OFF \
         -DFEATURE_dbus=OFF -DFEATURE_sql=OFF -DFEATURE_printsupport=OFF -DFEATURE_opengl=OFF \
         -DFEATURE_system_zlib=OFF -DFEATURE_system_pcre2=OFF \
-        -DFEATURE_system_doubleconversion=OFF -DFEATURE_openssl=OFF -DFEATURE_icu=OFF \
-        -DFEATURE_zstd=OFF -DFEATURE_brotli=OFF -DFEATURE_glib=OFF >"$work/qtbase-configure.log"
+        -DFEATURE_system_doubleconversion=OFF -DFEATURE_icu=OFF \
+        -DFEATURE_zstd=OFF -DFEATURE_brotli=OFF -DFEATURE_glib=OFF \
+        -DFEATURE_openssl=ON -DFEATURE_openssl_linked=ON -DOPENSSL_USE_STATIC_LIBS=ON \
+        -DOPENSSL_ROOT_DIR="$sdk/openssl" -DOPENSSL_INCLUDE_DIR="$sdk/openssl/include" \
+        -DLIB_EAY="$sdk/openssl/lib64/libcrypto.a" -DSSL_EAY="$sdk/openssl/lib64/libssl.a" \
+        >"$work/qtbase-configure.log"
     cmake --build "$work/qtbase-build" -j "$jobs" >"$work/qtbase-build.log" \
         || { tail -n 40 "$work/qtbase-build.log" >&2; die "qtbase build failed"; }
     cmake --install "$work/qtbase-build" >/dev/null
+    # Qt's OpenSSL TLS backend is for the test programs only (see test_proxy): out of plugins/,
+    # where every Qt program would find it, and out of the ZIP; the proxy uses Schannel. Its CMake
+    # files go along, or Qt6Network's package would name a plugin that is not there.
+    mkdir -p "$sdk/test-plugins/tls" "$sdk/test-plugins/cmake"
+    mv -f "$sdk/plugins/tls/qopensslbackend.dll" "$sdk/test-plugins/tls/"
+    mv -f "$sdk"/lib/cmake/Qt6Network/Qt6QTlsBackendOpenSSLPlugin*.cmake "$sdk/test-plugins/cmake/"
     say "qtbase built ($((SECONDS - started)) s)"
 
     local qt_toolchain=$sdk/lib/cmake/Qt6/qt.toolchain.cmake
@@ -237,9 +249,13 @@ start_wine() {
     wineserver -p30 >/dev/null 2>&1 || true # kept 30 s after the last program: one start-up
 }
 
+# Wine's Schannel has no server side (no AcceptSecurityContext): the test programs' HTTPS fakes
+# use Qt's OpenSSL backend from the SDK's test-plugins (tests/support/fakehttpserver.cpp); the
+# proxy's .exe keeps Schannel, the TLS client it ships with.
 test_proxy() {
     start_wine
     WINEPATH=$(wine_path) \
+    MCPPROXY_TEST_TLS_BACKEND=$(winepath -w "$sdk/test-plugins/tls/qopensslbackend.dll") \
     WINEQT_FORCE_STDERR_LOGGING=1 CTEST_OUTPUT_ON_FAILURE=1 MCPPROXY_TEST_KEYCHAIN=1 \
         ctest --test-dir "$build" -j "$jobs" --timeout 300 "$@"
 }
@@ -357,10 +373,11 @@ run_demo() {
 }
 
 case "$what" in
+    deps) ensure_deb_src ;;
     sdk) build_sdk ;;
     build) build_sdk; build_proxy ;;
     test) test_proxy "${@:2}" ;;
     zip) build_sdk; build_release; package_zip ;;
     all) build_sdk; build_proxy; test_proxy; build_release; package_zip ;;
-    *) die "usage: scripts/windows.sh [sdk|build|test|zip|all]" ;;
+    *) die "usage: scripts/windows.sh [deps|sdk|build|test|zip|all]" ;;
 esac

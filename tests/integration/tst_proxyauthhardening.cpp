@@ -121,6 +121,7 @@ void tst_ProxyAuthHardening::caBundleCoversLoginAndLogout()
     QTemporaryDir store;
     QProcessEnvironment env = browser.environment();
     env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    env.insert(u"APPDATA"_s, store.path()); // the store's parent on Windows
     const QStringList common{
             u"--ca-bundle"_s, FakeHttpServer::testCaPath(), server.mcp.url().toString()};
     const auto run = [&](const QString &command, bool login) {
@@ -180,6 +181,7 @@ void tst_ProxyAuthHardening::revocationAuthenticatesLikeTheTokenRequest()
     QTemporaryDir store;
     QProcessEnvironment env;
     env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    env.insert(u"APPDATA"_s, store.path()); // the store's parent on Windows
     env.insert(u"OAUTH2_GRANT"_s, u"client_credentials"_s);
     env.insert(u"OAUTH2_CLIENT_ID"_s, u"postonly"_s);
     env.insert(u"OAUTH2_CLIENT_SECRET"_s, u"p0st"_s);

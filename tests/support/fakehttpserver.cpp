@@ -1,9 +1,12 @@
 #include "support/fakehttpserver.h"
 
+#include <QtCore/QCoreApplication>
 #include <QtCore/QFile>
+#include <QtCore/QPluginLoader>
 #include <QtNetwork/QSslCertificate>
 #include <QtNetwork/QSslKey>
 #include <QtNetwork/QSslServer>
+#include <QtNetwork/QSslSocket>
 #include <QtNetwork/QTcpSocket>
 
 #include <utility>
@@ -15,6 +18,27 @@ namespace McpProxy::Test {
 namespace {
 
 constexpr qsizetype MaxHeadSize = 64 * 1024;
+
+#ifdef Q_OS_WIN
+// Wine's Schannel (secur32 on GnuTLS) implements only the client side of TLS: its
+// AcceptSecurityContext is missing (dlls/secur32/schannel.c, up to Wine 8 at least), so a
+// QSslServer on Qt's Schannel backend closes every connection there before the handshake.
+// Under Wine, MCPPROXY_TEST_TLS_BACKEND names Qt's OpenSSL TLS backend plugin: the test program
+// (its HTTPS fakes and the clients inside it) then uses OpenSSL, while the proxy's own .exe, the
+// one the integration tests start, keeps Schannel. Unset (real Windows): Schannel everywhere.
+void useTestTlsBackend()
+{
+    const QString plugin = qEnvironmentVariable("MCPPROXY_TEST_TLS_BACKEND");
+    if (plugin.isEmpty())
+        return;
+    QPluginLoader loader(plugin);
+    if (!loader.instance())
+        qFatal("MCPPROXY_TEST_TLS_BACKEND: %s", qPrintable(loader.errorString()));
+    if (!QSslSocket::setActiveBackend(u"openssl"_s))
+        qFatal("MCPPROXY_TEST_TLS_BACKEND: no usable OpenSSL TLS backend");
+}
+Q_COREAPP_STARTUP_FUNCTION(useTestTlsBackend)
+#endif
 
 bool headerNameIs(const QByteArray &name, QByteArrayView wanted)
 {

@@ -1358,6 +1358,17 @@ void tst_ConfigLoader::processEnvironment_data()
     for (const QString &on : {u"on"_s, u""_s, u"1"_s, u"offline"_s})
         QTest::addRow("keychain %s", qPrintable(on))
                 << QStringList{u"MCP_PROXY_KEYCHAIN="_s + on} << true << QStringList{};
+#ifdef Q_OS_WIN
+    // Windows environment variable names are case-insensitive: https_proxy and HTTPS_PROXY are
+    // one variable (the one set last holds the value), whatever case it is spelled in.
+    QTest::addRow("proxy variables")
+            << QStringList{u"https_proxy=http://p:3128"_s, u"HTTPS_PROXY=http://q:3128"_s,
+                       u"No_Proxy=.corp"_s, u"all_proxy=socks5://s"_s, u"HTTP_PROXY="_s,
+                       u"PATH=C:\\Windows"_s, u"ftp_proxy=http://f"_s}
+            << true
+            << QStringList{u"all_proxy=socks5://s"_s, u"http_proxy="_s,
+                       u"https_proxy=http://q:3128"_s, u"no_proxy=.corp"_s};
+#else
     QTest::addRow("proxy variables")
             << QStringList{u"https_proxy=http://p:3128"_s, u"HTTPS_PROXY=http://q:3128"_s,
                        u"NO_PROXY=.corp"_s, u"all_proxy=socks5://s"_s, u"HTTP_PROXY="_s,
@@ -1365,6 +1376,7 @@ void tst_ConfigLoader::processEnvironment_data()
             << true
             << QStringList{u"HTTPS_PROXY=http://q:3128"_s, u"HTTP_PROXY="_s, u"NO_PROXY=.corp"_s,
                        u"all_proxy=socks5://s"_s, u"https_proxy=http://p:3128"_s};
+#endif
 }
 
 // The loader is the only reader of the environment: what the token store and the proxy factory
@@ -1378,6 +1390,14 @@ void tst_ConfigLoader::processEnvironment()
     QVERIFY2(result.config.has_value(), qPrintable(result.error));
     QCOMPARE(result.config->oauth2.useKeychain, useKeychain);
     QStringList variables = result.config->proxyEnvironment.toStringList();
+#ifdef Q_OS_WIN
+    // One spelling per variable; which one is QProcessEnvironment's business (names compare
+    // case-insensitively there), so the names are compared in lower case.
+    for (QString &variable : variables) {
+        const qsizetype equals = variable.indexOf(u'=');
+        variable = variable.left(equals).toLower() + variable.mid(equals);
+    }
+#endif
     variables.sort();
     QCOMPARE(variables, proxyVariables);
 }
