@@ -76,7 +76,8 @@ run_suites() { # <style> <file>...
     fi
 }
 read -r -a auth_styles <<<"${AUTH_STYLES:-on-demand configured}"
-run_suites "${auth_styles[0]}" sdk-client.test.mjs sdk-legacy.test.mjs matrix.test.mjs oidc.test.mjs chromium.test.mjs
+run_suites "${auth_styles[0]}" sdk-client.test.mjs sdk-legacy.test.mjs matrix.test.mjs tool-filter.test.mjs \
+    oidc.test.mjs chromium.test.mjs
 for style in "${auth_styles[@]:1}"; do
     run_suites "$style" oidc.test.mjs chromium.test.mjs
 done
