@@ -57,7 +57,7 @@ const CASES = [
         args: ['--ignore-tool', 'big', '--ignore-tool', 'S*'], // case-insensitive: hides "sample"
         visible: ['add_tool', 'echo', 'elicit', 'progress'],
         hidden: ['big', 'sample'],
-        added: { name: 'sneaky_tool', shown: true },
+        added: { name: 'plain_added', shown: true },
     },
     {
         name: 'allow (--allow-tool)',
@@ -120,7 +120,8 @@ for (const era of ERAS) {
                     for (const hidden of c.hidden) {
                         await assert.rejects(
                             client.callTool({ name: hidden, arguments: {} }, undefined, CALL),
-                            e => e.code === -32602 && /Unknown tool/.test(e.message),
+                            // answered by the proxy (its reason), not by the server
+                            e => e.code === -32602 && /Unknown tool/.test(e.message) && /tool filter/.test(e.data?.reason ?? ''),
                             `calling ${hidden}`,
                         );
                     }
@@ -133,7 +134,7 @@ for (const era of ERAS) {
                     if (!c.added.shown) {
                         await assert.rejects(
                             client.callTool({ name: c.added.name, arguments: {} }, undefined, CALL),
-                            e => e.code === -32602,
+                            e => e.code === -32602 && /tool filter/.test(e.data?.reason ?? ''),
                         );
                     }
                 } catch (e) {
