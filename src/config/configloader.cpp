@@ -462,7 +462,7 @@ private:
         if (!value.isArray())
             return failType(origin, ValueType::Globs, value, false);
         const QJsonArray patterns = value.toArray();
-        for (const QJsonValue &pattern : patterns) {
+        for (const auto &pattern : patterns) {
             if (!pattern.isString() || pattern.toString().isEmpty())
                 return failType(origin, ValueType::Globs, pattern, false);
         }
@@ -474,7 +474,8 @@ private:
     {
         if (const Setting *s = setting(path)) {
             out->clear();
-            for (const QJsonValue &pattern : s->value.toArray())
+            const QJsonArray patterns = s->value.toArray();
+            for (const auto &pattern : patterns)
                 out->append(pattern.toString());
         }
         return true;

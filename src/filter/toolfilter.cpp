@@ -82,7 +82,7 @@ std::optional<QByteArray> ToolFilter::filterListResponse(
     const QJsonArray tools = result.value("tools"_L1).toArray();
     QJsonArray visible;
     QStringList removed;
-    for (const QJsonValue &tool : tools) {
+    for (const auto &tool : tools) {
         // A tool without a string name cannot be called by name: the filter leaves it alone
         // (the host judges it), as it leaves every other member of the result.
         const QJsonValue name = tool.toObject().value("name"_L1);
