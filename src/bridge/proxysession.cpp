@@ -49,7 +49,7 @@ void ProxySession::routeClientLine(const QByteArray &line)
             return;
         }
         if (m_toolFilter.isActive() && message.method() == "tools/list"_L1)
-            m_toolListRequests.insert(message.idKey());
+            ++m_toolListRequests[message.idKey()];
         break;
     case JsonRpcMessage::Kind::Notification:
         if (message.method() == "notifications/cancelled"_L1) {
@@ -90,7 +90,10 @@ void ProxySession::routeServerLine(const QByteArray &line)
         // basic/utilities/pagination): each loses the hidden tools. Server requests and
         // notifications (notifications/tools/list_changed among them) pass unchanged.
         const JsonRpcMessage message = JsonRpcMessage::classify(line);
-        if (message.isResponse() && m_toolListRequests.remove(message.idKey())) {
+        const auto pending = m_toolListRequests.find(message.idKey());
+        if (message.isResponse() && pending != m_toolListRequests.end()) {
+            if (--pending.value() == 0)
+                m_toolListRequests.erase(pending);
             QStringList hidden;
             if (const auto filtered = m_toolFilter.filterListResponse(line, &hidden)) {
                 qCDebug(lcBridge).noquote()

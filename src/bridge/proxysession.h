@@ -4,8 +4,8 @@
 #include "jsonrpc/jsonrpcmessage.h"
 
 #include <QtCore/QByteArray>
+#include <QtCore/QHash>
 #include <QtCore/QObject>
-#include <QtCore/QSet>
 #include <QtCore/QString>
 
 namespace McpProxy {
@@ -40,8 +40,9 @@ Q_SIGNALS:
 
 private:
     ToolFilter m_toolFilter;
-    // Id keys of the host's tools/list requests still waiting for their answer.
-    QSet<QString> m_toolListRequests;
+    // Id keys of the host's tools/list requests still waiting for their answer, each with the
+    // number of answers still due (a request refused for a duplicate id gets its own).
+    QHash<QString, int> m_toolListRequests;
 };
 
 } // namespace McpProxy

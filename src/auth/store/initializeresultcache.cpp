@@ -16,6 +16,12 @@ namespace {
 
 constexpr QLatin1String Subdirectory = "initialize/v1"_L1;
 
+QString serverHash(const QString &serverUrl)
+{
+    return QString::fromLatin1(
+            QCryptographicHash::hash(serverUrl.toUtf8(), QCryptographicHash::Sha256).toHex());
+}
+
 } // namespace
 
 InitializeResultCache::InitializeResultCache(const QString &directory, const QString &serverUrl)
@@ -26,9 +32,7 @@ InitializeResultCache::InitializeResultCache(const QString &directory, const QSt
 
 QString InitializeResultCache::fileName(const QString &serverUrl)
 {
-    const QByteArray hash =
-            QCryptographicHash::hash(serverUrl.toUtf8(), QCryptographicHash::Sha256).toHex();
-    return QString::fromLatin1(hash.left(32)) + u".json"_s;
+    return serverHash(serverUrl).left(32) + u".json"_s;
 }
 
 QByteArray InitializeResultCache::encode(
@@ -36,7 +40,7 @@ QByteArray InitializeResultCache::encode(
 {
     const QJsonObject object{
             {u"schema"_s, SchemaVersion},
-            {u"server"_s, serverUrl},
+            {u"server"_s, serverHash(serverUrl)},
             {u"requestedProtocolVersion"_s, remembered.requestedVersion},
             {u"result"_s, remembered.result},
     };
@@ -50,7 +54,7 @@ std::optional<RememberedInitialize> InitializeResultCache::decode(
     const QJsonObject result = object.value("result"_L1).toObject();
     // MCP basic/lifecycle: an InitializeResult has protocolVersion, capabilities, serverInfo.
     if (object.value("schema"_L1).toInt() != SchemaVersion
-            || object.value("server"_L1).toString() != serverUrl
+            || object.value("server"_L1).toString() != serverHash(serverUrl)
             || !object.value("requestedProtocolVersion"_L1).isString()
             || !result.value("protocolVersion"_L1).isString()
             || !result.value("capabilities"_L1).isObject()
@@ -72,10 +76,15 @@ std::optional<RememberedInitialize> InitializeResultCache::load() const
 
 bool InitializeResultCache::save(const RememberedInitialize &remembered) const
 {
+    const QByteArray bytes = encode(m_serverUrl, remembered);
+    if (bytes.size() > MaxFileBytes) {
+        qCInfo(lcAuth) << "not remembering an initialize result of" << bytes.size() << "bytes";
+        return false;
+    }
     QString error;
     if (!PrivateFiles::ensureDirectory(m_directory, &error)
             || !PrivateFiles::ensureDirectory(m_directory + u'/' + Subdirectory, &error)
-            || !PrivateFiles::writeFile(m_path, encode(m_serverUrl, remembered), &error)) {
+            || !PrivateFiles::writeFile(m_path, bytes, &error)) {
         qCWarning(lcAuth).noquote() << "cannot remember the initialize result:" << error;
         return false;
     }

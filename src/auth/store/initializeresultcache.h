@@ -19,11 +19,13 @@ struct RememberedInitialize
 
 // One file per server beside the token entries:
 //   <directory>/initialize/v1/<first 32 hex of sha256(server URL)>.json
-// {"schema":1,"server":"<url>","requestedProtocolVersion":"…","result":{…}}. Not sealed like the
+// {"schema":1,"server":"<sha256 of the URL>","requestedProtocolVersion":"…","result":{…}} (the URL
+// itself may carry a secret in its query, so only its hash is written). Not sealed like the
 // token entries: it holds no credential, and it must be readable at once — an OS keychain may
 // take seconds to hand out the data key, longer than a host waits. Like them it is written
 // atomically and owner-only (PrivateFiles: 0700 folders, 0600 files), and `logout` deletes it.
-// The file must name the server it was read for, else it is ignored.
+// The file must name the server it was read for, else it is ignored; a result larger than
+// MaxFileBytes is not kept.
 class InitializeResultCache
 {
 public:

@@ -183,6 +183,11 @@ void tst_ProxySession::toolFilterApplies_data()
     QTest::newRow("a response to another request is left alone")
             << QList<QByteArray>{R"({"jsonrpc":"2.0","id":1,"method":"prompts/list"})"}
             << QList<QByteArray>{page1} << 1 << QStringList{u"echo,delete_all"_s};
+    QTest::newRow("a duplicate id's refusal leaves the real answer filtered")
+            << QList<QByteArray>{R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})",
+                       R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"}
+            << QList<QByteArray>{JsonRpcMessage::errorResponse("1", -32600, u"dup"_s), page1} << 2
+            << QStringList{u"-32600"_s, u"echo"_s};
     QTest::newRow("a hidden tool's call never goes upstream") << QList<
             QByteArray>{R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"drop_db"}})"}
                                                               << QList<QByteArray>{} << 0
