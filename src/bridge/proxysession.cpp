@@ -90,10 +90,9 @@ void ProxySession::routeServerLine(const QByteArray &line)
         // basic/utilities/pagination): each loses the hidden tools. Server requests and
         // notifications (notifications/tools/list_changed among them) pass unchanged.
         const JsonRpcMessage message = JsonRpcMessage::classify(line);
-        const auto pending = m_toolListRequests.find(message.idKey());
-        if (message.isResponse() && pending != m_toolListRequests.end()) {
-            if (--pending.value() == 0)
-                m_toolListRequests.erase(pending);
+        if (message.isResponse() && m_toolListRequests.contains(message.idKey())) {
+            if (--m_toolListRequests[message.idKey()] == 0)
+                m_toolListRequests.remove(message.idKey());
             QStringList hidden;
             if (const auto filtered = m_toolFilter.filterListResponse(line, &hidden)) {
                 qCDebug(lcBridge).noquote()
