@@ -99,6 +99,7 @@ void tst_ProxyFirstLogin::initializeIsAnsweredWhileTheLoginRuns()
     const QJsonObject response = proxy.takeResponse(1, 5000);
     const qint64 elapsed = answered.elapsed();
     QVERIFY2(response.contains(u"result"), proxy.stderrText().constData());
+    qInfo("initialize answered after %lld ms, the login running", elapsed);
     QVERIFY2(elapsed < 1000, qPrintable(u"initialize answered after %1 ms"_s.arg(elapsed)));
     QCOMPARE(response.value(u"result").toObject(), firstResult);
     QTRY_COMPARE_WITH_TIMEOUT(browser.urls().size(), 2, 10000); // the login is running
