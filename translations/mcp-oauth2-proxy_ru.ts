@@ -220,6 +220,14 @@ adding OAuth 2 access tokens.</source>
         <source>MCP era: auto (default), legacy or 2026-07-28</source>
         <translation>Редакция протокола MCP: auto (по умолчанию), legacy или 2026-07-28</translation>
     </message>
+    <message>
+        <source>Show only the tools that match (repeatable; * = any)</source>
+        <translation>Показывать только подходящие инструменты (можно повторять; * = что угодно)</translation>
+    </message>
+    <message>
+        <source>Hide the tools that match (repeatable; wins over allow)</source>
+        <translation>Скрывать подходящие инструменты (можно повторять; важнее --allow-tool)</translation>
+    </message>
 </context>
 <context>
     <name>McpProxy::Config</name>
@@ -386,6 +394,10 @@ adding OAuth 2 access tokens.</source>
     <message>
         <source>%1 is client_credentials, which needs a client: set oauth2.clientId / OAUTH2_CLIENT_ID, or enable discovery so that one can be registered (%2 is %3)</source>
         <translation>%1 равно client_credentials, а для этого нужен клиент: задайте oauth2.clientId / OAUTH2_CLIENT_ID или включите обнаружение, чтобы клиента можно было зарегистрировать (%2 равно %3)</translation>
+    </message>
+    <message>
+        <source>an array of non-empty strings (tool name patterns)</source>
+        <translation>массивом непустых строк (шаблонов имён инструментов)</translation>
     </message>
 </context>
 <context>

@@ -49,6 +49,10 @@ QString helpText()
                     CommandLineText::tr("http-first (default), sse-first, http-only or sse-only")},
             {u"--no-browser"_s,
                     CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
+            {u"--allow-tool <pattern>"_s,
+                    CommandLineText::tr("Show only the tools that match (repeatable; * = any)")},
+            {u"--ignore-tool <pattern>"_s,
+                    CommandLineText::tr("Hide the tools that match (repeatable; wins over allow)")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
             {u"--version"_s, CommandLineText::tr("Show the version and exit")},
     };
@@ -114,9 +118,12 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption versionOption(u"version"_s);
     const QCommandLineOption noBrowserOption(u"no-browser"_s);
     const QCommandLineOption transportOption(u"transport"_s, QString(), u"strategy"_s);
+    const QCommandLineOption allowToolOption(u"allow-tool"_s, QString(), u"pattern"_s);
+    const QCommandLineOption ignoreToolOption(u"ignore-tool"_s, QString(), u"pattern"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
             caBundleOption, protocolOption, transportOption, helpOption, versionOption,
             noBrowserOption});
+    parser.addOptions({allowToolOption, ignoreToolOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
     QStringList argv = arguments;
@@ -170,6 +177,8 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     options.caBundle = parser.value(caBundleOption);
     options.protocol = parser.value(protocolOption);
     options.transport = parser.value(transportOption);
+    options.allowTools = parser.values(allowToolOption);
+    options.ignoreTools = parser.values(ignoreToolOption);
     return result;
 }
 

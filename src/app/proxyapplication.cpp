@@ -24,8 +24,12 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
+    , m_session(ToolFilter(config.tools.allow, config.tools.deny))
     , m_http(createEra(config), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
+    , m_initializeCache(config.oauth2.tokenCacheDir.isEmpty() ? TokenStore::defaultDirectory()
+                                                              : config.oauth2.tokenCacheDir,
+              config.upstream.url.toString())
 {
     m_graceTimer.setSingleShot(true);
     m_stdin = StdinReader::create(this);
@@ -56,6 +60,14 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
             &UpstreamSession::setRenewalPoint);
     connect(&m_auth, &AuthorizationManager::interactiveLoginStarted, &m_http,
             &UpstreamSession::extendAuthorizationDeadline);
+    connect(&m_http, &UpstreamSession::initializeResultReceived, this,
+            [this](const QString &requestedVersion, const QJsonObject &result) {
+                if (m_remembered && m_remembered->requestedVersion == requestedVersion
+                        && m_remembered->result == result)
+                    return;
+                m_remembered = RememberedInitialize{requestedVersion, result};
+                m_initializeCache.save(*m_remembered);
+            });
 
     connect(&m_stdio, &StdioChannel::inputClosed, this, [this] {
         beginShutdown(qMin(m_config.upstream.timeoutMs, EndOfInputGraceCapMs), "stdin closed");
@@ -179,6 +191,11 @@ void ProxyApplication::start()
         qCWarning(lcApp) << "stdin is a terminal: paste one JSON-RPC message per line "
                             "(an MCP host normally starts this program)";
     }
+    // A first start whose browser login outlasts the host's patience gets its initialize
+    // answered from what this server said last time (UpstreamSession).
+    m_remembered = m_initializeCache.load();
+    if (m_remembered)
+        m_http.setRememberedInitialize(m_remembered->requestedVersion, m_remembered->result);
     if (m_auth.holdsMessagesAtStart()) {
         // Stored tokens are loaded, and with a grant configured a token is obtained, while stdin
         // is already being read; messages wait for it in order (never blocking the reader).

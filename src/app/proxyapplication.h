@@ -1,6 +1,7 @@
 #pragma once
 
 #include "auth/authorizationmanager.h"
+#include "auth/store/initializeresultcache.h"
 #include "bridge/proxysession.h"
 #include "config/proxyconfig.h"
 #include "stdio/stdiochannel.h"
@@ -13,6 +14,7 @@
 #include <QtCore/QTimer>
 
 #include <memory>
+#include <optional>
 
 namespace McpProxy {
 
@@ -50,6 +52,8 @@ private:
     ProxySession m_session;
     UpstreamSession m_http;
     AuthorizationManager m_auth;
+    InitializeResultCache m_initializeCache;
+    std::optional<RememberedInitialize> m_remembered;
     QTimer m_graceTimer;
     StdinReader *m_stdin = nullptr;
     SignalWatcher *m_signals = nullptr;

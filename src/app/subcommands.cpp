@@ -5,6 +5,7 @@
 #include "auth/protocol/clientregistration.h"
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/tokenrevocation.h"
+#include "auth/store/initializeresultcache.h"
 #include "logging/standardstreams.h"
 #include "network/tlsconfiguration.h"
 
@@ -129,6 +130,8 @@ void Subcommand::logout()
 {
     m_store = std::make_unique<TokenStore>(m_storeOptions);
     const QString server = canonicalResourceUri(m_config->upstream.url);
+    // What the server said about itself goes with the login.
+    InitializeResultCache(m_store->directory(), m_config->upstream.url.toString()).remove();
     m_store->listEntries(this, [this, server](const QList<TokenStoreEntryInfo> &entries) {
         QList<TokenStoreKey> tokens;
         QSet<QString> issuers;

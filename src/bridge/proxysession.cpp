@@ -13,6 +13,11 @@ ProxySession::ProxySession(QObject *parent)
     : QObject(parent)
 { }
 
+ProxySession::ProxySession(const ToolFilter &toolFilter, QObject *parent)
+    : QObject(parent)
+    , m_toolFilter(toolFilter)
+{ }
+
 void ProxySession::routeClientLine(const QByteArray &line)
 {
     const JsonRpcMessage message = JsonRpcMessage::classify(line);
@@ -37,6 +42,14 @@ void ProxySession::routeClientLine(const QByteArray &line)
                         u"JSON-RPC batches are not supported (removed in MCP 2025-06-18)"_s}}));
         return;
     case JsonRpcMessage::Kind::Request:
+        if (const auto refusal = m_toolFilter.refuseCall(line, message)) {
+            qCInfo(lcBridge).noquote()
+                    << "refused a call of a filtered tool, id" << message.rawId();
+            Q_EMIT clientBoundMessage(*refusal);
+            return;
+        }
+        if (m_toolFilter.isActive() && message.method() == "tools/list"_L1)
+            ++m_toolListRequests[message.idKey()];
         break;
     case JsonRpcMessage::Kind::Notification:
         if (message.method() == "notifications/cancelled"_L1) {
@@ -48,6 +61,7 @@ void ProxySession::routeClientLine(const QByteArray &line)
                                                  .toObject()
                                                  .value("requestId"_L1);
             const QString idKey = JsonRpcMessage::idKey(requestId);
+            m_toolListRequests.remove(idKey); // no answer comes for it
             Q_EMIT serverBoundMessage(line, message);
             if (!idKey.isEmpty())
                 Q_EMIT cancelRequested(idKey); // a request no longer in flight is left alone
@@ -71,6 +85,23 @@ void ProxySession::rejectOverlongLine(const QByteArray &start, qsizetype maxLeng
 
 void ProxySession::routeServerLine(const QByteArray &line)
 {
+    if (!m_toolListRequests.isEmpty()) {
+        // Every page of tools/list is one response (MCP server/tools "Listing Tools",
+        // basic/utilities/pagination): each loses the hidden tools. Server requests and
+        // notifications (notifications/tools/list_changed among them) pass unchanged.
+        const JsonRpcMessage message = JsonRpcMessage::classify(line);
+        if (message.isResponse() && m_toolListRequests.contains(message.idKey())) {
+            if (--m_toolListRequests[message.idKey()] == 0)
+                m_toolListRequests.remove(message.idKey());
+            QStringList hidden;
+            if (const auto filtered = m_toolFilter.filterListResponse(line, &hidden)) {
+                qCDebug(lcBridge).noquote()
+                        << "tools/list: hid" << hidden.size() << "tool(s):" << hidden.join(u", ");
+                Q_EMIT clientBoundMessage(*filtered);
+                return;
+            }
+        }
+    }
     Q_EMIT clientBoundMessage(line);
 }
 

@@ -1,9 +1,12 @@
 #pragma once
 
+#include "filter/toolfilter.h"
 #include "jsonrpc/jsonrpcmessage.h"
 
 #include <QtCore/QByteArray>
+#include <QtCore/QHash>
 #include <QtCore/QObject>
+#include <QtCore/QString>
 
 namespace McpProxy {
 
@@ -11,12 +14,14 @@ namespace McpProxy {
 // pointer to either: lines and messages come in through slots and leave through signals, wired
 // by ProxyApplication. It answers what never goes upstream (unparseable lines, batches, lines
 // too long) and turns a cancellation into an abort; which request is still owed an answer is
-// UpstreamSession's rule alone.
+// UpstreamSession's rule alone. It is also the one place every era shares where the tool filter
+// applies: tools/list answers lose the hidden tools, a tools/call of one is answered here.
 class ProxySession : public QObject
 {
     Q_OBJECT
 public:
     explicit ProxySession(QObject *parent = nullptr);
+    explicit ProxySession(const ToolFilter &toolFilter, QObject *parent = nullptr);
 
 public Q_SLOTS:
     // One line from the client (stdin).
@@ -32,6 +37,12 @@ Q_SIGNALS:
     void serverBoundMessage(const QByteArray &body, const McpProxy::JsonRpcMessage &message);
     void cancelRequested(const QString &idKey);
     void clientBoundMessage(const QByteArray &line);
+
+private:
+    ToolFilter m_toolFilter;
+    // Id keys of the host's tools/list requests still waiting for their answer, each with the
+    // number of answers still due (a request refused for a duplicate id gets its own).
+    QHash<QString, int> m_toolListRequests;
 };
 
 } // namespace McpProxy

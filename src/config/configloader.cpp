@@ -330,6 +330,8 @@ private:
             return readExtraParams(path, value, m_fileText, {u"oauth2"_s, u"extraParams"_s});
         case ValueType::Headers:
             return readFileHeaders(path, value);
+        case ValueType::Globs:
+            return readPatterns(*field, path, value);
         }
         return true;
     }
@@ -460,6 +462,32 @@ private:
         return true;
     }
 
+    // A list of tool name patterns: a JSON array of non-empty strings. The whole list comes from
+    // one source (a later one replaces it).
+    bool readPatterns(const FieldSpec &field, const QString &origin, const QJsonValue &value)
+    {
+        if (!value.isArray())
+            return failType(origin, ValueType::Globs, value, false);
+        const QJsonArray patterns = value.toArray();
+        for (const auto &pattern : patterns) {
+            if (!pattern.isString() || pattern.toString().isEmpty())
+                return failType(origin, ValueType::Globs, pattern, false);
+        }
+        set(field, patterns, origin, ConfigText::describeJson(value, false));
+        return true;
+    }
+
+    bool takePatterns(QLatin1String path, QStringList *out)
+    {
+        if (const Setting *s = setting(path)) {
+            out->clear();
+            const QJsonArray patterns = s->value.toArray();
+            for (const auto &pattern : patterns)
+                out->append(pattern.toString());
+        }
+        return true;
+    }
+
     // ---- environment (the npm package's rules) ----
 
     bool applyEnvironment()
@@ -511,6 +539,7 @@ private:
                 break;
             }
             case ValueType::Headers:
+            case ValueType::Globs: // no environment variable
                 break;
             case ValueType::String:
             case ValueType::NonEmptyString:
@@ -541,6 +570,14 @@ private:
         apply("upstream.protocol"_L1, m_options.protocol, u"--protocol"_s);
         if (m_options.allowHttp)
             set(*findField("allowInsecureHttp"_L1), true, u"--allow-http"_s, u"true"_s);
+        if (!m_options.allowTools.isEmpty()
+                && !readPatterns(*findField("tools.allow"_L1), u"--allow-tool"_s,
+                        QJsonArray::fromStringList(m_options.allowTools)))
+            return false;
+        if (!m_options.ignoreTools.isEmpty()
+                && !readPatterns(*findField("tools.deny"_L1), u"--ignore-tool"_s,
+                        QJsonArray::fromStringList(m_options.ignoreTools)))
+            return false;
 
         QList<HeaderSetting> commandLineHeaders;
         for (qsizetype i = 0; i < m_options.headers.size(); ++i) {
@@ -881,7 +918,9 @@ private:
                 && takeBool("discovery.enabled"_L1, &c.discoveryEnabled)
                 && takeEnum("log.level"_L1, levels, &c.logLevel)
                 && takeLogFile("log.file"_L1, &c.logFile)
-                && takeInteger("stdio.maxLineBytes"_L1, 1024, unbounded, &c.maxLineBytes);
+                && takeInteger("stdio.maxLineBytes"_L1, 1024, unbounded, &c.maxLineBytes)
+                && takePatterns("tools.allow"_L1, &c.tools.allow)
+                && takePatterns("tools.deny"_L1, &c.tools.deny);
         if (!ok || !checkCombinations(c))
             return false;
         applyProcessEnvironment(m_env, &c);

@@ -23,6 +23,8 @@ struct ConfigOverrides
     QString caBundle; // --ca-bundle
     QString transport; // --transport
     QString protocol; // --protocol auto|legacy|2026-07-28
+    QStringList allowTools; // --allow-tool PATTERN, repeatable (replaces tools.allow)
+    QStringList ignoreTools; // --ignore-tool PATTERN, repeatable (replaces tools.deny)
 };
 
 struct ConfigLoadResult

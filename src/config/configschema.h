@@ -14,7 +14,7 @@ using namespace Qt::StringLiterals;
 
 inline constexpr double MaxSafeInteger = 9007199254740991.0; // Number.MAX_SAFE_INTEGER
 
-enum class ValueType { String, NonEmptyString, Url, Integer, Boolean, StringMap, Headers };
+enum class ValueType { String, NonEmptyString, Url, Integer, Boolean, StringMap, Headers, Globs };
 // As in the npm package: most env values apply when non-empty ("truthy"); three booleans apply
 // whenever the variable is defined, so an empty value means false.
 enum class EnvRule { NonEmpty, Defined };
@@ -29,7 +29,7 @@ struct FieldSpec
 };
 
 // The npm package's fields, in the order it applies the environment; additions marked.
-inline constexpr std::array<FieldSpec, 39> Fields = {{
+inline constexpr std::array<FieldSpec, 41> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
                 false},
@@ -101,11 +101,15 @@ inline constexpr std::array<FieldSpec, 39> Fields = {{
                 false},
         {"stdio.maxLineBytes"_L1, "MCP_PROXY_MAX_LINE_BYTES"_L1, ValueType::Integer,
                 EnvRule::NonEmpty, false}, // addition
+        {"tools.allow"_L1, QLatin1String(), ValueType::Globs, EnvRule::NonEmpty,
+                false}, // addition (--allow-tool)
+        {"tools.deny"_L1, QLatin1String(), ValueType::Globs, EnvRule::NonEmpty,
+                false}, // addition (mcp-remote's --ignore-tool)
 }};
 
 // The top-level objects of the file.
-inline constexpr std::array<QLatin1String, 5> Groups = {
-        "upstream"_L1, "oauth2"_L1, "discovery"_L1, "log"_L1, "stdio"_L1};
+inline constexpr std::array<QLatin1String, 6> Groups = {
+        "upstream"_L1, "oauth2"_L1, "discovery"_L1, "log"_L1, "stdio"_L1, "tools"_L1};
 
 // The field at a JSON path ("oauth2.tokenUrl"), or nullptr.
 inline const FieldSpec *findField(QAnyStringView path)

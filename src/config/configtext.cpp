@@ -112,6 +112,8 @@ QString ConfigText::typeDescription(ValueType type)
         return tr("an object of string values");
     case ValueType::Headers:
         return tr("an object of header names to string values");
+    case ValueType::Globs:
+        return tr("an array of non-empty strings (tool name patterns)");
     }
     return QString();
 }

@@ -6,6 +6,7 @@
 #include <QtCore/QList>
 #include <QtCore/QProcessEnvironment>
 #include <QtCore/QString>
+#include <QtCore/QStringList>
 #include <QtCore/QUrl>
 
 #include <utility>
@@ -113,8 +114,18 @@ struct ProxyConfig
         bool useKeychain = true;
     };
 
+    // addition: which tools the host sees and may call (filter/ToolFilter): a tool is visible
+    // when `allow` is empty or one of its patterns matches, and none of `deny` does. Patterns
+    // match the whole name, ASCII case-insensitively, '*' any run of characters.
+    struct Tools
+    {
+        QStringList allow; // tools.allow / --allow-tool (repeatable)
+        QStringList deny; // tools.deny / --ignore-tool (repeatable; mcp-remote's option)
+    };
+
     Upstream upstream;
     OAuth2 oauth2;
+    Tools tools;
     bool discoveryEnabled = true; // discovery.enabled / DISCOVERY_ENABLED
     LogLevel logLevel = LogLevel::Info; // log.level / LOG_LEVEL / --log-level
     // addition: log.file / LOG_FILE / --log-file: append logs there (0600) instead of stderr.

@@ -19,6 +19,17 @@ bool isSuccess(int status)
     return status >= 200 && status < 300;
 }
 
+// params.protocolVersion of an initialize request (MCP basic/lifecycle).
+QString requestedProtocolVersion(const QByteArray &initializeBody)
+{
+    return QJsonDocument::fromJson(initializeBody)
+            .object()
+            .value("params"_L1)
+            .toObject()
+            .value("protocolVersion"_L1)
+            .toString();
+}
+
 } // namespace
 
 UpstreamSession::UpstreamSession(
@@ -102,6 +113,9 @@ void UpstreamSession::send(const QByteArray &body, const JsonRpcMessage &message
         outgoing.barrier = true;
     }
     dispatchOrQueue(outgoing);
+    if (message.isRequest() && message.method() == "initialize"_L1 && m_authorizing
+            && m_interactiveUntil >= 0)
+        answerInitializeEarly(); // a browser login already runs
 }
 
 void UpstreamSession::dispatchOrQueue(Outgoing &outgoing)
@@ -154,6 +168,13 @@ void UpstreamSession::serverMessageReceived(const QByteArray &line, const JsonRp
         Q_EMIT messageReceived(line, message);
         return;
     }
+    if (m_answeredEarly != 0 && !m_owed.contains(message.idKey())) {
+        if (const Outgoing *early = find(m_answeredEarly);
+                early && early->message.idKey() == message.idKey()) {
+            receiveEarlyAnsweredInitialize(line, message);
+            return;
+        }
+    }
     const auto owed = m_owed.constFind(message.idKey());
     const Outgoing *owner = owed == m_owed.constEnd() ? nullptr : find(owed.value());
     if (!owner) {
@@ -164,8 +185,13 @@ void UpstreamSession::serverMessageReceived(const QByteArray &line, const JsonRp
     }
     const int owedBefore = m_clientRequestsOwed;
     settle(*owner);
-    if (owner->message.method() == "initialize"_L1 && !message.isErrorResponse())
+    if (owner->message.method() == "initialize"_L1 && !message.isErrorResponse()) {
         captureProtocolVersion(line);
+        if (owner->origin == Outgoing::Origin::Client) {
+            Q_EMIT initializeResultReceived(requestedProtocolVersion(owner->body),
+                    QJsonDocument::fromJson(line).object().value("result"_L1).toObject());
+        }
+    }
     if (owner->origin == Outgoing::Origin::Reinitialization)
         return; // our own re-initialization: never shown to the client
     Q_EMIT messageReceived(line, message);
@@ -193,6 +219,8 @@ void UpstreamSession::checkIdle(int owedBefore)
 
 bool UpstreamSession::awaitsResponse(Handle handle) const
 {
+    if (handle == m_answeredEarly)
+        return true; // the host has its answer, the session still needs the server's
     const auto it = m_outgoing.find(handle);
     if (it == m_outgoing.end() || !it->second.message.isRequest())
         return false;
@@ -225,6 +253,11 @@ void UpstreamSession::failRequest(Handle handle, const TransportError &error)
     const JsonRpcMessage message = outgoing->message;
     if (outgoing->origin == Outgoing::Origin::Reinitialization) {
         qCWarning(lcTransport).noquote() << "re-initialization failed:" << error.describe();
+    } else if (handle == m_answeredEarly) {
+        // The host was answered from memory; later requests meet the same failure themselves.
+        qCWarning(lcTransport).noquote()
+                << "initialize (answered from the remembered result) failed upstream:"
+                << error.describe();
     } else if (message.isRequest()) {
         const int owedBefore = m_clientRequestsOwed;
         if (settle(*outgoing)) {
@@ -251,6 +284,8 @@ void UpstreamSession::complete(Handle handle, bool accepted)
         return;
     Outgoing outgoing = std::move(it->second);
     m_outgoing.erase(it);
+    if (m_answeredEarly == handle)
+        m_answeredEarly = 0;
     m_queue.removeAll(handle);
     m_era->abort(handle); // no-op when the era reported the end itself
     const int owedBefore = m_clientRequestsOwed;
@@ -390,6 +425,70 @@ void UpstreamSession::extendAuthorizationDeadline(int seconds)
                     qMax(outgoing.authorizationDeadline, m_interactiveUntil);
     }
     enforceAuthorizationDeadlines(); // re-arms the timer for the later deadlines
+    answerInitializeEarly();
+}
+
+void UpstreamSession::setRememberedInitialize(
+        const QString &requestedVersion, const QJsonObject &result)
+{
+    m_rememberedRequestedVersion = requestedVersion;
+    m_rememberedResult = result;
+    if (m_authorizing && m_interactiveUntil >= 0)
+        answerInitializeEarly();
+}
+
+void UpstreamSession::answerInitializeEarly()
+{
+    if (m_rememberedResult.isEmpty() || m_answeredEarly != 0 || m_state == SessionState::Closed)
+        return;
+    for (auto &[handle, outgoing] : m_outgoing) {
+        const bool waiting = outgoing.state == Outgoing::State::Queued
+                || outgoing.state == Outgoing::State::AwaitingAuthorization;
+        if (outgoing.origin != Outgoing::Origin::Client || !waiting
+                || outgoing.message.method() != "initialize"_L1 || !awaitsResponse(handle))
+            continue;
+        // MCP basic/lifecycle: the server answers with the version the client asked for or
+        // another it supports; the remembered answer holds only for the same question.
+        if (requestedProtocolVersion(outgoing.body) != m_rememberedRequestedVersion)
+            return;
+        const QByteArray line = R"({"jsonrpc":"2.0","id":)" + outgoing.message.rawId()
+                + R"(,"result":)" + QJsonDocument(m_rememberedResult).toJson(QJsonDocument::Compact)
+                + '}';
+        const int owedBefore = m_clientRequestsOwed;
+        settle(outgoing);
+        m_answeredEarly = handle;
+        qCInfo(lcTransport) << "a browser login is running: initialize answered from the result "
+                               "this server gave last time; later requests wait for the login";
+        Q_EMIT messageReceived(line, JsonRpcMessage::classify(line));
+        checkIdle(owedBefore);
+        return;
+    }
+}
+
+void UpstreamSession::receiveEarlyAnsweredInitialize(
+        const QByteArray &line, const JsonRpcMessage &message)
+{
+    const Outgoing *early = find(m_answeredEarly);
+    if (!early)
+        return;
+    if (message.isErrorResponse()) {
+        qCWarning(lcTransport) << "initialize (answered from the remembered result) was refused "
+                                  "upstream; later requests meet the server's refusal themselves";
+        m_answeredEarly = 0;
+        return;
+    }
+    captureProtocolVersion(line);
+    const QJsonObject result = QJsonDocument::fromJson(line).object().value("result"_L1).toObject();
+    if (result.value("protocolVersion"_L1) != m_rememberedResult.value("protocolVersion"_L1)) {
+        qCWarning(lcTransport).noquote()
+                << "the server now negotiates protocol version"
+                << result.value("protocolVersion"_L1).toString()
+                << "where the host was told (from memory)"
+                << m_rememberedResult.value("protocolVersion"_L1).toString();
+    }
+    const QString requested = requestedProtocolVersion(early->body);
+    m_answeredEarly = 0; // answered: the era's end of the exchange completes it
+    Q_EMIT initializeResultReceived(requested, result);
 }
 
 void UpstreamSession::enforceAuthorizationDeadlines()
@@ -401,6 +500,8 @@ void UpstreamSession::enforceAuthorizationDeadlines()
         // Only while it waits for authorization (a queue behind a barrier alone is not).
         const bool waitsForAuthorization = outgoing.state == Outgoing::State::AwaitingAuthorization
                 || (outgoing.state == Outgoing::State::Queued && m_authorizing);
+        if (handle == m_answeredEarly)
+            continue; // the host has its answer; the login's own timeout ends the wait
         if (outgoing.authorizationDeadline < 0 || !waitsForAuthorization || !awaitsResponse(handle))
             continue;
         if (outgoing.authorizationDeadline <= now)

@@ -8,6 +8,7 @@
 #include <QtCore/QDateTime>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QHash>
+#include <QtCore/QJsonObject>
 #include <QtCore/QList>
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
@@ -32,6 +33,11 @@ namespace McpProxy {
 // - Authorization: a challenge parks the message and asks for one round (authorizationRequired());
 //   new messages queue behind the round; each request waits at most authorizationDeadlineMs in
 //   all.
+// - A browser login never times out the host's initialize: while one runs, the initialize is
+//   answered from the InitializeResult this server gave last time (setRememberedInitialize())
+//   when the host asked for the same protocol version; the request itself still goes to the
+//   server after the login (its response is kept from the host) and stays the barrier the
+//   host's later messages wait behind.
 // Messages are forwarded as the bytes the client wrote.
 class UpstreamSession : public QObject, private UpstreamEraListener
 {
@@ -73,6 +79,9 @@ public:
     void setRenewalPoint(const QDateTime &renewAt) { m_renewAt = renewAt; }
     // A browser login began: requests waiting for authorization may wait that much longer.
     void extendAuthorizationDeadline(int seconds);
+    // The InitializeResult this server gave a host that asked for `requestedVersion` (from an
+    // earlier run); used only while a browser login runs.
+    void setRememberedInitialize(const QString &requestedVersion, const QJsonObject &result);
 
     QByteArray sessionId() const { return m_era->sessionId(); }
     QString protocolVersion() const { return m_protocolVersion; }
@@ -93,6 +102,9 @@ Q_SIGNALS:
     // header (several challenges joined by ", "). httpStatus 0: the token reached its renewal
     // point (setRenewalPoint()) before a request.
     void authorizationRequired(const QByteArray &wwwAuthenticate, int httpStatus);
+    // The server answered a host's initialize (params.protocolVersion `requestedVersion`) with
+    // `result`: what setRememberedInitialize() takes in a later run.
+    void initializeResultReceived(const QString &requestedVersion, const QJsonObject &result);
 
 private:
     using Handle = UpstreamEraListener::Handle;
@@ -158,6 +170,10 @@ private:
     void startAuthorizationDeadline(Outgoing &outgoing);
     void enforceAuthorizationDeadlines();
 
+    // Answers the host's waiting initialize from the remembered result, if there is one for it.
+    void answerInitializeEarly();
+    void receiveEarlyAnsweredInitialize(const QByteArray &line, const JsonRpcMessage &message);
+
     void startReinitialization();
     void finishReinitialization(bool ok);
     void captureProtocolVersion(const QByteArray &line);
@@ -185,6 +201,9 @@ private:
     QByteArray m_initializedBody; // its notifications/initialized
     int m_reinitCount = 0;
     int m_reinitFailures = 0;
+    QString m_rememberedRequestedVersion;
+    QJsonObject m_rememberedResult; // empty: none
+    Handle m_answeredEarly = 0; // the host's initialize, answered from m_rememberedResult
 };
 
 } // namespace McpProxy

@@ -21,6 +21,8 @@ private Q_SLOTS:
     void errors();
     void help();
     void version();
+    void toolFilters_data();
+    void toolFilters();
 };
 
 void tst_CommandLine::parse_data()
@@ -186,6 +188,33 @@ void tst_CommandLine::version()
             McpProxy::parseCommandLine({u"mcp-oauth2-proxy"_s, u"--version"_s});
     QCOMPARE(result.status, Status::VersionRequested);
     QCOMPARE(result.text, u"mcp-oauth2-proxy "_s + QLatin1String(MCPPROXY_VERSION));
+}
+
+void tst_CommandLine::toolFilters_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QStringList>("allow");
+    QTest::addColumn<QStringList>("ignore");
+    QTest::addRow("none") << QStringList{u"p"_s, u"https://h/mcp"_s} << QStringList()
+                          << QStringList();
+    QTest::addRow("mcp-remote's --ignore-tool, repeated") << QStringList{u"p"_s, u"https://h/mcp"_s,
+            u"--ignore-tool"_s, u"delete*"_s, u"--ignore-tool"_s,
+            u"*admin*"_s} << QStringList() << QStringList{u"delete*"_s, u"*admin*"_s};
+    QTest::addRow("--allow-tool with =") << QStringList{u"p"_s, u"--allow-tool=get_*"_s,
+            u"--allow-tool"_s, u"echo"_s, u"https://h/mcp"_s}
+                                         << QStringList{u"get_*"_s, u"echo"_s} << QStringList();
+    QTest::addRow("both") << QStringList{u"p"_s, u"--allow-tool"_s, u"*"_s, u"--ignore-tool"_s,
+            u"drop_*"_s} << QStringList{u"*"_s}
+                          << QStringList{u"drop_*"_s};
+}
+
+void tst_CommandLine::toolFilters()
+{
+    QFETCH(QStringList, arguments);
+    const CommandLineParseResult result = McpProxy::parseCommandLine(arguments);
+    QCOMPARE(result.status, Status::Ok);
+    QTEST(result.options.allowTools, "allow");
+    QTEST(result.options.ignoreTools, "ignore");
 }
 
 QTEST_APPLESS_MAIN(tst_CommandLine)

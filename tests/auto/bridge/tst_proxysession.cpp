@@ -3,6 +3,7 @@
 // UpstreamSession's rule: tests/auto/transport/tst_upstreamsession.cpp.
 #include "bridge/proxysession.h"
 
+#include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtTest/QSignalSpy>
@@ -31,6 +32,8 @@ private Q_SLOTS:
     void serverRequestsAndNotificationsPassThrough();
     void overlongLineGetsAnError_data();
     void overlongLineGetsAnError();
+    void toolFilterApplies_data();
+    void toolFilterApplies();
 };
 
 void tst_ProxySession::clientLinesAreClassified_data()
@@ -154,6 +157,75 @@ void tst_ProxySession::overlongLineGetsAnError()
     const QJsonObject error = object(toClient.first().first());
     QCOMPARE(error.value(u"error")[u"code"].toInt(), -32600);
     QVERIFY(error.value(u"error")[u"data"][u"reason"].toString().contains(u"1024"));
+}
+
+void tst_ProxySession::toolFilterApplies_data()
+{
+    // The host's lines in order; the server lines answer them; what the host then sees.
+    QTest::addColumn<QList<QByteArray>>("clientLines");
+    QTest::addColumn<QList<QByteArray>>("serverLines");
+    QTest::addColumn<int>("forwarded"); // client lines that went upstream
+    QTest::addColumn<QStringList>("seen"); // per client-bound line: tool names, or the error code
+
+    const QByteArray page1 =
+            R"({"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"echo"},{"name":"delete_all"}],"nextCursor":"p2"}})";
+    const QByteArray page2 =
+            R"({"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"drop_db"},{"name":"add"}]}})";
+    const QByteArray listChanged =
+            R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})";
+    QTest::newRow("every page is filtered")
+            << QList<QByteArray>{R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})",
+                       R"({"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":"p2"}})"}
+            << QList<QByteArray>{page1, page2} << 2 << QStringList{u"echo"_s, u"add"_s};
+    QTest::newRow("list_changed still flows")
+            << QList<QByteArray>{} << QList<QByteArray>{listChanged} << 0
+            << QStringList{u"notification"_s};
+    QTest::newRow("a response to another request is left alone")
+            << QList<QByteArray>{R"({"jsonrpc":"2.0","id":1,"method":"prompts/list"})"}
+            << QList<QByteArray>{page1} << 1 << QStringList{u"echo,delete_all"_s};
+    QTest::newRow("a duplicate id's refusal leaves the real answer filtered")
+            << QList<QByteArray>{R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})",
+                       R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})"}
+            << QList<QByteArray>{JsonRpcMessage::errorResponse("1", -32600, u"dup"_s), page1} << 2
+            << QStringList{u"-32600"_s, u"echo"_s};
+    QTest::newRow("a hidden tool's call never goes upstream") << QList<
+            QByteArray>{R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"drop_db"}})"}
+                                                              << QList<QByteArray>{} << 0
+                                                              << QStringList{u"-32602"_s};
+    QTest::newRow("a visible tool's call does") << QList<
+            QByteArray>{R"({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"}})"}
+                                                << QList<QByteArray>{} << 1 << QStringList();
+}
+
+void tst_ProxySession::toolFilterApplies()
+{
+    QFETCH(QList<QByteArray>, clientLines);
+    QFETCH(QList<QByteArray>, serverLines);
+    QFETCH(int, forwarded);
+    QFETCH(QStringList, seen);
+    ProxySession session(ToolFilter({}, {u"delete_*"_s, u"drop_*"_s}));
+    QSignalSpy toServer(&session, &ProxySession::serverBoundMessage);
+    QSignalSpy toClient(&session, &ProxySession::clientBoundMessage);
+    for (const QByteArray &line : std::as_const(clientLines))
+        session.routeClientLine(line);
+    for (const QByteArray &line : std::as_const(serverLines))
+        session.routeServerLine(line);
+    QCOMPARE(toServer.size(), forwarded);
+    QStringList got;
+    for (const QList<QVariant> &signal : std::as_const(toClient)) {
+        const QJsonObject line = object(signal.first());
+        if (line.contains(u"error"))
+            got.append(QString::number(line.value(u"error")[u"code"].toInt()));
+        else if (line.contains(u"method"))
+            got.append(u"notification"_s);
+        else {
+            QStringList names;
+            for (const QJsonValue &tool : line.value(u"result")[u"tools"].toArray())
+                names.append(tool[u"name"].toString());
+            got.append(names.join(u','));
+        }
+    }
+    QCOMPARE(got, seen);
 }
 
 QTEST_APPLESS_MAIN(tst_ProxySession)

@@ -204,6 +204,8 @@ private Q_SLOTS:
     void processEnvironment();
     void environmentDefaults();
     void exampleConfig();
+    void toolFilters_data();
+    void toolFilters();
 
 private:
     QString substitute(QString text) const;
@@ -1476,6 +1478,64 @@ void tst_ConfigLoader::exampleConfig()
         QVERIFY2(text.contains(u'"' + key + u"\":"_s) || text.contains(u"\"//"_s + key + u'"'),
                 qPrintable(key));
     }
+}
+
+void tst_ConfigLoader::toolFilters_data()
+{
+    addCommonColumns();
+    QTest::addColumn<QStringList>("allow");
+    QTest::addColumn<QStringList>("deny");
+    QTest::addColumn<QString>("error"); // empty: loads
+
+    QTest::addRow("none") << QStringList{Url} << QString() << QStringList{} << QStringList()
+                          << QStringList() << QString();
+    QTest::addRow("file") << QStringList{Url}
+                          << uR"({"tools":{"allow":["get_*","echo"],"deny":["*_admin"]}})"_s
+                          << QStringList{} << QStringList{u"get_*"_s, u"echo"_s}
+                          << QStringList{u"*_admin"_s} << QString();
+    QTest::addRow("command line") << QStringList{Url} << QString()
+                                  << QStringList{u"--allow-tool"_s, u"a*"_s, u"--ignore-tool"_s,
+                                             u"b"_s, u"--ignore-tool"_s, u"c"_s}
+                                  << QStringList{u"a*"_s} << QStringList{u"b"_s, u"c"_s}
+                                  << QString();
+    QTest::addRow("the command line's list replaces the file's, the other stays")
+            << QStringList{Url} << uR"({"tools":{"allow":["x"],"deny":["y","z"]}})"_s
+            << QStringList{u"--ignore-tool"_s, u"w"_s} << QStringList{u"x"_s} << QStringList{u"w"_s}
+            << QString();
+    QTest::addRow("not an array")
+            << QStringList{Url} << uR"({"tools":{"deny":"x"}})"_s << QStringList{} << QStringList()
+            << QStringList()
+            << u"tools.deny must be an array of non-empty strings (tool name patterns), got string \"x\""_s;
+    QTest::addRow("an element that is no string")
+            << QStringList{Url} << uR"({"tools":{"allow":["x",3]}})"_s << QStringList{}
+            << QStringList() << QStringList() << u"tools.allow must be an array"_s;
+    QTest::addRow("an empty pattern from the file")
+            << QStringList{Url} << uR"({"tools":{"allow":[""]}})"_s << QStringList{}
+            << QStringList() << QStringList() << u"tools.allow must be an array"_s;
+    QTest::addRow("an empty pattern on the command line")
+            << QStringList{Url} << QString() << QStringList{u"--ignore-tool="_s} << QStringList()
+            << QStringList() << u"--ignore-tool must be an array"_s;
+    QTest::addRow("tools is no object")
+            << QStringList{Url} << uR"({"tools":["x"]})"_s << QStringList{} << QStringList()
+            << QStringList() << u"tools must be an object"_s;
+}
+
+void tst_ConfigLoader::toolFilters()
+{
+    QFETCH(QStringList, env);
+    QFETCH(QString, file);
+    QFETCH(QStringList, args);
+    QFETCH(QString, error);
+    const ConfigLoadResult result = load(env, file, args);
+    if (!error.isEmpty()) {
+        QVERIFY(!result.config);
+        QVERIFY2(result.error.contains(error), qPrintable(result.error));
+        return;
+    }
+    QVERIFY2(result.config, qPrintable(result.error));
+    QVERIFY2(result.warnings.isEmpty(), qPrintable(result.warnings.join(u'\n')));
+    QTEST(result.config->tools.allow, "allow");
+    QTEST(result.config->tools.deny, "deny");
 }
 
 QTEST_APPLESS_MAIN(tst_ConfigLoader)

@@ -159,6 +159,8 @@ private Q_SLOTS:
     void withoutAuthorizationAChallengeFails();
     void deadlineBoundsTheWait();
     void browserLoginExtendsTheDeadline();
+    void initializeIsAnsweredFromMemoryDuringABrowserLogin_data();
+    void initializeIsAnsweredFromMemoryDuringABrowserLogin();
     void renewalPointAsksBeforeSending();
     void expiredSessionIsReinitializedTransparently();
     void failedReinitializationIsRetriedBeforeTheNextMessage();
@@ -405,6 +407,77 @@ void tst_UpstreamSession::browserLoginExtendsTheDeadline()
     QCOMPARE(h.failed.size(), 0);
     h.session.finishAuthorization(true, {});
     QCOMPARE(h.era->sent.size(), 1);
+}
+
+void tst_UpstreamSession::initializeIsAnsweredFromMemoryDuringABrowserLogin_data()
+{
+    QTest::addColumn<QString>("rememberedFor"); // requested version; empty: nothing remembered
+    QTest::addColumn<QString>("when"); // held at start-up, challenged, or arriving mid-login
+    QTest::addColumn<bool>("early");
+
+    for (const QString &when : {u"held"_s, u"challenged"_s, u"mid-login"_s}) {
+        QTest::addRow("%s, remembered", qPrintable(when)) << u"2025-11-25"_s << when << true;
+        QTest::addRow("%s, remembered for another version", qPrintable(when))
+                << u"2025-06-18"_s << when << false;
+        QTest::addRow("%s, nothing remembered", qPrintable(when)) << QString() << when << false;
+    }
+}
+
+void tst_UpstreamSession::initializeIsAnsweredFromMemoryDuringABrowserLogin()
+{
+    QFETCH(QString, rememberedFor);
+    QFETCH(QString, when);
+    QFETCH(bool, early);
+    Harness h(Harness::authorizing(200));
+    QSignalSpy remembered(&h.session, &UpstreamSession::initializeResultReceived);
+    const QJsonObject memory{{u"protocolVersion"_s, u"2025-06-18"_s},
+            {u"capabilities"_s, QJsonObject{{u"tools"_s, QJsonObject()}}},
+            {u"serverInfo"_s, QJsonObject{{u"name"_s, u"remembered"_s}}}};
+    if (!rememberedFor.isEmpty())
+        h.session.setRememberedInitialize(rememberedFor, memory);
+    if (when == u"held") {
+        h.session.holdForAuthorization();
+        h.send(Initialize);
+        h.session.extendAuthorizationDeadline(60);
+    } else if (when == u"challenged") {
+        h.send(Initialize);
+        h.era->to().authorizationChallenged(h.era->handleOf("0"), "Bearer", 401);
+        h.session.extendAuthorizationDeadline(60);
+    } else {
+        h.session.holdForAuthorization();
+        h.session.extendAuthorizationDeadline(60);
+        h.send(Initialize);
+    }
+    QCOMPARE(h.received.size(), early ? 1 : 0);
+    if (early) {
+        const QJsonObject answer = object(h.received.first().first().toByteArray());
+        QCOMPARE(answer.value(u"id"), QJsonValue(0));
+        QCOMPARE(answer.value(u"result").toObject(), memory);
+    }
+    // The host's next messages wait for the login, longer than the 200 ms deadline.
+    h.send(Initialized);
+    h.send(call("1"));
+    QTest::qWait(400);
+    QCOMPARE(h.failed.size(), 0);
+    // The login ends: the initialize goes upstream (again), then the rest in order.
+    h.session.finishAuthorization(true, {});
+    const Handle initialize = h.era->handleOf("0");
+    QVERIFY(initialize != 0);
+    QVERIFY(h.era->lastSent(u"tools/call"_s) == nullptr);
+    h.era->answer(initialize, InitializeResult);
+    QCOMPARE(h.received.size(), 1); // the server's answer reaches the host only when not early
+    if (!early)
+        QCOMPARE(object(h.received.first().first().toByteArray())
+                         .value(u"result")[u"serverInfo"][u"name"],
+                QJsonValue(u"s"_s));
+    QCOMPARE(h.session.protocolVersion(), u"2025-06-18"_s);
+    QCOMPARE(remembered.size(), 1); // the new result is offered for the next run
+    QCOMPARE(remembered.first().at(0).toString(), u"2025-11-25"_s);
+    h.era->to().messageDelivered(h.era->lastSent(u"notifications/initialized"_s)->handle, 202);
+    QVERIFY(h.era->lastSent(u"tools/call"_s) != nullptr);
+    h.era->answer(h.era->handleOf("1"), result("1"));
+    QCOMPARE(h.received.size(), 2);
+    QCOMPARE(h.failed.size(), 0);
 }
 
 void tst_UpstreamSession::renewalPointAsksBeforeSending()
