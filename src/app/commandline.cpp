@@ -49,6 +49,8 @@ QString helpText()
                     CommandLineText::tr("http-first (default), sse-first, http-only or sse-only")},
             {u"--no-browser"_s,
                     CommandLineText::tr("Do not open a browser to log in; print the URL instead")},
+            {u"--device-code"_s,
+                    CommandLineText::tr("Log in with a code on another device (RFC 8628)")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
             {u"--version"_s, CommandLineText::tr("Show the version and exit")},
     };
@@ -114,9 +116,10 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption versionOption(u"version"_s);
     const QCommandLineOption noBrowserOption(u"no-browser"_s);
     const QCommandLineOption transportOption(u"transport"_s, QString(), u"strategy"_s);
+    const QCommandLineOption deviceCodeOption(u"device-code"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
             caBundleOption, protocolOption, transportOption, helpOption, versionOption,
-            noBrowserOption});
+            noBrowserOption, deviceCodeOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
     QStringList argv = arguments;
@@ -161,6 +164,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     CommandLineOptions &options = result.options;
     options.command = command;
     options.noBrowser = parser.isSet(noBrowserOption);
+    options.deviceCode = parser.isSet(deviceCodeOption);
     options.url = positional.value(0);
     options.configFile = parser.value(configOption);
     options.headers = parser.values(headerOption);

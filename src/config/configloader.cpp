@@ -534,6 +534,10 @@ private:
         apply("upstream.protocol"_L1, m_options.protocol, u"--protocol"_s);
         if (m_options.allowHttp)
             set(*findField("allowInsecureHttp"_L1), true, u"--allow-http"_s, u"true"_s);
+        if (m_options.deviceCode) {
+            set(*findField("oauth2.grant"_L1), u"device_code"_s, u"--device-code"_s,
+                    u"device_code"_s);
+        }
 
         QList<HeaderSetting> commandLineHeaders;
         for (qsizetype i = 0; i < m_options.headers.size(); ++i) {
@@ -782,9 +786,10 @@ private:
 
     bool build(ProxyConfig *config)
     {
-        static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Grant>, 2> grants = {{
+        static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Grant>, 3> grants = {{
                 {"client_credentials"_L1, ProxyConfig::Grant::ClientCredentials},
                 {"authorization_code"_L1, ProxyConfig::Grant::AuthorizationCode},
+                {"device_code"_L1, ProxyConfig::Grant::DeviceCode}, // addition: RFC 8628
         }};
         static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Protocol>, 3> protocols =
                 {{

@@ -23,6 +23,7 @@ struct ConfigOverrides
     QString caBundle; // --ca-bundle
     QString transport; // --transport
     QString protocol; // --protocol auto|legacy|2026-07-28
+    bool deviceCode = false; // --device-code (mcp-remote's): oauth2.grant device_code
 };
 
 struct ConfigLoadResult
