@@ -94,8 +94,8 @@ void tst_ProxyDeviceLogin::chosenDeviceLoginHonoursSlowDownAndStoresTheTokens()
     QVERIFY2(proxy.takeResponse(1, 30000).contains(u"result"), proxy.stderrText().constData());
     proxy.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
     proxy.send(EchoCall);
-    QCOMPARE(proxy.takeResponse(2).value(u"result")[u"content"][0][u"text"].toString(),
-            u"device"_s);
+    QCOMPARE(
+            proxy.takeResponse(2).value(u"result")[u"content"][0][u"text"].toString(), u"device"_s);
 
     QCOMPARE(server.auth.authorizeCount(), 0); // no browser login at all
     QCOMPARE(server.auth.deviceAuthorizationCount(), 1);

@@ -82,9 +82,14 @@ DeviceCodeGrant::Action DeviceCodeGrant::waitOrExpire(const QDateTime &now)
     // RFC 8628 section 3.5: at least `interval` between requests; none after the code expired
     // (the last wait ends at the expiry, where pollDue() fails).
     m_state = State::Waiting;
+    const qint64 remainingMs = std::max<qint64>(now.msecsTo(m_expiresAt), 0);
+    const qint64 intervalMs = qint64(m_intervalSeconds) * 1000;
+    // The wait that reaches the expiry is the last: a timer that fires a little early (coarse
+    // timers may) must not poll with a code the server already counts as expired.
+    m_finalWait = remainingMs <= intervalMs;
     Action action;
     action.kind = Action::Kind::Wait;
-    action.delayMs = std::clamp<qint64>(now.msecsTo(m_expiresAt), 0, qint64(m_intervalSeconds) * 1000);
+    action.delayMs = std::min(remainingMs, intervalMs);
     return action;
 }
 
@@ -92,7 +97,7 @@ DeviceCodeGrant::Action DeviceCodeGrant::pollDue(const QDateTime &now)
 {
     if (m_state != State::Waiting)
         return {};
-    if (now >= m_expiresAt) {
+    if (m_finalWait || now >= m_expiresAt) {
         return fail(FailureReason::Expired,
                 u"the code expired after %1 s before the login was confirmed"_s.arg(
                         m_authorization.expiresInSeconds));
@@ -141,8 +146,8 @@ DeviceCodeGrant::Action DeviceCodeGrant::tokenAnswered(
                 std::max(m_intervalSeconds, std::min(m_intervalSeconds * 2, MaxBackoffSeconds));
         return waitOrExpire(now);
     }
-    return fail(FailureReason::TokenError,
-            safeErrorText(response.error, m_authorization.deviceCode));
+    return fail(
+            FailureReason::TokenError, safeErrorText(response.error, m_authorization.deviceCode));
 }
 
 } // namespace McpProxy

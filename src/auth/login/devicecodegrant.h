@@ -82,6 +82,7 @@ private:
     DeviceAuthorization m_authorization;
     int m_intervalSeconds = DefaultIntervalSeconds;
     QDateTime m_expiresAt;
+    bool m_finalWait = false; // the current wait ends at the expiry
 };
 
 } // namespace McpProxy

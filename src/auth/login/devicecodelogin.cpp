@@ -96,9 +96,8 @@ void DeviceCodeLogin::perform(const DeviceCodeGrant::Action &action)
         qCInfo(lcAuth).noquote() << "device login: code issued, valid for" << code.expiresInSeconds
                                  << "s; polling every" << m_grant.intervalSeconds() << "s";
         if (m_options.printInstructions) {
-            const QString server = m_options.serverName.isEmpty()
-                    ? code.verificationUri.host()
-                    : m_options.serverName;
+            const QString server = m_options.serverName.isEmpty() ? code.verificationUri.host()
+                                                                  : m_options.serverName;
             writeText(StandardStream::Error, u'\n' + instructions(server, code) + u"\n\n"_s);
         }
         Q_EMIT codeReady(code.verificationUri, code.verificationUriComplete, code.userCode,
@@ -128,8 +127,8 @@ void DeviceCodeLogin::perform(const DeviceCodeGrant::Action &action)
     AuthorizationFailure failure;
     switch (action.reason) {
     case Reason::Denied:
-        failure = AuthorizationFailure::fromText(QT_TRANSLATE_NOOP(
-                "McpProxy::AuthorizationManager", "the device login was denied"));
+        failure = AuthorizationFailure::fromText(
+                QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager", "the device login was denied"));
         break;
     case Reason::Expired:
         failure = AuthorizationFailure::fromText(
@@ -203,8 +202,8 @@ void DeviceCodeLogin::poll()
 {
     TokenRequest request = m_options.tokenRequest;
     // RFC 8628 section 3.4.
-    request.grant = {{u"grant_type"_s, DeviceCodeGrantType},
-            {u"device_code"_s, m_grant.deviceCode()}};
+    request.grant = {
+            {u"grant_type"_s, DeviceCodeGrantType}, {u"device_code"_s, m_grant.deviceCode()}};
     request.scope.clear();
     const quint64 attempt = m_attempt;
     m_tokenClient.request(request, this, [this, attempt](const TokenResponse &response) {

@@ -82,8 +82,7 @@ bool isPrintableCode(const QString &code, qsizetype maxLength)
 
 } // namespace
 
-DeviceAuthorizationResponse parseDeviceAuthorizationResponse(
-        int httpStatus, const QByteArray &body)
+DeviceAuthorizationResponse parseDeviceAuthorizationResponse(int httpStatus, const QByteArray &body)
 {
     DeviceAuthorizationResponse response;
     QJsonParseError parseError;
@@ -100,8 +99,8 @@ DeviceAuthorizationResponse parseDeviceAuthorizationResponse(
     const QString error = bounded(object.value("error"_L1).toString());
     if (!success || !error.isEmpty()) {
         if (error.isEmpty()) {
-            response.error = invalidResponse(
-                    httpStatus, u"the error response has no \"error\" member"_s);
+            response.error =
+                    invalidResponse(httpStatus, u"the error response has no \"error\" member"_s);
             return response;
         }
         // RFC 8628 section 3.2 / RFC 6749 section 5.2.

@@ -70,6 +70,7 @@ private Q_SLOTS:
     void run_data();
     void run();
     void answersOutOfTurnAreIgnored();
+    void noPollWhenTheLastWaitEndsEarly();
     void safeErrorText_data();
     void safeErrorText();
 };
@@ -178,9 +179,8 @@ void tst_DeviceCodeGrant::run_data()
     const QByteArray pending = "400 "_ba + oauthError("authorization_pending");
     const QByteArray slowDown = "400 "_ba + oauthError("slow_down");
 
-    QTest::addRow("approved at once")
-            << 200 << authorizationBody() << Replies{"200 "_ba + Tokens} << QList<qint64>{5000}
-            << u"succeeded"_s;
+    QTest::addRow("approved at once") << 200 << authorizationBody() << Replies{"200 "_ba + Tokens}
+                                      << QList<qint64>{5000} << u"succeeded"_s;
     QTest::addRow("pending twice, then approved, at the server's interval")
             << 200 << authorizationBody(R"("interval":3)")
             << Replies{pending, pending, "200 "_ba + Tokens} << QList<qint64>{3000, 3000, 3000}
@@ -195,9 +195,9 @@ void tst_DeviceCodeGrant::run_data()
             << Replies{"503 "_ba + oauthError("temporarily_unavailable"), "502 bad gateway"_ba,
                        "200 "_ba + Tokens}
             << QList<qint64>{20000, 40000, 60000} << u"succeeded"_s;
-    QTest::addRow("access_denied")
-            << 200 << authorizationBody() << Replies{pending, "400 "_ba + oauthError("access_denied")}
-            << QList<qint64>{5000, 5000} << u"denied"_s;
+    QTest::addRow("access_denied") << 200 << authorizationBody()
+                                   << Replies{pending, "400 "_ba + oauthError("access_denied")}
+                                   << QList<qint64>{5000, 5000} << u"denied"_s;
     QTest::addRow("expired_token")
             << 200 << authorizationBody() << Replies{"400 "_ba + oauthError("expired_token")}
             << QList<qint64>{5000} << u"expired"_s;
@@ -213,7 +213,8 @@ void tst_DeviceCodeGrant::run_data()
             << Replies{slowDown} << QList<qint64>{5000, 3000} << u"expired"_s;
     QTest::addRow("other token error")
             << 200 << authorizationBody()
-            << Replies{"400 "_ba + oauthError("invalid_grant", "code FAKE-DEVICE-CODE-4711 unknown")}
+            << Replies{"400 "_ba
+                       + oauthError("invalid_grant", "code FAKE-DEVICE-CODE-4711 unknown")}
             << QList<qint64>{5000} << u"token_error"_s;
     QTest::addRow("token endpoint garbage")
             << 200 << authorizationBody() << Replies{"200 <html>"_ba} << QList<qint64>{5000}
@@ -221,8 +222,7 @@ void tst_DeviceCodeGrant::run_data()
     QTest::addRow("device endpoint unreachable")
             << 0 << QByteArray() << Replies{} << QList<qint64>{} << u"unreachable"_s;
     QTest::addRow("device endpoint refuses")
-            << 401 << oauthError("invalid_client") << Replies{} << QList<qint64>{}
-            << u"refused"_s;
+            << 401 << oauthError("invalid_client") << Replies{} << QList<qint64>{} << u"refused"_s;
     QTest::addRow("device endpoint malformed")
             << 200 << R"({"device_code":"FAKE-DEVICE-CODE-4711"})"_ba << Replies{}
             << QList<qint64>{} << u"malformed"_s;
@@ -297,14 +297,37 @@ void tst_DeviceCodeGrant::answersOutOfTurnAreIgnored()
     QCOMPARE(grant.intervalSeconds(), DeviceCodeGrant::DefaultIntervalSeconds);
 }
 
+void tst_DeviceCodeGrant::noPollWhenTheLastWaitEndsEarly()
+{
+    // expires_in 12, interval 5: the third wait (2 s) reaches the expiry; a timer firing 5 ms
+    // early must end the login rather than poll with a code the server counts as expired.
+    using Kind = DeviceCodeGrant::Action::Kind;
+    DeviceCodeGrant grant;
+    grant.start();
+    QDateTime now = T0;
+    DeviceCodeGrant::Action action = grant.authorizationAnswered(200,
+            R"({"device_code":"d","user_code":"U","verification_uri":"https://as.example/d","expires_in":12})"_ba,
+            now);
+    for (int i = 0; i < 2; ++i) {
+        now = now.addMSecs(action.delayMs);
+        QCOMPARE(grant.pollDue(now).kind, Kind::Poll);
+        action = grant.tokenAnswered(400, "{\"error\":\"authorization_pending\"}"_ba, now);
+        QCOMPARE(action.kind, Kind::Wait);
+    }
+    QCOMPARE(action.delayMs, 2000);
+    action = grant.pollDue(now.addMSecs(action.delayMs - 5));
+    QCOMPARE(action.kind, Kind::Failed);
+    QCOMPARE(action.reason, DeviceCodeGrant::FailureReason::Expired);
+}
+
 void tst_DeviceCodeGrant::safeErrorText_data()
 {
     QTest::addColumn<QString>("error");
     QTest::addColumn<QString>("description");
     QTest::addColumn<QString>("expected");
 
-    QTest::addRow("code and description")
-            << u"invalid_grant"_s << u"no such code"_s << u"invalid_grant: no such code (HTTP 400)"_s;
+    QTest::addRow("code and description") << u"invalid_grant"_s << u"no such code"_s
+                                          << u"invalid_grant: no such code (HTTP 400)"_s;
     QTest::addRow("the device code in the description is removed")
             << u"invalid_grant"_s << u"code FAKE-DEVICE-CODE-4711 is unknown"_s
             << u"invalid_grant: code [redacted] is unknown (HTTP 400)"_s;
