@@ -56,6 +56,7 @@ private Q_SLOTS:
     void deniedOrExpired_data();
     void deniedOrExpired();
     void chosenWithoutServerSupportIsAClearError();
+    void loginSubcommand();
 };
 
 void tst_ProxyDeviceLogin::initTestCase_data()
@@ -205,6 +206,35 @@ void tst_ProxyDeviceLogin::chosenWithoutServerSupportIsAClearError()
     const QString text = proxy.takeResponse(1, 30000).value(u"error")[u"message"].toString();
     QVERIFY2(text.contains(u"does not offer the device authorization grant"_s), qPrintable(text));
     QCOMPARE(server.auth.authorizeCount(), 0);
+}
+
+void tst_ProxyDeviceLogin::loginSubcommand()
+{
+    // `login` with the device grant: the code on stderr, the tokens stored before the exit.
+    GuardedServer server;
+    server.auth.setDeviceFlow(true, 600, 1);
+    QTemporaryDir store;
+    QVERIFY(store.isValid());
+    QStringList arguments{server.mcp.url().toString()};
+    QProcessEnvironment env;
+    env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    chooseDeviceLogin(&arguments, &env);
+    arguments.prepend(u"login"_s);
+    ProxyProcess login;
+    QVERIFY(login.start(arguments, env));
+    QTRY_VERIFY_WITH_TIMEOUT(!printedUserCode(login).isEmpty(), 20000);
+    QVERIFY(server.auth.approveDevice(printedUserCode(login)));
+    QVERIFY(login.waitForExit(30000));
+    QCOMPARE(login.process().exitCode(), 0);
+    QVERIFY2(login.stdoutLines().join('\n').contains("Logged in"), login.stderrText().constData());
+    QCOMPARE(server.auth.tokenRequests().last().grantType, DeviceGrantType);
+
+    ProxyProcess status;
+    QVERIFY(status.start({u"status"_s, server.mcp.url().toString()}, env));
+    QVERIFY(status.waitForExit(20000));
+    const QByteArray out = status.stdoutLines().join('\n');
+    QVERIFY2(out.contains(server.mcp.url().toEncoded()), out.constData());
+    QVERIFY(!out.contains(server.auth.latestAccessToken().toUtf8()));
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyDeviceLogin)
