@@ -172,7 +172,8 @@ QUrl FakeAuthServer::deviceAuthorizationEndpoint() const
 bool FakeAuthServer::approveDevice(const QString &userCode)
 {
     for (DeviceGrant &grant : m_deviceGrants) {
-        if (grant.userCode == userCode && grant.status == DeviceGrant::Status::Pending) {
+        if (grant.userCode == userCode && grant.status == DeviceGrant::Status::Pending
+                && QDateTime::currentDateTimeUtc() < grant.expiresAt) {
             grant.status = DeviceGrant::Status::Approved;
             return true;
         }
@@ -183,7 +184,8 @@ bool FakeAuthServer::approveDevice(const QString &userCode)
 bool FakeAuthServer::denyDevice(const QString &userCode)
 {
     for (DeviceGrant &grant : m_deviceGrants) {
-        if (grant.userCode == userCode && grant.status == DeviceGrant::Status::Pending) {
+        if (grant.userCode == userCode && grant.status == DeviceGrant::Status::Pending
+                && QDateTime::currentDateTimeUtc() < grant.expiresAt) {
             grant.status = DeviceGrant::Status::Denied;
             return true;
         }

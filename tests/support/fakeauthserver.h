@@ -221,7 +221,7 @@ public:
     }
     void setDeviceSlowDowns(int slowDowns) { m_deviceSlowDowns = slowDowns; }
     QUrl deviceAuthorizationEndpoint() const;
-    bool approveDevice(const QString &userCode); // false: unknown user code
+    bool approveDevice(const QString &userCode); // false: unknown, expired or not pending
     bool denyDevice(const QString &userCode);
     // Every device_code poll: when it came (UTC) and the error answered (empty: tokens).
     struct DevicePoll
