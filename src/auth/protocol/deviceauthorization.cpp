@@ -1,5 +1,7 @@
 #include "auth/protocol/deviceauthorization.h"
 
+#include "auth/protocol/authhttp.h"
+
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
 #include <QtCore/QJsonParseError>
@@ -25,20 +27,6 @@ OAuthError invalidResponse(int httpStatus, const QString &description)
     error.description = description;
     error.httpStatus = httpStatus;
     return error;
-}
-
-// One line of at most 200 printable characters.
-QString bounded(const QString &text)
-{
-    QString line;
-    for (const QChar c : text) {
-        if (line.size() >= 200) {
-            line.append(u'…');
-            break;
-        }
-        line.append(c.isPrint() ? c : u' ');
-    }
-    return line.simplified();
 }
 
 // A positive number of seconds (a number, or a numeric string as some servers send), or nullopt.
@@ -96,7 +84,7 @@ DeviceAuthorizationResponse parseDeviceAuthorizationResponse(int httpStatus, con
         return response;
     }
     const QJsonObject object = document.object();
-    const QString error = bounded(object.value("error"_L1).toString());
+    const QString error = AuthHttp::excerpt(object.value("error"_L1).toString());
     if (!success || !error.isEmpty()) {
         if (error.isEmpty()) {
             response.error =
@@ -105,8 +93,9 @@ DeviceAuthorizationResponse parseDeviceAuthorizationResponse(int httpStatus, con
         }
         // RFC 8628 section 3.2 / RFC 6749 section 5.2.
         response.error.error = error;
-        response.error.description = bounded(object.value("error_description"_L1).toString());
-        response.error.uri = bounded(object.value("error_uri"_L1).toString());
+        response.error.description =
+                AuthHttp::excerpt(object.value("error_description"_L1).toString());
+        response.error.uri = AuthHttp::excerpt(object.value("error_uri"_L1).toString());
         response.error.httpStatus = httpStatus;
         return response;
     }
