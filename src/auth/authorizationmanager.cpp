@@ -105,7 +105,7 @@ void AuthorizationManager::start()
             // The browser login waits for the server's 401: its challenge names the scope and
             // the resource metadata to use (MCP 2025-11-25 "Scope Selection Strategy",
             // "Protected Resource Metadata Discovery Requirements"), which no start-up guess can.
-            qCInfo(lcAuth) << "the browser login starts when the server first asks for "
+            qCInfo(lcAuth) << "the interactive login starts when the server first asks for "
                               "authorization (HTTP 401)";
             Q_EMIT authorizationFinished(true, QString());
             return;
@@ -563,7 +563,7 @@ void AuthorizationManager::runAuthorizationCode()
     }
     if (m_round == Round::Prefetch) {
         // Only a browser login is left: it waits for the server's challenge (see start()).
-        qCInfo(lcAuth) << "the browser login starts when the server first asks for "
+        qCInfo(lcAuth) << "the interactive login starts when the server first asks for "
                           "authorization (HTTP 401)";
         finishRound(true);
         return;
