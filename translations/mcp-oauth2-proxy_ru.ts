@@ -115,6 +115,26 @@ then open the URL on your computer. Waiting %3 s for the login.</source>
         <source>the server now names the authorization server %1 instead of %2, and the configured client %3 (OAUTH2_CLIENT_ID) belongs to %2: register a client at %1 and configure it, or remove OAUTH2_CLIENT_ID to register automatically; `mcp-oauth2-proxy logout` forgets the stored tokens of %2</source>
         <translation>сервер теперь указывает сервер авторизации %1 вместо %2, а настроенный клиент %3 (OAUTH2_CLIENT_ID) относится к %2: зарегистрируйте клиента на %1 и задайте его или уберите OAUTH2_CLIENT_ID, чтобы клиент регистрировался автоматически; `mcp-oauth2-proxy logout` удаляет сохранённые токены %2</translation>
     </message>
+    <message>
+        <source>the authorization server %1 does not offer the device authorization grant (no device_authorization_endpoint in its metadata): remove OAUTH2_GRANT=device_code or --device-code to log in through a browser</source>
+        <translation>сервер авторизации %1 не поддерживает вход по коду устройства (в его метаданных нет device_authorization_endpoint): уберите OAUTH2_GRANT=device_code или --device-code, чтобы войти через браузер</translation>
+    </message>
+    <message>
+        <source>the device login was denied</source>
+        <translation>вход по коду устройства отклонён</translation>
+    </message>
+    <message>
+        <source>the device login code expired before the login was confirmed: %1</source>
+        <translation>срок действия кода входа истёк до подтверждения входа: %1</translation>
+    </message>
+    <message>
+        <source>the device login failed: %1</source>
+        <translation>вход по коду устройства не удался: %1</translation>
+    </message>
+    <message>
+        <source>the device authorization request to %1 failed: %2</source>
+        <translation>запрос кода устройства к %1 не удался: %2</translation>
+    </message>
 </context>
 <context>
     <name>McpProxy::CommandLine</name>
@@ -227,6 +247,8 @@ adding OAuth 2 access tokens.</source>
     <message>
         <source>Hide the tools that match (repeatable; wins over allow)</source>
         <translation>Скрывать подходящие инструменты (можно повторять; важнее --allow-tool)</translation>
+        <source>Log in with a code on another device (RFC 8628)</source>
+        <translation>Войти с кодом на другом устройстве (RFC 8628)</translation>
     </message>
 </context>
 <context>
@@ -398,6 +420,27 @@ adding OAuth 2 access tokens.</source>
     <message>
         <source>an array of non-empty strings (tool name patterns)</source>
         <translation>массивом непустых строк (шаблонов имён инструментов)</translation>
+    </message>
+</context>
+<context>
+    <name>McpProxy::DeviceCodeLogin</name>
+    <message>
+        <source>To log in to %1, open this page in a browser on any device:
+  %2
+and enter the code: %3</source>
+        <translation>Чтобы войти в %1, откройте эту страницу в браузере на любом устройстве:
+  %2
+и введите код: %3</translation>
+    </message>
+    <message>
+        <source>Or open this address, which already holds the code:
+  %1</source>
+        <translation>Или откройте этот адрес, код в нём уже указан:
+  %1</translation>
+    </message>
+    <message>
+        <source>The code is valid for %1 s. Waiting for the confirmation…</source>
+        <translation>Код действителен %1 с. Ожидание подтверждения…</translation>
     </message>
 </context>
 <context>

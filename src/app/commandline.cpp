@@ -53,6 +53,8 @@ QString helpText()
                     CommandLineText::tr("Show only the tools that match (repeatable; * = any)")},
             {u"--ignore-tool <pattern>"_s,
                     CommandLineText::tr("Hide the tools that match (repeatable; wins over allow)")},
+            {u"--device-code"_s,
+                    CommandLineText::tr("Log in with a code on another device (RFC 8628)")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
             {u"--version"_s, CommandLineText::tr("Show the version and exit")},
     };
@@ -120,9 +122,10 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption transportOption(u"transport"_s, QString(), u"strategy"_s);
     const QCommandLineOption allowToolOption(u"allow-tool"_s, QString(), u"pattern"_s);
     const QCommandLineOption ignoreToolOption(u"ignore-tool"_s, QString(), u"pattern"_s);
+    const QCommandLineOption deviceCodeOption(u"device-code"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
             caBundleOption, protocolOption, transportOption, helpOption, versionOption,
-            noBrowserOption});
+            noBrowserOption, deviceCodeOption});
     parser.addOptions({allowToolOption, ignoreToolOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
@@ -168,6 +171,7 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     CommandLineOptions &options = result.options;
     options.command = command;
     options.noBrowser = parser.isSet(noBrowserOption);
+    options.deviceCode = parser.isSet(deviceCodeOption);
     options.url = positional.value(0);
     options.configFile = parser.value(configOption);
     options.headers = parser.values(headerOption);

@@ -1,5 +1,6 @@
 #include "auth/authorizationmanager.h"
 
+#include "auth/login/browserlauncher.h"
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/scopeselection.h"
 #include "logging/logcategories.h"
@@ -19,6 +20,7 @@ AuthorizationManager::AuthorizationManager(
     , m_config(config)
     , m_tokenClient(&m_nam)
     , m_discovery(&m_nam)
+    , m_deviceLogin(&m_nam)
     , m_persistence(store)
     , m_provisioning(m_config, &m_nam, m_persistence.store())
     , m_renewal(m_config.oauth2.refreshSkewSeconds)
@@ -30,6 +32,26 @@ AuthorizationManager::AuthorizationManager(
             &AuthorizationManager::storeWritesDone);
     connect(&m_login, &AuthorizationCodeLogin::authorizationCodeReceived, this,
             &AuthorizationManager::exchangeCode);
+    connect(&m_deviceLogin, &DeviceCodeLogin::codeReady, this,
+            [this](const QUrl &, const QUrl &, const QString &, int expiresInSeconds) {
+                Q_EMIT interactiveLoginStarted(expiresInSeconds);
+            });
+    connect(&m_deviceLogin, &DeviceCodeLogin::tokensReceived, this, [this](const TokenSet &tokens) {
+        accept(tokens);
+        finishRound(true);
+    });
+    connect(&m_deviceLogin, &DeviceCodeLogin::failed, this,
+            [this](const AuthorizationFailure &failure, bool codeShown) {
+                if (m_deviceLoginIsFallback && !codeShown) {
+                    // The server would not start a device login for us (e.g. a client registered
+                    // without that grant): the browser login with the printed URL still works.
+                    qCWarning(lcAuth).noquote()
+                            << failure.english << "; logging in through a browser instead";
+                    runBrowserLogin();
+                    return;
+                }
+                finishRound(false, failure);
+            });
     connect(&m_login, &AuthorizationCodeLogin::failed, this,
             [this](const QString &error, const QString &description) {
                 qCWarning(lcAuth).noquote() << "login failed:" << error << description;
@@ -52,6 +74,7 @@ void AuthorizationManager::setClock(const Clock *clock)
     m_clock = clock ? clock : &m_systemClock;
     m_tokenClient.setClock(m_clock);
     m_provisioning.setClock(m_clock);
+    m_deviceLogin.setClock(m_clock);
     m_renewTimer = m_clock->createTimer();
     connect(m_renewTimer.get(), &ClockTimer::timeout, this, [this] { renew(); });
 }
@@ -82,7 +105,7 @@ void AuthorizationManager::start()
             // The browser login waits for the server's 401: its challenge names the scope and
             // the resource metadata to use (MCP 2025-11-25 "Scope Selection Strategy",
             // "Protected Resource Metadata Discovery Requirements"), which no start-up guess can.
-            qCInfo(lcAuth) << "the browser login starts when the server first asks for "
+            qCInfo(lcAuth) << "the interactive login starts when the server first asks for "
                               "authorization (HTTP 401)";
             Q_EMIT authorizationFinished(true, QString());
             return;
@@ -418,7 +441,9 @@ bool AuthorizationManager::configurationSuffices() const
     // Enough to get a token without any metadata: a token endpoint and a client, plus the
     // authorization endpoint for the browser login.
     const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    // The device grant needs the metadata's device_authorization_endpoint: never enough.
     return !o.tokenUrl.isEmpty() && !o.clientId.isEmpty()
+            && o.grant != ProxyConfig::Grant::DeviceCode
             && (!isAuthorizationCodeGrant() || !o.authorizationUrl.isEmpty());
 }
 
@@ -538,7 +563,7 @@ void AuthorizationManager::runAuthorizationCode()
     }
     if (m_round == Round::Prefetch) {
         // Only a browser login is left: it waits for the server's challenge (see start()).
-        qCInfo(lcAuth) << "the browser login starts when the server first asks for "
+        qCInfo(lcAuth) << "the interactive login starts when the server first asks for "
                           "authorization (HTTP 401)";
         finishRound(true);
         return;
@@ -551,6 +576,59 @@ void AuthorizationManager::runAuthorizationCode()
                         "OAUTH2_AUTHORIZATION_CODE, or enable interactive login")));
         return;
     }
+    // RFC 8628: chosen (oauth2.grant device_code, --device-code), or the headless fallback when
+    // the authorization server offers it and no browser can be opened here.
+    if (o.grant == ProxyConfig::Grant::DeviceCode) {
+        runDeviceCode(false);
+        return;
+    }
+    if (!server.deviceAuthorizationEndpoint.isEmpty()
+            && (!o.openBrowser
+                    || !BrowserLauncher::canOpen(QProcessEnvironment::systemEnvironment()))) {
+        qCInfo(lcAuth) << "no browser can be opened here and the authorization server offers the "
+                          "device authorization grant: logging in with a code";
+        runDeviceCode(true);
+        return;
+    }
+    runBrowserLogin();
+}
+
+void AuthorizationManager::runDeviceCode(bool fallback)
+{
+    const AuthorizationServerMetadata &server = m_metadata->server;
+    if (server.deviceAuthorizationEndpoint.isEmpty()) {
+        finishRound(false,
+                Failure::fromText(QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
+                                          "the authorization server %1 does not offer the device "
+                                          "authorization grant (no device_authorization_endpoint "
+                                          "in its metadata): remove OAUTH2_GRANT=device_code or "
+                                          "--device-code to log in through a browser"),
+                        {server.issuer.isEmpty() ? m_config.upstream.url.host() : server.issuer}));
+        return;
+    }
+    DeviceCodeLogin::Options options;
+    options.deviceAuthorizationEndpoint = server.deviceAuthorizationEndpoint;
+    options.tokenRequest = baseTokenRequest();
+    options.scope = scopeForRequest();
+    m_requestedScope = options.scope;
+    options.serverName = m_config.upstream.url.host();
+    // One login per entry across processes, as for the browser login.
+    withEntryLock([this, options, fallback](bool) {
+        if (m_adoptedInLock && m_round != Round::StepUp) {
+            finishRound(true); // another instance logged in meanwhile
+            return;
+        }
+        m_limits.countAuthorization(options.scope);
+        m_deviceLoginIsFallback = fallback;
+        if (!m_deviceLogin.start(options))
+            qCWarning(lcAuth) << "a device login is already running";
+    });
+}
+
+void AuthorizationManager::runBrowserLogin()
+{
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    const AuthorizationServerMetadata &server = m_metadata->server;
     // MCP 2025-11-25 "Authorization Code Protection": PKCE support MUST be verified from the
     // metadata; without it the client MUST refuse (unless the user overrides it knowingly).
     if (!server.fromFallback && !server.codeChallengeMethodsSupported.contains(u"S256"_s)

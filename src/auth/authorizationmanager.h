@@ -5,6 +5,7 @@
 #include "auth/clientprovisioning.h"
 #include "auth/clock.h"
 #include "auth/login/authorizationcodelogin.h"
+#include "auth/login/devicecodelogin.h"
 #include "auth/protocol/authorizationdiscovery.h"
 #include "auth/protocol/bearerchallenge.h"
 #include "auth/protocol/tokenendpointclient.h"
@@ -29,7 +30,8 @@ namespace McpProxy {
 // counting, cool-down).
 // The transport reports a 401 or a 403 insufficient_scope through authorize(); the manager then
 // refreshes, or discovers (RFC 9728 → RFC 8414/OIDC), picks a client (pre-registered → CIMD →
-// DCR), runs the grant (client_credentials, or authorization_code + PKCE in the browser) and
+// DCR), runs the grant (client_credentials, authorization_code + PKCE in the browser, or the RFC
+// 8628 device grant when chosen or when no browser can be opened here) and
 // answers with authorizationHeaderChanged() + authorizationFinished(). With a grant configured it
 // starts at once (prefetch), in parallel with stdin, with everything that needs no browser; a
 // browser login always waits for the server's challenge (its scope and resource_metadata come
@@ -130,6 +132,8 @@ private:
     void runGrant();
     void runClientCredentials();
     void runAuthorizationCode();
+    void runBrowserLogin();
+    void runDeviceCode(bool fallback);
     void exchangeCode(const QString &code, const QByteArray &verifier, const QUrl &redirectUri);
     void refresh(const RefreshCallback &done);
     void refreshNow(const RefreshCallback &done);
@@ -158,6 +162,7 @@ private:
     TokenEndpointClient m_tokenClient;
     AuthorizationDiscovery m_discovery;
     AuthorizationCodeLogin m_login;
+    DeviceCodeLogin m_deviceLogin;
     TokenPersistence m_persistence;
     ClientProvisioning m_provisioning;
     RenewalPolicy m_renewal;
@@ -178,6 +183,7 @@ private:
     QString m_storedIssuer; // of the entry loaded at start-up, until discovery runs
     QString m_storedClientId;
     bool m_configuredCodeUsed = false;
+    bool m_deviceLoginIsFallback = false; // the running device login replaces a browser login
     bool m_configuredRefreshTokenUsed = false;
     int m_renewFailures = 0;
     int m_tokensReceived = 0;

@@ -119,6 +119,9 @@ void ClientProvisioning::provision(
     if (codeGrant) {
         request.redirectUri = redirectUri();
         request.grantTypes = {u"authorization_code"_s, u"refresh_token"_s};
+        // RFC 8628 section 3.4: one registration serves the browser and the device login.
+        if (!server.deviceAuthorizationEndpoint.isEmpty())
+            request.grantTypes.append(u"urn:ietf:params:oauth:grant-type:device_code"_s);
     } else {
         request.grantTypes = {u"client_credentials"_s};
     }

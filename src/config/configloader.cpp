@@ -578,6 +578,10 @@ private:
                 && !readPatterns(*findField("tools.deny"_L1), u"--ignore-tool"_s,
                         QJsonArray::fromStringList(m_options.ignoreTools)))
             return false;
+        if (m_options.deviceCode) {
+            set(*findField("oauth2.grant"_L1), u"device_code"_s, u"--device-code"_s,
+                    u"device_code"_s);
+        }
 
         QList<HeaderSetting> commandLineHeaders;
         for (qsizetype i = 0; i < m_options.headers.size(); ++i) {
@@ -826,9 +830,10 @@ private:
 
     bool build(ProxyConfig *config)
     {
-        static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Grant>, 2> grants = {{
+        static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Grant>, 3> grants = {{
                 {"client_credentials"_L1, ProxyConfig::Grant::ClientCredentials},
                 {"authorization_code"_L1, ProxyConfig::Grant::AuthorizationCode},
+                {"device_code"_L1, ProxyConfig::Grant::DeviceCode}, // addition: RFC 8628
         }};
         static constexpr std::array<std::pair<QLatin1String, ProxyConfig::Protocol>, 3> protocols =
                 {{

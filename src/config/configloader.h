@@ -25,6 +25,7 @@ struct ConfigOverrides
     QString protocol; // --protocol auto|legacy|2026-07-28
     QStringList allowTools; // --allow-tool PATTERN, repeatable (replaces tools.allow)
     QStringList ignoreTools; // --ignore-tool PATTERN, repeatable (replaces tools.deny)
+    bool deviceCode = false; // --device-code (mcp-remote's): oauth2.grant device_code
 };
 
 struct ConfigLoadResult

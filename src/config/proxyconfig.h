@@ -24,7 +24,8 @@ namespace McpProxy {
 // fields of the other grant).
 struct ProxyConfig
 {
-    enum class Grant { None, ClientCredentials, AuthorizationCode };
+    // DeviceCode: the RFC 8628 device authorization grant (addition; mcp-remote's --device-code).
+    enum class Grant { None, ClientCredentials, AuthorizationCode, DeviceCode };
     enum class AuthStyle { Body, Header };
     // Which MCP transport to speak upstream (mcp-remote's --transport): Streamable HTTP, the
     // HTTP with SSE transport of MCP 2024-11-05, or one with the other as its fallback.
@@ -61,7 +62,9 @@ struct ProxyConfig
 
     struct OAuth2
     {
-        Grant grant = Grant::None; // oauth2.grant / OAUTH2_GRANT (optional now)
+        // oauth2.grant / OAUTH2_GRANT (optional now) / --device-code: client_credentials,
+        // authorization_code or (addition) device_code
+        Grant grant = Grant::None;
         QUrl tokenUrl; // oauth2.tokenUrl / OAUTH2_TOKEN_URL (empty: discovery)
         QString clientId; // oauth2.clientId / OAUTH2_CLIENT_ID (optional now)
         QString clientSecret; // oauth2.clientSecret / OAUTH2_CLIENT_SECRET

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
+import { confirmDevice } from './oidc/device-user.mjs';
 import { startMcpServer } from './oidc/mcp-server.mjs';
 import { MCP_SCOPE, startProvider, TEST_ACCOUNT } from './oidc/provider.mjs';
 import { readText, redact, sleep, withTimeout } from './lib/test-helpers.mjs';
@@ -58,6 +59,11 @@ const tailOf = (text, maxChars) =>
  * @param {(provider) => Record<string, string>} [options.env] the proxy's OAUTH2_* settings
  * @param {boolean} [options.legacy] the MCP server speaks HTTP with SSE (MCP 2024-11-05)
  * @param {string[]} [options.args] proxy arguments before the URL (after PROXY_ARGS)
+ * @param {{ ttl?: number, slowDowns?: number }} [options.deviceFlow] the provider's device grant
+ * @param {boolean} [options.headless] no $BROWSER and no display: no browser can be opened
+ * @param {(context) => Promise} [options.user] runs while the host connects (a device login's user)
+ * @param {boolean} [options.connectFails] initialize must fail: its error is handed to `fn` as
+ *     `connectError` (with no client)
  */
 async function withOidc(options, fn) {
     const dir = await mkdtemp(path.join(tmpdir(), 'mcp-oidc-'));
@@ -75,6 +81,7 @@ async function withOidc(options, fn) {
             resource: mcp.url,
             accessTokenTTL: options.accessTokenTTL,
             refreshTokens: options.refreshTokens,
+            deviceFlow: options.deviceFlow,
             log: eventLog('oidc-provider'),
         });
         await mcp.setAuthorizationServer(provider.issuer);
@@ -98,27 +105,36 @@ async function withOidc(options, fn) {
             ...STYLE_ENV, // a test's own OAUTH2_GRANT wins
             ...(options.env?.(provider, mcp) ?? {}),
         });
+        if (options.headless) for (const k of ['BROWSER', 'DISPLAY', 'WAYLAND_DISPLAY', 'WSL_DISTRO_NAME']) delete env[k];
         const args = [...PROXY_ARGS, ...(options.args ?? []), mcp.url];
         const transport = new StdioClientTransport({ command: PROXY_BIN, args, env, stderr: 'pipe' });
         transport.stderr.pipe(createWriteStream(proxyLog));
         client = new Client({ name: 'interop-oidc-host', version: '1.0.0' }, { capabilities: {} });
         const errors = [];
         client.onerror = e => errors.push(e);
+        const connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+        const user = options.user?.({ provider, mcp, proxyLog });
+        let connectError;
         try {
-            const connected = client.connect(transport, { timeout: CONNECT_TIMEOUT_MS });
-            await withTimeout(connected, CONNECT_TIMEOUT_MS + 5000, 'initialize through the proxy');
+            const connected = client.connect(transport, { timeout: connectTimeoutMs });
+            await withTimeout(connected, connectTimeoutMs + 5000, 'initialize through the proxy');
+            await user;
         } catch (e) {
             await client.close().catch(() => {});
             client = undefined;
-            throw e;
+            if (!options.connectFails) throw e;
+            connectError = e;
         }
-
-        await fn({ client, transport, provider, mcp, browserLog, proxyLog });
-
-        assert.deepEqual(errors.map(e => e.message), [], 'the host saw transport/protocol errors');
-        // the proxy exits on stdin EOF; then its whole log is on disk
-        await closeHost(client, transport);
-        client = undefined;
+        if (options.connectFails) {
+            assert.ok(connectError, 'initialize should have failed');
+            await fn({ connectError, provider, mcp, browserLog, proxyLog });
+        } else {
+            await fn({ client, transport, provider, mcp, browserLog, proxyLog });
+            assert.deepEqual(errors.map(e => e.message), [], 'the host saw transport/protocol errors');
+            // the proxy exits on stdin EOF; then its whole log is on disk
+            await closeHost(client, transport);
+            client = undefined;
+        }
         const log = await readText(proxyLog);
         // the check below is only meaningful if the provider's credentials were collected
         assert.ok(provider.counts.accessTokensIssued === 0 || provider.secrets.size > 2, 'no issued credential was collected');
@@ -356,3 +372,131 @@ describe(`mcp-oauth2-proxy with oidc-provider (certified AS) in front of an SDK 
             },
         ));
 });
+
+// RFC 8628: the proxy prints the verification URI and user code on stderr and polls; the user (this
+// test, ./oidc/device-user.mjs) opens the printed verification_uri_complete and confirms the code
+// on oidc-provider's device pages. oidc-provider sends no `interval`: the proxy polls every 5 s.
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const DEVICE_CONNECT_TIMEOUT_MS = 120000;
+
+/** The verification_uri_complete the proxy printed, as soon as it is on its stderr. */
+async function printedVerificationUri(proxyLog, timeoutMs = 30000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const match = /https?:\/\/\S+\/device\?user_code=\S+/.exec(await readText(proxyLog));
+        if (match) return match[0];
+        if (Date.now() > deadline) throw new Error('the proxy printed no verification URI');
+        await sleep(200);
+    }
+}
+
+/** Waits until `predicate()` holds (polled every 100 ms). */
+async function until(predicate, timeoutMs, what) {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+        await sleep(100);
+    }
+}
+
+/** The device login chosen in this configuration style: OAUTH2_GRANT, or mcp-remote's flag. */
+const chosenDeviceLogin =
+    AUTH_STYLE === 'configured' ? { env: () => ({ OAUTH2_GRANT: 'device_code' }) } : { args: ['--device-code'] };
+
+describe(`device authorization grant (RFC 8628) against oidc-provider, headless [${AUTH_STYLE}]`, () => {
+    test('chosen: slow_down adds 5 s to the interval, the user confirms on the device page, tokens work and refresh', { timeout: 150000 }, () =>
+        withOidc(
+            {
+                ...chosenDeviceLogin,
+                headless: true,
+                accessTokenTTL: 300,
+                deviceFlow: { slowDowns: 1 },
+                connectTimeoutMs: DEVICE_CONNECT_TIMEOUT_MS,
+                user: async ({ provider, proxyLog }) => {
+                    const uri = await printedVerificationUri(proxyLog);
+                    // the first poll gets slow_down, the next one authorization_pending
+                    await until(() => provider.counts.devicePolls.length >= 2, 60000, 'two device polls');
+                    const page = await confirmDevice(uri);
+                    assert.equal(page.status, 200, `the device login did not end on the success page: ${page.body.slice(0, 200)}`);
+                    assert.match(page.body, /Signed in/);
+                },
+            },
+            async ({ client, provider, mcp, proxyLog }) => {
+                const claims = await whoami(client);
+                assertMcpToken(claims, { provider, mcp });
+                assert.equal(claims.sub, TEST_ACCOUNT, 'the user who confirmed the code');
+                const { counts, registeredClients } = provider;
+                assert.equal(counts.deviceAuthorizations, 1);
+                assert.equal(counts.grants[DEVICE_GRANT], 1, `grants: ${JSON.stringify(counts.grants)}`);
+                assert.equal(counts.grants.authorization_code, undefined, 'no browser login');
+                assert.ok(registeredClients[0].grantTypes.includes(DEVICE_GRANT), 'registered for the device grant');
+                const polls = counts.devicePolls;
+                assert.deepEqual(polls.slice(0, 2).map(p => p.answer), ['slow_down', 'authorization_pending']);
+                assert.equal(polls.at(-1).answer, 'tokens');
+                // lower bounds only (load can only add): 5 s by default, then 5 + 5 s after slow_down
+                // (coarse timers may fire up to 5 % early)
+                for (let i = 1; i < polls.length; ++i) {
+                    assert.ok(polls[i].at - polls[i - 1].at >= 9500, `poll ${i} came ${polls[i].at - polls[i - 1].at} ms after the previous one`);
+                }
+                const stderr = await readText(proxyLog);
+                assert.ok(!/ssh -L/.test(stderr), 'not the browser login instructions');
+                assert.equal(counts.grantRequests.find(r => r.type === DEVICE_GRANT)?.resource, mcp.url, 'RFC 8707 resource');
+            },
+        ));
+
+    test('headless fallback: no browser can be opened and the AS offers the device grant', { timeout: 150000 }, () =>
+        withOidc(
+            {
+                headless: true,
+                deviceFlow: {},
+                connectTimeoutMs: DEVICE_CONNECT_TIMEOUT_MS,
+                user: async ({ proxyLog }) => {
+                    const page = await confirmDevice(await printedVerificationUri(proxyLog));
+                    assert.equal(page.status, 200);
+                },
+            },
+            async ({ client, provider, mcp }) => {
+                assertMcpToken(await whoami(client), { provider, mcp });
+                assert.equal(provider.counts.grants[DEVICE_GRANT], 1, `grants: ${JSON.stringify(provider.counts.grants)}`);
+                assert.equal(provider.counts.grants.authorization_code, undefined, 'no browser login');
+            },
+        ));
+
+    test('denied on the device page: the host gets "denied"', { timeout: 150000 }, () =>
+        withOidc(
+            {
+                ...chosenDeviceLogin,
+                headless: true,
+                deviceFlow: {},
+                connectTimeoutMs: DEVICE_CONNECT_TIMEOUT_MS,
+                connectFails: true,
+                user: async ({ proxyLog }) => {
+                    await confirmDevice(await printedVerificationUri(proxyLog), { deny: true });
+                },
+            },
+            async ({ connectError, provider }) => {
+                assert.match(String(connectError?.message), /device login was denied/);
+                assert.equal(provider.counts.devicePolls.at(-1).answer, 'access_denied');
+                assert.equal(provider.counts.accessTokensIssued, 0);
+            },
+        ));
+
+    test('expiry: nobody confirms within expires_in; the host gets "expired"', { timeout: 150000 }, () =>
+        withOidc(
+            {
+                ...chosenDeviceLogin,
+                headless: true,
+                deviceFlow: { ttl: 12 },
+                connectTimeoutMs: DEVICE_CONNECT_TIMEOUT_MS,
+                connectFails: true,
+            },
+            async ({ connectError, provider, proxyLog }) => {
+                assert.match(String(connectError?.message), /device login code expired/);
+                assert.ok(/\/device\?user_code=/.test(await readText(proxyLog)), 'the code was shown');
+                assert.equal(provider.counts.accessTokensIssued, 0);
+                // polled at 5 and 10 s; nothing after the code expired at 12 s
+                assert.ok(provider.counts.devicePolls.length >= 1 && provider.counts.devicePolls.length <= 2);
+            },
+        ));
+});
+

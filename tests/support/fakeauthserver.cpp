@@ -164,6 +164,110 @@ QUrl FakeAuthServer::authorizationEndpoint() const
     return url(endpointPath("authorize"));
 }
 
+QUrl FakeAuthServer::deviceAuthorizationEndpoint() const
+{
+    return url(endpointPath("device"));
+}
+
+bool FakeAuthServer::approveDevice(const QString &userCode)
+{
+    for (DeviceGrant &grant : m_deviceGrants) {
+        if (grant.userCode == userCode && grant.status == DeviceGrant::Status::Pending
+                && QDateTime::currentDateTimeUtc() < grant.expiresAt) {
+            grant.status = DeviceGrant::Status::Approved;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool FakeAuthServer::denyDevice(const QString &userCode)
+{
+    for (DeviceGrant &grant : m_deviceGrants) {
+        if (grant.userCode == userCode && grant.status == DeviceGrant::Status::Pending
+                && QDateTime::currentDateTimeUtc() < grant.expiresAt) {
+            grant.status = DeviceGrant::Status::Denied;
+            return true;
+        }
+    }
+    return false;
+}
+
+// RFC 8628 section 3.1/3.2.
+void FakeAuthServer::handleDeviceAuthorization(
+        const FakeHttpRequest &request, FakeHttpResponder *responder)
+{
+    ++m_deviceAuthorizationCount;
+    if (request.method != "POST") {
+        responder->reply(405, {{"Allow", "POST"}});
+        return;
+    }
+    FakeTokenRequest record;
+    record.params = parseForm(request.body);
+    m_deviceRequests.append(record.params);
+    const ClientCheck check = authenticateClient(request, &record);
+    if (!check.error.isEmpty()) {
+        replyOAuthError(responder, check.error == u"invalid_client"_s ? 401 : 400, check.error,
+                check.description);
+        return;
+    }
+    const std::optional<FakeOAuthClient> known = client(check.clientId);
+    const QString grantType = u"urn:ietf:params:oauth:grant-type:device_code"_s;
+    if (known && !known->grantTypes.isEmpty() && !known->grantTypes.contains(grantType)) {
+        replyOAuthError(responder, 400, u"unauthorized_client"_s, u"grant type not registered"_s);
+        return;
+    }
+    DeviceGrant grant;
+    grant.clientId = check.clientId;
+    grant.scope = record.param(u"scope"_s);
+    grant.resource = record.param(u"resource"_s);
+    grant.expiresAt = QDateTime::currentDateTimeUtc().addSecs(m_deviceExpiresIn);
+    ++m_nextSerial;
+    grant.userCode = u"USER-%1"_s.arg(m_nextSerial, 4, 10, QChar(u'0'));
+    const QString deviceCode = newToken("dc");
+    m_deviceGrants.insert(deviceCode, grant);
+    const QUrl verification = url(endpointPath("activate"));
+    QUrl complete = verification;
+    complete.setQuery(u"user_code="_s + grant.userCode);
+    replyJson(responder, 200,
+            QJsonObject{{u"device_code"_s, deviceCode}, {u"user_code"_s, grant.userCode},
+                    {u"verification_uri"_s, verification.toString()},
+                    {u"verification_uri_complete"_s, complete.toString()},
+                    {u"expires_in"_s, m_deviceExpiresIn}, {u"interval"_s, m_deviceInterval}});
+}
+
+// RFC 8628 section 3.4/3.5. False with *error set when no tokens are issued.
+bool FakeAuthServer::answerDeviceCode(const FakeTokenRequest &record, const QString &clientId,
+        QJsonObject *tokens, QString *error)
+{
+    DevicePoll poll{QDateTime::currentDateTimeUtc(), QString()};
+    const auto refuse = [&](const QString &code) {
+        poll.error = code;
+        m_devicePolls.append(poll);
+        *error = code;
+        return false;
+    };
+    auto grant = m_deviceGrants.find(record.param(u"device_code"_s));
+    if (grant == m_deviceGrants.end() || grant->clientId != clientId
+            || grant->status == DeviceGrant::Status::Used)
+        return refuse(u"invalid_grant"_s);
+    if (QDateTime::currentDateTimeUtc() >= grant->expiresAt)
+        return refuse(u"expired_token"_s);
+    if (m_deviceSlowDowns > 0) {
+        --m_deviceSlowDowns;
+        return refuse(u"slow_down"_s);
+    }
+    if (grant->status == DeviceGrant::Status::Denied)
+        return refuse(u"access_denied"_s);
+    if (grant->status == DeviceGrant::Status::Pending)
+        return refuse(u"authorization_pending"_s);
+    grant->status = DeviceGrant::Status::Used;
+    m_devicePolls.append(poll);
+    *tokens = issueTokens(
+            clientId, grant->scope, grant->resource, ++m_nextGrant, m_issueRefreshTokens);
+    return true;
+}
+
 QUrl FakeAuthServer::tokenEndpoint() const
 {
     return url(endpointPath("token"));
@@ -233,6 +337,13 @@ QJsonObject FakeAuthServer::authorizationServerMetadata() const
         document.insert(u"scopes_supported"_s, QJsonArray::fromStringList(m_scopesSupported));
     if (m_issParameter)
         document.insert(u"authorization_response_iss_parameter_supported"_s, true);
+    if (m_deviceFlow) {
+        document.insert(
+                u"device_authorization_endpoint"_s, deviceAuthorizationEndpoint().toString());
+        QJsonArray grants = document.value(u"grant_types_supported"_s).toArray();
+        grants.append(u"urn:ietf:params:oauth:grant-type:device_code"_s);
+        document.insert(u"grant_types_supported"_s, grants);
+    }
     for (auto it = m_metadataOverrides.begin(); it != m_metadataOverrides.end(); ++it)
         document.insert(it.key(), it.value());
     for (const QString &key : m_removedMetadataKeys)
@@ -431,6 +542,10 @@ bool FakeAuthServer::handle(const FakeHttpRequest &request, FakeHttpResponder *r
     }
     if (path == endpointPath("token")) {
         handleToken(request, responder);
+        return true;
+    }
+    if (m_deviceFlow && path == endpointPath("device")) {
+        handleDeviceAuthorization(request, responder);
         return true;
     }
     if (m_registrationEnabled && path == endpointPath("register")) {
@@ -948,6 +1063,13 @@ void FakeAuthServer::answerToken(const FakeHttpRequest &request, FakeHttpRespond
         }
         tokens = issueTokens(
                 check.clientId, record.param(u"scope"_s), resource, ++m_nextGrant, false);
+    } else if (m_deviceFlow
+            && record.grantType == u"urn:ietf:params:oauth:grant-type:device_code"_s) {
+        QString error;
+        if (!answerDeviceCode(record, check.clientId, &tokens, &error)) {
+            fail(400, error, QString());
+            return;
+        }
     } else {
         fail(400, u"unsupported_grant_type"_s, record.grantType);
         return;

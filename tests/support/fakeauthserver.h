@@ -208,6 +208,31 @@ public:
     void failToken(TokenFailure failure, int times = 1);
     void clearTokenFailures() { m_tokenFailures.clear(); }
 
+    // --- Device authorization grant (RFC 8628) ---
+    // POST /device: device_code, user_code, verification_uri (+ _complete), expires_in and
+    // interval; the device_code grant at /token answers authorization_pending until the test
+    // approves or denies the user code, slow_down for the next `slowDowns` polls, expired_token
+    // after expires_in. Advertised (device_authorization_endpoint) only when enabled.
+    void setDeviceFlow(bool enabled, int expiresInSeconds = 600, int intervalSeconds = 1)
+    {
+        m_deviceFlow = enabled;
+        m_deviceExpiresIn = expiresInSeconds;
+        m_deviceInterval = intervalSeconds;
+    }
+    void setDeviceSlowDowns(int slowDowns) { m_deviceSlowDowns = slowDowns; }
+    QUrl deviceAuthorizationEndpoint() const;
+    bool approveDevice(const QString &userCode); // false: unknown, expired or not pending
+    bool denyDevice(const QString &userCode);
+    // Every device_code poll: when it came (UTC) and the error answered (empty: tokens).
+    struct DevicePoll
+    {
+        QDateTime at;
+        QString error;
+    };
+    const QList<DevicePoll> &devicePolls() const { return m_devicePolls; }
+    int deviceAuthorizationCount() const { return m_deviceAuthorizationCount; }
+    const QList<FakeFormFields> &deviceAuthorizationRequests() const { return m_deviceRequests; }
+
     // --- Resource server side ---
     bool isAccessTokenValid(const QString &token) const; // issued, not expired, not revoked
     // "Bearer <valid token>" (and, when given, the token's scope holds `requiredScope`).
@@ -265,6 +290,15 @@ private:
         int grantId = 0;
         bool revoked = false;
     };
+    struct DeviceGrant
+    {
+        QString clientId;
+        QString userCode;
+        QString scope;
+        QString resource;
+        QDateTime expiresAt;
+        enum class Status { Pending, Approved, Denied, Used } status = Status::Pending;
+    };
     struct Canned
     {
         int status = 200;
@@ -298,6 +332,9 @@ private:
     QJsonObject issueTokens(const QString &clientId, const QString &scope, const QString &resource,
             int grantId, bool withRefreshToken);
     void handleRegister(const FakeHttpRequest &request, FakeHttpResponder *responder);
+    void handleDeviceAuthorization(const FakeHttpRequest &request, FakeHttpResponder *responder);
+    bool answerDeviceCode(const FakeTokenRequest &record, const QString &clientId,
+            QJsonObject *tokens, QString *error);
     void handleRevoke(const FakeHttpRequest &request, FakeHttpResponder *responder);
     void revokeGrant(int grantId);
     QString newToken(const char *prefix);
@@ -329,6 +366,14 @@ private:
     QList<std::pair<QString, int>> m_authorizationFailures;
     QList<std::pair<TokenFailure, int>> m_tokenFailures;
     QHash<QString, Code> m_codes;
+    QHash<QString, DeviceGrant> m_deviceGrants; // by device_code
+    QList<DevicePoll> m_devicePolls;
+    QList<FakeFormFields> m_deviceRequests;
+    int m_deviceAuthorizationCount = 0;
+    int m_deviceExpiresIn = 600;
+    int m_deviceInterval = 1;
+    int m_deviceSlowDowns = 0;
+    bool m_deviceFlow = false;
     QHash<QString, AccessToken> m_accessTokens;
     QHash<QString, RefreshToken> m_refreshTokens;
     QSet<QString> m_assertionIds; // jti values seen (RFC 7523 section 3 replay)

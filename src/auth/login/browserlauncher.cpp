@@ -100,6 +100,17 @@ bool BrowserLauncher::open(const QUrl &url, const QProcessEnvironment &environme
     return opened;
 }
 
+bool BrowserLauncher::canOpen(const QProcessEnvironment &environment)
+{
+    const QString browser = environment.value(u"BROWSER"_s);
+    for (const QString &entry : browser.split(QDir::listSeparator(), Qt::SkipEmptyParts)) {
+        const QStringList words = QProcess::splitCommand(entry);
+        if (!words.isEmpty() && !findProgram(words.first(), environment).isEmpty())
+            return true;
+    }
+    return canOpenNative(environment);
+}
+
 bool BrowserLauncher::launch(const QString &name, const QStringList &arguments,
         const QProcessEnvironment &environment, const QString &source, QStringList *notes)
 {

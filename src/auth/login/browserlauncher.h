@@ -25,9 +25,14 @@ public:
     // whether a browser showed the page: xdg-open and friends give no reliable answer). *how,
     // when given, says what was done or why nothing was (English, for the log).
     static bool open(const QUrl &url, const QProcessEnvironment &environment, QString *how);
+    // Whether open() has a way to show a page here, without starting anything: a $BROWSER entry
+    // whose program exists, or the platform's own way (Linux/BSD: wslview under WSL, xdg-open
+    // with a display; macOS and Windows: always). False on a headless machine (SSH, container).
+    static bool canOpen(const QProcessEnvironment &environment);
 
 private:
     // The platform's own way, after $BROWSER (browserlauncher_<platform>.cpp).
+    static bool canOpenNative(const QProcessEnvironment &environment);
     static bool openNative(
             const QUrl &url, const QProcessEnvironment &environment, QStringList *notes);
     // Starts `name` (looked up in the PATH of `environment`) detached from our stdio.

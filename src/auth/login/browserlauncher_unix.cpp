@@ -2,11 +2,33 @@
 // browser").
 #include "auth/login/browserlauncher.h"
 
+#include <QtCore/QDir>
+#include <QtCore/QStandardPaths>
 #include <QtCore/QStringList>
 
 using namespace Qt::StringLiterals;
 
 namespace McpProxy {
+
+bool BrowserLauncher::canOpenNative(const QProcessEnvironment &environment)
+{
+#if defined(Q_OS_MACOS)
+    Q_UNUSED(environment);
+    return true;
+#else
+    const QStringList paths =
+            environment.value(u"PATH"_s).split(QDir::listSeparator(), Qt::SkipEmptyParts);
+    if (!environment.value(u"WSL_DISTRO_NAME"_s).isEmpty()
+            && !QStandardPaths::findExecutable(u"wslview"_s, paths).isEmpty()) {
+        return true;
+    }
+    if (environment.value(u"DISPLAY"_s).isEmpty()
+            && environment.value(u"WAYLAND_DISPLAY"_s).isEmpty()) {
+        return false;
+    }
+    return !QStandardPaths::findExecutable(u"xdg-open"_s, paths).isEmpty();
+#endif
+}
 
 bool BrowserLauncher::openNative(
         const QUrl &url, const QProcessEnvironment &environment, QStringList *notes)

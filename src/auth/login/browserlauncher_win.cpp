@@ -13,6 +13,11 @@ using namespace Qt::StringLiterals;
 
 namespace McpProxy {
 
+bool BrowserLauncher::canOpenNative(const QProcessEnvironment &)
+{
+    return true; // ShellExecuteW: the user's default browser
+}
+
 bool BrowserLauncher::openNative(const QUrl &url, const QProcessEnvironment &, QStringList *notes)
 {
     const QString target = url.toString(QUrl::FullyEncoded);

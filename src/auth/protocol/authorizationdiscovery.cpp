@@ -301,6 +301,13 @@ void AuthorizationDiscovery::succeed(const std::shared_ptr<Run> &run,
                                     << AuthHttp::displayUrl(server.revocationEndpoint);
         run->result.server.revocationEndpoint.clear();
     }
+    // RFC 8628 section 3.1: the device authorization request carries the client's credentials.
+    if (!server.deviceAuthorizationEndpoint.isEmpty()
+            && !UrlPolicy::isAllowed(server.deviceAuthorizationEndpoint, allowInsecure)) {
+        qCWarning(lcAuth).noquote() << "ignoring the insecure device_authorization_endpoint"
+                                    << AuthHttp::displayUrl(server.deviceAuthorizationEndpoint);
+        run->result.server.deviceAuthorizationEndpoint.clear();
+    }
     // RFC 8707 section 2 / MCP 2025-06-18 "Canonical Server URI".
     run->result.resource = run->result.resourceMetadata
             ? run->result.resourceMetadata->resource

@@ -219,6 +219,8 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::parse(
             && readUrl(*object, "token_endpoint"_L1, &metadata.tokenEndpoint, error)
             && readUrl(*object, "registration_endpoint"_L1, &metadata.registrationEndpoint, error)
             && readUrl(*object, "revocation_endpoint"_L1, &metadata.revocationEndpoint, error)
+            && readUrl(*object, "device_authorization_endpoint"_L1,
+                    &metadata.deviceAuthorizationEndpoint, error)
             && readStringList(
                     *object, "scopes_supported"_L1, &metadata.scopesSupported, nullptr, error)
             && readStringList(*object, "response_types_supported"_L1,

@@ -35,6 +35,7 @@ struct AuthorizationServerMetadata
     QUrl tokenEndpoint;
     QUrl registrationEndpoint;
     QUrl revocationEndpoint;
+    QUrl deviceAuthorizationEndpoint; // RFC 8628 section 4
     QStringList scopesSupported;
     QStringList responseTypesSupported;
     QStringList grantTypesSupported;

@@ -64,7 +64,8 @@ bool TokenEndpointClient::isProtocolParameter(const QString &name)
 {
     static const QStringList names = {u"grant_type"_s, u"code"_s, u"redirect_uri"_s,
             u"code_verifier"_s, u"refresh_token"_s, u"client_id"_s, u"client_secret"_s,
-            u"client_assertion"_s, u"client_assertion_type"_s, u"scope"_s, u"resource"_s};
+            u"client_assertion"_s, u"client_assertion_type"_s, u"scope"_s, u"resource"_s,
+            u"device_code"_s};
     return names.contains(name, Qt::CaseInsensitive);
 }
 

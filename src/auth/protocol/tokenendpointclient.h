@@ -89,7 +89,7 @@ public:
     // jti, current time) makes it vary. nullopt and *error (English) when the key cannot sign.
     static std::optional<PreparedTokenRequest> prepare(const TokenRequest &request, QString *error);
     // grant_type, code, redirect_uri, code_verifier, refresh_token, client_id, client_secret,
-    // client_assertion, client_assertion_type, scope, resource (case-insensitive).
+    // client_assertion, client_assertion_type, scope, resource, device_code (case-insensitive).
     static bool isProtocolParameter(const QString &name);
 
     // The clock a token's expires_in is counted from (tests); not owned, outlives this.

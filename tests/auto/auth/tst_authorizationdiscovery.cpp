@@ -431,6 +431,8 @@ private Q_SLOTS:
         }
         QTest::addRow("revocation_endpoint is dropped")
                 << u"revocation_endpoint"_s << false << true;
+        QTest::addRow("device_authorization_endpoint is dropped")
+                << u"device_authorization_endpoint"_s << false << true;
     }
     void insecureEndpoints()
     {
@@ -456,6 +458,8 @@ private Q_SLOTS:
                     qPrintable(result->error));
         } else if (member == u"revocation_endpoint"_s) {
             QVERIFY(result->server.revocationEndpoint.isEmpty());
+        } else if (member == u"device_authorization_endpoint"_s) {
+            QVERIFY(result->server.deviceAuthorizationEndpoint.isEmpty());
         }
     }
 

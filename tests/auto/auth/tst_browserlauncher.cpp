@@ -144,6 +144,35 @@ private Q_SLOTS:
         QCOMPARE(record.mid(1), arguments); // the URL is one argument, never shell-parsed
     }
 
+    // canOpen() decides the headless fallback (the device login): it must agree with open().
+    void canOpen_data()
+    {
+        QTest::addColumn<QStringList>("variables"); // NAME=value
+        QTest::addColumn<bool>("expected");
+        QTest::addRow("nothing") << QStringList{} << false;
+        QTest::addRow("usable $BROWSER")
+                << QStringList{u"BROWSER=fake-browser --new-window"_s} << true;
+        QTest::addRow("$BROWSER names a missing program")
+                << QStringList{u"BROWSER=no-such-browser"_s} << false;
+        QTest::addRow("x11 display") << QStringList{u"DISPLAY=:0"_s} << true;
+        QTest::addRow("wayland display") << QStringList{u"WAYLAND_DISPLAY=wayland-0"_s} << true;
+        QTest::addRow("display but no xdg-open")
+                << QStringList{u"DISPLAY=:0"_s, u"PATH=/nonexistent"_s} << false;
+        QTest::addRow("WSL with wslview") << QStringList{u"WSL_DISTRO_NAME=Debian"_s} << true;
+    }
+    void canOpen()
+    {
+#if defined(Q_OS_WIN) || defined(Q_OS_MACOS)
+        QSKIP("Windows (ShellExecuteW) and macOS (open) can always open the default browser");
+#endif
+        QFETCH(QStringList, variables);
+        QProcessEnvironment env = baseEnvironment();
+        for (const QString &variable : std::as_const(variables))
+            env.insert(variable.section(u'=', 0, 0), variable.section(u'=', 1));
+        QTEST(BrowserLauncher::canOpen(env), "expected");
+        QVERIFY(staysUnlaunched()); // nothing was started
+    }
+
     void noDisplayLaunchesNothing()
     {
 #if defined(Q_OS_WIN)

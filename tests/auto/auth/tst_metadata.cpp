@@ -341,6 +341,7 @@ void tst_Metadata::parseAuthorizationServerMetadataDocument()
         "jwks_uri": "https://server.example.com/jwks.json",
         "registration_endpoint": "https://server.example.com/register",
         "revocation_endpoint": "https://server.example.com/revoke",
+        "device_authorization_endpoint": "https://server.example.com/device_authorization",
         "scopes_supported": ["openid", "profile", "email", "address", "phone", "offline_access"],
         "response_types_supported": ["code", "code token"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
@@ -359,6 +360,8 @@ void tst_Metadata::parseAuthorizationServerMetadataDocument()
     QCOMPARE(metadata->tokenEndpoint, QUrl(u"https://server.example.com/token"_s));
     QCOMPARE(metadata->registrationEndpoint, QUrl(u"https://server.example.com/register"_s));
     QCOMPARE(metadata->revocationEndpoint, QUrl(u"https://server.example.com/revoke"_s));
+    QCOMPARE(metadata->deviceAuthorizationEndpoint,
+            QUrl(u"https://server.example.com/device_authorization"_s)); // RFC 8628 section 4
     QCOMPARE(metadata->scopesSupported.size(), 6);
     QCOMPARE(metadata->scopesSupported.last(), u"offline_access"_s);
     QCOMPARE(metadata->responseTypesSupported, (QStringList{u"code"_s, u"code token"_s}));

@@ -27,6 +27,8 @@ QString grantName(ProxyConfig::Grant grant)
         return u"client_credentials"_s;
     case ProxyConfig::Grant::AuthorizationCode:
         return u"authorization_code"_s;
+    case ProxyConfig::Grant::DeviceCode:
+        return u"device_code"_s;
     }
     return QString();
 }
@@ -564,6 +566,13 @@ void tst_ConfigLoader::fields_data()
     QTest::addRow("transport: file")
             << QStringList{} << fileWith(u"upstream.transport"_s, u"\"sse-only\""_s)
             << QStringList{} << expect({{u"upstream.transport"_s, u"sse-only"_s}});
+    QTest::addRow("grant device_code from the environment")
+            << QStringList{Url, u"OAUTH2_GRANT=device_code"_s} << QString() << QStringList{}
+            << expect({{u"oauth2.grant"_s, u"device_code"_s}});
+    QTest::addRow("grant: --device-code wins over file and environment")
+            << QStringList{Url, u"OAUTH2_GRANT=client_credentials"_s, u"OAUTH2_CLIENT_ID=c"_s}
+            << fileWith(u"oauth2.grant"_s, u"\"authorization_code\""_s)
+            << QStringList{u"--device-code"_s} << expect({{u"oauth2.grant"_s, u"device_code"_s}});
     for (const QString &level :
             {u"trace"_s, u"debug"_s, u"info"_s, u"warn"_s, u"error"_s, u"fatal"_s}) {
         QTest::addRow("LOG_LEVEL=%s", qPrintable(level))
@@ -934,12 +943,14 @@ void tst_ConfigLoader::errors_data()
     // Enumerations.
     QTest::addRow("OAUTH2_GRANT invalid")
             << QStringList{Url, u"OAUTH2_GRANT=password"_s} << QString() << QStringList{}
-            << u"OAUTH2_GRANT must be one of client_credentials, authorization_code, got "
+            << u"OAUTH2_GRANT must be one of client_credentials, authorization_code, device_code, "
+               u"got "
                "\"password\""_s
             << none;
     QTest::addRow("oauth2.grant invalid in the file")
             << QStringList{} << fileWith(u"oauth2.grant"_s, u"\"implicit\""_s) << QStringList{}
-            << u"oauth2.grant must be one of client_credentials, authorization_code, got "
+            << u"oauth2.grant must be one of client_credentials, authorization_code, device_code, "
+               u"got "
                "\"implicit\""_s
             << none;
     QTest::addRow("OAUTH2_AUTH_STYLE invalid")

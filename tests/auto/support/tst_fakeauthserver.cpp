@@ -133,6 +133,8 @@ private Q_SLOTS:
     void revocation();
     void resourceServerSide();
     void cannedResponses();
+    void deviceFlow_data();
+    void deviceFlow();
 
 private:
     // An authorization code for `clientId` (PKCE with Verifier, redirect to Redirect).
@@ -1005,6 +1007,74 @@ void tst_FakeAuthServer::cannedResponses()
     const Reply notFound = exchange(*m_nam, "GET", m_auth->url(u"/anything"_s));
     QCOMPARE(notFound.status, 404);
     QCOMPARE(notFound.error(), u"not_found"_s);
+}
+
+void tst_FakeAuthServer::deviceFlow_data()
+{
+    QTest::addColumn<QString>("outcome"); // approve, deny, expire
+    QTest::addColumn<QStringList>("answers"); // the token endpoint's errors, then "tokens"
+    QTest::newRow("approve after slow_down and pending")
+            << u"approve"_s << QStringList{u"slow_down"_s, u"authorization_pending"_s, u"tokens"_s};
+    QTest::newRow("deny") << u"deny"_s
+                          << QStringList{u"slow_down"_s, u"authorization_pending"_s,
+                                     u"access_denied"_s};
+    QTest::newRow("expire") << u"expire"_s
+                            << QStringList{u"slow_down"_s, u"authorization_pending"_s,
+                                       u"expired_token"_s};
+}
+
+void tst_FakeAuthServer::deviceFlow()
+{
+    QFETCH(QString, outcome);
+    QFETCH(QStringList, answers);
+    const QString grantType = u"urn:ietf:params:oauth:grant-type:device_code"_s;
+    // Not advertised nor served until enabled.
+    QVERIFY(!m_auth->authorizationServerMetadata().contains(u"device_authorization_endpoint"));
+    QCOMPARE(exchange(*m_nam, "POST", m_auth->deviceAuthorizationEndpoint(),
+                     form({{u"client_id"_s, u"pub"_s}}), formType())
+                     .status,
+            404);
+    m_auth->setDeviceFlow(true, outcome == u"expire"_s ? 1 : 600, 2);
+    m_auth->setDeviceSlowDowns(1);
+    const QJsonObject metadata = m_auth->authorizationServerMetadata();
+    QCOMPARE(metadata.value(u"device_authorization_endpoint").toString(),
+            m_auth->deviceAuthorizationEndpoint().toString());
+    QVERIFY(metadata.value(u"grant_types_supported").toArray().contains(grantType));
+
+    const Reply issued = exchange(*m_nam, "POST", m_auth->deviceAuthorizationEndpoint(),
+            form({{u"client_id"_s, u"pub"_s}, {u"scope"_s, u"s"_s}}), formType());
+    QCOMPARE(issued.status, 200);
+    const QJsonObject code = issued.json();
+    QCOMPARE(code.value(u"interval").toInt(), 2);
+    QVERIFY(code.value(u"verification_uri").toString().endsWith(u"/activate"_s));
+    const QString userCode = code.value(u"user_code").toString();
+    QVERIFY(code.value(u"verification_uri_complete").toString().endsWith(userCode));
+    const QString deviceCode = code.value(u"device_code").toString();
+    const auto poll = [&] {
+        return token({{u"grant_type"_s, grantType}, {u"device_code"_s, deviceCode},
+                {u"client_id"_s, u"pub"_s}});
+    };
+    for (qsizetype i = 0; i < answers.size(); ++i) {
+        if (i == answers.size() - 1) {
+            if (outcome == u"approve"_s)
+                QVERIFY(m_auth->approveDevice(userCode));
+            else if (outcome == u"deny"_s)
+                QVERIFY(m_auth->denyDevice(userCode));
+            else
+                QTest::qWait(1100); // past expires_in
+        }
+        const Reply answer = poll();
+        if (answers.at(i) == u"tokens"_s) {
+            QCOMPARE(answer.status, 200);
+            QVERIFY(m_auth->isAccessTokenValid(answer.json().value(u"access_token").toString()));
+        } else {
+            QCOMPARE(answer.status, 400);
+            QCOMPARE(answer.error(), answers.at(i));
+        }
+    }
+    QCOMPARE(m_auth->devicePolls().size(), answers.size());
+    QCOMPARE(m_auth->deviceAuthorizationCount(), 1); // the one while disabled was not served
+    QVERIFY(!m_auth->approveDevice(userCode)); // no longer pending
 }
 
 QTEST_GUILESS_MAIN(tst_FakeAuthServer)

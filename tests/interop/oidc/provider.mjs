@@ -23,6 +23,13 @@
 //    /interaction/:uid submits it, and GET /interaction/:uid/abort (the "[ Cancel ]" link on both)
 //    ends the request with access_denied ("End-User aborted interaction").
 //
+//  - deviceFlow (option): the RFC 8628 device authorization grant (device_authorization_endpoint
+//    /device/auth, the device pages at /device; no `interval` in its answers, so clients poll every
+//    5 s). `slowDowns` answers that many device_code token requests with slow_down (RFC 8628
+//    section 3.5), as a rate-limiting gateway in front of the provider would: oidc-provider itself
+//    never sends it. `ttl` is the device code's lifetime (expires_in). Every device_code poll is
+//    recorded (counts.devicePolls: { at, answer }). The user's side is ./device-user.mjs.
+//
 // Both well-known documents are served: /.well-known/oauth-authorization-server and
 // /.well-known/openid-configuration (code_challenge_methods_supported: ["S256"]).
 //
@@ -57,6 +64,7 @@ async function listenLoopback(handler) {
  * @param {number} [options.accessTokenTTL=300] seconds
  * @param {'always' | 'oidc-default'} [options.refreshTokens='always']
  * @param {'automatic' | 'pages'} [options.interactions='automatic'] who answers /interaction/:uid
+ * @param {{ ttl?: number, slowDowns?: number }} [options.deviceFlow] enables the device grant
  * @param {(line: string) => void} [options.log]
  */
 export async function startProvider({
@@ -64,6 +72,7 @@ export async function startProvider({
     accessTokenTTL = 300,
     refreshTokens = 'always',
     interactions = 'automatic',
+    deviceFlow,
     log = () => {},
 }) {
     if (interactions !== 'automatic' && interactions !== 'pages') throw new Error(`unknown interactions ${interactions}`);
@@ -91,7 +100,11 @@ export async function startProvider({
         grantRequests: [], // each grant.success: { type, resource (the request's), clientAuth, refreshToken }
         accessTokensIssued: 0,
         errors: 0,
+        deviceAuthorizations: 0,
+        devicePolls: [], // { at (ms since the epoch), answer: tokens | the error }
     };
+    const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+    let slowDownsLeft = deviceFlow?.slowDowns ?? 0;
     // Every credential the provider hands out; only ever compared, never printed.
     const secrets = new Set([serviceClients.basic.clientSecret, serviceClients.post.clientSecret]);
     const events = []; // one line each, without any credential, for failure reports
@@ -136,6 +149,19 @@ export async function startProvider({
         features: {
             devInteractions: { enabled: pages },
             clientCredentials: { enabled: true },
+            deviceFlow: {
+                enabled: Boolean(deviceFlow),
+                // the default pages warn that they should be customised; these carry the same forms
+                userCodeInputSource: async (ctx, form) => {
+                    ctx.body = `<!DOCTYPE html><title>Device login</title>${form}`;
+                },
+                userCodeConfirmSource: async (ctx, form) => {
+                    ctx.body = `<!DOCTYPE html><title>Confirm the device login</title>${form}`;
+                },
+                successSource: async ctx => {
+                    ctx.body = '<!DOCTYPE html><title>Device login</title><p>Signed in. You may close this page.</p>';
+                },
+            },
             registration: { enabled: true }, // open DCR
             revocation: { enabled: true },
             resourceIndicators: {
@@ -158,6 +184,7 @@ export async function startProvider({
             AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTTL,
             ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTTL,
             AuthorizationCode: 60,
+            DeviceCode: deviceFlow?.ttl ?? 600,
             IdToken: 3600,
             Interaction: 600,
             Session: 3600,
@@ -214,7 +241,23 @@ export async function startProvider({
                 `expires_in=${ctx.body?.expires_in} refresh_token=${ctx.body?.refresh_token ? 'yes' : 'no'}`,
         );
     });
+    provider.on('device_authorization.success', (_ctx, body) => {
+        ++counts.deviceAuthorizations;
+        secrets.add(body.device_code);
+        note(`device_authorization.success expires_in=${body.expires_in}`);
+    });
+    provider.on('grant.success', ctx => {
+        if (ctx.oidc.params.grant_type === DEVICE_GRANT) counts.devicePolls.push({ at: Date.now(), answer: 'tokens' });
+    });
     const onError = name => (ctx, err) => {
+        if (name === 'grant.error' && ctx?.oidc?.params?.grant_type === DEVICE_GRANT) {
+            // RFC 8628 section 3.5: the answers of a poll, not failures
+            counts.devicePolls.push({ at: Date.now(), answer: err.error });
+            if (['authorization_pending', 'expired_token', 'access_denied'].includes(err.error)) {
+                note(`device poll: ${err.error}`);
+                return;
+            }
+        }
         ++counts.errors;
         note(`${name} ${ctx?.method ?? ''} ${ctx?.path ?? ''}: ${err.error ?? err.name}: ${err.error_description ?? err.message}`);
     };
@@ -268,8 +311,32 @@ export async function startProvider({
     }
 
     const callback = provider.callback();
+    /** slow_down for the next device_code poll(s); the body, once read, goes on as req.body. */
+    const slowDownGate = (req, res) => {
+        const chunks = [];
+        req.on('data', chunk => chunks.push(chunk));
+        req.on('end', () => {
+            const body = Buffer.concat(chunks).toString();
+            const params = new URLSearchParams(body);
+            if (params.get('grant_type') === DEVICE_GRANT && slowDownsLeft > 0) {
+                --slowDownsLeft;
+                counts.devicePolls.push({ at: Date.now(), answer: 'slow_down' });
+                note('device poll: slow_down (gateway)');
+                res.writeHead(400, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+                res.end(JSON.stringify({ error: 'slow_down', error_description: 'polling too fast' }));
+                return;
+            }
+            // selective_body.js: an already-read request's body is taken from req.body
+            req.body = Object.fromEntries(params);
+            callback(req, res);
+        });
+    };
     handler.current = (req, res) => {
         const { pathname } = new URL(req.url, issuer);
+        if (deviceFlow && req.method === 'POST' && pathname === '/token') {
+            slowDownGate(req, res);
+            return;
+        }
         if (!pages && req.method === 'GET' && /^\/interaction\/[^/]+$/.test(pathname)) {
             autoInteraction(req, res).catch(e => {
                 note(`interaction handler crashed: ${e.stack ?? e}`);
