@@ -582,6 +582,12 @@ void AuthorizationManager::runAuthorizationCode()
     m_requestedScope = options.scope;
     options.resource = resourceParameter();
     options.extraParams = o.extraParams;
+    // mcp-remote's --authorize-param: the authorization request only (a later one of the same
+    // name replaces an extra parameter).
+    for (const auto &param : o.authorizeParams) {
+        options.extraParams.removeIf([&param](const auto &p) { return p.first == param.first; });
+        options.extraParams.append(param);
+    }
     // OpenID Connect Core section 11: an OpenID provider issues a refresh token for offline_access
     // only with prompt=consent (oidc-provider drops the scope otherwise); the MCP SDK does the
     // same.

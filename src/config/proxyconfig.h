@@ -111,6 +111,15 @@ struct ProxyConfig
         // addition: MCP_PROXY_KEYCHAIN (environment only): off, 0, false or no (trimmed, any
         // case) keep the token store's data key in a 0600 file instead of the OS keychain.
         bool useKeychain = true;
+        // addition, command line only: mcp-remote's --authorize-param key=value, sent on the
+        // authorization request only (unlike extraParams, which go to the token endpoint too).
+        QList<std::pair<QString, QString>> authorizeParams;
+        // addition: where mcp-remote (npm) keeps the login for this server, to import it once:
+        // <MCP_REMOTE_CONFIG_DIR, default ~/.mcp-auth>/mcp-remote-v1 and mcp-remote's hash of the
+        // server URL and the options it keys its files by (config/mcpremote.h). Both empty when
+        // the URL is not known.
+        QString mcpRemoteStoreDirectory;
+        QString mcpRemoteServerHash;
     };
 
     Upstream upstream;
