@@ -24,7 +24,8 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
-    , m_http(createEra(config), sessionOptions(config))
+    , m_http(createEra(config, config.upstream.cookies ? &m_cookieJar : nullptr),
+              sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
 {
     m_graceTimer.setSingleShot(true);
@@ -115,16 +116,19 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     return options;
 }
 
-std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config)
+std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
+        const ProxyConfig &config, QNetworkCookieJar *cookieJar)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
     // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
-    const StreamableHttpEra::Options http = transportOptions(config);
+    StreamableHttpEra::Options http = transportOptions(config);
+    http.cookieJar = cookieJar;
     LegacySseEra::Options sse;
     sse.url = http.url;
     sse.timeoutMs = http.timeoutMs;
     sse.headers = http.headers;
     sse.sslConfiguration = http.sslConfiguration;
+    sse.cookieJar = cookieJar;
     UpstreamTransport transport = UpstreamTransport::HttpFirst;
     switch (config.upstream.transport) {
     case ProxyConfig::Transport::HttpFirst:
@@ -148,6 +152,7 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     modern.openServerStream = http.openServerStream;
     modern.headers = http.headers;
     modern.sslConfiguration = http.sslConfiguration;
+    modern.cookieJar = cookieJar;
     if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
         return std::make_unique<StatelessHttpEra>(modern);
     // auto: the server/discover probe is a Streamable HTTP POST; a transport that starts with

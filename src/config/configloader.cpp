@@ -710,9 +710,9 @@ private:
                     ConfigText::tr("not implemented yet"));
         }
         if (r.useIdToken)
-            return failUnsupported(u"--use-id-token"_s, ConfigText::tr("not implemented yet"));
+            setValue("oauth2.useIdToken"_L1, true, u"--use-id-token"_s, false);
         if (r.disableCookies)
-            return failUnsupported(u"--disable-cookies"_s, ConfigText::tr("not implemented yet"));
+            setValue("upstream.cookies"_L1, false, u"--disable-cookies"_s, false);
 
         // Logging: --debug, --silent (our --log-level wins over both).
         if (m_options.logLevel.isEmpty()) {
@@ -1230,6 +1230,7 @@ private:
                 && takeEnum("upstream.protocol"_L1, protocols, &u.protocol)
                 && takeReadableFile("upstream.caBundle"_L1, &u.caBundle)
                 && takeEnum("upstream.transport"_L1, transports, &u.transport)
+                && takeBool("upstream.cookies"_L1, &u.cookies)
                 && takeEnum("oauth2.grant"_L1, grants, &o.grant)
                 && takeSecureUrl("oauth2.tokenUrl"_L1, c.allowInsecureHttp, &o.tokenUrl)
                 && takeString("oauth2.clientId"_L1, &o.clientId)
@@ -1259,6 +1260,7 @@ private:
                 && takeEnum("oauth2.signingAlgorithm"_L1, algorithms, &o.signingAlgorithm)
                 && takeBool("oauth2.sendResource"_L1, &o.sendResource)
                 && takeBool("oauth2.requirePkceSupport"_L1, &o.requirePkceSupport)
+                && takeBool("oauth2.useIdToken"_L1, &o.useIdToken)
                 && takeBool("discovery.enabled"_L1, &c.discoveryEnabled)
                 && takeEnum("log.level"_L1, levels, &c.logLevel)
                 && takeLogFile("log.file"_L1, &c.logFile)

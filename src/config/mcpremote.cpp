@@ -161,8 +161,8 @@ std::optional<std::pair<QString, QString>> parseHeaderLine(const QString &line)
     while (i < line.size() && isEcmaSpace(line.at(i).unicode()))
         ++i;
     const QString value = line.mid(i);
-    if (std::any_of(value.begin(), value.end(),
-                [](QChar c) { return isLineTerminator(c.unicode()); }))
+    if (std::any_of(
+                value.begin(), value.end(), [](QChar c) { return isLineTerminator(c.unicode()); }))
         return std::nullopt;
     return std::pair{name, value};
 }
@@ -193,8 +193,8 @@ QList<std::pair<int, std::optional<std::pair<QString, QString>>>> parseHeaderFil
 
 QString redirectUri(const QString &host, int port, const QString &callbackPath)
 {
-    const QString shownHost = host.contains(u':') && !host.startsWith(u'[') ? u'[' + host + u']'
-                                                                             : host;
+    const QString shownHost =
+            host.contains(u':') && !host.startsWith(u'[') ? u'[' + host + u']' : host;
     return u"http://%1:%2%3"_s.arg(shownHost).arg(port).arg(callbackPath);
 }
 

@@ -56,6 +56,11 @@ struct ProxyConfig
         // addition: upstream.transport / UPSTREAM_TRANSPORT / --transport: http-first (default;
         // HTTP+SSE when initialize gets 400, 404 or 405), sse-first, http-only, sse-only.
         Transport transport = Transport::HttpFirst;
+        // addition: upstream.cookies / UPSTREAM_COOKIES / --disable-cookies (false): keep the
+        // cookies the MCP server sets, in memory only, and send them back on every MCP request
+        // (sticky sessions behind a load balancer, as mcp-remote). A Cookie given with --header
+        // wins.
+        bool cookies = true;
     };
 
     struct OAuth2
@@ -105,6 +110,10 @@ struct ProxyConfig
         // oauth2.requirePkceSupport / OAUTH2_REQUIRE_PKCE_SUPPORT: refuse an authorization server
         // whose metadata does not list S256 (MCP 2025-11-25 MUST; false only for broken servers).
         bool requirePkceSupport = true;
+        // oauth2.useIdToken / OAUTH2_USE_ID_TOKEN / --use-id-token: send the OpenID Connect ID
+        // token instead of the access token (servers that verify identity); renewal follows its
+        // exp claim.
+        bool useIdToken = false;
         // --no-browser: never launch a browser; the login URL is printed with instructions and
         // the login can be completed from any browser that reaches the callback.
         bool openBrowser = true;

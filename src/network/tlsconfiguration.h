@@ -3,6 +3,7 @@
 #include "network/lowdelaysockets.h"
 
 #include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkCookieJar>
 #include <QtNetwork/QNetworkRequest>
 #include <QtNetwork/QSslCertificate>
 #include <QtNetwork/QSslConfiguration>
@@ -42,12 +43,35 @@ public:
     }
     QSslConfiguration tlsConfiguration() const { return m_configuration; }
 
+    // Cookies of the MCP traffic (upstream.cookies): `jar` is shared by all the managers that
+    // talk to the server, so a cookie set on the event stream goes with the POSTs too; null: no
+    // cookie is stored or sent. The jar is not owned (QNetworkAccessManager::setCookieJar() takes
+    // it over; its owner gets it back, as the Qt documentation allows for a shared jar).
+    void shareCookieJar(QNetworkCookieJar *jar)
+    {
+        m_cookies = jar != nullptr;
+        if (!jar)
+            return;
+        QObject *owner = jar->parent();
+        setCookieJar(jar);
+        jar->setParent(owner);
+    }
+
 protected:
     QNetworkReply *createRequest(
             Operation operation, const QNetworkRequest &request, QIODevice *outgoingData) override
     {
         QNetworkRequest configured = request;
         configured.setSslConfiguration(m_configuration);
+        // A Cookie header of the user's (--header) wins over the jar.
+        if (!m_cookies || request.hasRawHeader("Cookie")) {
+            configured.setAttribute(
+                    QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+        }
+        if (!m_cookies) {
+            configured.setAttribute(
+                    QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+        }
         QNetworkReply *reply =
                 QNetworkAccessManager::createRequest(operation, configured, outgoingData);
         LowDelaySockets::watch(reply);
@@ -56,6 +80,7 @@ protected:
 
 private:
     QSslConfiguration m_configuration = QSslConfiguration::defaultConfiguration();
+    bool m_cookies = true;
 };
 
 } // namespace McpProxy

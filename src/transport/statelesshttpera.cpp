@@ -72,6 +72,7 @@ StatelessHttpEra::StatelessHttpEra(const Options &options, QObject *parent)
     for (TlsNetworkAccessManager *nam : {&m_requestNam, &m_streamNam}) {
         nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
         nam->setTlsConfiguration(m_options.sslConfiguration);
+        nam->shareCookieJar(m_options.cookieJar);
     }
     m_listenTimer.setSingleShot(true);
     connect(&m_listenTimer, &QTimer::timeout, this, &StatelessHttpEra::startListening);

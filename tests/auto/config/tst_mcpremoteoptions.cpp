@@ -69,6 +69,10 @@ QString fieldText(const ProxyConfig &c, const QString &path)
         return QString::number(int(c.upstream.transport));
     if (path == u"upstream.protocol")
         return QString::number(int(c.upstream.protocol));
+    if (path == u"upstream.cookies")
+        return c.upstream.cookies ? u"true"_s : u"false"_s;
+    if (path == u"oauth2.useIdToken")
+        return o.useIdToken ? u"true"_s : u"false"_s;
     if (path == u"oauth2.grant")
         return QString::number(int(o.grant));
     if (path == u"oauth2.tokenUrl")
@@ -175,8 +179,7 @@ void tst_McpRemoteOptions::hash_data()
             << u"https://remote.mcp.server/mcp"_s << QString()
             << QStringList{u"b"_s, u"2"_s, u"a"_s, u"\u00e9\"\\\n\u0001"_s}
             << QStringList{u"z"_s, u"1"_s, u"A"_s, u"x"_s} << u"https://client.example.com/m"_s
-            << u"https://auth.example.com/token"_s << u"b8af1cf629b1316df6435a53f9f8f1c9"_s
-            << 4798;
+            << u"https://auth.example.com/token"_s << u"b8af1cf629b1316df6435a53f9f8f1c9"_s << 4798;
 }
 
 void tst_McpRemoteOptions::hash()
@@ -202,9 +205,8 @@ void tst_McpRemoteOptions::stringifySorted_data()
     QTest::addColumn<QStringList>("members");
     QTest::addColumn<QString>("json");
     QTest::addRow("empty") << QStringList{} << u"{}"_s;
-    QTest::addRow("sorted by code unit")
-            << QStringList{u"b"_s, u"2"_s, u"a"_s, u"1"_s, u"B"_s, u"3"_s}
-            << u"{\"B\":\"3\",\"a\":\"1\",\"b\":\"2\"}"_s;
+    QTest::addRow("sorted by code unit") << QStringList{u"b"_s, u"2"_s, u"a"_s, u"1"_s, u"B"_s,
+            u"3"_s} << u"{\"B\":\"3\",\"a\":\"1\",\"b\":\"2\"}"_s;
     QTest::addRow("later duplicate wins")
             << QStringList{u"a"_s, u"1"_s, u"a"_s, u"2"_s} << u"{\"a\":\"2\"}"_s;
     QTest::addRow("escapes") << QStringList{u"a"_s, u"\u00e9\"\\\n\u0001\b\f\r\t"_s}
@@ -308,9 +310,8 @@ void tst_McpRemoteOptions::options_data()
     QTest::addRow("README: disable resource parameter")
             << QStringList{url, u"--disable-resource-parameter"_s} << QStringList{}
             << QStringList{u"oauth2.sendResource=false"_s, u"oauth2.resource="_s};
-    QTest::addRow("empty resource omits it")
-            << QStringList{url, u"--resource"_s, u" "_s} << QStringList{}
-            << QStringList{u"oauth2.sendResource=false"_s};
+    QTest::addRow("empty resource omits it") << QStringList{url, u"--resource"_s,
+            u" "_s} << QStringList{} << QStringList{u"oauth2.sendResource=false"_s};
     QTest::addRow("README: callback port")
             << QStringList{url, u"9696"_s} << QStringList{}
             << QStringList{u"upstream.url="_s + url, u"oauth2.callbackPort=9696"_s,
@@ -322,39 +323,33 @@ void tst_McpRemoteOptions::options_data()
                        u"oauth2.redirectUri=http://127.0.0.1:12704/oauth/callback"_s};
     QTest::addRow("README: callback path")
             << QStringList{url, u"--callback-path"_s, u"/custom/callback"_s} << QStringList{}
-            << QStringList{u"oauth2.redirectUri=http://"_s + localhost
-                    + u":12704/custom/callback"_s};
+            << QStringList{
+                       u"oauth2.redirectUri=http://"_s + localhost + u":12704/custom/callback"_s};
     QTest::addRow("README: allow http")
-            << QStringList{u"http://internal-service.vpc/sse"_s, u"--allow-http"_s}
-            << QStringList{} << QStringList{u"allowInsecureHttp=true"_s};
-    QTest::addRow("README: debug") << QStringList{url, u"--debug"_s} << QStringList{}
-                                   << QStringList{u"log.level=1"_s};
-    QTest::addRow("README: silent") << QStringList{url, u"--silent"_s} << QStringList{}
-                                    << QStringList{u"log.level=5"_s};
-    QTest::addRow("debug wins over silent")
-            << QStringList{url, u"--silent"_s, u"--debug"_s} << QStringList{}
-            << QStringList{u"log.level=1"_s};
+            << QStringList{u"http://internal-service.vpc/sse"_s, u"--allow-http"_s} << QStringList{}
+            << QStringList{u"allowInsecureHttp=true"_s};
+    QTest::addRow("README: debug")
+            << QStringList{url, u"--debug"_s} << QStringList{} << QStringList{u"log.level=1"_s};
+    QTest::addRow("README: silent")
+            << QStringList{url, u"--silent"_s} << QStringList{} << QStringList{u"log.level=5"_s};
+    QTest::addRow("debug wins over silent") << QStringList{url, u"--silent"_s, u"--debug"_s}
+                                            << QStringList{} << QStringList{u"log.level=1"_s};
     QTest::addRow("--log-level wins over --debug")
             << QStringList{url, u"--debug"_s, u"--log-level"_s, u"warn"_s} << QStringList{}
             << QStringList{u"log.level=3"_s};
     QTest::addRow("README: enable proxy")
             << QStringList{url, u"--enable-proxy"_s} << QStringList{u"HTTPS_PROXY=http://p:3128"_s}
             << QStringList{u"upstream.url="_s + url};
-    QTest::addRow("README: auth timeout")
-            << QStringList{url, u"--auth-timeout"_s, u"60"_s} << QStringList{}
-            << QStringList{u"oauth2.callbackTimeoutSeconds=60"_s};
-    QTest::addRow("README: body timeout")
-            << QStringList{url, u"--body-timeout"_s, u"1.5"_s} << QStringList{}
-            << QStringList{u"upstream.timeoutMs=1500"_s};
-    QTest::addRow("body timeout 0 disables it")
-            << QStringList{url, u"--body-timeout"_s, u"0"_s} << QStringList{}
-            << QStringList{u"upstream.timeoutMs=2147483647"_s};
-    QTest::addRow("README: transport")
-            << QStringList{url, u"--transport"_s, u"sse-only"_s} << QStringList{}
-            << QStringList{u"upstream.transport=3"_s};
-    QTest::addRow("README: protocol auto")
-            << QStringList{url, u"--protocol"_s, u"auto"_s} << QStringList{}
-            << QStringList{u"upstream.protocol=0"_s};
+    QTest::addRow("README: auth timeout") << QStringList{url, u"--auth-timeout"_s,
+            u"60"_s} << QStringList{} << QStringList{u"oauth2.callbackTimeoutSeconds=60"_s};
+    QTest::addRow("README: body timeout") << QStringList{url, u"--body-timeout"_s,
+            u"1.5"_s} << QStringList{} << QStringList{u"upstream.timeoutMs=1500"_s};
+    QTest::addRow("body timeout 0 disables it") << QStringList{url, u"--body-timeout"_s,
+            u"0"_s} << QStringList{} << QStringList{u"upstream.timeoutMs=2147483647"_s};
+    QTest::addRow("README: transport") << QStringList{url, u"--transport"_s, u"sse-only"_s}
+                                       << QStringList{} << QStringList{u"upstream.transport=3"_s};
+    QTest::addRow("README: protocol auto") << QStringList{url, u"--protocol"_s,
+            u"auto"_s} << QStringList{} << QStringList{u"upstream.protocol=0"_s};
     QTest::addRow("README: static client metadata")
             << QStringList{url, u"--static-oauth-client-metadata"_s,
                        u"{ \"scope\": \"space separated scopes\" }"_s}
@@ -380,13 +375,13 @@ void tst_McpRemoteOptions::options_data()
             << QStringList{u"oauth2.clientMetadataUrl=https://client.example.com/.well-known/"
                            "oauth-client-metadata"_s,
                        u"oauth2.redirectUri=http://"_s + localhost + u":3334/oauth/callback"_s};
-    QTest::addRow("README: client credentials")
-            << QStringList{u"https://example.remote/mcp"_s, u"--client-credentials"_s,
-                       u"--static-oauth-client-info"_s,
-                       u"{\"client_id\":\"my-client\",\"client_secret\":\"${MCP_CLIENT_SECRET}\"}"_s}
-            << QStringList{u"MCP_CLIENT_SECRET=s3cret"_s}
-            << QStringList{u"oauth2.grant=1"_s, u"oauth2.clientId=my-client"_s,
-                       u"oauth2.clientSecret=s3cret"_s};
+    QTest::addRow("README: client credentials") << QStringList{u"https://example.remote/mcp"_s,
+            u"--client-credentials"_s, u"--static-oauth-client-info"_s,
+            u"{\"client_id\":\"my-client\",\"client_secret\":\"${MCP_CLIENT_SECRET}\"}"_s}
+                                                << QStringList{u"MCP_CLIENT_SECRET=s3cret"_s}
+                                                << QStringList{u"oauth2.grant=1"_s,
+                                                           u"oauth2.clientId=my-client"_s,
+                                                           u"oauth2.clientSecret=s3cret"_s};
     QTest::addRow("README: client credentials with token endpoint")
             << QStringList{u"https://example.remote/mcp"_s, u"--client-credentials"_s,
                        u"--token-endpoint"_s, u"https://auth.example.com/oauth/token"_s,
@@ -400,9 +395,19 @@ void tst_McpRemoteOptions::options_data()
                        u"oauth2.tokenUrl=https://auth.example.com/oauth/token"_s,
                        u"oauth2.scope=mcp.read mcp.write"_s,
                        u"oauth2.tokenEndpointAuthMethod=client_secret_basic"_s};
-    QTest::addRow("subcommand, url and port")
-            << QStringList{u"login"_s, url, u"9696"_s} << QStringList{}
-            << QStringList{u"oauth2.callbackPort=9696"_s};
+    QTest::addRow("README: use id token")
+            << QStringList{url, u"--use-id-token"_s, u"--static-oauth-client-metadata"_s,
+                       u"{ \"scope\": \"openid email\" }"_s}
+            << QStringList{}
+            << QStringList{u"oauth2.useIdToken=true"_s, u"oauth2.scope=openid email"_s};
+    QTest::addRow("README: disable cookies")
+            << QStringList{url, u"--disable-cookies"_s} << QStringList{}
+            << QStringList{u"upstream.cookies=false"_s};
+    QTest::addRow("cookies on by default")
+            << QStringList{url} << QStringList{}
+            << QStringList{u"upstream.cookies=true"_s, u"oauth2.useIdToken=false"_s};
+    QTest::addRow("subcommand, url and port") << QStringList{u"login"_s, url,
+            u"9696"_s} << QStringList{} << QStringList{u"oauth2.callbackPort=9696"_s};
 }
 
 void tst_McpRemoteOptions::options()
@@ -413,8 +418,8 @@ void tst_McpRemoteOptions::options()
     writeFile(u"headers.txt"_s,
             "# credentials for the example server\nAuthorization: Bearer my-token\n"
             "X-Custom-Header: custom-value\n");
-    writeFile(u"info.json"_s,
-            R"({"client_id":"my-client","client_secret":"${MCP_CLIENT_SECRET}"})");
+    writeFile(
+            u"info.json"_s, R"({"client_id":"my-client","client_secret":"${MCP_CLIENT_SECRET}"})");
     const ConfigLoadResult result = load(args, env);
     QVERIFY2(result.config.has_value(), qPrintable(result.error));
     for (const QString &entry : expected) {
@@ -435,31 +440,27 @@ void tst_McpRemoteOptions::errors_data()
     QTest::addColumn<QString>("expected"); // part of the one-line error
 
     const QString url = u"https://remote.mcp.server/sse"_s;
-    QTest::addRow("port not a number") << QStringList{url, u"https://b/mcp"_s}
-                                       << u"too many arguments"_s;
+    QTest::addRow("port not a number")
+            << QStringList{url, u"https://b/mcp"_s} << u"too many arguments"_s;
     QTest::addRow("port out of range") << QStringList{url, u"70000"_s} << u"callback port"_s;
-    QTest::addRow("three positionals") << QStringList{url, u"1"_s, u"2"_s}
-                                       << u"too many arguments"_s;
-    QTest::addRow("host not loopback") << QStringList{url, u"--host"_s, u"example.com"_s}
-                                       << u"--host must be"_s;
+    QTest::addRow("three positionals")
+            << QStringList{url, u"1"_s, u"2"_s} << u"too many arguments"_s;
+    QTest::addRow("host not loopback")
+            << QStringList{url, u"--host"_s, u"example.com"_s} << u"--host must be"_s;
     QTest::addRow("callback path without slash")
             << QStringList{url, u"--callback-path"_s, u"cb"_s} << u"--callback-path must"_s;
-    QTest::addRow("callback path reserved")
-            << QStringList{url, u"--callback-path"_s, u"/wait-for-auth"_s}
-            << u"--callback-path must"_s;
-    QTest::addRow("header file missing")
-            << QStringList{url, u"--header-file"_s, u"@TMP@/none.txt"_s}
-            << u"--header-file: cannot read"_s;
+    QTest::addRow("callback path reserved") << QStringList{url, u"--callback-path"_s,
+            u"/wait-for-auth"_s} << u"--callback-path must"_s;
+    QTest::addRow("header file missing") << QStringList{url, u"--header-file"_s,
+            u"@TMP@/none.txt"_s} << u"--header-file: cannot read"_s;
     QTest::addRow("header file bad line")
             << QStringList{url, u"--header-file"_s, u"@TMP@/bad.txt"_s} << u"line 2 is not"_s;
     QTest::addRow("resource not absolute") << QStringList{url, u"--resource"_s, u"tenant1"_s}
                                            << u"--resource must be an absolute URI"_s;
-    QTest::addRow("authorize param without =")
-            << QStringList{url, u"--authorize-param"_s, u"prompt"_s}
-            << u"--authorize-param must be key=value"_s;
-    QTest::addRow("authorize param reserved")
-            << QStringList{url, u"--authorize-param"_s, u"state=x"_s}
-            << u"--authorize-param cannot set \"state\""_s;
+    QTest::addRow("authorize param without =") << QStringList{url, u"--authorize-param"_s,
+            u"prompt"_s} << u"--authorize-param must be key=value"_s;
+    QTest::addRow("authorize param reserved") << QStringList{url, u"--authorize-param"_s,
+            u"state=x"_s} << u"--authorize-param cannot set \"state\""_s;
     QTest::addRow("auth timeout not a number")
             << QStringList{url, u"--auth-timeout"_s, u"soon"_s} << u"--auth-timeout must be"_s;
     QTest::addRow("auth timeout zero")
@@ -474,33 +475,29 @@ void tst_McpRemoteOptions::errors_data()
     QTest::addRow("token endpoint without client credentials")
             << QStringList{url, u"--token-endpoint"_s, u"https://auth.example.com/token"_s}
             << u"--token-endpoint can only be used with --client-credentials"_s;
-    QTest::addRow("token endpoint cleartext")
-            << QStringList{url, u"--client-credentials"_s, u"--token-endpoint"_s,
-                       u"http://auth.example.com/token"_s}
-            << u"cleartext http"_s;
+    QTest::addRow("token endpoint cleartext") << QStringList{url, u"--client-credentials"_s,
+            u"--token-endpoint"_s, u"http://auth.example.com/token"_s}
+                                              << u"cleartext http"_s;
     QTest::addRow("two grants") << QStringList{url, u"--client-credentials"_s, u"--device-code"_s}
                                 << u"choose different grants"_s;
     QTest::addRow("static client info not JSON")
             << QStringList{url, u"--static-oauth-client-info"_s, u"{client_id"_s}
             << u"--static-oauth-client-info must be a JSON object"_s;
-    QTest::addRow("static client info without client_id")
-            << QStringList{url, u"--static-oauth-client-info"_s, u"{}"_s}
-            << u"non-empty string \"client_id\""_s;
-    QTest::addRow("static client info unset variable")
-            << QStringList{url, u"--static-oauth-client-info"_s,
-                       u"{\"client_id\":\"${NOPE_NOT_SET}\"}"_s}
-            << u"NOPE_NOT_SET is not set"_s;
+    QTest::addRow("static client info without client_id") << QStringList{
+            url, u"--static-oauth-client-info"_s, u"{}"_s} << u"non-empty string \"client_id\""_s;
+    QTest::addRow("static client info unset variable") << QStringList{url,
+            u"--static-oauth-client-info"_s, u"{\"client_id\":\"${NOPE_NOT_SET}\"}"_s}
+                                                       << u"NOPE_NOT_SET is not set"_s;
     QTest::addRow("static client metadata we cannot send")
-            << QStringList{url, u"--static-oauth-client-metadata"_s,
-                       u"{\"client_name\":\"x\"}"_s}
+            << QStringList{url, u"--static-oauth-client-metadata"_s, u"{\"client_name\":\"x\"}"_s}
             << u"\"client_name\" (an mcp-remote option) is not supported"_s;
     QTest::addRow("client metadata url without path")
             << QStringList{url, u"--client-metadata-url"_s, u"https://client.example.com"_s}
             << u"--client-metadata-url must be an https URL with a path"_s;
     QTest::addRow("transport unknown") << QStringList{url, u"--transport"_s, u"websocket"_s}
                                        << u"--transport must be one of"_s;
-    QTest::addRow("protocol unknown") << QStringList{url, u"--protocol"_s, u"modern"_s}
-                                      << u"--protocol must be one of"_s;
+    QTest::addRow("protocol unknown")
+            << QStringList{url, u"--protocol"_s, u"modern"_s} << u"--protocol must be one of"_s;
 }
 
 void tst_McpRemoteOptions::errors()
@@ -537,8 +534,8 @@ void tst_McpRemoteOptions::storedClientSelectsRedirectUri()
 void tst_McpRemoteOptions::commandLineHeaderWinsOverHeaderFile()
 {
     writeFile(u"h.txt"_s, "X-A: file\nX-B: file\n");
-    const ConfigLoadResult result = load({u"https://h/mcp"_s, u"--header-file"_s,
-            u"@TMP@/h.txt"_s, u"--header"_s, u"x-a: arg"_s});
+    const ConfigLoadResult result = load({u"https://h/mcp"_s, u"--header-file"_s, u"@TMP@/h.txt"_s,
+            u"--header"_s, u"x-a: arg"_s});
     QVERIFY2(result.config.has_value(), qPrintable(result.error));
     QCOMPARE(fieldText(*result.config, u"upstream.headers"_s), u"x-a: arg|X-B: file"_s);
 }
