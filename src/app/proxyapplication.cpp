@@ -97,6 +97,7 @@ UpstreamSession::Options ProxyApplication::sessionOptions(const ProxyConfig &con
     UpstreamSession::Options options;
     options.protocolVersion = config.upstream.protocolVersion;
     options.authorizationAvailable = true; // AuthorizationManager answers every round
+    options.pingIntervalMs = config.upstream.pingIntervalMs;
     return options;
 }
 

@@ -705,9 +705,14 @@ private:
             return failUnsupported(u"--connect-timeout"_s, ConfigText::tr("not implemented yet"));
         if (r.headersTimeout)
             return failUnsupported(u"--headers-timeout"_s, ConfigText::tr("not implemented yet"));
-        if (r.keepAlive || r.pingInterval) {
-            return failUnsupported(r.pingInterval ? u"--ping-interval"_s : u"--keep-alive"_s,
-                    ConfigText::tr("not implemented yet"));
+        if (r.pingInterval) {
+            // Setting it turns keep-alive on, as in mcp-remote.
+            qint64 ms = 0;
+            if (!seconds(u"--ping-interval"_s, *r.pingInterval, false, &ms))
+                return false;
+            setValue("upstream.pingIntervalMs"_L1, double(ms), u"--ping-interval"_s, false);
+        } else if (r.keepAlive) {
+            setValue("upstream.pingIntervalMs"_L1, 30000.0, u"--keep-alive"_s, false);
         }
         if (r.useIdToken)
             setValue("oauth2.useIdToken"_L1, true, u"--use-id-token"_s, false);
@@ -1231,6 +1236,7 @@ private:
                 && takeReadableFile("upstream.caBundle"_L1, &u.caBundle)
                 && takeEnum("upstream.transport"_L1, transports, &u.transport)
                 && takeBool("upstream.cookies"_L1, &u.cookies)
+                && takeInteger("upstream.pingIntervalMs"_L1, 0, intMax, &u.pingIntervalMs)
                 && takeEnum("oauth2.grant"_L1, grants, &o.grant)
                 && takeSecureUrl("oauth2.tokenUrl"_L1, c.allowInsecureHttp, &o.tokenUrl)
                 && takeString("oauth2.clientId"_L1, &o.clientId)

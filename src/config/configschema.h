@@ -29,7 +29,7 @@ struct FieldSpec
 };
 
 // The npm package's fields, in the order it applies the environment; additions marked.
-inline constexpr std::array<FieldSpec, 41> Fields = {{
+inline constexpr std::array<FieldSpec, 42> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
                 false},
@@ -47,6 +47,8 @@ inline constexpr std::array<FieldSpec, 41> Fields = {{
                 false}, // addition (mcp-remote's --transport)
         {"upstream.cookies"_L1, "UPSTREAM_COOKIES"_L1, ValueType::Boolean, EnvRule::Defined,
                 false}, // addition (mcp-remote's cookie jar, --disable-cookies)
+        {"upstream.pingIntervalMs"_L1, "UPSTREAM_PING_INTERVAL_MS"_L1, ValueType::Integer,
+                EnvRule::NonEmpty, false}, // addition (mcp-remote's --keep-alive, --ping-interval)
         {"oauth2.grant"_L1, "OAUTH2_GRANT"_L1, ValueType::String, EnvRule::NonEmpty, false},
         {"oauth2.tokenUrl"_L1, "OAUTH2_TOKEN_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"oauth2.clientId"_L1, "OAUTH2_CLIENT_ID"_L1, ValueType::NonEmptyString, EnvRule::NonEmpty,

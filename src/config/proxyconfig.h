@@ -61,6 +61,9 @@ struct ProxyConfig
         // (sticky sessions behind a load balancer, as mcp-remote). A Cookie given with --header
         // wins.
         bool cookies = true;
+        // addition: upstream.pingIntervalMs / UPSTREAM_PING_INTERVAL_MS / --keep-alive (30 s),
+        // --ping-interval SECONDS: a keep-alive ping into the session this often; 0: never.
+        int pingIntervalMs = 0;
     };
 
     struct OAuth2

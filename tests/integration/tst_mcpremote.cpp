@@ -41,8 +41,7 @@ bool writeJson(const QString &path, const QJsonObject &object)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile file(path);
-    return file.open(QIODevice::WriteOnly)
-            && file.write(QJsonDocument(object).toJson()) > 0;
+    return file.open(QIODevice::WriteOnly) && file.write(QJsonDocument(object).toJson()) > 0;
 }
 
 } // namespace
@@ -70,8 +69,8 @@ void tst_McpRemote::preRegisteredClientWithMcpRemotesRedirectUri()
     // http://localhost:<port>/oauth/callback.
     GuardedServer server;
     const quint16 port = freePort();
-    const QString redirect = McpRemote::redirectUri(McpRemote::defaultCallbackHost(), port,
-            McpRemote::DefaultCallbackPath);
+    const QString redirect = McpRemote::redirectUri(
+            McpRemote::defaultCallbackHost(), port, McpRemote::DefaultCallbackPath);
     FakeOAuthClient client;
     client.clientId = u"pre-registered"_s;
     client.redirectUris = {redirect};
@@ -82,9 +81,9 @@ void tst_McpRemote::preRegisteredClientWithMcpRemotesRedirectUri()
     env.remove(u"OAUTH2_CALLBACK_PORT"_s);
     env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, home.filePath(u"mcp-auth"_s));
     ProxyProcess proxy;
-    QVERIFY(proxy.start({server.mcp.url().toString(), QString::number(port),
-                                u"--static-oauth-client-info"_s,
-                                u"{\"client_id\":\"pre-registered\"}"_s},
+    QVERIFY(proxy.start(
+            {server.mcp.url().toString(), QString::number(port), u"--static-oauth-client-info"_s,
+                    u"{\"client_id\":\"pre-registered\"}"_s},
             env));
     proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
     QCOMPARE(browser.completeLogin(server.auth), 200);
@@ -102,8 +101,8 @@ void tst_McpRemote::storedLoginIsImportedOnce()
     const QString url = server.mcp.url().toString();
     const QString hash = McpRemote::serverUrlHash({url, {}, {}, {}, {}, {}});
     const int port = McpRemote::defaultCallbackPort(hash);
-    const QString redirect = McpRemote::redirectUri(McpRemote::defaultCallbackHost(), port,
-            McpRemote::DefaultCallbackPath);
+    const QString redirect = McpRemote::redirectUri(
+            McpRemote::defaultCallbackHost(), port, McpRemote::DefaultCallbackPath);
     FakeOAuthClient client;
     client.clientId = u"mcp-remote-dcr"_s;
     client.redirectUris = {redirect};
@@ -134,10 +133,9 @@ void tst_McpRemote::storedLoginIsImportedOnce()
             {{u"client_id"_s, client.clientId}, {u"redirect_uris"_s, QJsonArray{redirect}},
                     {u"token_endpoint_auth_method"_s, u"none"_s}}));
     QVERIFY(writeJson(remoteDir + u'/' + hash + u"_tokens.json"_s,
-            {{u"access_token"_s, server.auth.latestAccessToken()},
-                    {u"token_type"_s, u"bearer"_s},
-                    {u"refresh_token"_s, server.auth.latestRefreshToken()},
-                    {u"expires_in"_s, 3600}, {u"expires_at"_s, 1000.0}}));
+            {{u"access_token"_s, server.auth.latestAccessToken()}, {u"token_type"_s, u"bearer"_s},
+                    {u"refresh_token"_s, server.auth.latestRefreshToken()}, {u"expires_in"_s, 3600},
+                    {u"expires_at"_s, 1000.0}}));
 
     QProcessEnvironment env = styled(browser.environment(home.path()));
     env.remove(u"OAUTH2_CALLBACK_PORT"_s);

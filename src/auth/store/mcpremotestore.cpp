@@ -75,8 +75,8 @@ McpRemoteLogin readMcpRemoteLogin(const QString &directory, const QString &serve
         // expires_at (epoch ms, mcp-remote's own field; z.coerce.number() also takes a string),
         // else expires_in counted from when the file was written.
         const QJsonValue expiresAt = stored->value("expires_at"_L1);
-        const double at = expiresAt.isString() ? expiresAt.toString().toDouble()
-                                               : expiresAt.toDouble();
+        const double at =
+                expiresAt.isString() ? expiresAt.toString().toDouble() : expiresAt.toDouble();
         const double expiresIn = stored->value("expires_in"_L1).toDouble();
         if (at > 0)
             tokens.expiresAt = QDateTime::fromMSecsSinceEpoch(qint64(at), Qt::UTC);

@@ -50,12 +50,12 @@ void tst_McpRemoteStore::read_data()
                           << QStringList{u"http://localhost:12704/oauth/callback"_s}
                           << qint64(1760003600000);
     QTest::addRow("expires_at as a string")
-            << QByteArray() << QByteArray(R"({"refresh_token":"rt","expires_at":"1000"})")
-            << false << true << QString() << QStringList{} << qint64(1000);
+            << QByteArray() << QByteArray(R"({"refresh_token":"rt","expires_at":"1000"})") << false
+            << true << QString() << QStringList{} << qint64(1000);
     QTest::addRow("none") << QByteArray() << QByteArray() << false << false << QString()
                           << QStringList{} << qint64(-1);
-    QTest::addRow("not JSON") << QByteArray("{") << QByteArray("[]") << false << false
-                              << QString() << QStringList{} << qint64(-1);
+    QTest::addRow("not JSON") << QByteArray("{") << QByteArray("[]") << false << false << QString()
+                              << QStringList{} << qint64(-1);
     QTest::addRow("client without id")
             << QByteArray(R"({"redirect_uris":[]})") << QByteArray() << false << false << QString()
             << QStringList{} << qint64(-1);

@@ -69,6 +69,8 @@ QString fieldText(const ProxyConfig &c, const QString &path)
         return QString::number(int(c.upstream.transport));
     if (path == u"upstream.protocol")
         return QString::number(int(c.upstream.protocol));
+    if (path == u"upstream.pingIntervalMs")
+        return QString::number(c.upstream.pingIntervalMs);
     if (path == u"upstream.cookies")
         return c.upstream.cookies ? u"true"_s : u"false"_s;
     if (path == u"oauth2.useIdToken")
@@ -400,6 +402,15 @@ void tst_McpRemoteOptions::options_data()
                        u"{ \"scope\": \"openid email\" }"_s}
             << QStringList{}
             << QStringList{u"oauth2.useIdToken=true"_s, u"oauth2.scope=openid email"_s};
+    QTest::addRow("README: keep alive") << QStringList{url, u"--keep-alive"_s} << QStringList{}
+                                        << QStringList{u"upstream.pingIntervalMs=30000"_s};
+    QTest::addRow("README: keep alive, ping interval")
+            << QStringList{url, u"--keep-alive"_s, u"--ping-interval"_s, u"60"_s} << QStringList{}
+            << QStringList{u"upstream.pingIntervalMs=60000"_s};
+    QTest::addRow("ping interval alone turns it on") << QStringList{url, u"--ping-interval"_s,
+            u"0.5"_s} << QStringList{} << QStringList{u"upstream.pingIntervalMs=500"_s};
+    QTest::addRow("no keep-alive by default")
+            << QStringList{url} << QStringList{} << QStringList{u"upstream.pingIntervalMs=0"_s};
     QTest::addRow("README: disable cookies")
             << QStringList{url, u"--disable-cookies"_s} << QStringList{}
             << QStringList{u"upstream.cookies=false"_s};
@@ -467,6 +478,8 @@ void tst_McpRemoteOptions::errors_data()
             << QStringList{url, u"--auth-timeout"_s, u"0"_s} << u"--auth-timeout must be"_s;
     QTest::addRow("body timeout negative")
             << QStringList{url, u"--body-timeout"_s, u"-1"_s} << u"--body-timeout must be"_s;
+    QTest::addRow("ping interval zero")
+            << QStringList{url, u"--ping-interval"_s, u"0"_s} << u"--ping-interval must be"_s;
     QTest::addRow("auth success url")
             << QStringList{url, u"--auth-success-url"_s, u"https://app.example.com/ok"_s}
             << u"--auth-success-url (an mcp-remote option) is not supported"_s;
