@@ -98,9 +98,12 @@ describe('mcp-remote replaced by mcp-oauth2-proxy, same arguments', () => {
     // The README's host configurations ("args" after "mcp-remote"), with its environment.
     const configurations = [
         { name: 'plain URL', args: u => [u] },
-        { name: 'custom header with ${VAR}', args: u => [u, '--header', 'Authorization: Bearer ${AUTH_TOKEN}'], env: { AUTH_TOKEN: 'tok-123' } },
-        { name: 'header without spaces', args: u => [u, '--header', 'Authorization:${AUTH_HEADER}'], env: { AUTH_HEADER: 'Bearer tok-456' } },
-        { name: 'header file', args: (u, d) => [u, '--header-file', path.join(d, 'headers.txt')] },
+        { name: 'custom header with ${VAR}', args: u => [u, '--header', 'Authorization: Bearer ${AUTH_TOKEN}'], env: { AUTH_TOKEN: 'tok-123' },
+            seen: { authorization: 'Bearer tok-123' } },
+        { name: 'header without spaces', args: u => [u, '--header', 'Authorization:${AUTH_HEADER}'], env: { AUTH_HEADER: 'Bearer tok-456' },
+            seen: { authorization: 'Bearer tok-456' } },
+        { name: 'header file', args: (u, d) => [u, '--header-file', path.join(d, 'headers.txt')],
+            seen: { authorization: 'Bearer my-token', 'x-custom-header': 'custom-value' } },
         { name: 'allow http', args: u => [u, '--allow-http'] },
         { name: 'transport http-only', args: u => [u, '--transport', 'http-only'] },
         { name: 'protocol legacy', args: u => [u, '--protocol', 'legacy'] },
@@ -109,7 +112,7 @@ describe('mcp-remote replaced by mcp-oauth2-proxy, same arguments', () => {
         { name: 'callback port, host and path', args: u => [u, '9696', '--host', '127.0.0.1', '--callback-path', '/custom/callback'] },
         { name: 'authorize params', args: u => [u, '--authorize-param', 'access_type=offline', '--authorize-param', 'prompt=consent'] },
         { name: 'silent', args: u => [u, '--silent'] },
-        { name: 'cookies disabled', args: u => [u, '--disable-cookies'] },
+        { name: 'cookies disabled', args: u => [u, '--disable-cookies'], seen: { cookie: null } },
     ];
     for (const configuration of configurations) {
         test(configuration.name, async () => {
@@ -124,6 +127,9 @@ describe('mcp-remote replaced by mcp-oauth2-proxy, same arguments', () => {
             assert.equal(ours.echo, 'same');
             assert.equal(ours.echo, theirs.echo);
             assert.deepEqual(ours.whoami, theirs.whoami);
+            // What the server saw, stated (the cookie it set comes back unless disabled).
+            const seen = { authorization: null, 'x-custom-header': null, cookie: 'lb=node-1', ...(configuration.seen ?? {}) };
+            assert.deepEqual(ours.whoami, seen);
         });
     }
 });
