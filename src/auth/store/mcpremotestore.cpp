@@ -55,7 +55,8 @@ McpRemoteLogin readMcpRemoteLogin(const QString &directory, const QString &serve
         client.clientSecret = text(*info, "client_secret"_L1);
         client.tokenEndpointAuthMethod = text(*info, "token_endpoint_auth_method"_L1);
         client.issuer = text(*info, "issuer"_L1);
-        for (const QJsonValue &uri : info->value("redirect_uris"_L1).toArray())
+        const QJsonArray uris = info->value("redirect_uris"_L1).toArray();
+        for (const auto &uri : std::as_const(uris))
             client.redirectUris << uri.toString();
         // RFC 7591 section 3.2.1: seconds since the epoch, 0 for "never".
         const qint64 expires = qint64(info->value("client_secret_expires_at"_L1).toDouble());
