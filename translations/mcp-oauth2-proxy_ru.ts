@@ -440,10 +440,6 @@ adding OAuth 2 access tokens.</source>
         <translation>Qt сам выбирает семейство адресов; используйте имя хоста или URL, которые разрешаются только в IPv4</translation>
     </message>
     <message>
-        <source>not implemented yet</source>
-        <translation>пока не реализовано</translation>
-    </message>
-    <message>
         <source>--auth-timeout must be a positive whole number of seconds, got %1</source>
         <translation>значение --auth-timeout должно быть положительным целым числом секунд, получено %1</translation>
     </message>

@@ -108,6 +108,8 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     options.timeoutMs = config.upstream.timeoutMs;
     options.openServerStream = config.upstream.openServerStream;
     options.headers = config.upstream.headers;
+    options.connectTimeoutMs = config.upstream.connectTimeoutMs;
+    options.headersTimeoutMs = config.upstream.headersTimeoutMs;
     // Trust the system store plus the configured bundle (corporate TLS inspection, private CA);
     // the authorization manager builds the same configuration for its own connections.
     QString warning;
@@ -130,6 +132,8 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
     sse.headers = http.headers;
     sse.sslConfiguration = http.sslConfiguration;
     sse.cookieJar = cookieJar;
+    sse.connectTimeoutMs = http.connectTimeoutMs;
+    sse.headersTimeoutMs = http.headersTimeoutMs;
     UpstreamTransport transport = UpstreamTransport::HttpFirst;
     switch (config.upstream.transport) {
     case ProxyConfig::Transport::HttpFirst:
@@ -154,6 +158,8 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
     modern.headers = http.headers;
     modern.sslConfiguration = http.sslConfiguration;
     modern.cookieJar = cookieJar;
+    modern.connectTimeoutMs = http.connectTimeoutMs;
+    modern.headersTimeoutMs = http.headersTimeoutMs;
     if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
         return std::make_unique<StatelessHttpEra>(modern);
     // auto: the server/discover probe is a Streamable HTTP POST; a transport that starts with

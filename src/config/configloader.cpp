@@ -701,10 +701,18 @@ private:
                     ConfigText::tr("Qt chooses the address family itself; use a host name or "
                                    "URL that resolves to IPv4 only"));
         }
-        if (r.connectTimeout)
-            return failUnsupported(u"--connect-timeout"_s, ConfigText::tr("not implemented yet"));
-        if (r.headersTimeout)
-            return failUnsupported(u"--headers-timeout"_s, ConfigText::tr("not implemented yet"));
+        if (r.connectTimeout) {
+            qint64 ms = 0;
+            if (!seconds(u"--connect-timeout"_s, *r.connectTimeout, false, &ms))
+                return false;
+            setValue("upstream.connectTimeoutMs"_L1, double(ms), u"--connect-timeout"_s, false);
+        }
+        if (r.headersTimeout) {
+            qint64 ms = 0;
+            if (!seconds(u"--headers-timeout"_s, *r.headersTimeout, true, &ms))
+                return false;
+            setValue("upstream.headersTimeoutMs"_L1, double(ms), u"--headers-timeout"_s, false);
+        }
         if (r.pingInterval) {
             // Setting it turns keep-alive on, as in mcp-remote.
             qint64 ms = 0;
@@ -1237,6 +1245,8 @@ private:
                 && takeEnum("upstream.transport"_L1, transports, &u.transport)
                 && takeBool("upstream.cookies"_L1, &u.cookies)
                 && takeInteger("upstream.pingIntervalMs"_L1, 0, intMax, &u.pingIntervalMs)
+                && takeInteger("upstream.connectTimeoutMs"_L1, 0, intMax, &u.connectTimeoutMs)
+                && takeInteger("upstream.headersTimeoutMs"_L1, 0, intMax, &u.headersTimeoutMs)
                 && takeEnum("oauth2.grant"_L1, grants, &o.grant)
                 && takeSecureUrl("oauth2.tokenUrl"_L1, c.allowInsecureHttp, &o.tokenUrl)
                 && takeString("oauth2.clientId"_L1, &o.clientId)

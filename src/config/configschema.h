@@ -29,7 +29,7 @@ struct FieldSpec
 };
 
 // The npm package's fields, in the order it applies the environment; additions marked.
-inline constexpr std::array<FieldSpec, 42> Fields = {{
+inline constexpr std::array<FieldSpec, 44> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
                 false},
@@ -49,6 +49,10 @@ inline constexpr std::array<FieldSpec, 42> Fields = {{
                 false}, // addition (mcp-remote's cookie jar, --disable-cookies)
         {"upstream.pingIntervalMs"_L1, "UPSTREAM_PING_INTERVAL_MS"_L1, ValueType::Integer,
                 EnvRule::NonEmpty, false}, // addition (mcp-remote's --keep-alive, --ping-interval)
+        {"upstream.connectTimeoutMs"_L1, "UPSTREAM_CONNECT_TIMEOUT_MS"_L1, ValueType::Integer,
+                EnvRule::NonEmpty, false}, // addition (mcp-remote's --connect-timeout)
+        {"upstream.headersTimeoutMs"_L1, "UPSTREAM_HEADERS_TIMEOUT_MS"_L1, ValueType::Integer,
+                EnvRule::NonEmpty, false}, // addition (mcp-remote's --headers-timeout)
         {"oauth2.grant"_L1, "OAUTH2_GRANT"_L1, ValueType::String, EnvRule::NonEmpty, false},
         {"oauth2.tokenUrl"_L1, "OAUTH2_TOKEN_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"oauth2.clientId"_L1, "OAUTH2_CLIENT_ID"_L1, ValueType::NonEmptyString, EnvRule::NonEmpty,

@@ -64,6 +64,12 @@ struct ProxyConfig
         // addition: upstream.pingIntervalMs / UPSTREAM_PING_INTERVAL_MS / --keep-alive (30 s),
         // --ping-interval SECONDS: a keep-alive ping into the session this often; 0: never.
         int pingIntervalMs = 0;
+        // addition: upstream.connectTimeoutMs / UPSTREAM_CONNECT_TIMEOUT_MS / --connect-timeout,
+        // upstream.headersTimeoutMs / UPSTREAM_HEADERS_TIMEOUT_MS / --headers-timeout: bounds for
+        // connecting and for the response headers of every MCP request; 0: unbounded (the
+        // system's connect timeout; upstream.timeoutMs still bounds inactivity).
+        int connectTimeoutMs = 0;
+        int headersTimeoutMs = 0;
     };
 
     struct OAuth2

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "network/lowdelaysockets.h"
+#include "network/phasetimeouts.h"
 
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkCookieJar>
@@ -43,6 +44,14 @@ public:
     }
     QSslConfiguration tlsConfiguration() const { return m_configuration; }
 
+    // Bounds for connecting and for the response headers of every request (PhaseTimeouts;
+    // upstream.connectTimeoutMs, upstream.headersTimeoutMs); 0: unbounded.
+    void setPhaseTimeouts(int connectTimeoutMs, int headersTimeoutMs)
+    {
+        m_connectTimeoutMs = connectTimeoutMs;
+        m_headersTimeoutMs = headersTimeoutMs;
+    }
+
     // Cookies of the MCP traffic (upstream.cookies): `jar` is shared by all the managers that
     // talk to the server, so a cookie set on the event stream goes with the POSTs too; null: no
     // cookie is stored or sent. The jar is not owned (QNetworkAccessManager::setCookieJar() takes
@@ -75,12 +84,15 @@ protected:
         QNetworkReply *reply =
                 QNetworkAccessManager::createRequest(operation, configured, outgoingData);
         LowDelaySockets::watch(reply);
+        PhaseTimeouts::watch(reply, m_connectTimeoutMs, m_headersTimeoutMs);
         return reply;
     }
 
 private:
     QSslConfiguration m_configuration = QSslConfiguration::defaultConfiguration();
     bool m_cookies = true;
+    int m_connectTimeoutMs = 0;
+    int m_headersTimeoutMs = 0;
 };
 
 } // namespace McpProxy

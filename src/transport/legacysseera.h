@@ -42,6 +42,9 @@ public:
         QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
         // Shared by the era's network managers (upstream.cookies); null: no cookies. Not owned.
         QNetworkCookieJar *cookieJar = nullptr;
+        // upstream.connectTimeoutMs / upstream.headersTimeoutMs (PhaseTimeouts); 0: unbounded.
+        int connectTimeoutMs = 0;
+        int headersTimeoutMs = 0;
         int defaultRetryMs = 1000; // first delay before reconnecting a stream that keeps failing
         int maxBackoffMs = 30000;
     };

@@ -73,6 +73,7 @@ StatelessHttpEra::StatelessHttpEra(const Options &options, QObject *parent)
         nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
         nam->setTlsConfiguration(m_options.sslConfiguration);
         nam->shareCookieJar(m_options.cookieJar);
+        nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
     }
     m_listenTimer.setSingleShot(true);
     connect(&m_listenTimer, &QTimer::timeout, this, &StatelessHttpEra::startListening);

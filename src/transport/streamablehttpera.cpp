@@ -410,6 +410,7 @@ StreamableHttpEra::StreamableHttpEra(const Options &options, QObject *parent)
         nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
         nam->setTlsConfiguration(m_options.sslConfiguration);
         nam->shareCookieJar(m_options.cookieJar);
+        nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
     }
     connect(&m_stream, &ServerEventStream::messageReceived, this,
             [this](const QByteArray &data) { deliverServerMessage(data); });

@@ -71,6 +71,10 @@ QString fieldText(const ProxyConfig &c, const QString &path)
         return QString::number(int(c.upstream.protocol));
     if (path == u"upstream.pingIntervalMs")
         return QString::number(c.upstream.pingIntervalMs);
+    if (path == u"upstream.connectTimeoutMs")
+        return QString::number(c.upstream.connectTimeoutMs);
+    if (path == u"upstream.headersTimeoutMs")
+        return QString::number(c.upstream.headersTimeoutMs);
     if (path == u"upstream.cookies")
         return c.upstream.cookies ? u"true"_s : u"false"_s;
     if (path == u"oauth2.useIdToken")
@@ -346,6 +350,14 @@ void tst_McpRemoteOptions::options_data()
             u"60"_s} << QStringList{} << QStringList{u"oauth2.callbackTimeoutSeconds=60"_s};
     QTest::addRow("README: body timeout") << QStringList{url, u"--body-timeout"_s,
             u"1.5"_s} << QStringList{} << QStringList{u"upstream.timeoutMs=1500"_s};
+    QTest::addRow("README: connect and body timeouts")
+            << QStringList{url, u"--connect-timeout"_s, u"30"_s, u"--body-timeout"_s, u"0"_s}
+            << QStringList{}
+            << QStringList{u"upstream.connectTimeoutMs=30000"_s, u"upstream.timeoutMs=2147483647"_s,
+                       u"upstream.headersTimeoutMs=0"_s};
+    QTest::addRow("headers timeout")
+            << QStringList{url, u"--headers-timeout"_s, u"300"_s} << QStringList{}
+            << QStringList{u"upstream.headersTimeoutMs=300000"_s};
     QTest::addRow("body timeout 0 disables it") << QStringList{url, u"--body-timeout"_s,
             u"0"_s} << QStringList{} << QStringList{u"upstream.timeoutMs=2147483647"_s};
     QTest::addRow("README: transport") << QStringList{url, u"--transport"_s, u"sse-only"_s}
@@ -478,6 +490,10 @@ void tst_McpRemoteOptions::errors_data()
             << QStringList{url, u"--auth-timeout"_s, u"0"_s} << u"--auth-timeout must be"_s;
     QTest::addRow("body timeout negative")
             << QStringList{url, u"--body-timeout"_s, u"-1"_s} << u"--body-timeout must be"_s;
+    QTest::addRow("connect timeout zero")
+            << QStringList{url, u"--connect-timeout"_s, u"0"_s} << u"--connect-timeout must be"_s;
+    QTest::addRow("headers timeout not a number")
+            << QStringList{url, u"--headers-timeout"_s, u"x"_s} << u"--headers-timeout must be"_s;
     QTest::addRow("ping interval zero")
             << QStringList{url, u"--ping-interval"_s, u"0"_s} << u"--ping-interval must be"_s;
     QTest::addRow("auth success url")
