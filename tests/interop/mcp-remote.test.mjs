@@ -108,6 +108,8 @@ describe('mcp-remote replaced by mcp-oauth2-proxy, same arguments', () => {
         { name: 'transport http-only', args: u => [u, '--transport', 'http-only'] },
         { name: 'protocol legacy', args: u => [u, '--protocol', 'legacy'] },
         { name: 'timeouts and proxy flag', args: u => [u, '--body-timeout', '0', '--enable-proxy'] },
+        { name: 'README: network timeouts', args: u => [u, '--connect-timeout', '30', '--body-timeout', '0', '--headers-timeout', '300'] },
+        { name: 'README: keep-alive', args: u => [u, '--keep-alive', '--ping-interval', '60'] },
         { name: 'auth timeout and resource', args: u => [u, '--auth-timeout', '60', '--resource', 'https://tenant1.example.net/'] },
         { name: 'callback port, host and path', args: u => [u, '9696', '--host', '127.0.0.1', '--callback-path', '/custom/callback'] },
         { name: 'authorize params', args: u => [u, '--authorize-param', 'access_type=offline', '--authorize-param', 'prompt=consent'] },
