@@ -9,6 +9,9 @@
 #     hosts of both eras (SDK 1.x Client, SDK 2.x Client), one test per cell: tools, progress,
 #     elicitation, sampling, list changes, 5 MB payloads, 200 concurrent calls.
 #     tests/interop/tool-filter.test.mjs: --allow-tool / --ignore-tool with the same servers.
+#     tests/interop/mcp-remote.test.mjs: the host configurations of mcp-remote's README, run with
+#     mcp-remote (npm) and with the proxy in its place against the same SDK server: same tools,
+#     same answers, same headers at the server (static headers, header file, cookie jar).
 #     tests/interop/oidc.test.mjs: the same host, with OAuth done by the proxy against a real,
 #     OpenID-certified authorization server (oidc-provider, tests/interop/oidc/) in front of an
 #     SDK-built MCP server that verifies JWT access tokens: client_credentials, authorization_code
@@ -78,7 +81,8 @@ run_suites() { # <style> <file>...
 }
 read -r -a auth_styles <<<"${AUTH_STYLES:-on-demand configured}"
 run_suites "${auth_styles[0]}" sdk-client.test.mjs sdk-legacy.test.mjs matrix.test.mjs tool-filter.test.mjs \
-    oidc.test.mjs chromium.test.mjs
+    oidc.test.mjs chromium.test.mjs \
+    mcp-remote.test.mjs
 for style in "${auth_styles[@]:1}"; do
     run_suites "$style" oidc.test.mjs chromium.test.mjs
 done

@@ -249,6 +249,12 @@ adding OAuth 2 access tokens.</source>
         <translation>Скрывать подходящие инструменты (можно повторять; важнее --allow-tool)</translation>
         <source>Log in with a code on another device (RFC 8628)</source>
         <translation>Войти с кодом на другом устройстве (RFC 8628)</translation>
+        <source>the callback port argument</source>
+        <translation>аргумент с портом обратного вызова</translation>
+    </message>
+    <message>
+        <source>mcp-remote&apos;s command line is understood too (README: &quot;Switching from mcp-remote&quot;):</source>
+        <translation>Командная строка mcp-remote тоже понимается (README: «Switching from mcp-remote»):</translation>
     </message>
 </context>
 <context>
@@ -441,6 +447,100 @@ and enter the code: %3</source>
     <message>
         <source>The code is valid for %1 s. Waiting for the confirmation…</source>
         <translation>Код действителен %1 с. Ожидание подтверждения…</translation>
+        <source>%1 (an mcp-remote option) is not supported: %2</source>
+        <translation>%1 (параметр mcp-remote) не поддерживается: %2</translation>
+    </message>
+    <message>
+        <source>%1 must be a %2 number of seconds (at most %3), got %4</source>
+        <translation>%1: значение должно быть %2 числом секунд (не больше %3), получено %4</translation>
+    </message>
+    <message>
+        <source>non-negative</source>
+        <translation>неотрицательным</translation>
+    </message>
+    <message>
+        <source>positive</source>
+        <translation>положительным</translation>
+    </message>
+    <message>
+        <source>%1: cannot read %2: %3</source>
+        <translation>%1: не удаётся прочитать %2: %3</translation>
+    </message>
+    <message>
+        <source>%1 must be a JSON object or @file naming one</source>
+        <translation>%1: значение должно быть JSON-объектом или @файлом с ним</translation>
+    </message>
+    <message>
+        <source>only &quot;scope&quot; and &quot;token_endpoint_auth_method&quot; (strings) can be set for the registration</source>
+        <translation>для регистрации можно задать только «scope» и «token_endpoint_auth_method» (строками)</translation>
+    </message>
+    <message>
+        <source>%1 must contain a non-empty string &quot;client_id&quot;</source>
+        <translation>%1 должен содержать непустую строку «client_id»</translation>
+    </message>
+    <message>
+        <source>%1: &quot;client_secret&quot; must be a string</source>
+        <translation>%1: «client_secret» должен быть строкой</translation>
+    </message>
+    <message>
+        <source>the login callback always shows its own completion page</source>
+        <translation>обратный вызов входа всегда показывает собственную страницу завершения</translation>
+    </message>
+    <message>
+        <source>Qt chooses the address family itself; use a host name or URL that resolves to IPv4 only</source>
+        <translation>Qt сам выбирает семейство адресов; используйте имя хоста или URL, которые разрешаются только в IPv4</translation>
+    </message>
+    <message>
+        <source>--auth-timeout must be a positive whole number of seconds, got %1</source>
+        <translation>значение --auth-timeout должно быть положительным целым числом секунд, получено %1</translation>
+    </message>
+    <message>
+        <source>--client-credentials and --device-code choose different grants: give one of them</source>
+        <translation>--client-credentials и --device-code выбирают разные способы получения токена: укажите только один</translation>
+    </message>
+    <message>
+        <source>--token-endpoint can only be used with --client-credentials</source>
+        <translation>--token-endpoint можно использовать только вместе с --client-credentials</translation>
+    </message>
+    <message>
+        <source>--token-endpoint must be an https URL (or http on loopback) without credentials or fragment, got %1</source>
+        <translation>значение --token-endpoint должно быть https-URL (или http на loopback) без учётных данных и фрагмента, получено %1</translation>
+    </message>
+    <message>
+        <source>--resource must be an absolute URI (RFC 8707), e.g. https://example.com/mcp, got %1</source>
+        <translation>значение --resource должно быть абсолютным URI (RFC 8707), например https://example.com/mcp, получено %1</translation>
+    </message>
+    <message>
+        <source>--authorize-param must be key=value, e.g. audience=https://api.example.com, got %1</source>
+        <translation>значение --authorize-param должно иметь вид key=value, например audience=https://api.example.com, получено %1</translation>
+    </message>
+    <message>
+        <source>--authorize-param cannot set %1: the authorization flow derives it per request</source>
+        <translation>--authorize-param не может задать %1: этот параметр вычисляется для каждого запроса авторизации</translation>
+    </message>
+    <message>
+        <source>--header-file: cannot read %1: %2</source>
+        <translation>--header-file: не удаётся прочитать %1: %2</translation>
+    </message>
+    <message>
+        <source>--header-file %1: line %2 is not &quot;Name: value&quot;</source>
+        <translation>--header-file %1: строка %2 не имеет вид «Name: value»</translation>
+    </message>
+    <message>
+        <source>the callback port derived from the server URL (as mcp-remote)</source>
+        <translation>порт обратного вызова, вычисленный по URL сервера (как в mcp-remote)</translation>
+    </message>
+    <message>
+        <source>the callback port argument must be from 1 to 65535, got %1</source>
+        <translation>аргумент с портом обратного вызова должен быть от 1 до 65535, получено %1</translation>
+    </message>
+    <message>
+        <source>--callback-path must be a path starting with &quot;/&quot; (not /wait-for-auth or /.mcp-remote/id), got %1</source>
+        <translation>значение --callback-path должно быть путём, начинающимся с «/» (не /wait-for-auth и не /.mcp-remote/id), получено %1</translation>
+    </message>
+    <message>
+        <source>mcp-remote&apos;s callback host</source>
+        <translation>хост обратного вызова mcp-remote</translation>
     </message>
 </context>
 <context>

@@ -5,6 +5,7 @@
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QCoreApplication>
 
+#include <algorithm>
 #include <array>
 
 using namespace Qt::StringLiterals;
@@ -20,6 +21,23 @@ class CommandLineText
 };
 
 constexpr QLatin1String ProgramName = "mcp-oauth2-proxy"_L1;
+
+// mcp-remote's (npm, 0.15.1) options that take no value, and those that take one.
+constexpr std::array McpRemoteFlags = {"disable-resource-parameter"_L1, "debug"_L1, "silent"_L1,
+        "enable-proxy"_L1, "keep-alive"_L1, "ipv4"_L1, "client-credentials"_L1, "device-code"_L1,
+        "use-id-token"_L1, "disable-cookies"_L1};
+constexpr std::array McpRemoteValueOptions = {"header-file"_L1, "resource"_L1, "authorize-param"_L1,
+        "host"_L1, "callback-path"_L1, "auth-timeout"_L1, "auth-success-url"_L1,
+        "connect-timeout"_L1, "headers-timeout"_L1, "body-timeout"_L1, "ping-interval"_L1,
+        "static-oauth-client-metadata"_L1, "static-oauth-client-info"_L1, "client-metadata-url"_L1,
+        "token-endpoint"_L1};
+
+bool isDecimal(const QString &text)
+{
+    return !text.isEmpty() && std::all_of(text.begin(), text.end(), [](QChar c) {
+        return c >= u'0' && c <= u'9';
+    });
+}
 
 QString helpText()
 {
@@ -53,8 +71,6 @@ QString helpText()
                     CommandLineText::tr("Show only the tools that match (repeatable; * = any)")},
             {u"--ignore-tool <pattern>"_s,
                     CommandLineText::tr("Hide the tools that match (repeatable; wins over allow)")},
-            {u"--device-code"_s,
-                    CommandLineText::tr("Log in with a code on another device (RFC 8628)")},
             {u"-h, --help"_s, CommandLineText::tr("Show this help and exit")},
             {u"--version"_s, CommandLineText::tr("Show the version and exit")},
     };
@@ -83,6 +99,25 @@ QString helpText()
             names = names.leftJustified(column);
         text += names + line.description + u'\n';
     }
+    text += u'\n'
+            + CommandLineText::tr("mcp-remote's command line is understood too (README: "
+                                  "\"Switching from mcp-remote\"):")
+            + u'\n';
+    QString remoteLine = u"  <URL> [callback-port]"_s;
+    QStringList remoteNames;
+    for (const QLatin1String name : McpRemoteValueOptions)
+        remoteNames << u"--"_s + name;
+    for (const QLatin1String name : McpRemoteFlags)
+        remoteNames << u"--"_s + name;
+    for (const QString &name : std::as_const(remoteNames)) {
+        if (remoteLine.size() + 2 + name.size() > 98) {
+            text += remoteLine + u",\n"_s;
+            remoteLine = u"  "_s + name;
+        } else {
+            remoteLine += u", "_s + name;
+        }
+    }
+    text += remoteLine + u"\n"_s;
     text += u'\n' + CommandLineText::tr("Environment (see config.example.json for the file keys):")
             + u'\n';
     QString envLine = u"  MCP_PROXY_CONFIG"_s;
@@ -95,6 +130,13 @@ QString helpText()
         } else {
             envLine += u", "_s + field.env;
         }
+    }
+    const QString remoteConfigDir = u"MCP_REMOTE_CONFIG_DIR"_s; // mcp-remote's store, imported
+    if (envLine.size() + 2 + remoteConfigDir.size() > 98) {
+        text += envLine + u",\n"_s;
+        envLine = u"  "_s + remoteConfigDir;
+    } else {
+        envLine += u", "_s + remoteConfigDir;
     }
     text += envLine + u"\n\n"_s;
     text += CommandLineText::tr("Precedence: built-in defaults < config file < environment < "
@@ -122,10 +164,15 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     const QCommandLineOption transportOption(u"transport"_s, QString(), u"strategy"_s);
     const QCommandLineOption allowToolOption(u"allow-tool"_s, QString(), u"pattern"_s);
     const QCommandLineOption ignoreToolOption(u"ignore-tool"_s, QString(), u"pattern"_s);
-    const QCommandLineOption deviceCodeOption(u"device-code"_s);
     parser.addOptions({configOption, headerOption, logLevelOption, logFileOption, allowHttpOption,
             caBundleOption, protocolOption, transportOption, helpOption, versionOption,
-            noBrowserOption, deviceCodeOption});
+            noBrowserOption});
+    // mcp-remote's options: flags, and options with a value (README.md, "Switching from
+    // mcp-remote"); the loader gives them their meaning.
+    for (const QLatin1String name : McpRemoteFlags)
+        parser.addOption(QCommandLineOption(QString(name)));
+    for (const QLatin1String name : McpRemoteValueOptions)
+        parser.addOption(QCommandLineOption(QString(name), QString(), u"value"_s));
     parser.addOptions({allowToolOption, ignoreToolOption});
     parser.addPositionalArgument(u"URL"_s, QString(), u"[URL]"_s);
 
@@ -161,6 +208,10 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
             positional.removeFirst();
         }
     }
+    QString callbackPort;
+    // mcp-remote's `<url> [callback-port]`.
+    if (positional.size() == 2 && isDecimal(positional.at(1)))
+        callbackPort = positional.takeLast();
     if (positional.size() > 1) {
         result.status = CommandLineParseResult::Status::Error;
         result.text = CommandLineText::tr("too many arguments: expected at most one URL, got %1 %2")
@@ -171,7 +222,6 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     CommandLineOptions &options = result.options;
     options.command = command;
     options.noBrowser = parser.isSet(noBrowserOption);
-    options.deviceCode = parser.isSet(deviceCodeOption);
     options.url = positional.value(0);
     options.configFile = parser.value(configOption);
     options.headers = parser.values(headerOption);
@@ -183,6 +233,42 @@ CommandLineParseResult parseCommandLine(const QStringList &arguments)
     options.transport = parser.value(transportOption);
     options.allowTools = parser.values(allowToolOption);
     options.ignoreTools = parser.values(ignoreToolOption);
+
+    const auto value = [&parser](QLatin1String name) -> std::optional<QString> {
+        if (!parser.isSet(QString(name)))
+            return std::nullopt;
+        return parser.value(QString(name)); // the last one, as mcp-remote's indexOf-based parser
+    };
+    const auto flag = [&parser](QLatin1String name) {
+        return parser.isSet(QString(name));
+    };
+    ConfigOverrides::McpRemote &remote = options.mcpRemote;
+    remote.callbackPort = callbackPort;
+    remote.headerFiles = parser.values(u"header-file"_s);
+    remote.resource = value("resource"_L1);
+    remote.disableResourceParameter = flag("disable-resource-parameter"_L1);
+    remote.authorizeParams = parser.values(u"authorize-param"_s);
+    remote.host = value("host"_L1);
+    remote.callbackPath = value("callback-path"_L1);
+    remote.authTimeout = value("auth-timeout"_L1);
+    remote.authSuccessUrl = value("auth-success-url"_L1);
+    remote.debug = flag("debug"_L1);
+    remote.silent = flag("silent"_L1);
+    remote.enableProxy = flag("enable-proxy"_L1);
+    remote.connectTimeout = value("connect-timeout"_L1);
+    remote.headersTimeout = value("headers-timeout"_L1);
+    remote.bodyTimeout = value("body-timeout"_L1);
+    remote.keepAlive = flag("keep-alive"_L1);
+    remote.pingInterval = value("ping-interval"_L1);
+    remote.ipv4 = flag("ipv4"_L1);
+    remote.staticClientMetadata = value("static-oauth-client-metadata"_L1);
+    remote.staticClientInfo = value("static-oauth-client-info"_L1);
+    remote.clientMetadataUrl = value("client-metadata-url"_L1);
+    remote.clientCredentials = flag("client-credentials"_L1);
+    remote.tokenEndpoint = value("token-endpoint"_L1);
+    remote.deviceCode = flag("device-code"_L1);
+    remote.useIdToken = flag("use-id-token"_L1);
+    remote.disableCookies = flag("disable-cookies"_L1);
     return result;
 }
 

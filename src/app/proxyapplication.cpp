@@ -25,7 +25,8 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
     , m_session(ToolFilter(config.tools.allow, config.tools.deny))
-    , m_http(createEra(config), sessionOptions(config))
+    , m_http(createEra(config, config.upstream.cookies ? &m_cookieJar : nullptr),
+              sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
     , m_initializeCache(config.oauth2.tokenCacheDir.isEmpty() ? TokenStore::defaultDirectory()
                                                               : config.oauth2.tokenCacheDir,
@@ -108,6 +109,7 @@ UpstreamSession::Options ProxyApplication::sessionOptions(const ProxyConfig &con
     UpstreamSession::Options options;
     options.protocolVersion = config.upstream.protocolVersion;
     options.authorizationAvailable = true; // AuthorizationManager answers every round
+    options.pingIntervalMs = config.upstream.pingIntervalMs;
     return options;
 }
 
@@ -118,6 +120,8 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     options.timeoutMs = config.upstream.timeoutMs;
     options.openServerStream = config.upstream.openServerStream;
     options.headers = config.upstream.headers;
+    options.connectTimeoutMs = config.upstream.connectTimeoutMs;
+    options.headersTimeoutMs = config.upstream.headersTimeoutMs;
     // Trust the system store plus the configured bundle (corporate TLS inspection, private CA);
     // the authorization manager builds the same configuration for its own connections.
     QString warning;
@@ -127,16 +131,21 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     return options;
 }
 
-std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config)
+std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
+        const ProxyConfig &config, QNetworkCookieJar *cookieJar)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
     // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
-    const StreamableHttpEra::Options http = transportOptions(config);
+    StreamableHttpEra::Options http = transportOptions(config);
+    http.cookieJar = cookieJar;
     LegacySseEra::Options sse;
     sse.url = http.url;
     sse.timeoutMs = http.timeoutMs;
     sse.headers = http.headers;
     sse.sslConfiguration = http.sslConfiguration;
+    sse.cookieJar = cookieJar;
+    sse.connectTimeoutMs = http.connectTimeoutMs;
+    sse.headersTimeoutMs = http.headersTimeoutMs;
     UpstreamTransport transport = UpstreamTransport::HttpFirst;
     switch (config.upstream.transport) {
     case ProxyConfig::Transport::HttpFirst:
@@ -160,6 +169,9 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     modern.openServerStream = http.openServerStream;
     modern.headers = http.headers;
     modern.sslConfiguration = http.sslConfiguration;
+    modern.cookieJar = cookieJar;
+    modern.connectTimeoutMs = http.connectTimeoutMs;
+    modern.headersTimeoutMs = http.headersTimeoutMs;
     if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
         return std::make_unique<StatelessHttpEra>(modern);
     // auto: the server/discover probe is a Streamable HTTP POST; a transport that starts with

@@ -12,6 +12,7 @@
 
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
+#include <QtNetwork/QNetworkCookieJar>
 
 #include <memory>
 #include <optional>
@@ -42,7 +43,8 @@ private:
     // The era strategy upstream.protocol and upstream.transport name (docs/architecture.md,
     // "Era strategies"); FallbackEra owns any switch between Streamable HTTP and HTTP+SSE,
     // DetectingEra the one between MCP 2026-07-28 and the earlier eras.
-    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config);
+    static std::unique_ptr<UpstreamEra> createEra(
+            const ProxyConfig &config, QNetworkCookieJar *cookieJar);
     static UpstreamSession::Options sessionOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();
@@ -50,6 +52,9 @@ private:
     ProxyConfig m_config;
     StdioChannel m_stdio;
     ProxySession m_session;
+    // The MCP server's cookies (upstream.cookies), shared by every network manager of the era;
+    // declared before m_http so that it outlives them.
+    QNetworkCookieJar m_cookieJar;
     UpstreamSession m_http;
     AuthorizationManager m_auth;
     InitializeResultCache m_initializeCache;

@@ -3,9 +3,12 @@
 #include "auth/login/browserlauncher.h"
 #include "auth/protocol/metadata.h"
 #include "auth/protocol/scopeselection.h"
+#include "auth/store/mcpremotestore.h"
 #include "logging/logcategories.h"
 #include "logging/messagehandler.h"
 
+#include <QtCore/QJsonDocument>
+#include <QtCore/QJsonObject>
 #include <QtCore/QTimer>
 
 #include <algorithm>
@@ -13,6 +16,25 @@
 namespace McpProxy {
 
 using namespace Qt::StringLiterals;
+
+namespace {
+
+// The exp claim (RFC 7519 section 4.1.4) of a JWT, read without verifying it: only to know when
+// the server will stop accepting it. Invalid when absent or unreadable.
+QDateTime idTokenExpiry(const QString &jwt)
+{
+    const QStringList parts = jwt.split(u'.');
+    if (parts.size() != 3)
+        return {};
+    const QByteArray payload = QByteArray::fromBase64(
+            parts.at(1).toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QJsonValue exp = QJsonDocument::fromJson(payload).object().value(u"exp"_s);
+    if (!exp.isDouble() || exp.toDouble() <= 0)
+        return {};
+    return QDateTime::fromSecsSinceEpoch(qint64(exp.toDouble()), Qt::UTC);
+}
+
+} // namespace
 
 AuthorizationManager::AuthorizationManager(
         const ProxyConfig &config, const std::optional<TokenStoreOptions> &store, QObject *parent)
@@ -151,6 +173,7 @@ void AuthorizationManager::loadStoredTokens(const std::function<void()> &next)
                     const std::optional<StoredTokens> &stored) {
                 if (!found) {
                     adoptReferenceCache();
+                    adoptMcpRemoteTokens();
                     next();
                     return;
                 }
@@ -172,7 +195,7 @@ void AuthorizationManager::loadStoredTokens(const std::function<void()> &next)
                     if (m_tokens.isValid() && !needsRenewal(m_tokens.expiresAt, m_tokensIssuedAt)) {
                         // Renewal is scheduled once a round knows the AS and the client; until
                         // then an expiry shows up as a 401, answered by the refresh token.
-                        Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+                        Q_EMIT authorizationHeaderChanged(bearerHeader());
                     } else {
                         m_tokens.accessToken.clear();
                     }
@@ -194,6 +217,41 @@ void AuthorizationManager::adoptReferenceCache()
     m_tokens.refreshToken = entry->refreshToken;
     addLogSecret(entry->refreshToken);
     qCInfo(lcAuth) << "using the refresh token of the npm mcp-oauth2-proxy cache";
+}
+
+void AuthorizationManager::adoptMcpRemoteTokens()
+{
+    // Users of mcp-remote keep their login: the tokens it stored for this server (its refresh
+    // token; its access token while still fresh) are used once, then stored in our format. Its
+    // client comes with them (ClientProvisioning imports the registration; a pre-registered
+    // client is configured by --static-oauth-client-info).
+    if (!m_tokens.refreshToken.isEmpty() || m_tokens.isValid())
+        return;
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    const McpRemoteLogin login =
+            readMcpRemoteLogin(o.mcpRemoteStoreDirectory, o.mcpRemoteServerHash);
+    if (!login.tokens || (!login.client && o.clientId.isEmpty()))
+        return; // tokens of a client we do not know are of no use
+    const McpRemoteLogin::Tokens &imported = *login.tokens;
+    m_tokens.refreshToken = imported.refreshToken;
+    addLogSecret(imported.refreshToken);
+    addLogSecret(imported.accessToken);
+    addLogSecret(imported.idToken);
+    TokenSet fresh;
+    fresh.accessToken = imported.accessToken;
+    if (!imported.tokenType.isEmpty())
+        fresh.tokenType = imported.tokenType;
+    fresh.expiresAt = imported.expiresAt;
+    fresh.refreshToken = imported.refreshToken;
+    fresh.scope = imported.scope;
+    fresh.idToken = imported.idToken;
+    if (fresh.isValid() && fresh.expiresAt.isValid()
+            && !needsRenewal(fresh.expiresAt, QDateTime())) {
+        m_tokens = fresh;
+        Q_EMIT authorizationHeaderChanged(bearerHeader());
+    }
+    qCInfo(lcAuth) << "using the login mcp-remote stored for this server (imported into the "
+                      "token store once renewed)";
 }
 
 void AuthorizationManager::withEntryLock(const std::function<void(bool locked)> &next)
@@ -229,7 +287,7 @@ bool AuthorizationManager::adoptStoredIfNewer(const std::optional<StoredTokens> 
     m_tokensIssuedAt = stored->savedAt;
     addLogSecret(m_tokens.accessToken);
     qCInfo(lcAuth) << "using tokens another instance stored meanwhile";
-    Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+    Q_EMIT authorizationHeaderChanged(bearerHeader());
     scheduleRenewal();
     return true;
 }
@@ -660,6 +718,12 @@ void AuthorizationManager::runBrowserLogin()
     m_requestedScope = options.scope;
     options.resource = resourceParameter();
     options.extraParams = o.extraParams;
+    // mcp-remote's --authorize-param: the authorization request only (a later one of the same
+    // name replaces an extra parameter).
+    for (const auto &param : o.authorizeParams) {
+        options.extraParams.removeIf([&param](const auto &p) { return p.first == param.first; });
+        options.extraParams.append(param);
+    }
     // OpenID Connect Core section 11: an OpenID provider issues a refresh token for offline_access
     // only with prompt=consent (oidc-provider drops the scope otherwise); the MCP SDK does the
     // same.
@@ -806,6 +870,17 @@ void AuthorizationManager::accept(const TokenSet &tokens)
     m_tokensIssuedAt = now();
     if (m_tokens.refreshToken.isEmpty())
         m_tokens.refreshToken = previousRefresh; // no rotation: keep the one we have
+    if (m_config.oauth2.useIdToken) {
+        // The ID token goes on the wire, so its own exp decides renewal (OpenID Connect Core
+        // section 2).
+        if (m_tokens.idToken.isEmpty()) {
+            qCWarning(lcAuth) << "the token response has no id_token, which the ID token setting "
+                                 "(oauth2.useIdToken, --use-id-token) sends: ask for the openid "
+                                 "scope";
+        } else if (const QDateTime expiry = idTokenExpiry(m_tokens.idToken); expiry.isValid()) {
+            m_tokens.expiresAt = expiry;
+        }
+    }
     addLogSecret(m_tokens.accessToken);
     addLogSecret(m_tokens.refreshToken);
     addLogSecret(m_tokens.idToken);
@@ -817,9 +892,20 @@ void AuthorizationManager::accept(const TokenSet &tokens)
                                                 ? QStringLiteral("(expires in %1 s)")
                                                           .arg(now().secsTo(m_tokens.expiresAt))
                                                 : QString());
-    Q_EMIT authorizationHeaderChanged(m_tokens.authorizationHeader());
+    Q_EMIT authorizationHeaderChanged(bearerHeader());
     saveTokens();
     scheduleRenewal();
+}
+
+QByteArray AuthorizationManager::bearerHeader() const
+{
+    if (!m_config.oauth2.useIdToken)
+        return m_tokens.authorizationHeader();
+    // For servers that verify who calls rather than what the caller may do (an OpenID Connect ID
+    // token validated against the issuer's JWKS): the same RFC 6750 checks as an access token.
+    TokenSet idToken;
+    idToken.accessToken = m_tokens.idToken;
+    return idToken.authorizationHeader();
 }
 
 void AuthorizationManager::scheduleRenewal()

@@ -115,6 +115,10 @@ private:
     // The store (TokenPersistence).
     void loadStoredTokens(const std::function<void()> &next);
     void adoptReferenceCache();
+    void adoptMcpRemoteTokens();
+    // What goes in the Authorization header: the access token, or the ID token
+    // (oauth2.useIdToken).
+    QByteArray bearerHeader() const;
     void withEntryLock(const std::function<void(bool locked)> &next);
     bool adoptStoredIfNewer(const std::optional<StoredTokens> &stored);
     void saveTokens();

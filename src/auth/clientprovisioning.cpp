@@ -1,5 +1,7 @@
 #include "auth/clientprovisioning.h"
 
+#include "auth/store/mcpremotestore.h"
+
 #include "auth/store/tokenstore.h"
 #include "logging/logcategories.h"
 #include "logging/messagehandler.h"
@@ -154,6 +156,8 @@ void ClientProvisioning::provision(
                     const bool usable = stored
                             && (!stored->secretExpiresAt.isValid()
                                     || stored->secretExpiresAt > m_clock->nowUtc());
+                    if (!usable && adoptMcpRemoteClient(server, key, locked, done))
+                        return;
                     if (!usable) {
                         registerClient(server, request, locked, done);
                         return;
@@ -170,6 +174,44 @@ void ClientProvisioning::provision(
                     finish(client, done);
                 });
     });
+}
+
+bool ClientProvisioning::adoptMcpRemoteClient(const AuthorizationServerMetadata &server,
+        const RegistrationKey &key, bool locked, const Callback &done)
+{
+    // Users of mcp-remote keep their registration: the client it registered for this server (at
+    // this authorization server, for this redirect URI) is stored in our store once and used.
+    const ProxyConfig::OAuth2 &o = m_config.oauth2;
+    const McpRemoteLogin login =
+            readMcpRemoteLogin(o.mcpRemoteStoreDirectory, o.mcpRemoteServerHash);
+    if (!login.client || !login.client->redirectUris.contains(key.redirectUri)
+            || (!login.client->issuer.isEmpty() && login.client->issuer != key.issuer)
+            || (login.client->secretExpiresAt.isValid()
+                    && login.client->secretExpiresAt <= m_clock->nowUtc())) {
+        return false;
+    }
+    const McpRemoteLogin::Client &imported = *login.client;
+    addLogSecret(imported.clientSecret);
+    ProvisionedClient client = makeClient(
+            server, imported.clientId, imported.clientSecret, imported.tokenEndpointAuthMethod);
+    client.dynamic = true;
+    client.redirectUri = key.redirectUri;
+    m_client = client;
+    qCInfo(lcAuth).noquote() << "using mcp-remote's client registration" << imported.clientId
+                             << "at" << key.issuer << "(imported into the token store)";
+    StoredRegistration stored;
+    stored.issuer = key.issuer;
+    stored.redirectUri = key.redirectUri;
+    stored.clientId = imported.clientId;
+    stored.clientSecret = imported.clientSecret;
+    stored.tokenEndpointAuthMethod = imported.tokenEndpointAuthMethod;
+    stored.secretExpiresAt = imported.secretExpiresAt;
+    m_store->saveRegistration(stored, this, [this, key, locked, client, done](bool) {
+        if (locked)
+            m_store->unlock(key);
+        finish(client, done);
+    });
+    return true;
 }
 
 void ClientProvisioning::registerClient(const AuthorizationServerMetadata &server,

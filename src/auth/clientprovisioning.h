@@ -17,6 +17,7 @@ class QNetworkAccessManager;
 namespace McpProxy {
 
 class TokenStore;
+struct RegistrationKey;
 
 // The OAuth client the proxy authenticates as at one authorization server.
 struct ProvisionedClient
@@ -79,6 +80,9 @@ public:
 private:
     ProvisionedClient makeClient(const AuthorizationServerMetadata &server, const QString &clientId,
             const QString &secret, const QString &registeredMethod) const;
+    // mcp-remote's registration for `key`, when it has one: stored in ours and used (true).
+    bool adoptMcpRemoteClient(const AuthorizationServerMetadata &server, const RegistrationKey &key,
+            bool locked, const Callback &done);
     void registerClient(const AuthorizationServerMetadata &server,
             const RegistrationRequest &request, bool locked, const Callback &done);
     void finish(const ProvisionedClient &client, const Callback &done);

@@ -3,6 +3,7 @@
 #include "config/configschema.h"
 #include "config/configtext.h"
 #include "config/jsonkeyorder.h"
+#include "config/mcpremote.h"
 #include "network/urlpolicy.h"
 #include "transport/httpsyntax.h"
 
@@ -188,7 +189,8 @@ public:
     {
         ConfigLoadResult result;
         ProxyConfig config;
-        if (loadFile() && applyEnvironment() && applyCommandLine() && build(&config))
+        if (loadFile() && applyEnvironment() && applyCommandLine() && applyMcpRemote()
+                && build(&config))
             result.config = config;
         result.error = m_error;
         result.warnings = m_warnings;
@@ -578,10 +580,6 @@ private:
                 && !readPatterns(*findField("tools.deny"_L1), u"--ignore-tool"_s,
                         QJsonArray::fromStringList(m_options.ignoreTools)))
             return false;
-        if (m_options.deviceCode) {
-            set(*findField("oauth2.grant"_L1), u"device_code"_s, u"--device-code"_s,
-                    u"device_code"_s);
-        }
 
         QList<HeaderSetting> commandLineHeaders;
         for (qsizetype i = 0; i < m_options.headers.size(); ++i) {
@@ -612,6 +610,405 @@ private:
             else
                 m_headers.append(header);
         }
+        return true;
+    }
+
+    // ---- mcp-remote's command line (README.md, "Switching from mcp-remote") ----
+
+    // An option of mcp-remote that this proxy cannot honour: refused, never ignored.
+    bool failUnsupported(const QString &option, const QString &why)
+    {
+        return fail(
+                ConfigText::tr("%1 (an mcp-remote option) is not supported: %2").arg(option, why));
+    }
+
+    // mcp-remote's parseSecondsOption(): a number of seconds (fractions allowed), in ms.
+    bool seconds(const QString &option, const QString &raw, bool allowZero, qint64 *ms)
+    {
+        bool ok = false;
+        const double value = raw.trimmed().toDouble(&ok);
+        constexpr double maxSeconds = double(std::numeric_limits<int>::max()) / 1000;
+        if (!ok || !std::isfinite(value) || value < 0 || (value == 0 && !allowZero)
+                || value > maxSeconds) {
+            return fail(
+                    ConfigText::tr("%1 must be a %2 number of seconds (at most %3), got %4")
+                            .arg(option,
+                                    allowZero ? ConfigText::tr("non-negative")
+                                              : ConfigText::tr("positive"),
+                                    QString::number(qint64(maxSeconds)), ConfigText::quoted(raw)));
+        }
+        *ms = qRound64(value * 1000);
+        return true;
+    }
+
+    void setValue(QLatin1String path, const QJsonValue &value, const QString &origin, bool secret)
+    {
+        QString shown;
+        if (secret)
+            shown = ConfigText::quoted(ConfigText::Masked);
+        else if (value.isString())
+            shown = ConfigText::quoted(value.toString());
+        else if (value.isBool())
+            shown = value.toBool() ? u"true"_s : u"false"_s;
+        else
+            shown = ConfigText::numberText(value.toDouble());
+        set(*findField(path), value, origin, shown);
+    }
+
+    // JSON text, or @file (mcp-remote reads the file as UTF-8); ${VAR} expanded when asked.
+    bool readJsonArgument(
+            const QString &option, const QString &raw, bool expand, QJsonObject *object)
+    {
+        QString text = raw;
+        if (raw.startsWith(u'@')) {
+            QFile file(raw.mid(1));
+            if (!file.open(QIODevice::ReadOnly)) {
+                return fail(
+                        ConfigText::tr("%1: cannot read %2: %3")
+                                .arg(option, ConfigText::quoted(raw.mid(1)), file.errorString()));
+            }
+            text = QString::fromUtf8(file.readAll());
+        }
+        if (expand && !expandVariables(option, text, &text))
+            return false;
+        QJsonParseError parseError;
+        const QJsonDocument document = QJsonDocument::fromJson(text.toUtf8(), &parseError);
+        if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+            // The text may hold a client secret: never echo it.
+            return fail(ConfigText::tr("%1 must be a JSON object or @file naming one").arg(option));
+        }
+        *object = document.object();
+        return true;
+    }
+
+    bool applyStaticClientMetadata(const QString &raw)
+    {
+        const QString option = u"--static-oauth-client-metadata"_s;
+        QJsonObject metadata;
+        if (!readJsonArgument(option, raw, false, &metadata))
+            return false;
+        for (auto it = metadata.begin(); it != metadata.end(); ++it) {
+            const QString &key = it.key();
+            if (key == u"scope"_s && it->isString()) {
+                setValue("oauth2.scope"_L1, *it, option + u" scope"_s, false);
+            } else if (key == u"token_endpoint_auth_method"_s && it->isString()) {
+                setValue("oauth2.tokenEndpointAuthMethod"_L1, *it,
+                        option + u" token_endpoint_auth_method"_s, false);
+            } else {
+                return failUnsupported(option + u' ' + ConfigText::quoted(key),
+                        ConfigText::tr(
+                                "only \"scope\" and \"token_endpoint_auth_method\" (strings) "
+                                "can be set for the registration"));
+            }
+        }
+        return true;
+    }
+
+    bool applyStaticClientInfo(const QString &raw)
+    {
+        const QString option = u"--static-oauth-client-info"_s;
+        QJsonObject info;
+        if (!readJsonArgument(option, raw, true, &info))
+            return false;
+        const QJsonValue clientId = info.value(u"client_id"_s);
+        if (!clientId.isString() || clientId.toString().isEmpty())
+            return fail(
+                    ConfigText::tr("%1 must contain a non-empty string \"client_id\"").arg(option));
+        setValue("oauth2.clientId"_L1, clientId, option + u" client_id"_s, false);
+        const QJsonValue secret = info.value(u"client_secret"_s);
+        if (!secret.isUndefined()) {
+            if (!secret.isString())
+                return fail(ConfigText::tr("%1: \"client_secret\" must be a string").arg(option));
+            setValue("oauth2.clientSecret"_L1, secret, option + u" client_secret"_s, true);
+        }
+        const QJsonValue method = info.value(u"token_endpoint_auth_method"_s);
+        if (method.isString()) {
+            setValue("oauth2.tokenEndpointAuthMethod"_L1, method,
+                    option + u" token_endpoint_auth_method"_s, false);
+        }
+        // The other members (redirect_uris, client_id_issued_at, …) describe the registration;
+        // mcp-remote does not use them either.
+        return true;
+    }
+
+    bool applyMcpRemote()
+    {
+        const ConfigOverrides::McpRemote &r = m_options.mcpRemote;
+
+        // Options whose feature this proxy does not have (yet).
+        if (r.authSuccessUrl) {
+            return failUnsupported(u"--auth-success-url"_s,
+                    ConfigText::tr("the login callback always shows its own completion page"));
+        }
+        if (r.ipv4) {
+            return failUnsupported(u"--ipv4"_s,
+                    ConfigText::tr("Qt chooses the address family itself; use a host name or "
+                                   "URL that resolves to IPv4 only"));
+        }
+        if (r.connectTimeout) {
+            qint64 ms = 0;
+            if (!seconds(u"--connect-timeout"_s, *r.connectTimeout, false, &ms))
+                return false;
+            setValue("upstream.connectTimeoutMs"_L1, double(ms), u"--connect-timeout"_s, false);
+        }
+        if (r.headersTimeout) {
+            qint64 ms = 0;
+            if (!seconds(u"--headers-timeout"_s, *r.headersTimeout, true, &ms))
+                return false;
+            setValue("upstream.headersTimeoutMs"_L1, double(ms), u"--headers-timeout"_s, false);
+        }
+        if (r.pingInterval) {
+            // Setting it turns keep-alive on, as in mcp-remote.
+            qint64 ms = 0;
+            if (!seconds(u"--ping-interval"_s, *r.pingInterval, false, &ms))
+                return false;
+            setValue("upstream.pingIntervalMs"_L1, double(ms), u"--ping-interval"_s, false);
+        } else if (r.keepAlive) {
+            setValue("upstream.pingIntervalMs"_L1, 30000.0, u"--keep-alive"_s, false);
+        }
+        if (r.useIdToken)
+            setValue("oauth2.useIdToken"_L1, true, u"--use-id-token"_s, false);
+        if (r.disableCookies)
+            setValue("upstream.cookies"_L1, false, u"--disable-cookies"_s, false);
+
+        // Logging: --debug, --silent (our --log-level wins over both).
+        if (m_options.logLevel.isEmpty()) {
+            if (r.debug)
+                setValue("log.level"_L1, u"debug"_s, u"--debug"_s, false);
+            else if (r.silent)
+                setValue("log.level"_L1, u"fatal"_s, u"--silent"_s, false);
+        }
+        // --enable-proxy: the proxy variables are always honoured (README.md, "Configuration").
+
+        if (r.bodyTimeout) {
+            qint64 ms = 0;
+            if (!seconds(u"--body-timeout"_s, *r.bodyTimeout, true, &ms))
+                return false;
+            // 0 disables it in mcp-remote; the longest timer Qt takes is the closest we have.
+            setValue("upstream.timeoutMs"_L1,
+                    double(ms == 0 ? std::numeric_limits<int>::max() : ms), u"--body-timeout"_s,
+                    false);
+        }
+        if (r.authTimeout) {
+            const QString raw = r.authTimeout->trimmed();
+            bool ok = false;
+            const int value = raw.toInt(&ok);
+            if (!ok || value <= 0) {
+                return fail(ConfigText::tr("--auth-timeout must be a positive whole number of "
+                                           "seconds, got %1")
+                                    .arg(ConfigText::quoted(*r.authTimeout)));
+            }
+            setValue("oauth2.callbackTimeoutSeconds"_L1, double(value), u"--auth-timeout"_s, false);
+        }
+
+        // Grants.
+        if (r.clientCredentials && r.deviceCode) {
+            return fail(ConfigText::tr("--client-credentials and --device-code choose different "
+                                       "grants: give one of them"));
+        }
+        if (r.clientCredentials)
+            setValue("oauth2.grant"_L1, u"client_credentials"_s, u"--client-credentials"_s, false);
+        if (r.deviceCode)
+            setValue("oauth2.grant"_L1, u"device_code"_s, u"--device-code"_s, false);
+        QString tokenEndpoint;
+        if (r.tokenEndpoint) {
+            if (!r.clientCredentials) {
+                return fail(ConfigText::tr(
+                        "--token-endpoint can only be used with --client-credentials"));
+            }
+            tokenEndpoint = r.tokenEndpoint->trimmed();
+            const QUrl url(tokenEndpoint, QUrl::StrictMode);
+            if (!url.isValid() || !url.userInfo().isEmpty() || url.hasFragment()) {
+                return fail(ConfigText::tr("--token-endpoint must be an https URL (or http on "
+                                           "loopback) without credentials or fragment, got %1")
+                                    .arg(ConfigText::quoted(url.toString(QUrl::RemoveUserInfo))));
+            }
+            setValue("oauth2.tokenUrl"_L1, tokenEndpoint, u"--token-endpoint"_s, false);
+        }
+        if (r.staticClientMetadata && !applyStaticClientMetadata(*r.staticClientMetadata))
+            return false;
+        if (r.staticClientInfo && !applyStaticClientInfo(*r.staticClientInfo))
+            return false;
+        QString clientMetadataUrl;
+        if (r.clientMetadataUrl) {
+            clientMetadataUrl = r.clientMetadataUrl->trimmed();
+            setValue("oauth2.clientMetadataUrl"_L1, clientMetadataUrl, u"--client-metadata-url"_s,
+                    false);
+        }
+
+        // RFC 8707 resource.
+        QString resource;
+        if (r.resource) {
+            resource = r.resource->trimmed();
+            if (!resource.isEmpty()) {
+                const QUrl url(resource, QUrl::StrictMode);
+                if (!url.isValid() || url.isRelative()) {
+                    return fail(ConfigText::tr("--resource must be an absolute URI (RFC 8707), "
+                                               "e.g. https://example.com/mcp, got %1")
+                                        .arg(ConfigText::quoted(resource)));
+                }
+            }
+        }
+        if (r.disableResourceParameter || (r.resource && resource.isEmpty())) {
+            if (!resource.isEmpty()) {
+                m_warnings << u"config: --disable-resource-parameter overrides --resource %1; "
+                              "the resource parameter is omitted"_s.arg(resource);
+            }
+            resource.clear();
+            setValue("oauth2.sendResource"_L1, false,
+                    r.disableResourceParameter ? u"--disable-resource-parameter"_s
+                                               : u"--resource"_s,
+                    false);
+        } else if (!resource.isEmpty()) {
+            setValue("oauth2.resource"_L1, resource, u"--resource"_s, false);
+        }
+
+        // --authorize-param key=value: the authorization request only.
+        static constexpr std::array<QLatin1String, 6> reservedParams = {"client_id"_L1,
+                "redirect_uri"_L1, "response_type"_L1, "state"_L1, "code_challenge"_L1,
+                "code_challenge_method"_L1};
+        McpRemote::StringPairs authorizeParams;
+        for (const QString &raw : r.authorizeParams) {
+            const qsizetype separator = raw.indexOf(u'=');
+            if (separator < 1) {
+                return fail(ConfigText::tr("--authorize-param must be key=value, e.g. "
+                                           "audience=https://api.example.com, got %1")
+                                    .arg(ConfigText::quoted(raw)));
+            }
+            const QString key = raw.left(separator).trimmed();
+            if (std::find(reservedParams.begin(), reservedParams.end(), key)
+                    != reservedParams.end()) {
+                return fail(ConfigText::tr("--authorize-param cannot set %1: the authorization "
+                                           "flow derives it per request")
+                                    .arg(ConfigText::quoted(key)));
+            }
+            if (key == u"resource"_s) {
+                m_warnings << u"config: --authorize-param resource=... applies to the "
+                              "authorization request only; use --resource so the token request "
+                              "agrees"_s;
+            }
+            const auto it = std::find_if(authorizeParams.begin(), authorizeParams.end(),
+                    [&key](const auto &p) { return p.first == key; });
+            if (it != authorizeParams.end())
+                it->second = raw.mid(separator + 1);
+            else
+                authorizeParams.append({key, raw.mid(separator + 1)});
+        }
+        m_authorizeParams = authorizeParams;
+
+        // --header-file: "Name: value" lines; the command line's --header wins over them.
+        McpRemote::StringPairs rawHeaders; // for mcp-remote's hash: before ${VAR} expansion
+        QList<HeaderSetting> fileHeaders;
+        for (const QString &path : r.headerFiles) {
+            QFile file(path);
+            if (!file.open(QIODevice::ReadOnly)) {
+                return fail(ConfigText::tr("--header-file: cannot read %1: %2")
+                                    .arg(ConfigText::quoted(path), file.errorString()));
+            }
+            const auto lines = McpRemote::parseHeaderFile(QString::fromUtf8(file.readAll()));
+            for (const auto &[number, header] : lines) {
+                if (!header) {
+                    // The line may hold a credential: name only its number.
+                    return fail(ConfigText::tr("--header-file %1: line %2 is not \"Name: value\"")
+                                        .arg(ConfigText::quoted(path))
+                                        .arg(number));
+                }
+                rawHeaders.append(*header);
+                HeaderSetting setting;
+                const QString origin = u"--header-file "_s + ConfigText::quoted(path);
+                if (!makeHeader(origin, header->first, header->second, &setting))
+                    return false;
+                const qsizetype same = findHeader(fileHeaders, header->first);
+                if (same >= 0)
+                    fileHeaders[same] = setting;
+                else
+                    fileHeaders.append(setting);
+            }
+        }
+        for (const HeaderSetting &header : std::as_const(fileHeaders)) {
+            const bool onCommandLine = std::any_of(m_options.headers.cbegin(),
+                    m_options.headers.cend(), [&header](const QString &raw) {
+                        return raw.section(u':', 0, 0).compare(header.name, Qt::CaseInsensitive)
+                                == 0;
+                    });
+            if (onCommandLine)
+                continue;
+            const qsizetype existing = findHeader(m_headers, header.name);
+            if (existing >= 0)
+                m_headers[existing] = header;
+            else
+                m_headers.append(header);
+        }
+        for (const QString &raw : m_options.headers) {
+            if (const auto header = McpRemote::parseHeaderLine(raw))
+                rawHeaders.append(*header);
+        }
+
+        // mcp-remote's key for this server, and the login it may have stored under it.
+        const Setting *url = setting("upstream.url"_L1);
+        if (!url)
+            return true; // build() says that it is required
+        McpRemote::HashInput input;
+        input.serverUrl = url->value.toString();
+        input.resource = resource;
+        input.authorizeParams = authorizeParams;
+        input.headers = rawHeaders;
+        input.clientMetadataUrl = clientMetadataUrl;
+        input.tokenEndpoint = tokenEndpoint;
+        m_mcpRemoteHash = McpRemote::serverUrlHash(input);
+        QString base = m_env.value(u"MCP_REMOTE_CONFIG_DIR"_s);
+        if (base.isEmpty())
+            base = QDir::home().filePath(u".mcp-auth"_s);
+        m_mcpRemoteStoreDirectory = QDir(base).filePath(McpRemote::StoreLayoutDirectory);
+        const bool storedClient = QFileInfo::exists(
+                QDir(m_mcpRemoteStoreDirectory).filePath(m_mcpRemoteHash + u"_client_info.json"_s));
+
+        // The redirect URI mcp-remote would use, where a client may be registered for it: when
+        // the command line is mcp-remote's (a callback port, --host, --callback-path, a
+        // pre-registered client or a client metadata document, which list that URI), or when
+        // mcp-remote's own registration for this server is about to be imported and nothing
+        // else configures the callback.
+        const bool remoteCallback = !r.callbackPort.isEmpty() || r.host || r.callbackPath
+                || r.staticClientInfo || r.clientMetadataUrl;
+        const bool configuredCallback = setting("oauth2.redirectUri"_L1)
+                || setting("oauth2.callbackPort"_L1) || setting("oauth2.callbackHost"_L1);
+        if (!remoteCallback && !(storedClient && !configuredCallback))
+            return true;
+        int port = McpRemote::defaultCallbackPort(m_mcpRemoteHash);
+        QString portOrigin =
+                ConfigText::tr("the callback port derived from the server URL (as mcp-remote)");
+        if (!r.callbackPort.isEmpty()) {
+            bool ok = false;
+            port = r.callbackPort.toInt(&ok);
+            if (!ok || port < 1 || port > 65535) {
+                return fail(ConfigText::tr("the callback port argument must be from 1 to 65535, "
+                                           "got %1")
+                                    .arg(ConfigText::quoted(r.callbackPort)));
+            }
+            portOrigin = QCoreApplication::translate(
+                    "McpProxy::CommandLine", "the callback port argument");
+        }
+        QString path = McpRemote::DefaultCallbackPath;
+        if (r.callbackPath) {
+            path = *r.callbackPath;
+            const bool reserved = std::any_of(std::begin(McpRemote::ReservedCallbackPaths),
+                    std::end(McpRemote::ReservedCallbackPaths),
+                    [&path](QLatin1StringView p) { return path == p; });
+            const QUrl check(u"http://localhost"_s + path, QUrl::StrictMode);
+            if (!path.startsWith(u'/') || reserved || !check.isValid() || check.hasQuery()
+                    || check.hasFragment()) {
+                return fail(ConfigText::tr("--callback-path must be a path starting with \"/\" "
+                                           "(not /wait-for-auth or /.mcp-remote/id), got %1")
+                                    .arg(ConfigText::quoted(path)));
+            }
+        }
+        const QString host = r.host ? r.host->trimmed() : McpRemote::defaultCallbackHost();
+        const QString hostOrigin =
+                r.host ? u"--host"_s : ConfigText::tr("mcp-remote's callback host");
+        setValue("oauth2.callbackHost"_L1, host, hostOrigin, false);
+        setValue("oauth2.callbackPort"_L1, double(port), portOrigin, false);
+        setValue("oauth2.redirectUri"_L1, McpRemote::redirectUri(host, port, path),
+                r.callbackPath ? u"--callback-path"_s : hostOrigin, false);
         return true;
     }
 
@@ -891,6 +1288,10 @@ private:
                 && takeEnum("upstream.protocol"_L1, protocols, &u.protocol)
                 && takeReadableFile("upstream.caBundle"_L1, &u.caBundle)
                 && takeEnum("upstream.transport"_L1, transports, &u.transport)
+                && takeBool("upstream.cookies"_L1, &u.cookies)
+                && takeInteger("upstream.pingIntervalMs"_L1, 0, intMax, &u.pingIntervalMs)
+                && takeInteger("upstream.connectTimeoutMs"_L1, 0, intMax, &u.connectTimeoutMs)
+                && takeInteger("upstream.headersTimeoutMs"_L1, 0, intMax, &u.headersTimeoutMs)
                 && takeEnum("oauth2.grant"_L1, grants, &o.grant)
                 && takeSecureUrl("oauth2.tokenUrl"_L1, c.allowInsecureHttp, &o.tokenUrl)
                 && takeString("oauth2.clientId"_L1, &o.clientId)
@@ -920,6 +1321,7 @@ private:
                 && takeEnum("oauth2.signingAlgorithm"_L1, algorithms, &o.signingAlgorithm)
                 && takeBool("oauth2.sendResource"_L1, &o.sendResource)
                 && takeBool("oauth2.requirePkceSupport"_L1, &o.requirePkceSupport)
+                && takeBool("oauth2.useIdToken"_L1, &o.useIdToken)
                 && takeBool("discovery.enabled"_L1, &c.discoveryEnabled)
                 && takeEnum("log.level"_L1, levels, &c.logLevel)
                 && takeLogFile("log.file"_L1, &c.logFile)
@@ -933,6 +1335,9 @@ private:
         o.openBrowser = !m_options.noBrowser;
         if (m_hasExtraParams)
             o.extraParams = m_extraParams;
+        o.authorizeParams = m_authorizeParams;
+        o.mcpRemoteServerHash = m_mcpRemoteHash;
+        o.mcpRemoteStoreDirectory = m_mcpRemoteStoreDirectory;
         for (const HeaderSetting &header : std::as_const(m_headers))
             u.headers.append({header.name.toLatin1(), header.value});
         return true;
@@ -944,6 +1349,9 @@ private:
     QHash<QString, Setting> m_settings;
     QList<std::pair<QString, QString>> m_extraParams;
     bool m_hasExtraParams = false;
+    QList<std::pair<QString, QString>> m_authorizeParams;
+    QString m_mcpRemoteHash;
+    QString m_mcpRemoteStoreDirectory;
     QList<HeaderSetting> m_headers;
     QStringList m_warnings;
     QString m_error;

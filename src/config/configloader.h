@@ -25,7 +25,40 @@ struct ConfigOverrides
     QString protocol; // --protocol auto|legacy|2026-07-28
     QStringList allowTools; // --allow-tool PATTERN, repeatable (replaces tools.allow)
     QStringList ignoreTools; // --ignore-tool PATTERN, repeatable (replaces tools.deny)
-    bool deviceCode = false; // --device-code (mcp-remote's): oauth2.grant device_code
+
+    // mcp-remote's options (npm mcp-remote 0.15.1), as given; the loader maps them onto the
+    // settings and refuses what cannot be honoured (README.md, "Switching from mcp-remote").
+    // std::nullopt: not given.
+    struct McpRemote
+    {
+        QString callbackPort; // the second positional argument: <url> [callback-port]
+        QStringList headerFiles; // --header-file FILE, repeatable
+        std::optional<QString> resource; // --resource URI ("" omits the parameter)
+        bool disableResourceParameter = false; // --disable-resource-parameter
+        QStringList authorizeParams; // --authorize-param key=value, repeatable
+        std::optional<QString> host; // --host
+        std::optional<QString> callbackPath; // --callback-path
+        std::optional<QString> authTimeout; // --auth-timeout SECONDS
+        std::optional<QString> authSuccessUrl; // --auth-success-url
+        bool debug = false; // --debug
+        bool silent = false; // --silent
+        bool enableProxy = false; // --enable-proxy
+        std::optional<QString> connectTimeout; // --connect-timeout SECONDS
+        std::optional<QString> headersTimeout; // --headers-timeout SECONDS
+        std::optional<QString> bodyTimeout; // --body-timeout SECONDS
+        bool keepAlive = false; // --keep-alive
+        std::optional<QString> pingInterval; // --ping-interval SECONDS
+        bool ipv4 = false; // --ipv4
+        std::optional<QString> staticClientMetadata; // --static-oauth-client-metadata JSON|@file
+        std::optional<QString> staticClientInfo; // --static-oauth-client-info JSON|@file
+        std::optional<QString> clientMetadataUrl; // --client-metadata-url
+        bool clientCredentials = false; // --client-credentials
+        std::optional<QString> tokenEndpoint; // --token-endpoint
+        bool deviceCode = false; // --device-code
+        bool useIdToken = false; // --use-id-token
+        bool disableCookies = false; // --disable-cookies
+    };
+    McpRemote mcpRemote;
 };
 
 struct ConfigLoadResult

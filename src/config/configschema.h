@@ -29,7 +29,7 @@ struct FieldSpec
 };
 
 // The npm package's fields, in the order it applies the environment; additions marked.
-inline constexpr std::array<FieldSpec, 41> Fields = {{
+inline constexpr std::array<FieldSpec, 46> Fields = {{
         {"upstream.url"_L1, "UPSTREAM_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"upstream.timeoutMs"_L1, "UPSTREAM_TIMEOUT_MS"_L1, ValueType::Integer, EnvRule::NonEmpty,
                 false},
@@ -45,6 +45,14 @@ inline constexpr std::array<FieldSpec, 41> Fields = {{
                 false}, // addition
         {"upstream.transport"_L1, "UPSTREAM_TRANSPORT"_L1, ValueType::String, EnvRule::NonEmpty,
                 false}, // addition (mcp-remote's --transport)
+        {"upstream.cookies"_L1, "UPSTREAM_COOKIES"_L1, ValueType::Boolean, EnvRule::Defined,
+                false}, // addition (mcp-remote's cookie jar, --disable-cookies)
+        {"upstream.pingIntervalMs"_L1, "UPSTREAM_PING_INTERVAL_MS"_L1, ValueType::Integer,
+                EnvRule::NonEmpty, false}, // addition (mcp-remote's --keep-alive, --ping-interval)
+        {"upstream.connectTimeoutMs"_L1, "UPSTREAM_CONNECT_TIMEOUT_MS"_L1, ValueType::Integer,
+                EnvRule::NonEmpty, false}, // addition (mcp-remote's --connect-timeout)
+        {"upstream.headersTimeoutMs"_L1, "UPSTREAM_HEADERS_TIMEOUT_MS"_L1, ValueType::Integer,
+                EnvRule::NonEmpty, false}, // addition (mcp-remote's --headers-timeout)
         {"oauth2.grant"_L1, "OAUTH2_GRANT"_L1, ValueType::String, EnvRule::NonEmpty, false},
         {"oauth2.tokenUrl"_L1, "OAUTH2_TOKEN_URL"_L1, ValueType::Url, EnvRule::NonEmpty, false},
         {"oauth2.clientId"_L1, "OAUTH2_CLIENT_ID"_L1, ValueType::NonEmptyString, EnvRule::NonEmpty,
@@ -93,6 +101,8 @@ inline constexpr std::array<FieldSpec, 41> Fields = {{
                 false}, // addition
         {"oauth2.requirePkceSupport"_L1, "OAUTH2_REQUIRE_PKCE_SUPPORT"_L1, ValueType::Boolean,
                 EnvRule::Defined, false}, // addition
+        {"oauth2.useIdToken"_L1, "OAUTH2_USE_ID_TOKEN"_L1, ValueType::Boolean, EnvRule::Defined,
+                false}, // addition (mcp-remote's --use-id-token)
         {"discovery.enabled"_L1, "DISCOVERY_ENABLED"_L1, ValueType::Boolean, EnvRule::Defined,
                 false},
         {"log.level"_L1, "LOG_LEVEL"_L1, ValueType::String, EnvRule::NonEmpty, false},

@@ -58,6 +58,20 @@ struct ProxyConfig
         // addition: upstream.transport / UPSTREAM_TRANSPORT / --transport: http-first (default;
         // HTTP+SSE when initialize gets 400, 404 or 405), sse-first, http-only, sse-only.
         Transport transport = Transport::HttpFirst;
+        // addition: upstream.cookies / UPSTREAM_COOKIES / --disable-cookies (false): keep the
+        // cookies the MCP server sets, in memory only, and send them back on every MCP request
+        // (sticky sessions behind a load balancer, as mcp-remote). A Cookie given with --header
+        // wins.
+        bool cookies = true;
+        // addition: upstream.pingIntervalMs / UPSTREAM_PING_INTERVAL_MS / --keep-alive (30 s),
+        // --ping-interval SECONDS: a keep-alive ping into the session this often; 0: never.
+        int pingIntervalMs = 0;
+        // addition: upstream.connectTimeoutMs / UPSTREAM_CONNECT_TIMEOUT_MS / --connect-timeout,
+        // upstream.headersTimeoutMs / UPSTREAM_HEADERS_TIMEOUT_MS / --headers-timeout: bounds for
+        // connecting and for the response headers of every MCP request; 0: unbounded (the
+        // system's connect timeout; upstream.timeoutMs still bounds inactivity).
+        int connectTimeoutMs = 0;
+        int headersTimeoutMs = 0;
     };
 
     struct OAuth2
@@ -109,12 +123,25 @@ struct ProxyConfig
         // oauth2.requirePkceSupport / OAUTH2_REQUIRE_PKCE_SUPPORT: refuse an authorization server
         // whose metadata does not list S256 (MCP 2025-11-25 MUST; false only for broken servers).
         bool requirePkceSupport = true;
+        // oauth2.useIdToken / OAUTH2_USE_ID_TOKEN / --use-id-token: send the OpenID Connect ID
+        // token instead of the access token (servers that verify identity); renewal follows its
+        // exp claim.
+        bool useIdToken = false;
         // --no-browser: never launch a browser; the login URL is printed with instructions and
         // the login can be completed from any browser that reaches the callback.
         bool openBrowser = true;
         // addition: MCP_PROXY_KEYCHAIN (environment only): off, 0, false or no (trimmed, any
         // case) keep the token store's data key in a 0600 file instead of the OS keychain.
         bool useKeychain = true;
+        // addition, command line only: mcp-remote's --authorize-param key=value, sent on the
+        // authorization request only (unlike extraParams, which go to the token endpoint too).
+        QList<std::pair<QString, QString>> authorizeParams;
+        // addition: where mcp-remote (npm) keeps the login for this server, to import it once:
+        // <MCP_REMOTE_CONFIG_DIR, default ~/.mcp-auth>/mcp-remote-v1 and mcp-remote's hash of the
+        // server URL and the options it keys its files by (config/mcpremote.h). Both empty when
+        // the URL is not known.
+        QString mcpRemoteStoreDirectory;
+        QString mcpRemoteServerHash;
     };
 
     // addition: which tools the host sees and may call (filter/ToolFilter): a tool is visible

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "network/lowdelaysockets.h"
+#include "network/phasetimeouts.h"
 
 #include <QtNetwork/QNetworkAccessManager>
+#include <QtNetwork/QNetworkCookieJar>
 #include <QtNetwork/QNetworkRequest>
 #include <QtNetwork/QSslCertificate>
 #include <QtNetwork/QSslConfiguration>
@@ -42,20 +44,55 @@ public:
     }
     QSslConfiguration tlsConfiguration() const { return m_configuration; }
 
+    // Bounds for connecting and for the response headers of every request (PhaseTimeouts;
+    // upstream.connectTimeoutMs, upstream.headersTimeoutMs); 0: unbounded.
+    void setPhaseTimeouts(int connectTimeoutMs, int headersTimeoutMs)
+    {
+        m_connectTimeoutMs = connectTimeoutMs;
+        m_headersTimeoutMs = headersTimeoutMs;
+    }
+
+    // Cookies of the MCP traffic (upstream.cookies): `jar` is shared by all the managers that
+    // talk to the server, so a cookie set on the event stream goes with the POSTs too; null: no
+    // cookie is stored or sent. The jar is not owned (QNetworkAccessManager::setCookieJar() takes
+    // it over; its owner gets it back, as the Qt documentation allows for a shared jar).
+    void shareCookieJar(QNetworkCookieJar *jar)
+    {
+        m_cookies = jar != nullptr;
+        if (!jar)
+            return;
+        QObject *owner = jar->parent();
+        setCookieJar(jar);
+        jar->setParent(owner);
+    }
+
 protected:
     QNetworkReply *createRequest(
             Operation operation, const QNetworkRequest &request, QIODevice *outgoingData) override
     {
         QNetworkRequest configured = request;
         configured.setSslConfiguration(m_configuration);
+        // A Cookie header of the user's (--header) wins over the jar.
+        if (!m_cookies || request.hasRawHeader("Cookie")) {
+            configured.setAttribute(
+                    QNetworkRequest::CookieLoadControlAttribute, QNetworkRequest::Manual);
+        }
+        if (!m_cookies) {
+            configured.setAttribute(
+                    QNetworkRequest::CookieSaveControlAttribute, QNetworkRequest::Manual);
+        }
         QNetworkReply *reply =
                 QNetworkAccessManager::createRequest(operation, configured, outgoingData);
         LowDelaySockets::watch(reply);
+        PhaseTimeouts::watch(reply, m_connectTimeoutMs, m_headersTimeoutMs);
         return reply;
     }
 
 private:
     QSslConfiguration m_configuration = QSslConfiguration::defaultConfiguration();
+    bool m_cookies = true;
+    int m_connectTimeoutMs = 0;
+    int m_headersTimeoutMs = 0;
 };
 
 } // namespace McpProxy

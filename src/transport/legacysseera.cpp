@@ -285,6 +285,8 @@ LegacySseEra::LegacySseEra(const Options &options, QObject *parent)
     for (TlsNetworkAccessManager *nam : {&m_postNam, &m_streamNam}) {
         nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
         nam->setTlsConfiguration(m_options.sslConfiguration);
+        nam->shareCookieJar(m_options.cookieJar);
+        nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
     }
     m_reconnectTimer.setSingleShot(true);
     connect(&m_reconnectTimer, &QTimer::timeout, this, &LegacySseEra::connectStream);

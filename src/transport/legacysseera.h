@@ -40,6 +40,11 @@ public:
         int timeoutMs = 300000; // a request's inactivity limit: no byte on its POST or the stream
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
         QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+        // Shared by the era's network managers (upstream.cookies); null: no cookies. Not owned.
+        QNetworkCookieJar *cookieJar = nullptr;
+        // upstream.connectTimeoutMs / upstream.headersTimeoutMs (PhaseTimeouts); 0: unbounded.
+        int connectTimeoutMs = 0;
+        int headersTimeoutMs = 0;
         int defaultRetryMs = 1000; // first delay before reconnecting a stream that keeps failing
         int maxBackoffMs = 30000;
     };

@@ -112,6 +112,8 @@ StatelessHttpEra::StatelessHttpEra(const Options &options, QObject *parent)
     for (TlsNetworkAccessManager *nam : {&m_requestNam, &m_streamNam}) {
         nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
         nam->setTlsConfiguration(m_options.sslConfiguration);
+        nam->shareCookieJar(m_options.cookieJar);
+        nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
     }
     m_listenTimer.setSingleShot(true);
     connect(&m_listenTimer, &QTimer::timeout, this, &StatelessHttpEra::startListening);

@@ -55,6 +55,11 @@ public:
         bool openServerStream = true; // subscriptions/listen for list changes and updates
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
         QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+        // Shared by the era's network managers (upstream.cookies); null: no cookies. Not owned.
+        QNetworkCookieJar *cookieJar = nullptr;
+        // upstream.connectTimeoutMs / upstream.headersTimeoutMs (PhaseTimeouts); 0: unbounded.
+        int connectTimeoutMs = 0;
+        int headersTimeoutMs = 0;
         Detection detection = Detection::Required;
         int listenRetryMs = 1000; // subscriptions/listen reconnection: first delay
         int maxBackoffMs = 30000; // ... and its cap

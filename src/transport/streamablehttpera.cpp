@@ -409,6 +409,8 @@ StreamableHttpEra::StreamableHttpEra(const Options &options, QObject *parent)
     for (TlsNetworkAccessManager *nam : {&m_requestNam, &m_controlNam, &m_streamNam}) {
         nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
         nam->setTlsConfiguration(m_options.sslConfiguration);
+        nam->shareCookieJar(m_options.cookieJar);
+        nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
     }
     connect(&m_stream, &ServerEventStream::messageReceived, this,
             [this](const QByteArray &data) { deliverServerMessage(data); });

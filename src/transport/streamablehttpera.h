@@ -33,6 +33,11 @@ public:
         bool openServerStream = true;
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
         QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+        // Shared by the era's network managers (upstream.cookies); null: no cookies. Not owned.
+        QNetworkCookieJar *cookieJar = nullptr;
+        // upstream.connectTimeoutMs / upstream.headersTimeoutMs (PhaseTimeouts); 0: unbounded.
+        int connectTimeoutMs = 0;
+        int headersTimeoutMs = 0;
         int maxResumeAttempts = 5; // consecutive resumptions without a new event
         int defaultRetryMs = 1000; // reconnection time when the server sent no retry:
         int maxBackoffMs = 30000; // standalone GET stream reconnection cap

@@ -45,6 +45,8 @@ UpstreamSession::UpstreamSession(
     m_authorizationDeadlineTimer.setSingleShot(true);
     connect(&m_authorizationDeadlineTimer, &QTimer::timeout, this,
             &UpstreamSession::enforceAuthorizationDeadlines);
+    m_pingTimer.setInterval(options.pingIntervalMs);
+    connect(&m_pingTimer, &QTimer::timeout, this, &UpstreamSession::sendKeepAlivePing);
 }
 
 UpstreamSession::~UpstreamSession()
@@ -191,9 +193,13 @@ void UpstreamSession::serverMessageReceived(const QByteArray &line, const JsonRp
             Q_EMIT initializeResultReceived(requestedProtocolVersion(owner->body),
                     QJsonDocument::fromJson(line).object().value("result"_L1).toObject());
         }
+        if (m_options.pingIntervalMs > 0 && !m_pingTimer.isActive())
+            m_pingTimer.start();
     }
-    if (owner->origin == Outgoing::Origin::Reinitialization)
-        return; // our own re-initialization: never shown to the client
+    if (owner->origin == Outgoing::Origin::KeepAlive)
+        m_pingInFlight = false;
+    if (owner->origin != Outgoing::Origin::Client)
+        return; // our own re-initialization or keep-alive: never shown to the client
     Q_EMIT messageReceived(line, message);
     checkIdle(owedBefore);
 }
@@ -258,6 +264,10 @@ void UpstreamSession::failRequest(Handle handle, const TransportError &error)
         qCWarning(lcTransport).noquote()
                 << "initialize (answered from the remembered result) failed upstream:"
                 << error.describe();
+    } else if (outgoing->origin == Outgoing::Origin::KeepAlive) {
+        settle(*outgoing);
+        m_pingInFlight = false;
+        qCInfo(lcTransport).noquote() << "keep-alive ping failed:" << error.describe();
     } else if (message.isRequest()) {
         const int owedBefore = m_clientRequestsOwed;
         if (settle(*outgoing)) {
@@ -554,6 +564,26 @@ void UpstreamSession::finishAuthorization(bool ok, const QString &message)
     drainQueue();
 }
 
+// --- keep-alive ---
+
+void UpstreamSession::sendKeepAlivePing()
+{
+    // Only into a live session with nothing ahead of it, one at a time; a ping never waits in the
+    // queue (the next tick tries again).
+    if (m_state != SessionState::Live || m_pingInFlight || m_barrier != 0 || m_authorizing
+            || !m_queue.isEmpty()) {
+        return;
+    }
+    const QByteArray body = R"({"jsonrpc":"2.0","id":"mcp-oauth2-proxy-ping-)"_ba
+            + QByteArray::number(++m_pingCount) + R"(","method":"ping"})"_ba;
+    Outgoing &ping = create(body, JsonRpcMessage::classify(body), Outgoing::Origin::KeepAlive);
+    m_pingInFlight = true;
+    ping.onDone = [this](bool) {
+        m_pingInFlight = false;
+    };
+    transmit(ping);
+}
+
 // --- re-initialization ---
 
 void UpstreamSession::sessionExpired(Handle handle, const TransportError &error)
@@ -697,6 +727,7 @@ void UpstreamSession::shutdown()
     if (m_state == SessionState::Closed)
         return;
     m_state = SessionState::Closed;
+    m_pingTimer.stop();
     m_era->closeServerStream();
     m_queue.clear();
     std::map<Handle, Outgoing> ending;

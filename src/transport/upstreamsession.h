@@ -52,6 +52,10 @@ public:
         // How long a request may wait for authorization in all (every round included) before
         // it fails; extended by a browser login (extendAuthorizationDeadline()).
         int authorizationDeadlineMs = 30000;
+        // upstream.pingIntervalMs (mcp-remote's --keep-alive / --ping-interval): once the session
+        // is initialized, a `ping` (MCP basic/utilities/ping) this often, so that an idle session
+        // is not reaped by the server or a load balancer; 0: never. Its answer is not shown.
+        int pingIntervalMs = 0;
     };
 
     UpstreamSession(
@@ -118,7 +122,7 @@ private:
             AwaitingAuthorization, // challenged; sent again after the round
             AwaitingSession, // the session expired; sent again after the re-initialization
         };
-        enum class Origin { Client, Reinitialization };
+        enum class Origin { Client, Reinitialization, KeepAlive };
 
         Handle handle = 0;
         QByteArray body;
@@ -174,6 +178,7 @@ private:
     void answerInitializeEarly();
     void receiveEarlyAnsweredInitialize(const QByteArray &line, const JsonRpcMessage &message);
 
+    void sendKeepAlivePing();
     void startReinitialization();
     void finishReinitialization(bool ok);
     void captureProtocolVersion(const QByteArray &line);
@@ -193,6 +198,9 @@ private:
     QDateTime m_renewAt;
     QElapsedTimer m_authorizationClock;
     QTimer m_authorizationDeadlineTimer;
+    QTimer m_pingTimer; // Options::pingIntervalMs
+    int m_pingCount = 0;
+    bool m_pingInFlight = false;
     qint64 m_interactiveUntil = -1; // on m_authorizationClock, while a browser login runs
 
     SessionState m_state = SessionState::Live;

@@ -875,6 +875,20 @@ QJsonObject FakeAuthServer::issueTokens(const QString &clientId, const QString &
         body.insert(u"expires_in"_s, m_accessTokenLifetime);
     if (!granted.isEmpty())
         body.insert(u"scope"_s, granted);
+    if (m_issueIdTokens) {
+        QJsonObject claims{{u"iss"_s, issuer()}, {u"sub"_s, QString(u"user-"_s + newToken("sub"))},
+                {u"aud"_s, clientId}};
+        if (m_idTokenLifetime >= 0) {
+            claims.insert(u"exp"_s, double(QDateTime::currentSecsSinceEpoch() + m_idTokenLifetime));
+        }
+        const auto part = [](const QByteArray &json) {
+            return json.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+        };
+        m_latestIdToken = QString::fromLatin1(part(R"({"alg":"none"})")) + u'.'
+                + QString::fromLatin1(part(QJsonDocument(claims).toJson(QJsonDocument::Compact)))
+                + u".sig"_s;
+        body.insert(u"id_token"_s, m_latestIdToken);
+    }
     if (withRefreshToken) {
         const QString refresh = newToken("rt");
         m_refreshTokens.insert(refresh, RefreshToken{clientId, granted, resource, grantId});

@@ -200,6 +200,14 @@ public:
         m_accessTokenLifetime = seconds;
     } // -1: no expires_in
     void setIssueRefreshTokens(bool issue) { m_issueRefreshTokens = issue; }
+    // OpenID Connect: every token response also carries an id_token (an unsigned JWT with
+    // `sub` and, when lifetime >= 0, `exp` that many seconds ahead); the latest one is kept.
+    void setIssueIdTokens(bool issue, int lifetimeSeconds = -1)
+    {
+        m_issueIdTokens = issue;
+        m_idTokenLifetime = lifetimeSeconds;
+    }
+    QString latestIdToken() const { return m_latestIdToken; }
     void setRotateRefreshTokens(bool rotate) { m_rotateRefreshTokens = rotate; }
     void setGrantedScope(const QString &scope) { m_grantedScope = scope; } // "": as requested
     void setTokenDelayMs(int delayMs) { m_tokenDelayMs = delayMs; }
@@ -388,6 +396,9 @@ private:
     QList<FakeRevocation> m_revocations;
 
     int m_accessTokenLifetime = 3600;
+    bool m_issueIdTokens = false;
+    int m_idTokenLifetime = -1;
+    QString m_latestIdToken;
     int m_tokenDelayMs = 0;
     int m_nextGrant = 0;
     int m_nextSerial = 0;

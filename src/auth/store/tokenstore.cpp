@@ -129,6 +129,7 @@ StoredTokens tokensFromObject(const QJsonObject &object)
     tokens.expiresAt = fromIsoUtc(object.value(u"expiresAt"_s));
     tokens.refreshToken = object.value(u"refreshToken"_s).toString();
     tokens.scope = object.value(u"scope"_s).toString();
+    tokens.idToken = object.value(u"idToken"_s).toString();
     tokens.tokenType = object.value(u"tokenType"_s).toString();
     tokens.savedAt = fromIsoUtc(object.value(u"savedAt"_s));
     return tokens;
@@ -177,6 +178,7 @@ StoredTokens StoredTokens::fromTokenSet(const TokenStoreKey &key, const TokenSet
     stored.expiresAt = tokens.expiresAt;
     stored.refreshToken = tokens.refreshToken;
     stored.scope = tokens.scope;
+    stored.idToken = tokens.idToken;
     stored.tokenType = tokens.tokenType;
     return stored;
 }
@@ -190,6 +192,7 @@ TokenSet StoredTokens::toTokenSet() const
     tokens.expiresAt = expiresAt;
     tokens.refreshToken = refreshToken;
     tokens.scope = scope;
+    tokens.idToken = idToken;
     return tokens;
 }
 
@@ -381,6 +384,7 @@ void TokenStore::save(
             {u"refreshToken"_s, tokens.refreshToken},
             {u"scope"_s, tokens.scope},
             {u"tokenType"_s, tokens.tokenType},
+            {u"idToken"_s, tokens.idToken},
             {u"savedAt"_s, isoUtc(QDateTime::currentDateTimeUtc())},
     };
     writeLater(path, std::move(object), context, std::move(callback));

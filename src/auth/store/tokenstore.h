@@ -43,6 +43,7 @@ struct StoredTokens
     QString refreshToken;
     QString scope; // granted scopes, space separated
     QString tokenType;
+    QString idToken; // OpenID Connect; empty when none was issued (a later field of schema 1)
     QDateTime savedAt; // UTC; set by save()
 
     TokenStoreKey key() const { return TokenStoreKey{resource, issuer, clientId}; }
@@ -105,7 +106,7 @@ struct TokenStoreOptions
 // copied over another entry does not open (and `status` can open every file without knowing its
 // key); the decrypted entry must also name the key it was loaded for. The JSON inside:
 //   tokens: schema, kind "tokens", resource, issuer, clientId, accessToken, expiresAt (ISO 8601
-//           UTC), refreshToken, scope, tokenType, savedAt
+//           UTC), refreshToken, scope, tokenType, idToken (absent in older entries), savedAt
 //   registration: schema, kind "registration", issuer, redirectUri, clientId, clientSecret,
 //           tokenEndpointAuthMethod, secretExpiresAt, savedAt
 // Directories are 0700 (an existing one is tightened), files 0600, written atomically

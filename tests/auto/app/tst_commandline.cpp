@@ -15,6 +15,7 @@ private Q_SLOTS:
     void parse();
     void transport_data();
     void transport();
+    void mcpRemote();
     void commands_data();
     void commands();
     void errors_data();
@@ -101,6 +102,35 @@ void tst_CommandLine::transport()
     const CommandLineParseResult result = McpProxy::parseCommandLine(arguments);
     QCOMPARE(result.status, Status::Ok);
     QTEST(result.options.transport, "transport");
+}
+
+void tst_CommandLine::mcpRemote()
+{
+    // mcp-remote's options are accepted as given (the loader maps and validates them).
+    const CommandLineParseResult result = McpProxy::parseCommandLine({u"p"_s, u"https://h/sse"_s,
+            u"9696"_s, u"--header-file"_s, u"h.txt"_s, u"--resource"_s, QString(),
+            u"--authorize-param"_s, u"a=1"_s, u"--authorize-param"_s, u"b=2"_s, u"--host"_s,
+            u"127.0.0.1"_s, u"--callback-path"_s, u"/cb"_s, u"--auth-timeout"_s, u"60"_s,
+            u"--debug"_s, u"--silent"_s, u"--enable-proxy"_s, u"--body-timeout"_s, u"0"_s,
+            u"--static-oauth-client-info"_s, u"@info.json"_s, u"--client-credentials"_s,
+            u"--token-endpoint"_s, u"https://a/token"_s, u"--disable-resource-parameter"_s});
+    QCOMPARE(result.status, Status::Ok);
+    const McpProxy::ConfigOverrides::McpRemote &r = result.options.mcpRemote;
+    QCOMPARE(result.options.url, u"https://h/sse"_s);
+    QCOMPARE(r.callbackPort, u"9696"_s);
+    QCOMPARE(r.headerFiles, QStringList{u"h.txt"_s});
+    QCOMPARE(r.resource, std::optional(QString()));
+    QCOMPARE(r.authorizeParams, (QStringList{u"a=1"_s, u"b=2"_s}));
+    QCOMPARE(r.host, std::optional(u"127.0.0.1"_s));
+    QCOMPARE(r.callbackPath, std::optional(u"/cb"_s));
+    QCOMPARE(r.authTimeout, std::optional(u"60"_s));
+    QVERIFY(r.debug && r.silent && r.enableProxy && r.clientCredentials);
+    QVERIFY(r.disableResourceParameter);
+    QCOMPARE(r.bodyTimeout, std::optional(u"0"_s));
+    QCOMPARE(r.staticClientInfo, std::optional(u"@info.json"_s));
+    QCOMPARE(r.tokenEndpoint, std::optional(u"https://a/token"_s));
+    QVERIFY(!r.connectTimeout && !r.pingInterval && !r.keepAlive && !r.ipv4 && !r.useIdToken);
+    QVERIFY(!r.deviceCode && !r.disableCookies && !r.staticClientMetadata);
 }
 
 void tst_CommandLine::commands_data()

@@ -87,6 +87,8 @@ private Q_SLOTS:
     void authorizationServerMigration();
     void preRegisteredClientStaysWithItsServer();
     void storedTokensStayWithTheirServer();
+    void idTokenIsTheBearerWhenAsked_data();
+    void idTokenIsTheBearerWhenAsked();
 
 private:
     int browserLaunches() const;
@@ -893,6 +895,45 @@ void tst_AuthorizationManager::storedTokensStayWithTheirServer()
     both.sort();
     QCOMPARE(tokenIssuers, both);
     QCOMPARE(registrationIssuers, both);
+}
+
+void tst_AuthorizationManager::idTokenIsTheBearerWhenAsked_data()
+{
+    QTest::addColumn<bool>("useIdToken");
+    QTest::newRow("access token (default)") << false;
+    QTest::newRow("ID token (oauth2.useIdToken, --use-id-token)") << true;
+}
+
+void tst_AuthorizationManager::idTokenIsTheBearerWhenAsked()
+{
+    // Servers that verify who calls take the OpenID Connect ID token as the bearer; its own exp
+    // (here shorter than the access token's) decides renewal.
+    QFETCH(bool, useIdToken);
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.setAccessTokenLifetime(3600);
+    auth.setIssueIdTokens(true, 600);
+    ProxyConfig config = clientCredentials(auth);
+    config.oauth2.useIdToken = useIdToken;
+    ManualClock clock;
+    AuthorizationManager manager(config);
+    manager.setClock(&clock);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    QSignalSpy header(&manager, &AuthorizationManager::authorizationHeaderChanged);
+    QSignalSpy renewal(&manager, &AuthorizationManager::renewalPointChanged);
+    manager.start();
+    QVERIFY(finished.wait(5000));
+    QCOMPARE(finished.first().at(0).toBool(), true);
+    const QByteArray expected =
+            "Bearer " + (useIdToken ? auth.latestIdToken() : auth.latestAccessToken()).toLatin1();
+    QVERIFY(header.last().first().toByteArray() == expected); // tokens: compared, not printed
+    QVERIFY(!renewal.isEmpty());
+    const QDateTime renewAt = renewal.last().first().toDateTime();
+    const qint64 secondsLeft = clock.nowUtc().secsTo(renewAt);
+    if (useIdToken)
+        QVERIFY2(secondsLeft <= 600, qPrintable(QString::number(secondsLeft)));
+    else
+        QVERIFY2(secondsLeft > 600, qPrintable(QString::number(secondsLeft)));
 }
 
 QTEST_GUILESS_MAIN(tst_AuthorizationManager)

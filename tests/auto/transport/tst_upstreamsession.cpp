@@ -166,6 +166,7 @@ private Q_SLOTS:
     void failedReinitializationIsRetriedBeforeTheNextMessage();
     void serverStreamChallengeAndExpiry();
     void shutdownFailsWhatIsOwed();
+    void keepAlivePingsAreNeverShown();
 };
 
 void tst_UpstreamSession::initializeAndInitializedAreBarriers()
@@ -589,6 +590,41 @@ void tst_UpstreamSession::shutdownFailsWhatIsOwed()
     QCOMPARE(h.failed.size(), 2);
     h.era->respond(result("8"));
     QCOMPARE(h.received.size(), 1); // the initialize result only
+}
+
+void tst_UpstreamSession::keepAlivePingsAreNeverShown()
+{
+    // upstream.pingIntervalMs (mcp-remote's --keep-alive): pings into the live session, one at a
+    // time, their answers (or failures) never reach the host, and they stop at shutdown.
+    UpstreamSession::Options options;
+    options.pingIntervalMs = 20;
+    Harness h(options);
+    QTest::qWait(60);
+    QCOMPARE(h.era->sent.size(), 0); // no session yet: nothing to keep alive
+    h.handshake();
+    const int afterHandshake = int(h.received.size());
+    const int idleAfterHandshake = int(h.idle.size());
+    QTRY_VERIFY(h.era->lastSent(u"ping"_s) != nullptr);
+    const FakeEra::Sent first = *h.era->lastSent(u"ping"_s);
+    QVERIFY(first.message.rawId().startsWith("\"mcp-oauth2-proxy-ping-"));
+    QTest::qWait(80);
+    qsizetype pings = 0;
+    for (const FakeEra::Sent &sent : std::as_const(h.era->sent))
+        pings += sent.message.method() == u"ping"_s ? 1 : 0;
+    QCOMPARE(pings, 1); // the first is still unanswered: no second one
+    h.era->answer(first.handle,
+            "{\"jsonrpc\":\"2.0\",\"id\":" + first.message.rawId() + ",\"result\":{}}");
+    QTRY_VERIFY(h.era->lastSent(u"ping"_s)->handle != first.handle);
+    const FakeEra::Sent second = *h.era->lastSent(u"ping"_s);
+    h.era->to().messageFailed(second.handle, TransportError::timeout(1000));
+    h.era->to().messageDelivered(second.handle, 0);
+    QCOMPARE(h.received.size(), afterHandshake); // no ping answer reached the host
+    QCOMPARE(h.failed.size(), 0);
+    QCOMPARE(h.idle.size(), idleAfterHandshake); // a ping is never owed to the host
+    h.session.shutdown();
+    const qsizetype sent = h.era->sent.size();
+    QTest::qWait(80);
+    QCOMPARE(h.era->sent.size(), sent);
 }
 
 QTEST_GUILESS_MAIN(tst_UpstreamSession)
