@@ -24,7 +24,9 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
-    , m_http(createEra(config), sessionOptions(config))
+    , m_connections(
+              std::make_shared<UpstreamConnections>(tlsConfiguration(config.upstream.caBundle)))
+    , m_http(createEra(config, m_connections), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
 {
     m_graceTimer.setSingleShot(true);
@@ -115,11 +117,15 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     return options;
 }
 
-std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config)
+std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
+        const ProxyConfig &config, const std::shared_ptr<UpstreamConnections> &connections)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
     // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
-    const StreamableHttpEra::Options http = transportOptions(config);
+    StreamableHttpEra::Options http = transportOptions(config);
+    // The server/discover probe, initialize and what follows ride the same connections
+    // (docs/performance.md, "Connections").
+    http.connections = connections;
     LegacySseEra::Options sse;
     sse.url = http.url;
     sse.timeoutMs = http.timeoutMs;
@@ -148,6 +154,7 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     modern.openServerStream = http.openServerStream;
     modern.headers = http.headers;
     modern.sslConfiguration = http.sslConfiguration;
+    modern.connections = connections;
     if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
         return std::make_unique<StatelessHttpEra>(modern);
     // auto: the server/discover probe is a Streamable HTTP POST; a transport that starts with
@@ -157,6 +164,13 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     modern.detection = StatelessHttpEra::Detection::FallBack;
     return std::make_unique<DetectingEra>(
             std::make_unique<StatelessHttpEra>(modern), createUpstreamEra(transport, http, sse));
+}
+
+bool ProxyApplication::startsWithStreamableHttp(const ProxyConfig &config)
+{
+    return config.upstream.protocol == ProxyConfig::Protocol::Stateless
+            || (config.upstream.transport != ProxyConfig::Transport::SseFirst
+                    && config.upstream.transport != ProxyConfig::Transport::SseOnly);
 }
 
 TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)
@@ -179,6 +193,10 @@ void ProxyApplication::start()
         qCWarning(lcApp) << "stdin is a terminal: paste one JSON-RPC message per line "
                             "(an MCP host normally starts this program)";
     }
+    // TCP and TLS to the upstream while the host is still writing initialize (and while a stored
+    // token is loaded): the first message then finds a warm connection.
+    if (startsWithStreamableHttp(m_config))
+        m_connections->warm(m_config.upstream.url, m_config.upstream.openServerStream);
     if (m_auth.holdsMessagesAtStart()) {
         // Stored tokens are loaded, and with a grant configured a token is obtained, while stdin
         // is already being read; messages wait for it in order (never blocking the reader).

@@ -3,6 +3,7 @@
 #include "auth/authorizationmanager.h"
 #include "bridge/proxysession.h"
 #include "config/proxyconfig.h"
+#include "network/upstreamconnections.h"
 #include "stdio/stdiochannel.h"
 #include "transport/fallbackera.h"
 #include "transport/streamablehttpera.h"
@@ -40,7 +41,11 @@ private:
     // The era strategy upstream.protocol and upstream.transport name (docs/architecture.md,
     // "Era strategies"); FallbackEra owns any switch between Streamable HTTP and HTTP+SSE,
     // DetectingEra the one between MCP 2026-07-28 and the earlier eras.
-    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config);
+    static std::unique_ptr<UpstreamEra> createEra(
+            const ProxyConfig &config, const std::shared_ptr<UpstreamConnections> &connections);
+    // Whether the first message goes out as a Streamable HTTP POST (every upstream.protocol and
+    // upstream.transport but an HTTP+SSE start), so start() warms the shared connections.
+    static bool startsWithStreamableHttp(const ProxyConfig &config);
     static UpstreamSession::Options sessionOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();
@@ -48,6 +53,8 @@ private:
     ProxyConfig m_config;
     StdioChannel m_stdio;
     ProxySession m_session;
+    // The connections to the upstream, shared by the eras of m_http.
+    std::shared_ptr<UpstreamConnections> m_connections;
     UpstreamSession m_http;
     AuthorizationManager m_auth;
     QTimer m_graceTimer;

@@ -73,11 +73,23 @@ int applyToProcess()
     return changed;
 }
 
-void watch(QNetworkReply *reply)
+void Watcher::watch(QNetworkReply *reply)
 {
-    // Queued from QNAM's thread; applyToProcess() is cheap (a few system calls per descriptor).
+    // Response headers that still scan per announcement: the announcement is queued from QNAM's
+    // thread and may arrive before the socket exists (host name lookup); the announced
+    // connection's own first response comes after it does, and other responses may come first.
+    constexpr int ScansPerAnnouncement = 2;
+    QObject::connect(reply, &QNetworkReply::socketStartedConnecting, reply, [owed = m_scansOwed] {
+        *owed += ScansPerAnnouncement;
+        applyToProcess();
+    });
     QObject::connect(reply, &QNetworkReply::encrypted, reply, [] { applyToProcess(); });
-    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [] { applyToProcess(); });
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [owed = m_scansOwed] {
+        if (*owed == 0)
+            return;
+        --*owed;
+        applyToProcess();
+    });
 }
 
 } // namespace McpProxy::LowDelaySockets

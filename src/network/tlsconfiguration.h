@@ -50,12 +50,13 @@ protected:
         configured.setSslConfiguration(m_configuration);
         QNetworkReply *reply =
                 QNetworkAccessManager::createRequest(operation, configured, outgoingData);
-        LowDelaySockets::watch(reply);
+        m_lowDelay.watch(reply);
         return reply;
     }
 
 private:
     QSslConfiguration m_configuration = QSslConfiguration::defaultConfiguration();
+    LowDelaySockets::Watcher m_lowDelay;
 };
 
 } // namespace McpProxy

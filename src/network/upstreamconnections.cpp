@@ -1,0 +1,197 @@
+#include "network/upstreamconnections.h"
+
+#include <QtNetwork/QNetworkCookieJar>
+#include <QtNetwork/QNetworkReply>
+#include <QtNetwork/QNetworkRequest>
+
+namespace McpProxy {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+std::size_t index(UpstreamConnections::Pool pool)
+{
+    return std::size_t(pool);
+}
+
+} // namespace
+
+UpstreamConnections::UpstreamConnections(
+        const QSslConfiguration &tls, int maxRequestManagers, QObject *parent)
+    : QObject(parent)
+    , m_tls(tls)
+    , m_maxRequestManagers(qMax(1, maxRequestManagers))
+    , m_cookieJar(std::make_unique<QNetworkCookieJar>())
+{
+    // Qt keeps a session (and a TLS 1.3 ticket) only with persistence on; it is off by default
+    // (QSslConfiguration::defaultConfiguration(), SslOptionDisableSessionPersistence).
+    m_tls.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
+    // A warm-up connection (connectToHostEncrypted) may speak HTTP/2 only when the configuration
+    // offers it by ALPN (qnetworkaccessmanager.cpp); otherwise it is not the connection that the
+    // requests, which allow HTTP/2 by default in Qt 6, would use.
+    m_tls.setAllowedNextProtocols(
+            {QSslConfiguration::ALPNProtocolHTTP2, QSslConfiguration::NextProtocolHttp1_1});
+    addManager(m_requestManagers);
+    addManager(m_controlManagers);
+    addManager(m_streamManagers);
+}
+
+UpstreamConnections::~UpstreamConnections()
+{
+    // The managers go first (they abort what is still running), then the jar they point to.
+    m_requestManagers.clear();
+    m_controlManagers.clear();
+    m_streamManagers.clear();
+}
+
+UpstreamConnections::Slot &UpstreamConnections::addManager(std::vector<Slot> &slots)
+{
+    Slot slot;
+    slot.manager = std::make_unique<TlsNetworkAccessManager>();
+    slot.manager->setTlsConfiguration(m_tls);
+    // Redirects never carry our headers to another origin; every request of the eras also sets
+    // its own policy (docs/qt-notes.md).
+    slot.manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    // One jar for all: setCookieJar() makes the manager its parent, which must not delete it.
+    slot.manager->setCookieJar(m_cookieJar.get());
+    m_cookieJar->setParent(nullptr);
+    slots.push_back(std::move(slot));
+    return slots.back();
+}
+
+UpstreamConnections::Slot &UpstreamConnections::pick(Pool pool)
+{
+    if (pool == Pool::Control)
+        return m_controlManagers.front();
+    if (pool == Pool::Streams)
+        return m_streamManagers.front();
+    // HTTP/2 multiplexes every request on one connection: a second manager would only add a
+    // connection. On HTTP/1.1, the first manager with a free connection.
+    if (m_http2)
+        return m_requestManagers.front();
+    Slot *leastBusy = &m_requestManagers.front();
+    for (Slot &slot : m_requestManagers) {
+        if (slot.inFlight < ConnectionsPerManager)
+            return slot;
+        if (slot.inFlight < leastBusy->inFlight)
+            leastBusy = &slot;
+    }
+    if (int(m_requestManagers.size()) < m_maxRequestManagers)
+        return addManager(m_requestManagers);
+    return *leastBusy;
+}
+
+QNetworkReply *UpstreamConnections::post(
+        Pool pool, const QNetworkRequest &request, const QByteArray &body)
+{
+    Slot &slot = pick(pool);
+    return track(slot, slot.manager->post(request, body));
+}
+
+QNetworkReply *UpstreamConnections::get(Pool pool, const QNetworkRequest &request)
+{
+    Slot &slot = pick(pool);
+    return track(slot, slot.manager->get(request));
+}
+
+QNetworkReply *UpstreamConnections::deleteResource(Pool pool, const QNetworkRequest &request)
+{
+    Slot &slot = pick(pool);
+    return track(slot, slot.manager->deleteResource(request));
+}
+
+QNetworkAccessManager &UpstreamConnections::manager(Pool pool)
+{
+    switch (pool) {
+    case Pool::Requests:
+        return *m_requestManagers.front().manager;
+    case Pool::Control:
+        return *m_controlManagers.front().manager;
+    case Pool::Streams:
+        break;
+    }
+    return *m_streamManagers.front().manager;
+}
+
+int UpstreamConnections::inFlight(Pool pool) const
+{
+    const std::vector<Slot> &slots = pool == Pool::Requests
+            ? m_requestManagers
+            : (pool == Pool::Control ? m_controlManagers : m_streamManagers);
+    int count = 0;
+    for (const Slot &slot : slots)
+        count += slot.inFlight;
+    return count;
+}
+
+QNetworkReply *UpstreamConnections::track(Slot &slot, QNetworkReply *reply)
+{
+    ++slot.inFlight;
+    // The slot's address may change as the vector grows; the manager's does not.
+    TlsNetworkAccessManager *manager = slot.manager.get();
+    const auto release = [this, manager] {
+        for (std::vector<Slot> *slots :
+                {&m_requestManagers, &m_controlManagers, &m_streamManagers}) {
+            for (Slot &candidate : *slots) {
+                if (candidate.manager.get() == manager) {
+                    --candidate.inFlight;
+                    return;
+                }
+            }
+        }
+    };
+    // A reply counts until it finished, or until it is deleted without finishing.
+    connect(reply, &QNetworkReply::finished, this, [this, reply, release] {
+        disconnect(reply, &QObject::destroyed, this, nullptr);
+        release();
+        observe(reply);
+    });
+    connect(reply, &QObject::destroyed, this, release);
+    return reply;
+}
+
+void UpstreamConnections::observe(QNetworkReply *reply)
+{
+    if (!m_protocolKnown
+            && reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 0) {
+        m_protocolKnown = true;
+        m_http2 = reply->attribute(QNetworkRequest::Http2WasUsedAttribute).toBool();
+    }
+    if (!m_ticketWanted)
+        return;
+    if (reply->url().scheme() != "https"_L1) {
+        m_ticketWanted = false; // plain HTTP: no TLS session
+        return;
+    }
+    const QByteArray ticket = reply->sslConfiguration().sessionTicket();
+    if (ticket.isEmpty())
+        return;
+    // Later connections of every manager offer it (Qt resumes a session from the configuration's
+    // ticket when persistence is on).
+    m_ticketWanted = false;
+    m_tls.setSessionTicket(ticket);
+    for (std::vector<Slot> *slots : {&m_requestManagers, &m_controlManagers, &m_streamManagers}) {
+        for (Slot &slot : *slots)
+            slot.manager->setTlsConfiguration(m_tls);
+    }
+}
+
+void UpstreamConnections::warm(const QUrl &url, bool streams)
+{
+    const auto warmPool = [this, &url](Pool pool) {
+        if (std::exchange(m_warmed[index(pool)], true))
+            return;
+        QNetworkAccessManager &nam = manager(pool);
+        if (url.scheme() == "https"_L1)
+            nam.connectToHostEncrypted(url.host(), quint16(url.port(443)), m_tls);
+        else
+            nam.connectToHost(url.host(), quint16(url.port(80)));
+    };
+    warmPool(Pool::Requests);
+    warmPool(Pool::Control);
+    if (streams)
+        warmPool(Pool::Streams);
+}
+
+} // namespace McpProxy
