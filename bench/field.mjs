@@ -2,7 +2,7 @@
 // Field bench: the proxies in front of the official MCP SDK server over TLS, through a relay that
 // adds round-trip time, on HTTP/1.1 and HTTP/2, with SSE and with JSON replies.
 //
-//   node field.mjs --proxy PATH [--floor PATH] [--rtt 0,20,80] [--servers h1-sse,h1-json,h2-sse]
+//   node field.mjs --proxy PATH [--floor PATH] [--baseline PATH] [--rtt 0,20,80] [--servers h1-sse,h1-json,h2-sse]
 //                  [--only ours,reference,mcp-remote,direct,floor] [--spawns N] [--calls N] [--quick]
 //
 // Upstream: McpServer + StreamableHTTPServerTransport (@modelcontextprotocol/sdk, pinned in
@@ -18,11 +18,12 @@
 //              call at once, as SDK clients do), same processes
 //   burst32    32 tools/call sent at once right after initialize, until all are answered
 //   seq p50/95 sequential tools/call, same process as burst32
-//   CPU/call   utime+stime of the proxy (all threads) over --calls calls, 8 in flight
-//   RSS, PSS   VmHWM and Pss (smaps_rollup) at the end
+//   CPU/call   utime+stime of the proxy (all threads) over --calls calls, 8 in flight (smallest RTT)
+//   RSS, PSS   VmHWM and Pss (smaps_rollup) at the end (smallest RTT)
 //   conns      TCP connections / TLS handshakes / resumed, seen by the server for that process
 // The direct SDK client (Client + StreamableHTTPClientTransport, in this process; HTTP/1.1 through
-// undici's fetch) and the bare-QNAM floor (bench/floor, --floor) have no stdio hop.
+// undici's fetch) and the bare-QNAM floor (bench/floor, --floor) have no stdio hop. --baseline: an
+// earlier build of ours as its own row (before/after a change, same run).
 //
 // Ours runs with a static --header "Authorization: Bearer t" (the bytes a stored token gives; the
 // store's own start-up cost, a few ms, is not in it); the reference needs its client_credentials
@@ -49,12 +50,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function parseArgs(argv) {
     const o = { proxy: null, floor: null, rtts: [0, 20, 80], servers: ['h1-sse', 'h1-json', 'h2-sse'],
-        only: null, spawns: 5, calls: 1000, seq: 100, out: path.join(here, 'results') };
+        only: null, spawns: 3, calls: 500, seq: 30, out: path.join(here, 'results') };
     for (let i = 0; i < argv.length; ++i) {
         const a = argv[i];
         const v = () => argv[++i];
         if (a === '--proxy') o.proxy = path.resolve(v());
         else if (a === '--floor') o.floor = path.resolve(v());
+        else if (a === '--baseline') o.baseline = path.resolve(v());
         else if (a === '--rtt') o.rtts = v().split(',').map(Number);
         else if (a === '--servers') o.servers = v().split(',');
         else if (a === '--only') o.only = v().split(',');
@@ -100,8 +102,10 @@ async function startUpstream(kind) {
         const text = Buffer.concat(chunks).toString('utf8');
         return text ? JSON.parse(text) : undefined;
     }
+    const trace = process.env.FIELD_TRACE === '1';
     async function handle(req, res) {
         ++counts.requests;
+        if (trace) log(`conn ${req.socket?.remotePort ?? req.stream?.session?.socket?.remotePort} ${req.method} ${req.headers['content-length'] ?? ''}`);
         try {
             if (new URL(req.url, 'https://x').pathname !== '/mcp') { res.writeHead(404).end(); return; }
             if (req.headers.authorization !== `Bearer ${TOKEN}`) {
@@ -177,6 +181,7 @@ async function startRelay(targetPort, rttMs) {
     await new Promise((r) => server.listen(0, '127.0.0.1', r));
     return {
         url: `https://127.0.0.1:${server.address().port}/mcp`,
+        rtt: rttMs,
         async stop() { for (const s of sockets) s.destroy(); await new Promise((r) => server.close(r)); },
     };
 }
@@ -316,9 +321,11 @@ function contenders(relay, token) {
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: path.join(tlsDir, 'ca.pem') };
     delete env.NODE_OPTIONS;
     const nm = path.join(here, 'node_modules');
+    const ours = (name, binary) => ({ name, spec: () => ({ command: binary,
+        args: ['--log-level', 'error', '--ca-bundle', caPath, '--header', `Authorization: Bearer ${TOKEN}`, relay.url], env }) });
     const all = [
-        { name: 'ours', spec: () => ({ command: opts.proxy,
-            args: ['--log-level', 'error', '--ca-bundle', path.join(tlsDir, 'ca.pem'), '--header', `Authorization: Bearer ${TOKEN}`, relay.url], env }) },
+        ours('ours', opts.proxy),
+        ...(opts.baseline ? [ours('baseline', opts.baseline)] : []),
         { name: 'reference', spec: () => ({ command: process.execPath, args: [path.join(nm, 'mcp-oauth2-proxy', 'dist', 'index.js')],
             env: { ...env, UPSTREAM_URL: relay.url, LOG_LEVEL: 'error', OAUTH2_GRANT: 'client_credentials', OAUTH2_TOKEN_URL: token.url,
                 OAUTH2_CLIENT_ID: 'bench', OAUTH2_CLIENT_SECRET: 'bench-secret', DISCOVERY_ENABLED: 'false' } }) },
@@ -360,12 +367,14 @@ async function benchStdioOrDirect(c, upstream, relay) {
     };
     const r = { ready: [], first: [] };
     for (let i = 0; i < opts.spawns; ++i) {
+        upstream.reset();
         const { client, ready } = await open();
         try {
             const t = now();
             await withTimeout(echo(client), 60_000, `${c.name} first call`);
             r.first.push(now() - t);
             r.ready.push(ready);
+            r.firstConns = { ...upstream.counts }; // initialize + first call, last spawn
         } finally { await client.close(); }
     }
     upstream.reset();
@@ -378,7 +387,8 @@ async function benchStdioOrDirect(c, upstream, relay) {
         const seq = [];
         for (let i = 0; i < opts.seq; ++i) { t = now(); await echo(client); seq.push(now() - t); }
         r.p50 = pct(seq, 50); r.p95 = pct(seq, 95);
-        if (client.pid) {
+        // CPU and memory at the run's smallest RTT only (the work per call does not depend on it).
+        if (client.pid && relay.rtt === Math.min(...opts.rtts)) {
             const before = cpuMs(client.pid);
             await pool(client, opts.calls, 8);
             r.cpuPerCall = (cpuMs(client.pid) - before) / opts.calls;
@@ -441,14 +451,16 @@ async function main() {
         `Field bench (${new Date().toISOString()}): ${os.cpus().length} cores, load average ${load}; Node ${process.version}; ` +
         `spawns ${opts.spawns}, sequential ${opts.seq}, CPU over ${opts.calls} calls (8 in flight).`,
         '',
-        '| server | RTT ms | contender | ready ms | first call ms | 32 parallel ms | seq p50 / p95 ms | CPU/call ms | VmHWM / PSS MB | TCP / TLS / resumed |',
-        '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
+        '| server | RTT ms | contender | ready ms | first call ms | TCP / TLS / requests to the first call | 32 parallel ms | TCP / TLS / resumed to the 32nd | seq p50 / p95 ms | CPU/call ms | VmHWM / PSS MB |',
+        '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ];
     for (const r of results) {
         if (r.error) { lines.push(`| ${r.kind} | ${r.rtt} | ${r.name} | error: ${r.error.replace(/\|/g, '/')} |||||||`); continue; }
-        lines.push(`| ${r.kind} | ${r.rtt} | ${r.name} | ${fmt(r.ready)} | ${fmt(r.first)} | ${fmt(r.burst32)} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} | ${fmt(r.cpuPerCall, 3)} | ${fmt(r.hwm)} / ${fmt(r.pss)} | ${r.conns ? `${r.conns.tcp} / ${r.conns.tls} / ${r.conns.resumed}` : '—'} |`);
+        const fc = r.firstConns ? `${r.firstConns.tcp} / ${r.firstConns.tls} / ${r.firstConns.requests}` : '—';
+        const bc = r.conns ? `${r.conns.tcp} / ${r.conns.tls} / ${r.conns.resumed}` : '—';
+        lines.push(`| ${r.kind} | ${r.rtt} | ${r.name} | ${fmt(r.ready)} | ${fmt(r.first)} | ${fc} | ${fmt(r.burst32)} | ${bc} | ${fmt(r.p50, 2)} / ${fmt(r.p95, 2)} | ${fmt(r.cpuPerCall, 3)} | ${fmt(r.hwm)} / ${fmt(r.pss)} |`);
     }
-    lines.push('', `${((now() - t0) / 1000).toFixed(0)} s in all. TCP/TLS counted by the server for the burst process (initialize + 32 parallel calls).`);
+    lines.push('', `${((now() - t0) / 1000).toFixed(0)} s in all. TCP connections, TLS handshakes, resumed sessions and HTTP requests as the server counted them: for the last "ready" process up to its first call, and for the burst process up to its 32nd answer (requests include the probe, the GET stream and notifications).`);
     const text = lines.join('\n');
     fs.mkdirSync(opts.out, { recursive: true });
     fs.writeFileSync(path.join(opts.out, 'field.md'), text + '\n');

@@ -32,7 +32,8 @@ namespace {
 
 void noDelayEverywhere()
 {
-    const QStringList fds = QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::System | QDir::Files);
+    const QStringList fds =
+            QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::System | QDir::Files);
     for (const QString &entry : fds) {
         const int fd = entry.toInt();
         int type = 0;
@@ -66,7 +67,8 @@ double procMb(const char *file, const char *key)
 double percentile(std::vector<double> values, double p)
 {
     std::sort(values.begin(), values.end());
-    return values.empty() ? 0 : values[std::min(values.size() - 1, size_t(p / 100 * values.size()))];
+    return values.empty() ? 0
+                          : values[std::min(values.size() - 1, size_t(p / 100 * values.size()))];
 }
 
 } // namespace
@@ -121,7 +123,8 @@ int main(int argc, char **argv)
         post(body, [done](QNetworkReply *reply) {
             const QByteArray answer = reply->readAll(); // JSON or one SSE event
             if (!answer.contains("\"result\"")) {
-                std::fprintf(stderr, "qnam-floor: unexpected answer %s\n", answer.left(300).constData());
+                std::fprintf(
+                        stderr, "qnam-floor: unexpected answer %s\n", answer.left(300).constData());
                 QCoreApplication::exit(1);
                 return;
             }
@@ -145,8 +148,9 @@ int main(int argc, char **argv)
                 call(*step);
             } else if (*running == 0) {
                 cpuPerCall = (cpuMs() - cpuBefore) / cpuCalls;
-                std::printf("{\"ready\":%.3f,\"first\":%.3f,\"burst32\":%.3f,\"p50\":%.3f,\"p95\":%.3f,"
-                            "\"cpuPerCall\":%.4f,\"hwm\":%.2f,\"pss\":%.2f}\n",
+                std::printf(
+                        "{\"ready\":%.3f,\"first\":%.3f,\"burst32\":%.3f,\"p50\":%.3f,\"p95\":%.3f,"
+                        "\"cpuPerCall\":%.4f,\"hwm\":%.2f,\"pss\":%.2f}\n",
                         ready, first, burst, percentile(sequential, 50), percentile(sequential, 95),
                         cpuPerCall, procMb("/proc/self/status", "VmHWM"),
                         procMb("/proc/self/smaps_rollup", "Pss"));
@@ -183,7 +187,8 @@ int main(int argc, char **argv)
             });
         }
     };
-    const QByteArray initialize = R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"qnam-floor","version":"1"}}})";
+    const QByteArray initialize =
+            R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"qnam-floor","version":"1"}}})";
     post(initialize, [&](QNetworkReply *reply) {
         ready = sinceStart.nsecsElapsed() / 1e6;
         sessionId = reply->rawHeader("Mcp-Session-Id");

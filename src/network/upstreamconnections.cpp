@@ -18,12 +18,13 @@ std::size_t index(UpstreamConnections::Pool pool)
 } // namespace
 
 UpstreamConnections::UpstreamConnections(
-        const QSslConfiguration &tls, int maxRequestManagers, QObject *parent)
+        const QSslConfiguration &tls, const Options &options, QObject *parent)
     : QObject(parent)
     , m_tls(tls)
-    , m_maxRequestManagers(qMax(1, maxRequestManagers))
+    , m_options(options)
     , m_cookieJar(std::make_unique<QNetworkCookieJar>())
 {
+    m_clock.start();
     // Qt keeps a session (and a TLS 1.3 ticket) only with persistence on; it is off by default
     // (QSslConfiguration::defaultConfiguration(), SslOptionDisableSessionPersistence).
     m_tls.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
@@ -68,7 +69,8 @@ UpstreamConnections::Slot &UpstreamConnections::pick(Pool pool)
         return m_streamManagers.front();
     // HTTP/2 multiplexes every request on one connection: a second manager would only add a
     // connection. On HTTP/1.1, the first manager with a free connection.
-    if (m_http2)
+    const bool near = m_quickestAnswerMs >= 0 && m_quickestAnswerMs < m_options.overflowRoundTripMs;
+    if (m_http2 || near)
         return m_requestManagers.front();
     Slot *leastBusy = &m_requestManagers.front();
     for (Slot &slot : m_requestManagers) {
@@ -77,7 +79,7 @@ UpstreamConnections::Slot &UpstreamConnections::pick(Pool pool)
         if (slot.inFlight < leastBusy->inFlight)
             leastBusy = &slot;
     }
-    if (int(m_requestManagers.size()) < m_maxRequestManagers)
+    if (int(m_requestManagers.size()) < m_options.maxRequestManagers)
         return addManager(m_requestManagers);
     return *leastBusy;
 }
@@ -86,19 +88,19 @@ QNetworkReply *UpstreamConnections::post(
         Pool pool, const QNetworkRequest &request, const QByteArray &body)
 {
     Slot &slot = pick(pool);
-    return track(slot, slot.manager->post(request, body));
+    return track(slot, slot.manager->post(request, body), pool != Pool::Streams);
 }
 
 QNetworkReply *UpstreamConnections::get(Pool pool, const QNetworkRequest &request)
 {
     Slot &slot = pick(pool);
-    return track(slot, slot.manager->get(request));
+    return track(slot, slot.manager->get(request), pool != Pool::Streams);
 }
 
 QNetworkReply *UpstreamConnections::deleteResource(Pool pool, const QNetworkRequest &request)
 {
     Slot &slot = pick(pool);
-    return track(slot, slot.manager->deleteResource(request));
+    return track(slot, slot.manager->deleteResource(request), pool != Pool::Streams);
 }
 
 QNetworkAccessManager &UpstreamConnections::manager(Pool pool)
@@ -125,8 +127,10 @@ int UpstreamConnections::inFlight(Pool pool) const
     return count;
 }
 
-QNetworkReply *UpstreamConnections::track(Slot &slot, QNetworkReply *reply)
+QNetworkReply *UpstreamConnections::track(Slot &slot, QNetworkReply *reply, bool timed)
 {
+    // Streams last as long as the server keeps them: not a round trip.
+    const qint64 sentAt = timed ? m_clock.elapsed() : -1;
     ++slot.inFlight;
     // The slot's address may change as the vector grows; the manager's does not.
     TlsNetworkAccessManager *manager = slot.manager.get();
@@ -142,9 +146,14 @@ QNetworkReply *UpstreamConnections::track(Slot &slot, QNetworkReply *reply)
         }
     };
     // A reply counts until it finished, or until it is deleted without finishing.
-    connect(reply, &QNetworkReply::finished, this, [this, reply, release] {
+    connect(reply, &QNetworkReply::finished, this, [this, reply, release, sentAt] {
         disconnect(reply, &QObject::destroyed, this, nullptr);
         release();
+        if (sentAt >= 0 && reply->error() == QNetworkReply::NoError) {
+            const qint64 took = m_clock.elapsed() - sentAt;
+            if (m_quickestAnswerMs < 0 || took < m_quickestAnswerMs)
+                m_quickestAnswerMs = took;
+        }
         observe(reply);
     });
     connect(reply, &QObject::destroyed, this, release);

@@ -3,6 +3,7 @@
 #include "network/tlsconfiguration.h"
 
 #include <QtCore/QByteArray>
+#include <QtCore/QElapsedTimer>
 #include <QtCore/QObject>
 #include <QtCore/QUrl>
 #include <QtNetwork/QSslConfiguration>
@@ -25,9 +26,11 @@ namespace McpProxy {
 // - warm(): TCP and TLS to the upstream before the host's first message (connectToHost*);
 // - Requests grows past Qt's six connections per host and manager (defaultHttpChannelCount in
 //   qhttpnetworkconnection.cpp) on HTTP/1.1: a request goes to the first manager of the pool with
-//   fewer than six in flight, a new one when all are busy (at most maxRequestManagers). Once the
-//   server has answered over HTTP/2 (ALPN) everything stays on the first manager: one connection
-//   multiplexes all requests;
+//   fewer than six in flight, a new one when all are busy (at most maxRequestManagers). Only for
+//   an upstream whose quickest answer so far took at least overflowRoundTripMs: a new connection
+//   costs two round trips and a TLS handshake's CPU, which a near upstream never wins back over
+//   waiting for one of six busy connections. Once the server has answered over HTTP/2 (ALPN)
+//   everything stays on the first manager: one connection multiplexes all requests;
 // - one cookie jar for all managers (a load balancer's affinity cookie reaches every connection);
 // - one TLS configuration with session persistence on: the channels of one manager share Qt's SSL
 //   context and resume its session, and the first session ticket the server sends is handed to
@@ -40,8 +43,17 @@ public:
     enum class Pool { Requests, Control, Streams };
     static constexpr int ConnectionsPerManager = 6; // Qt 6.4, HTTP/1.1, per host and manager
 
-    explicit UpstreamConnections(const QSslConfiguration &tls, int maxRequestManagers = 8,
-            QObject *parent = nullptr);
+    struct Options
+    {
+        int maxRequestManagers = 8; // 48 HTTP/1.1 connections for requests
+        int overflowRoundTripMs = 5; // see above; 0: always
+    };
+
+    explicit UpstreamConnections(
+            const QSslConfiguration &tls, const Options &options, QObject *parent = nullptr);
+    explicit UpstreamConnections(const QSslConfiguration &tls)
+        : UpstreamConnections(tls, Options{})
+    { }
     ~UpstreamConnections() override;
 
     QNetworkReply *post(Pool pool, const QNetworkRequest &request, const QByteArray &body);
@@ -60,6 +72,7 @@ public:
     bool http2Seen() const { return m_http2; }
     QByteArray sessionTicket() const { return m_tls.sessionTicket(); }
     int inFlight(Pool pool) const;
+    qint64 quickestAnswerMs() const { return m_quickestAnswerMs; } // -1: none yet
 
 private:
     struct Slot
@@ -70,11 +83,13 @@ private:
 
     Slot &pick(Pool pool);
     Slot &addManager(std::vector<Slot> &slots);
-    QNetworkReply *track(Slot &slot, QNetworkReply *reply);
+    QNetworkReply *track(Slot &slot, QNetworkReply *reply, bool timed);
     void observe(QNetworkReply *reply);
 
     QSslConfiguration m_tls;
-    const int m_maxRequestManagers;
+    const Options m_options;
+    QElapsedTimer m_clock;
+    qint64 m_quickestAnswerMs = -1; // post/get/delete to finished, any pool but Streams
     // Declared before the managers: they are destroyed first (QNetworkAccessManager keeps a raw
     // pointer to its jar).
     std::unique_ptr<QNetworkCookieJar> m_cookieJar;

@@ -1,6 +1,6 @@
 // UpstreamConnections: warm-up connections that later requests ride, more than six requests in
-// flight on HTTP/1.1, one cookie jar, and the TLS session ticket handed to every manager. Checked on
-// what the server sees (connections, concurrent requests, headers), never by timing.
+// flight on HTTP/1.1, one cookie jar, and the TLS session ticket handed to every manager. Checked
+// on what the server sees (connections, concurrent requests, headers), never by timing.
 #include "network/tlsconfiguration.h"
 #include "network/upstreamconnections.h"
 #include "support/fakehttpserver.h"
@@ -26,6 +26,7 @@ private Q_SLOTS:
     void warmConnectionsCarryLaterRequests();
     void moreThanSixRequestsInFlight_data();
     void moreThanSixRequestsInFlight();
+    void nearUpstreamKeepsSixConnections();
     void oneCookieJarForEveryPool();
     void tlsSessionTicketIsShared();
 
@@ -35,10 +36,7 @@ private:
         if (tls)
             server.setTlsConfiguration(FakeHttpServer::testTlsConfiguration());
     }
-    static QSslConfiguration clientTls()
-    {
-        return tlsConfiguration(FakeHttpServer::testCaPath());
-    }
+    static QSslConfiguration clientTls() { return tlsConfiguration(FakeHttpServer::testCaPath()); }
     static QNetworkRequest request(const QUrl &url)
     {
         QNetworkRequest out(url);
@@ -97,6 +95,13 @@ void tst_UpstreamConnections::moreThanSixRequestsInFlight_data()
     QTest::newRow("https") << true;
 }
 
+static UpstreamConnections::Options alwaysOverflow()
+{
+    UpstreamConnections::Options options;
+    options.overflowRoundTripMs = 0;
+    return options;
+}
+
 void tst_UpstreamConnections::moreThanSixRequestsInFlight()
 {
     // Qt opens at most six HTTP/1.1 connections per host and manager; 32 requests in flight all
@@ -110,7 +115,7 @@ void tst_UpstreamConnections::moreThanSixRequestsInFlight()
         held.append(responder);
     });
     QVERIFY(server.listen());
-    UpstreamConnections connections(clientTls());
+    UpstreamConnections connections(clientTls(), alwaysOverflow());
 
     std::vector<std::unique_ptr<QNetworkReply>> replies;
     for (int i = 0; i < Burst; ++i) {
@@ -146,6 +151,49 @@ void tst_UpstreamConnections::moreThanSixRequestsInFlight()
     QCOMPARE(server.connectionCount(), Burst);
 }
 
+void tst_UpstreamConnections::nearUpstreamKeepsSixConnections()
+{
+    // An upstream that answered quicker than overflowRoundTripMs gets no extra manager: a burst
+    // waits for the six connections of the first (a threshold no answer can miss here).
+    constexpr int Burst = 16;
+    FakeHttpServer server;
+    QList<QPointer<FakeHttpResponder>> held;
+    server.setHandler([&held](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        if (request.path() == "/first")
+            responder->reply(200, {}, "{}");
+        else
+            held.append(responder);
+    });
+    QVERIFY(server.listen());
+    UpstreamConnections::Options options;
+    options.overflowRoundTripMs = 24 * 3600 * 1000;
+    UpstreamConnections connections(clientTls(), options);
+    std::unique_ptr<QNetworkReply> first(
+            connections.post(Pool::Requests, request(server.url(u"/first"_s)), "{}"));
+    QTRY_VERIFY_WITH_TIMEOUT(first->isFinished(), 20000);
+    QVERIFY(connections.quickestAnswerMs() >= 0);
+
+    std::vector<std::unique_ptr<QNetworkReply>> replies;
+    for (int i = 0; i < Burst; ++i) {
+        replies.emplace_back(
+                connections.post(Pool::Requests, request(server.url(u"/mcp"_s)), "{}"));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(held.size(), UpstreamConnections::ConnectionsPerManager, 20000);
+    QCOMPARE(connections.requestManagerCount(), 1);
+    QCOMPARE(server.connectionCount(), UpstreamConnections::ConnectionsPerManager);
+    // The rest follow as connections free up.
+    int answered = 0;
+    while (answered < Burst) {
+        QTRY_VERIFY_WITH_TIMEOUT(answered < held.size(), 20000);
+        QPointer<FakeHttpResponder> next = held.at(answered++);
+        QVERIFY(next);
+        next->reply(200, {}, "{}");
+    }
+    for (const auto &reply : replies)
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 20000);
+    QCOMPARE(server.connectionCount(), UpstreamConnections::ConnectionsPerManager);
+}
+
 void tst_UpstreamConnections::oneCookieJarForEveryPool()
 {
     // A cookie set on a reply of one pool (a load balancer's affinity cookie) goes with the
@@ -158,7 +206,7 @@ void tst_UpstreamConnections::oneCookieJarForEveryPool()
             responder->reply(200, {}, "{}");
     });
     QVERIFY(server.listen());
-    auto connections = std::make_unique<UpstreamConnections>(clientTls());
+    auto connections = std::make_unique<UpstreamConnections>(clientTls(), alwaysOverflow());
     std::unique_ptr<QNetworkReply> set(
             connections->post(Pool::Requests, request(server.url(u"/set"_s)), "{}"));
     QTRY_VERIFY_WITH_TIMEOUT(set->isFinished(), 20000);
