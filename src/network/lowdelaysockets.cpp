@@ -16,6 +16,11 @@ namespace McpProxy::LowDelaySockets {
 
 namespace {
 
+// Response headers that still scan per announcement: the announcement is queued from QNAM's
+// thread and may arrive before the socket exists (host name lookup); the announced connection's
+// own first response comes after it does, and other responses may come first.
+constexpr int ScansPerAnnouncement = 2;
+
 #ifdef Q_OS_UNIX
 // An IPv4/IPv6 stream socket (TCP); false for files, pipes, Unix sockets and UDP.
 bool isTcpSocket(int fd)
@@ -75,10 +80,6 @@ int applyToProcess()
 
 void Watcher::watch(QNetworkReply *reply)
 {
-    // Response headers that still scan per announcement: the announcement is queued from QNAM's
-    // thread and may arrive before the socket exists (host name lookup); the announced
-    // connection's own first response comes after it does, and other responses may come first.
-    constexpr int ScansPerAnnouncement = 2;
     QObject::connect(reply, &QNetworkReply::socketStartedConnecting, reply, [owed = m_scansOwed] {
         *owed += ScansPerAnnouncement;
         applyToProcess();

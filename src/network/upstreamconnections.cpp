@@ -162,6 +162,7 @@ QNetworkReply *UpstreamConnections::track(Slot &slot, QNetworkReply *reply, bool
 
 void UpstreamConnections::observe(QNetworkReply *reply)
 {
+    warmDeferred();
     if (!m_protocolKnown
             && reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 0) {
         m_protocolKnown = true;
@@ -186,21 +187,53 @@ void UpstreamConnections::observe(QNetworkReply *reply)
     }
 }
 
+void UpstreamConnections::warmPool(Pool pool)
+{
+    if (std::exchange(m_warmed[index(pool)], true))
+        return;
+    QNetworkAccessManager &nam = manager(pool);
+    if (m_warmUrl.scheme() == "https"_L1)
+        nam.connectToHostEncrypted(m_warmUrl.host(), quint16(m_warmUrl.port(443)), m_tls);
+    else
+        nam.connectToHost(m_warmUrl.host(), quint16(m_warmUrl.port(80)));
+}
+
+void UpstreamConnections::warmDeferred()
+{
+    if (!std::exchange(m_deferredWarmPending, false))
+        return;
+    warmPool(Pool::Control);
+    if (m_warmStreams)
+        warmPool(Pool::Streams);
+}
+
 void UpstreamConnections::warm(const QUrl &url, bool streams)
 {
-    const auto warmPool = [this, &url](Pool pool) {
-        if (std::exchange(m_warmed[index(pool)], true))
-            return;
-        QNetworkAccessManager &nam = manager(pool);
-        if (url.scheme() == "https"_L1)
-            nam.connectToHostEncrypted(url.host(), quint16(url.port(443)), m_tls);
-        else
-            nam.connectToHost(url.host(), quint16(url.port(80)));
-    };
+    if (m_warmUrl.isEmpty()) {
+        m_warmUrl = url;
+        m_warmStreams = streams;
+    }
+    if (m_warmed[index(Pool::Requests)]) {
+        // A later call (an era's, when initialize goes out) waits like the first one did.
+        if (!m_deferredWarmPending) {
+            warmPool(Pool::Control);
+            if (streams)
+                warmPool(Pool::Streams);
+        }
+        return;
+    }
     warmPool(Pool::Requests);
-    warmPool(Pool::Control);
-    if (streams)
-        warmPool(Pool::Streams);
+    if (m_warmUrl.scheme() != "https"_L1) {
+        m_deferredWarmPending = true;
+        warmDeferred();
+        return;
+    }
+    // QNetworkAccessManager::encrypted() comes for the warm-up connection's handshake too; an
+    // answer on any pool (observe()) also releases the others.
+    m_deferredWarmPending = true;
+    connect(
+            &manager(Pool::Requests), &QNetworkAccessManager::encrypted, this,
+            [this] { warmDeferred(); }, Qt::SingleShotConnection);
 }
 
 } // namespace McpProxy

@@ -64,7 +64,10 @@ public:
     QNetworkAccessManager &manager(Pool pool);
 
     // Opens a connection of each pool to `url`'s origin (Streams only when `streams`): TCP, and
-    // TLS for https. Each pool is warmed once; later calls do nothing for it.
+    // TLS for https. Each pool is warmed once; later calls do nothing for it. Over https the
+    // Requests pool goes first and the others once its TLS session is up (or an answer came):
+    // QNAM does every handshake on its one thread, so three at once would delay the one that
+    // carries the first request; the later ones can resume its session.
     void warm(const QUrl &url, bool streams);
 
     // Diagnostics and tests.
@@ -96,7 +99,13 @@ private:
     std::vector<Slot> m_requestManagers;
     std::vector<Slot> m_controlManagers; // one
     std::vector<Slot> m_streamManagers; // one
+    void warmPool(Pool pool);
+    void warmDeferred();
+
     std::array<bool, 3> m_warmed = {false, false, false};
+    QUrl m_warmUrl; // set by warm()
+    bool m_warmStreams = false;
+    bool m_deferredWarmPending = false; // Control (and Streams) wait for the first session
     bool m_http2 = false;
     bool m_protocolKnown = false;
     bool m_ticketWanted = true; // until a ticket is shared, or the upstream is plain HTTP
