@@ -50,15 +50,18 @@ void tst_ProxyConnections::connectsBeforeTheHostWrites()
     const int warm = server.http().connectionCount();
 
     proxy.initialize();
-    proxy.send(R"({"jsonrpc":"2.0","id":"call","method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}})");
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":"call","method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}})");
     QVERIFY(proxy.takeResponse(u"call"_s, 20000).contains(u"result"));
     const QList<FakeHttpRequest> requests = server.http().requests();
-    QVERIFY(requests.size() >= 3); // initialize, notifications/initialized, tools/call (+ probe, GET)
+    QVERIFY(requests.size()
+            >= 3); // initialize, notifications/initialized, tools/call (+ probe, GET)
     for (const FakeHttpRequest &request : requests) {
         QVERIFY2(request.connectionId <= warm,
-                qPrintable(u"%1 %2 went out on connection %3, opened after start-up"_s.arg(
-                        QString::fromLatin1(request.method), QString::fromLatin1(request.body.left(60)))
-                                .arg(request.connectionId)));
+                qPrintable(u"%1 %2 went out on connection %3, opened after start-up"_s
+                                   .arg(QString::fromLatin1(request.method),
+                                           QString::fromLatin1(request.body.left(60)))
+                                   .arg(request.connectionId)));
     }
 }
 
