@@ -6,6 +6,8 @@
 #   bash bench/run.sh                 # build the release preset, npm ci, run everything (~2 min plus the build)
 #   bash bench/run.sh --quick         # fewer iterations, for trying the bench itself
 #   bash bench/run.sh --only direct,ours
+#   bash bench/run.sh --field         # the field bench instead (field.mjs: TLS, added RTT, HTTP/2,
+#                                     # the SDK server, the bare-QNAM floor; ~5 min), options after it
 #
 # Environment:
 #   BENCH_PROXY=path   use this mcp-oauth2-proxy binary instead of building the release preset
@@ -17,6 +19,11 @@
 set -euo pipefail
 
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+field=0
+if [ "${1:-}" = --field ]; then
+    field=1
+    shift
+fi
 repo_dir="$(cd "${bench_dir}/.." && pwd)"
 
 node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
@@ -66,6 +73,13 @@ fi
 run=()
 if [ -n "${BENCH_NICE:-}" ]; then
     run=(nice -n "${BENCH_NICE}")
+fi
+if [ "${field}" = 1 ]; then
+    echo "bench: building the bare-QNAM floor (bench/floor)" >&2
+    (cd "${repo_dir}" && cmake -S bench/floor -B build/bench-floor -G Ninja -DCMAKE_BUILD_TYPE=Release >&2 \
+        && cmake --build build/bench-floor >&2)
+    "${run[@]}" node "${bench_dir}/field.mjs" --proxy "${proxy}" --floor "${repo_dir}/build/bench-floor/qnam-floor" "$@"
+    exit
 fi
 "${run[@]}" node "${bench_dir}/driver.mjs" --proxy "${proxy}" --demo "${demo}" "$@"
 # The HTTP/2-over-TLS row (Node's http2 upstream), appended to the table.

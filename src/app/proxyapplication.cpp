@@ -25,8 +25,9 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
     , m_session(ToolFilter(config.tools.allow, config.tools.deny))
-    , m_http(createEra(config, config.upstream.cookies ? &m_cookieJar : nullptr),
-              sessionOptions(config))
+    , m_connections(std::make_shared<UpstreamConnections>(
+              tlsConfiguration(config.upstream.caBundle), connectionOptions(config)))
+    , m_http(createEra(config, m_connections), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
     , m_initializeCache(config.oauth2.tokenCacheDir.isEmpty() ? TokenStore::defaultDirectory()
                                                               : config.oauth2.tokenCacheDir,
@@ -120,8 +121,6 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     options.timeoutMs = config.upstream.timeoutMs;
     options.openServerStream = config.upstream.openServerStream;
     options.headers = config.upstream.headers;
-    options.connectTimeoutMs = config.upstream.connectTimeoutMs;
-    options.headersTimeoutMs = config.upstream.headersTimeoutMs;
     // Trust the system store plus the configured bundle (corporate TLS inspection, private CA);
     // the authorization manager builds the same configuration for its own connections.
     QString warning;
@@ -131,21 +130,32 @@ StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig 
     return options;
 }
 
+UpstreamConnections::Options ProxyApplication::connectionOptions(const ProxyConfig &config)
+{
+    UpstreamConnections::Options options;
+    options.cookies = config.upstream.cookies;
+    options.connectTimeoutMs = config.upstream.connectTimeoutMs;
+    options.headersTimeoutMs = config.upstream.headersTimeoutMs;
+    return options;
+}
+
 std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
-        const ProxyConfig &config, QNetworkCookieJar *cookieJar)
+        const ProxyConfig &config, const std::shared_ptr<UpstreamConnections> &connections)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
     // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
     StreamableHttpEra::Options http = transportOptions(config);
-    http.cookieJar = cookieJar;
+    // The server/discover probe, initialize and what follows ride the same connections
+    // (docs/performance.md, "Connections").
+    http.connections = connections;
     LegacySseEra::Options sse;
     sse.url = http.url;
     sse.timeoutMs = http.timeoutMs;
     sse.headers = http.headers;
     sse.sslConfiguration = http.sslConfiguration;
-    sse.cookieJar = cookieJar;
-    sse.connectTimeoutMs = http.connectTimeoutMs;
-    sse.headersTimeoutMs = http.headersTimeoutMs;
+    sse.cookieJar = connections->cookieJar();
+    sse.connectTimeoutMs = config.upstream.connectTimeoutMs;
+    sse.headersTimeoutMs = config.upstream.headersTimeoutMs;
     UpstreamTransport transport = UpstreamTransport::HttpFirst;
     switch (config.upstream.transport) {
     case ProxyConfig::Transport::HttpFirst:
@@ -169,9 +179,7 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
     modern.openServerStream = http.openServerStream;
     modern.headers = http.headers;
     modern.sslConfiguration = http.sslConfiguration;
-    modern.cookieJar = cookieJar;
-    modern.connectTimeoutMs = http.connectTimeoutMs;
-    modern.headersTimeoutMs = http.headersTimeoutMs;
+    modern.connections = connections;
     if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
         return std::make_unique<StatelessHttpEra>(modern);
     // auto: the server/discover probe is a Streamable HTTP POST; a transport that starts with
@@ -181,6 +189,13 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
     modern.detection = StatelessHttpEra::Detection::FallBack;
     return std::make_unique<DetectingEra>(
             std::make_unique<StatelessHttpEra>(modern), createUpstreamEra(transport, http, sse));
+}
+
+bool ProxyApplication::startsWithStreamableHttp(const ProxyConfig &config)
+{
+    return config.upstream.protocol == ProxyConfig::Protocol::Stateless
+            || (config.upstream.transport != ProxyConfig::Transport::SseFirst
+                    && config.upstream.transport != ProxyConfig::Transport::SseOnly);
 }
 
 TokenStoreOptions ProxyApplication::tokenStoreOptions(const ProxyConfig &config)
@@ -208,6 +223,10 @@ void ProxyApplication::start()
     m_remembered = m_initializeCache.load();
     if (m_remembered)
         m_http.setRememberedInitialize(m_remembered->requestedVersion, m_remembered->result);
+    // TCP and TLS to the upstream while the host is still writing initialize (and while a stored
+    // token is loaded): the first message then finds a warm connection.
+    if (startsWithStreamableHttp(m_config))
+        m_connections->warm(m_config.upstream.url, m_config.upstream.openServerStream);
     if (m_auth.holdsMessagesAtStart()) {
         // Stored tokens are loaded, and with a grant configured a token is obtained, while stdin
         // is already being read; messages wait for it in order (never blocking the reader).

@@ -4,6 +4,7 @@
 #include "auth/store/initializeresultcache.h"
 #include "bridge/proxysession.h"
 #include "config/proxyconfig.h"
+#include "network/upstreamconnections.h"
 #include "stdio/stdiochannel.h"
 #include "transport/fallbackera.h"
 #include "transport/streamablehttpera.h"
@@ -12,7 +13,6 @@
 
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
-#include <QtNetwork/QNetworkCookieJar>
 
 #include <memory>
 #include <optional>
@@ -44,17 +44,20 @@ private:
     // "Era strategies"); FallbackEra owns any switch between Streamable HTTP and HTTP+SSE,
     // DetectingEra the one between MCP 2026-07-28 and the earlier eras.
     static std::unique_ptr<UpstreamEra> createEra(
-            const ProxyConfig &config, QNetworkCookieJar *cookieJar);
+            const ProxyConfig &config, const std::shared_ptr<UpstreamConnections> &connections);
+    // Whether the first message goes out as a Streamable HTTP POST (every upstream.protocol and
+    // upstream.transport but an HTTP+SSE start), so start() warms the shared connections.
+    static bool startsWithStreamableHttp(const ProxyConfig &config);
     static UpstreamSession::Options sessionOptions(const ProxyConfig &config);
+    static UpstreamConnections::Options connectionOptions(const ProxyConfig &config);
     void beginShutdown(int graceMs, const char *why);
     void shutDownTransport();
 
     ProxyConfig m_config;
     StdioChannel m_stdio;
     ProxySession m_session;
-    // The MCP server's cookies (upstream.cookies), shared by every network manager of the era;
-    // declared before m_http so that it outlives them.
-    QNetworkCookieJar m_cookieJar;
+    // The connections to the upstream, shared by the eras of m_http.
+    std::shared_ptr<UpstreamConnections> m_connections;
     UpstreamSession m_http;
     AuthorizationManager m_auth;
     InitializeResultCache m_initializeCache;

@@ -16,6 +16,11 @@ namespace McpProxy::LowDelaySockets {
 
 namespace {
 
+// Response headers that still scan per announcement: the announcement is queued from QNAM's
+// thread and may arrive before the socket exists (host name lookup); the announced connection's
+// own first response comes after it does, and other responses may come first.
+constexpr int ScansPerAnnouncement = 2;
+
 #ifdef Q_OS_UNIX
 // An IPv4/IPv6 stream socket (TCP); false for files, pipes, Unix sockets and UDP.
 bool isTcpSocket(int fd)
@@ -73,11 +78,19 @@ int applyToProcess()
     return changed;
 }
 
-void watch(QNetworkReply *reply)
+void Watcher::watch(QNetworkReply *reply)
 {
-    // Queued from QNAM's thread; applyToProcess() is cheap (a few system calls per descriptor).
+    QObject::connect(reply, &QNetworkReply::socketStartedConnecting, reply, [owed = m_scansOwed] {
+        *owed += ScansPerAnnouncement;
+        applyToProcess();
+    });
     QObject::connect(reply, &QNetworkReply::encrypted, reply, [] { applyToProcess(); });
-    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [] { applyToProcess(); });
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [owed = m_scansOwed] {
+        if (*owed == 0)
+            return;
+        --*owed;
+        applyToProcess();
+    });
 }
 
 } // namespace McpProxy::LowDelaySockets

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 class QNetworkReply;
 
 namespace McpProxy::LowDelaySockets {
@@ -17,11 +19,25 @@ namespace McpProxy::LowDelaySockets {
 // were changed. Linux (/proc/self/fd) and other Unix systems with /dev/fd; 0 elsewhere.
 int applyToProcess();
 
-// Applies it when `reply` may have opened a connection: when its TLS handshake is done
-// (QNetworkReply::encrypted) and when its response headers arrive. Both are queued from QNAM's
-// thread, so the first request on a new connection may still be sent before; every later one on
-// that connection is not held back. Call for every reply of the proxy's network managers.
-void watch(QNetworkReply *reply);
+// Applies it when a reply of one network manager may have opened a connection, and only then
+// (a scan costs a few system calls per descriptor; doing it for every reply showed in the CPU per
+// call). Qt announces a new connection with QNetworkReply::socketStartedConnecting (Qt 6.3,
+// queued from QNAM's thread, on the reply it expects to send first, not always the one that
+// is: qhttpnetworkconnectionchannel.cpp, ensureConnection()). So: scan on that signal; the
+// socket may not exist yet while a host name is resolved, so also at the next response headers
+// of the manager's replies (QNetworkReply::metaDataChanged); and when a TLS handshake is done
+// (QNetworkReply::encrypted). The first request on a new connection may still be sent before;
+// every later one is not held back. One Watcher per manager; call watch() for each of its replies.
+class Watcher
+{
+public:
+    void watch(QNetworkReply *reply);
+
+private:
+    // Response headers that still scan after a connection was announced; shared with the
+    // replies' handlers, which may outlive the watcher.
+    std::shared_ptr<int> m_scansOwed = std::make_shared<int>(0);
+};
 
 // Whether the socket `descriptor` has TCP_NODELAY (tests and diagnostics).
 bool hasNoDelay(long long descriptor);

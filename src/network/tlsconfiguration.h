@@ -83,7 +83,7 @@ protected:
         }
         QNetworkReply *reply =
                 QNetworkAccessManager::createRequest(operation, configured, outgoingData);
-        LowDelaySockets::watch(reply);
+        m_lowDelay.watch(reply);
         PhaseTimeouts::watch(reply, m_connectTimeoutMs, m_headersTimeoutMs);
         return reply;
     }
@@ -93,6 +93,7 @@ private:
     bool m_cookies = true;
     int m_connectTimeoutMs = 0;
     int m_headersTimeoutMs = 0;
+    LowDelaySockets::Watcher m_lowDelay;
 };
 
 } // namespace McpProxy

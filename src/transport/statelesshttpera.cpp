@@ -108,13 +108,11 @@ StatelessHttpEra::StatelessHttpEra(const Options &options, QObject *parent)
     : UpstreamEra(parent)
     , m_options(options)
     , m_userAgent("mcp-oauth2-proxy/" MCPPROXY_VERSION " (Qt "_ba + qVersion() + ')')
+    , m_connections(options.connections
+                      ? options.connections
+                      : std::make_shared<UpstreamConnections>(options.sslConfiguration))
 {
-    for (TlsNetworkAccessManager *nam : {&m_requestNam, &m_streamNam}) {
-        nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-        nam->setTlsConfiguration(m_options.sslConfiguration);
-        nam->shareCookieJar(m_options.cookieJar);
-        nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
-    }
+    // Every request sets ManualRedirectPolicy itself (buildRequest()).
     m_listenTimer.setSingleShot(true);
     connect(&m_listenTimer, &QTimer::timeout, this, &StatelessHttpEra::startListening);
 }
@@ -323,8 +321,9 @@ void StatelessHttpEra::post(Handle handle)
     const QByteArray body = pending->asWritten ? pending->hostBody : compact(pending->request);
     qCDebug(lcTransport).noquote() << "POST" << pending->request.value("method"_L1).toString()
                                    << pending->message.rawId() << body.size() << "bytes";
-    auto *exchange =
-            new HttpExchange(m_requestNam.post(request, body), HttpExchange::Body::Keep, this);
+    auto *exchange = new HttpExchange(
+            m_connections->post(UpstreamConnections::Pool::Requests, request, body),
+            HttpExchange::Body::Keep, this);
     pending->exchange = exchange;
     connect(exchange, &HttpExchange::eventsReceived, this,
             [this, handle, exchange](const QList<SseEvent> &events) {
@@ -977,9 +976,10 @@ void StatelessHttpEra::startListening()
                     QJsonObject{{u"_meta"_s, requestMeta(m_wireVersion)},
                             {u"notifications"_s, filter}}},
     };
-    auto *exchange = new HttpExchange(
-            m_streamNam.post(buildRequest(request, m_wireVersion), compact(request)),
-            HttpExchange::Body::Keep, this);
+    auto *exchange =
+            new HttpExchange(m_connections->post(UpstreamConnections::Pool::Streams,
+                                     buildRequest(request, m_wireVersion), compact(request)),
+                    HttpExchange::Body::Keep, this);
     m_listen = exchange;
     connect(exchange, &HttpExchange::eventsReceived, this,
             [this, exchange](const QList<SseEvent> &events) {

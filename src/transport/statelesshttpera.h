@@ -2,7 +2,7 @@
 
 #include "mcp/inputrequiredbridge.h"
 #include "mcp/toolheadercatalogue.h"
-#include "network/tlsconfiguration.h"
+#include "network/upstreamconnections.h"
 #include "transport/sseparser.h"
 #include "transport/upstreamera.h"
 
@@ -20,6 +20,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <utility>
 
 namespace McpProxy {
@@ -55,11 +56,8 @@ public:
         bool openServerStream = true; // subscriptions/listen for list changes and updates
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
         QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
-        // Shared by the era's network managers (upstream.cookies); null: no cookies. Not owned.
-        QNetworkCookieJar *cookieJar = nullptr;
-        // upstream.connectTimeoutMs / upstream.headersTimeoutMs (PhaseTimeouts); 0: unbounded.
-        int connectTimeoutMs = 0;
-        int headersTimeoutMs = 0;
+        // Shared with the other eras of the same upstream; empty: the era makes its own.
+        std::shared_ptr<UpstreamConnections> connections;
         Detection detection = Detection::Required;
         int listenRetryMs = 1000; // subscriptions/listen reconnection: first delay
         int maxBackoffMs = 30000; // ... and its cap
@@ -174,8 +172,8 @@ private:
 
     Options m_options;
     QByteArray m_userAgent;
-    TlsNetworkAccessManager m_requestNam;
-    TlsNetworkAccessManager m_streamNam;
+    std::shared_ptr<UpstreamConnections>
+            m_connections; // requests on Requests, listening on Streams
     std::map<Handle, Pending> m_pending;
     QByteArray m_authorization;
     bool m_ended = false;

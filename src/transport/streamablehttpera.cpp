@@ -148,10 +148,12 @@ void StreamableHttpEra::Delivery::post()
     m_sentWithSession = !m_era.m_sessionId.isEmpty();
     m_state = State::Posting;
     m_resumesNext = false;
-    QNetworkAccessManager &nam = m_message.isRequest() ? m_era.m_requestNam : m_era.m_controlNam;
+    const UpstreamConnections::Pool pool = m_message.isRequest()
+            ? UpstreamConnections::Pool::Requests
+            : UpstreamConnections::Pool::Control;
     qCDebug(lcTransport).noquote()
             << "POST" << m_message.method() << m_message.rawId() << m_body.size() << "bytes";
-    start(nam.post(request, m_body), HttpExchange::Body::Keep);
+    start(m_era.m_connections->post(pool, request, m_body), HttpExchange::Body::Keep);
 }
 
 void StreamableHttpEra::Delivery::resume()
@@ -166,7 +168,8 @@ void StreamableHttpEra::Delivery::resume()
         request.setTransferTimeout(m_era.m_options.timeoutMs);
     m_state = State::Resuming;
     m_resumesNext = true;
-    start(m_era.m_streamNam.get(request), HttpExchange::Body::Keep);
+    start(m_era.m_connections->get(UpstreamConnections::Pool::Streams, request),
+            HttpExchange::Body::Keep);
 }
 
 void StreamableHttpEra::Delivery::close()
@@ -400,18 +403,16 @@ StreamableHttpEra::StreamableHttpEra(const Options &options, QObject *parent)
     : UpstreamEra(parent)
     , m_options(options)
     , m_userAgent("mcp-oauth2-proxy/" MCPPROXY_VERSION " (Qt "_ba + qVersion() + ')')
+    , m_connections(options.connections
+                      ? options.connections
+                      : std::make_shared<UpstreamConnections>(options.sslConfiguration))
     , m_stream(
-              m_streamNam, [this] { return buildRequest(AcceptStream); },
+              m_connections->manager(UpstreamConnections::Pool::Streams),
+              [this] { return buildRequest(AcceptStream); },
               ServerEventStream::Options{options.defaultRetryMs, options.maxBackoffMs})
 {
     // Redirects never carry our headers (Authorization, static headers) to another origin
-    // (docs/qt-notes.md).
-    for (TlsNetworkAccessManager *nam : {&m_requestNam, &m_controlNam, &m_streamNam}) {
-        nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
-        nam->setTlsConfiguration(m_options.sslConfiguration);
-        nam->shareCookieJar(m_options.cookieJar);
-        nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
-    }
+    // (docs/qt-notes.md): every request sets its redirect policy (buildRequest(), post()).
     connect(&m_stream, &ServerEventStream::messageReceived, this,
             [this](const QByteArray &data) { deliverServerMessage(data); });
     connect(&m_stream, &ServerEventStream::unauthorized, this,
@@ -452,32 +453,25 @@ QNetworkRequest StreamableHttpEra::buildRequest(const QByteArray &accept, const 
 
 void StreamableHttpEra::send(Handle handle, const QByteArray &body, const JsonRpcMessage &message)
 {
+    // Warm first: a request sent while a warm-up connection is still connecting waits for it
+    // rather than opening a second one (qhttpnetworkconnection.cpp, _q_startNextRequest()).
+    if (message.method() == "initialize"_L1)
+        warmConnections();
     auto *delivery = new Delivery(*this, handle, body, message);
     m_deliveries[handle] = delivery;
     delivery->post();
-    if (message.method() == "initialize"_L1)
-        warmConnections();
 }
 
 // While `initialize` is on its way, the pools that carry the next messages connect (TCP, and TLS
 // for https): notifications/initialized then goes out on a warm connection, and the GET stream is
 // open by the time the host's first request follows. A server that sends a request on the GET
 // stream and drops it when no stream is open yet (the MCP TypeScript SDK does) then sees the
-// stream first. QNetworkAccessManager::connectToHost() only opens a connection of the pool.
+// stream first. Pools already warmed (at start-up, shared connections) are left as they are.
 void StreamableHttpEra::warmConnections()
 {
     if (std::exchange(m_warmed, true))
         return;
-    const QUrl &url = m_options.url;
-    const auto warm = [&url](TlsNetworkAccessManager &nam) {
-        if (url.scheme() == "https"_L1)
-            nam.connectToHostEncrypted(url.host(), quint16(url.port(443)), nam.tlsConfiguration());
-        else
-            nam.connectToHost(url.host(), quint16(url.port(80)));
-    };
-    warm(m_controlNam);
-    if (m_options.openServerStream)
-        warm(m_streamNam);
+    m_connections->warm(m_options.url, m_options.openServerStream);
 }
 
 void StreamableHttpEra::resend(Handle handle)
@@ -570,7 +564,8 @@ void StreamableHttpEra::endSession()
     // MCP basic/transports: clients that no longer need a session SHOULD DELETE it; 405 is fine.
     QNetworkRequest request = buildRequest(AcceptPost);
     request.setTransferTimeout(m_options.shutdownDeleteTimeoutMs);
-    QNetworkReply *reply = m_controlNam.deleteResource(request);
+    QNetworkReply *reply =
+            m_connections->deleteResource(UpstreamConnections::Pool::Control, request);
     connect(reply, &QNetworkReply::finished, this, [this, reply] {
         qCDebug(lcTransport) << "session DELETE answered"
                              << reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();

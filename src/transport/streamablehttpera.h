@@ -1,6 +1,6 @@
 #pragma once
 
-#include "network/tlsconfiguration.h"
+#include "network/upstreamconnections.h"
 #include "transport/servereventstream.h"
 #include "transport/upstreamera.h"
 
@@ -13,6 +13,7 @@
 #include <QtNetwork/QSslConfiguration>
 
 #include <map>
+#include <memory>
 #include <utility>
 
 namespace McpProxy {
@@ -33,15 +34,12 @@ public:
         bool openServerStream = true;
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
         QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
-        // Shared by the era's network managers (upstream.cookies); null: no cookies. Not owned.
-        QNetworkCookieJar *cookieJar = nullptr;
-        // upstream.connectTimeoutMs / upstream.headersTimeoutMs (PhaseTimeouts); 0: unbounded.
-        int connectTimeoutMs = 0;
-        int headersTimeoutMs = 0;
         int maxResumeAttempts = 5; // consecutive resumptions without a new event
         int defaultRetryMs = 1000; // reconnection time when the server sent no retry:
         int maxBackoffMs = 30000; // standalone GET stream reconnection cap
         int shutdownDeleteTimeoutMs = 2000;
+        // Shared with the other eras of the same upstream; empty: the era makes its own.
+        std::shared_ptr<UpstreamConnections> connections;
     };
 
     explicit StreamableHttpEra(const Options &options, QObject *parent = nullptr);
@@ -72,12 +70,9 @@ private:
 
     Options m_options;
     QByteArray m_userAgent;
-    // Separate connection pools (6 per host on HTTP/1.1, docs/qt-notes.md): requests, short control
-    // messages, and long-lived GET streams, so neither can starve the POST that would unblock the
-    // other. Each sets the TLS configuration and TCP_NODELAY on every request and connection.
-    TlsNetworkAccessManager m_requestNam;
-    TlsNetworkAccessManager m_controlNam;
-    TlsNetworkAccessManager m_streamNam;
+    // Requests, short control messages and long-lived GET streams in separate pools, so neither
+    // can starve the POST that would unblock the other (UpstreamConnections).
+    std::shared_ptr<UpstreamConnections> m_connections;
     ServerEventStream m_stream;
     std::map<Handle, QPointer<Delivery>> m_deliveries;
     QByteArray m_authorization;
