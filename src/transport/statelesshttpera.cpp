@@ -652,7 +652,8 @@ void StatelessHttpEra::postToolsListPage(const QString &cursor)
     if (m_options.timeoutMs > 0)
         httpRequest.setTransferTimeout(m_options.timeoutMs);
     auto *exchange = new HttpExchange(
-            m_requestNam.post(httpRequest, compact(request)), HttpExchange::Body::Keep, this);
+            m_connections->post(UpstreamConnections::Pool::Requests, httpRequest, compact(request)),
+            HttpExchange::Body::Keep, this);
     m_relisting.exchange = exchange;
     connect(exchange, &HttpExchange::eventsReceived, this,
             [this, exchange](const QList<SseEvent> &events) {

@@ -48,11 +48,11 @@ void tst_PhaseTimeouts::headersTimeout()
     });
     McpProxy::TlsNetworkAccessManager nam;
     nam.setPhaseTimeouts(1000, headersTimeoutMs);
-    QNetworkReply *reply = nam.get(QNetworkRequest(
-            QUrl(u"http://127.0.0.1:%1/"_s.arg(server.serverPort()))));
+    QNetworkReply *reply =
+            nam.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1/"_s.arg(server.serverPort()))));
     // Generous bound on a loaded machine; the unbounded case waits past the bounded one's limit.
-    const bool done = QTest::qWaitFor([reply] { return reply->isFinished(); },
-            aborted || answer ? 20000 : 1500);
+    const bool done = QTest::qWaitFor(
+            [reply] { return reply->isFinished(); }, aborted || answer ? 20000 : 1500);
     if (aborted) {
         QVERIFY(done);
         QCOMPARE(reply->error(), QNetworkReply::OperationCanceledError);
