@@ -191,12 +191,6 @@ bool ClientProvisioning::adoptMcpRemoteClient(const AuthorizationServerMetadata 
         return false;
     }
     const McpRemoteLogin::Client &imported = *login.client;
-    addLogSecret(imported.clientSecret);
-    ProvisionedClient client = makeClient(
-            server, imported.clientId, imported.clientSecret, imported.tokenEndpointAuthMethod);
-    client.dynamic = true;
-    client.redirectUri = key.redirectUri;
-    m_client = client;
     qCInfo(lcAuth).noquote() << "using mcp-remote's client registration" << imported.clientId
                              << "at" << key.issuer << "(imported into the token store)";
     StoredRegistration stored;
@@ -206,20 +200,37 @@ bool ClientProvisioning::adoptMcpRemoteClient(const AuthorizationServerMetadata 
     stored.clientSecret = imported.clientSecret;
     stored.tokenEndpointAuthMethod = imported.tokenEndpointAuthMethod;
     stored.secretExpiresAt = imported.secretExpiresAt;
-    m_store->saveRegistration(stored, this, [this, key, locked, client, done](bool) {
+    keepDynamicClient(server, stored, locked, done);
+    return true;
+}
+
+void ClientProvisioning::keepDynamicClient(const AuthorizationServerMetadata &server,
+        const StoredRegistration &registration, bool locked, const Callback &done)
+{
+    addLogSecret(registration.clientSecret);
+    ProvisionedClient client = makeClient(server, registration.clientId, registration.clientSecret,
+            registration.tokenEndpointAuthMethod);
+    client.dynamic = true;
+    client.redirectUri = registration.redirectUri;
+    if (!m_store) {
+        finish(client, done);
+        return;
+    }
+    m_client = client;
+    const RegistrationKey key = registration.key();
+    m_store->saveRegistration(registration, this, [this, key, locked, client, done](bool) {
         if (locked)
             m_store->unlock(key);
         finish(client, done);
     });
-    return true;
 }
 
 void ClientProvisioning::registerClient(const AuthorizationServerMetadata &server,
         const RegistrationRequest &request, bool locked, const Callback &done)
 {
     const RegistrationKey key{server.issuer, request.redirectUri};
-    m_registration.registerClient(request, this,
-            [this, key, server, request, locked, done](const RegistrationResult &result) {
+    m_registration.registerClient(
+            request, this, [this, key, server, locked, done](const RegistrationResult &result) {
                 if (!result.ok) {
                     if (locked)
                         m_store->unlock(key);
@@ -233,16 +244,6 @@ void ClientProvisioning::registerClient(const AuthorizationServerMetadata &serve
                             done);
                     return;
                 }
-                addLogSecret(result.clientSecret);
-                ProvisionedClient client = makeClient(server, result.clientId, result.clientSecret,
-                        result.tokenEndpointAuthMethod);
-                client.dynamic = true;
-                client.redirectUri = request.redirectUri;
-                if (!m_store) {
-                    finish(client, done);
-                    return;
-                }
-                m_client = client;
                 StoredRegistration stored;
                 stored.issuer = key.issuer;
                 stored.redirectUri = key.redirectUri;
@@ -250,12 +251,7 @@ void ClientProvisioning::registerClient(const AuthorizationServerMetadata &serve
                 stored.clientSecret = result.clientSecret;
                 stored.tokenEndpointAuthMethod = result.tokenEndpointAuthMethod;
                 stored.secretExpiresAt = result.clientSecretExpiresAt;
-                // Unlock after the write: siblings waiting on the lock must find it.
-                m_store->saveRegistration(stored, this, [this, key, locked, client, done](bool) {
-                    if (locked)
-                        m_store->unlock(key);
-                    finish(client, done);
-                });
+                keepDynamicClient(server, stored, locked, done);
             });
 }
 

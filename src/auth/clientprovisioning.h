@@ -18,6 +18,7 @@ namespace McpProxy {
 
 class TokenStore;
 struct RegistrationKey;
+struct StoredRegistration;
 
 // The OAuth client the proxy authenticates as at one authorization server.
 struct ProvisionedClient
@@ -85,6 +86,10 @@ private:
             bool locked, const Callback &done);
     void registerClient(const AuthorizationServerMetadata &server,
             const RegistrationRequest &request, bool locked, const Callback &done);
+    // A dynamic client (registered now, or mcp-remote's): used, saved in the store, then the
+    // registration lock released (siblings waiting on it must find the saved client).
+    void keepDynamicClient(const AuthorizationServerMetadata &server,
+            const StoredRegistration &registration, bool locked, const Callback &done);
     void finish(const ProvisionedClient &client, const Callback &done);
     void fail(const AuthorizationFailure &failure, const Callback &done);
 

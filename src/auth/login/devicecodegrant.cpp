@@ -23,15 +23,12 @@ bool isErrorCode(const QString &code)
 
 QString DeviceCodeGrant::safeErrorText(const OAuthError &error, const QString &secret)
 {
-    QString text = isErrorCode(error.error) ? error.error : u"invalid_error_code"_s;
-    QString description = error.description;
+    OAuthError shown = error;
+    if (!isErrorCode(shown.error))
+        shown.error = u"invalid_error_code"_s;
     if (!secret.isEmpty())
-        description.replace(secret, u"[redacted]"_s);
-    if (!description.isEmpty())
-        text += u": "_s + description;
-    if (error.httpStatus != 0)
-        text += u" (HTTP %1)"_s.arg(error.httpStatus);
-    return text;
+        shown.description.replace(secret, u"[redacted]"_s);
+    return shown.toString();
 }
 
 DeviceCodeGrant::Action DeviceCodeGrant::fail(FailureReason reason, const QString &detail)
