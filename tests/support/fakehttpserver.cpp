@@ -477,6 +477,11 @@ QString FakeHttpServer::testCaPath()
     return QStringLiteral(MCPPROXY_TEST_TLS_DIR "/ca.pem");
 }
 
+QString FakeHttpServer::impostorCaPath()
+{
+    return QStringLiteral(MCPPROXY_TEST_TLS_DIR "/impostor-ca.pem");
+}
+
 QSslConfiguration FakeHttpServer::testTlsConfiguration()
 {
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();

@@ -100,6 +100,9 @@ public:
     // testCaPath() (tests/support/tls, test-only keys).
     static QSslConfiguration testTlsConfiguration();
     static QString testCaPath();
+    // A CA certificate of the same name as testCaPath()'s but another key: it signed nothing
+    // these servers present.
+    static QString impostorCaPath();
     bool listen(quint16 port = 0, const QHostAddress &address = QHostAddress::LocalHost);
     quint16 port() const;
     QUrl url(const QString &path = {}) const; // https when TLS is configured

@@ -4,6 +4,7 @@
 #include "auth/store/tokencipher.h"
 #include "auth/store/tokenstore.h"
 #include "referenceseal.h"
+#include "support/wine.h"
 
 #include <QtCore/QCryptographicHash>
 #include <QtCore/QDir>
@@ -41,6 +42,7 @@
 using namespace McpProxy;
 using namespace Qt::StringLiterals;
 using McpProxy::Test::referenceSeal;
+using McpProxy::Test::underWine;
 
 namespace {
 
@@ -189,20 +191,9 @@ bool loosenAcl(const QString &path)
 }
 #endif
 
-// Wine, where the Windows build is tested on Linux, accepts access lists but does not keep them
-// (it reports a list derived from the POSIX mode): only real Windows can show them.
-bool underWine()
-{
-#ifdef Q_OS_WIN
-    const HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
-    return ntdll && GetProcAddress(ntdll, "wine_get_version");
-#else
-    return false;
-#endif
-}
-
 // Private in the platform's meaning: mode `mode` (0600 files, 0700 directories) on POSIX, an
-// owner-only access list on Windows.
+// owner-only access list on Windows. Wine accepts access lists but does not keep them (it reports
+// a list derived from the POSIX mode): only real Windows can show them.
 bool isPrivate(const QString &path, int mode)
 {
 #ifdef Q_OS_WIN
