@@ -288,6 +288,18 @@ package_zip() {
     done
     find "$stage" \( -name '*.exe' -o -name '*.dll' \) -print0 | xargs -0 $triple-strip --strip-unneeded
     cp "$root/README.md" "$root/LICENSE" "$root/config.example.json" "$stage/"
+    # Exactly these files, and no debug information left in any of them.
+    local expected actual
+    expected=$(printf '%s\n' mcp-oauth2-proxy.exe mcp-demo-server.exe Qt6Core.dll Qt6Network.dll \
+        Qt6NetworkAuth.dll libqt6keychain.dll tls/qschannelbackend.dll libstdc++-6.dll \
+        libgcc_s_seh-1.dll libwinpthread-1.dll README.md LICENSE config.example.json | sort)
+    actual=$(cd "$stage" && find . -type f | sed 's|^\./||' | sort)
+    [ "$actual" = "$expected" ] || die "the ZIP's files differ from the list:
+$(diff <(echo "$expected") <(echo "$actual"))"
+    local binary
+    while IFS= read -r -d '' binary; do
+        ! $triple-objdump -h "$binary" | grep -q ' \.debug_' || die "${binary#"$stage"/} is not stripped"
+    done < <(find "$stage" \( -name '*.exe' -o -name '*.dll' \) -print0)
     # Every DLL an executable imports must be in the ZIP or part of Windows itself.
     local imports
     imports=$(find "$stage" \( -name '*.exe' -o -name '*.dll' \) -print0 | xargs -0 $triple-objdump -p \
@@ -372,12 +384,19 @@ run_demo() {
     fi
 }
 
+# Runs a step and says how long it took (the README's numbers come from these lines).
+timed() {
+    local started=$SECONDS
+    "$@"
+    say "$1 took $((SECONDS - started)) s"
+}
+
 case "$what" in
     deps) ensure_deb_src ;;
-    sdk) build_sdk ;;
-    build) build_sdk; build_proxy ;;
-    test) test_proxy "${@:2}" ;;
-    zip) build_sdk; build_release; package_zip ;;
-    all) build_sdk; build_proxy; test_proxy; build_release; package_zip ;;
+    sdk) timed build_sdk ;;
+    build) timed build_sdk; timed build_proxy ;;
+    test) timed test_proxy "${@:2}" ;;
+    zip) timed build_sdk; timed build_release; timed package_zip ;;
+    all) timed build_sdk; timed build_proxy; timed test_proxy; timed build_release; timed package_zip ;;
     *) die "usage: scripts/windows.sh [deps|sdk|build|test|zip|all]" ;;
 esac

@@ -3,9 +3,10 @@
 // deployment or a hostile authorization server: --ca-bundle / MCP_PROXY_CA_BUNDLE covers the MCP
 // requests and every authorization request, and a server whose CA neither the system store nor
 // the bundle trusts is refused (under Wine, whose crypt32 keeps the bundle from Schannel, the
-// bundle's rows check that refusal and are expected failures); the token request authenticates like the npm
-// mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization header
-// value (RFC 6750 section 2.1, RFC 9110 section 5.5) never reaches the server and fails clearly.
+// bundle's rows check that refusal and are expected failures); the token request authenticates like
+// the npm mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization
+// header value (RFC 6750 section 2.1, RFC 9110 section 5.5) never reaches the server and fails
+// clearly.
 #include "support/fakeauthserver.h"
 #include "support/fakemcpserver.h"
 #include "support/guardedserver.h"
@@ -128,7 +129,8 @@ void tst_ProxyAuthHardening::caBundleCoversEveryConnection()
     if (bundleIgnored) {
         // The bundle cannot reach Wine's Schannel: the server is refused as untrusted, clearly.
         const QByteArray problem = untrustedServerRefusalProblem(response, server.mcp);
-        QVERIFY2(problem.isEmpty(), QByteArray(problem + '\n' + proxy.stderrText().right(3000)).constData());
+        QVERIFY2(problem.isEmpty(),
+                QByteArray(problem + '\n' + proxy.stderrText().right(3000)).constData());
         QEXPECT_FAIL("", WineIgnoresCaBundle, Abort);
     }
     QVERIFY2(response.contains(u"result"),
@@ -219,7 +221,8 @@ void tst_ProxyAuthHardening::serverOfAnUntrustedCaIsRefused()
     proxy.send(initializeLine("init"));
     const QByteArray problem =
             untrustedServerRefusalProblem(proxy.takeResponse(u"init"_s, 20000), server.mcp);
-    QVERIFY2(problem.isEmpty(), QByteArray(problem + '\n' + proxy.stderrText().right(3000)).constData());
+    QVERIFY2(problem.isEmpty(),
+            QByteArray(problem + '\n' + proxy.stderrText().right(3000)).constData());
     QVERIFY(proxy.stderrText().contains("SSL handshake failed"));
 }
 

@@ -48,7 +48,8 @@ void tst_TlsConfiguration::bundleAddsToTheSystemCas_data()
     QTest::addColumn<QStringList>("files"); // concatenated into the bundle; none: no bundle
     QTest::newRow("no bundle") << QStringList{};
     QTest::newRow("one CA") << QStringList{tlsFile("ca.pem")};
-    QTest::newRow("two CAs of one name") << QStringList{tlsFile("ca.pem"), tlsFile("impostor-ca.pem")};
+    QTest::newRow("two CAs of one name")
+            << QStringList{tlsFile("ca.pem"), tlsFile("impostor-ca.pem")};
 }
 
 void tst_TlsConfiguration::bundleAddsToTheSystemCas()
