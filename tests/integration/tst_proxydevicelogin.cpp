@@ -76,6 +76,7 @@ void tst_ProxyDeviceLogin::chosenDeviceLoginHonoursSlowDownAndStoresTheTokens()
     QStringList arguments{server.mcp.url().toString()};
     QProcessEnvironment env;
     env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    env.insert(u"APPDATA"_s, store.path()); // the store's parent on Windows
     chooseDeviceLogin(&arguments, &env);
 
     ProxyProcess proxy;
@@ -142,15 +143,20 @@ void tst_ProxyDeviceLogin::chosenDeviceLoginHonoursSlowDownAndStoresTheTokens()
 void tst_ProxyDeviceLogin::headlessFallback()
 {
     // No $BROWSER, no DISPLAY (ProxyProcess starts from a clean environment): no browser can be
-    // opened, and the authorization server offers the device grant.
+    // opened, and the authorization server offers the device grant. Windows always has a default
+    // browser (ShellExecuteW): there, --no-browser is what leaves none.
     GuardedServer server;
     server.auth.setDeviceFlow(true, 600, 1);
     QProcessEnvironment env;
     QFETCH_GLOBAL(QString, style);
     if (style == u"configured")
         env.insert(u"OAUTH2_GRANT"_s, u"authorization_code"_s);
+    QStringList arguments{server.mcp.url().toString()};
+#ifdef Q_OS_WIN
+    arguments.prepend(u"--no-browser"_s);
+#endif
     ProxyProcess proxy;
-    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    QVERIFY(proxy.start(arguments, env));
     proxy.send(Initialize);
     QTRY_VERIFY_WITH_TIMEOUT(!printedUserCode(proxy).isEmpty(), 20000);
     QVERIFY(server.auth.approveDevice(printedUserCode(proxy)));
@@ -218,6 +224,7 @@ void tst_ProxyDeviceLogin::loginSubcommand()
     QStringList arguments{server.mcp.url().toString()};
     QProcessEnvironment env;
     env.insert(u"XDG_CONFIG_HOME"_s, store.path());
+    env.insert(u"APPDATA"_s, store.path()); // the store's parent on Windows
     chooseDeviceLogin(&arguments, &env);
     arguments.prepend(u"login"_s);
     ProxyProcess login;

@@ -83,9 +83,13 @@ void tst_ProxyFirstLogin::initializeIsAnsweredWhileTheLoginRuns()
     const QString cacheDir = store.filePath(u"mcp-oauth2-proxy/initialize/v1"_s);
     const QStringList cached = QDir(cacheDir).entryList(QDir::Files);
     QCOMPARE(cached.size(), 1);
+#ifndef Q_OS_WIN
+    // On Windows the owner-only access list is the meaning of 0600 (tst_tokenstore checks it);
+    // Qt's permission bits show only the read-only attribute there.
     QCOMPARE(QFile::permissions(QDir(cacheDir).filePath(cached.first()))
                     & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteGroup | QFile::WriteOther),
             QFile::Permissions());
+#endif
     QCOMPARE(server.auth.registerCount(), 1);
 
     // The authorization server revokes every token: the refresh fails, a browser login follows.
