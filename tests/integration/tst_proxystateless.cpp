@@ -262,6 +262,7 @@ private Q_SLOTS:
     void unansweredInputRequestFailsTheRequest();
     void listenStreamDeliversListChanges();
     void modernHostPassesThrough();
+    void modernHostGetsNoUnrequestedListChanged();
     void forcedModernAgainstLegacyServerFails();
     void headerMismatchRelistsAndRetriesOnce();
     void headerMismatchTwiceReachesTheHost();
@@ -453,6 +454,27 @@ void tst_ProxyStateless::modernHostPassesThrough()
     QCOMPARE(server.posts.last().header("Mcp-Name"), "query"_ba);
 }
 
+void tst_ProxyStateless::modernHostGetsNoUnrequestedListChanged()
+{
+    FakeStatelessServer server;
+    server.validateParams = true; // the host's call lacks Mcp-Param-Region: -32020 first
+    QVERIFY(server.http.listen());
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})");
+    QVERIFY(proxy.takeResponse(1).contains(u"result"));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"query","arguments":{"region":"x"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})");
+    const QJsonObject answer = proxy.takeResponse(2);
+    QVERIFY2(answer.contains(u"result"), json(answer).constData());
+    QCOMPARE(server.postsOf(u"tools/call"_s).size(), 2);
+    // A 2026-07-28 client gets only the notifications its subscriptions/listen asked for
+    // (basic/patterns/subscriptions): none here.
+    for (const QJsonObject &message : proxy.messages())
+        QVERIFY(!message.contains(u"method"));
+}
+
 void tst_ProxyStateless::forcedModernAgainstLegacyServerFails()
 {
     FakeHttpServer legacy; // a 2025 stateful server refuses anything before initialize
@@ -510,6 +532,10 @@ void tst_ProxyStateless::headerMismatchRelistsAndRetriesOnce()
     QCOMPARE(lists.at(3).header("Mcp-Method"), "tools/list"_ba);
     for (const QJsonObject &message : proxy.messages())
         QVERIFY(message.value(u"id") != QJsonValue(parse(lists.at(2).body).value(u"id")));
+    // The host's own listing was stale as well: it is told so, once.
+    QVERIFY(!proxy.takeMethod(u"notifications/tools/list_changed"_s).isEmpty());
+    for (const QJsonObject &message : proxy.messages())
+        QVERIFY(message.value(u"method") != u"notifications/tools/list_changed"_s);
 }
 
 void tst_ProxyStateless::headerMismatchTwiceReachesTheHost()
