@@ -25,7 +25,7 @@ const QString ProbeIdPrefix = u"mcp-oauth2-proxy-discover-"_s;
 const QString ListenIdPrefix = u"mcp-oauth2-proxy-listen-"_s;
 const QString ReissueIdPrefix = u"mcp-oauth2-proxy-reissue-"_s;
 const QString ToolsListIdPrefix = u"mcp-oauth2-proxy-tools-"_s;
-const QByteArray ToolsListChanged =
+constexpr char ToolsListChanged[] =
         R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})";
 
 // An SSE event that carries a JSON-RPC message (no event type, or "message", and some data).
@@ -721,7 +721,7 @@ void StatelessHttpEra::finishRelisting(bool listed)
         // too. A bridged host speaks 2025-11-25 or older, where list_changed is how a server says
         // so (server/tools "List Changed Notification"). A modern host gets no such notification:
         // it receives only what its subscriptions/listen asked for (basic/patterns/subscriptions).
-        deliverToHost(ToolsListChanged);
+        deliverToHost(QByteArray(ToolsListChanged));
     }
     for (const Handle handle : waiters) {
         Pending *pending = find(handle);
