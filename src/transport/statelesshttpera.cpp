@@ -435,9 +435,9 @@ bool StatelessHttpEra::handleResponse(
             ++pending->retries;
             m_wireVersion = version;
             pending->version = version;
-            const QJsonValue sentId = pending->request.value("id"_L1);
-            pending->request = prepareRequest(QJsonDocument::fromJson(pending->hostBody).object());
-            pending->request.insert("id"_L1, sentId); // a re-issue's own id stays
+            // The request as last sent (a continuation keeps its inputResponses and
+            // requestState) with the new version in _meta; its id stays.
+            pending->request = prepareRequest(pending->request);
             post(handle);
             return true;
         }

@@ -258,6 +258,7 @@ private Q_SLOTS:
     void bridgedHost_data();
     void bridgedHost();
     void unsupportedVersionIsRetriedOnce();
+    void inputRequiredBecomesHostRequest_data();
     void inputRequiredBecomesHostRequest();
     void unansweredInputRequestFailsTheRequest();
     void listenStreamDeliversListChanges();
@@ -359,8 +360,17 @@ void tst_ProxyStateless::unsupportedVersionIsRetriedOnce()
     QCOMPARE(server.postsOf(u"tools/list"_s).size(), 2);
 }
 
+void tst_ProxyStateless::inputRequiredBecomesHostRequest_data()
+{
+    QTest::addColumn<bool>("rejectContinuationVersion");
+    QTest::newRow("continuation answered") << false;
+    // -32022 on the continuation: its retry still carries inputResponses and requestState.
+    QTest::newRow("continuation refused with -32022 once") << true;
+}
+
 void tst_ProxyStateless::inputRequiredBecomesHostRequest()
 {
+    QFETCH(bool, rejectContinuationVersion);
     FakeStatelessServer server;
     server.elicit = true;
     QVERIFY(server.http.listen());
@@ -375,6 +385,7 @@ void tst_ProxyStateless::inputRequiredBecomesHostRequest()
     const QJsonObject ask = proxy.takeMethod(u"elicitation/create"_s);
     QVERIFY2(ask.contains(u"id"), proxy.stderrText().constData());
     QCOMPARE(ask.value(u"params")[u"message"].toString(), u"ok?"_s);
+    server.rejectVersionFirst = rejectContinuationVersion ? 1 : 0;
     const QByteArray answer = R"({"jsonrpc":"2.0","id":)"
             + QJsonDocument(QJsonArray{ask.value(u"id")})
                       .toJson(QJsonDocument::Compact)
@@ -387,9 +398,12 @@ void tst_ProxyStateless::inputRequiredBecomesHostRequest()
     QVERIFY2(text.endsWith(u"|opaque-state"_s), qPrintable(text));
     QVERIFY(text.contains(u"accept"_s));
     const QList<FakeHttpRequest> calls = server.postsOf(u"tools/call"_s);
-    QCOMPARE(calls.size(), 2);
+    QCOMPARE(calls.size(), rejectContinuationVersion ? 3 : 2);
     // The continuation has a new id; the host's answer itself never went upstream.
     QVERIFY(parse(calls.at(0).body).value(u"id") != parse(calls.at(1).body).value(u"id"));
+    if (rejectContinuationVersion)
+        QCOMPARE(
+                parse(calls.at(2).body).value(u"params"), parse(calls.at(1).body).value(u"params"));
     for (const FakeHttpRequest &request : server.posts)
         QVERIFY(!parse(request.body).contains(u"result"));
 }
