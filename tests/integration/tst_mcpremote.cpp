@@ -37,6 +37,23 @@ QProcessEnvironment styled(QProcessEnvironment env)
     return env;
 }
 
+// The environment of a host that runs mcp-remote's command line with our binary: mcp-remote's
+// config dir under `home`, the callback port from the command line (not OAUTH2_CALLBACK_PORT).
+QProcessEnvironment mcpRemoteEnvironment(const TestBrowser &browser, const QString &home)
+{
+    QProcessEnvironment env = styled(browser.environment(home));
+    env.remove(u"OAUTH2_CALLBACK_PORT"_s);
+    env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, QDir(home).filePath(u"mcp-auth"_s));
+    return env;
+}
+
+// `mcp-remote <url> <port> --static-oauth-client-info {"client_id":"<clientId>"}`
+QStringList staticClientArguments(const QString &url, int port, const QString &clientId)
+{
+    return {url, QString::number(port), u"--static-oauth-client-info"_s,
+            u"{\"client_id\":\""_s + clientId + u"\"}"_s};
+}
+
 bool writeJson(const QString &path, const QJsonObject &object)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
@@ -77,14 +94,9 @@ void tst_McpRemote::preRegisteredClientWithMcpRemotesRedirectUri()
     server.auth.addClient(client);
     TestBrowser browser;
     QTemporaryDir home;
-    QProcessEnvironment env = styled(browser.environment(home.path()));
-    env.remove(u"OAUTH2_CALLBACK_PORT"_s);
-    env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, home.filePath(u"mcp-auth"_s));
     ProxyProcess proxy;
-    QVERIFY(proxy.start(
-            {server.mcp.url().toString(), QString::number(port), u"--static-oauth-client-info"_s,
-                    u"{\"client_id\":\"pre-registered\"}"_s},
-            env));
+    QVERIFY(proxy.start(staticClientArguments(server.mcp.url().toString(), port, client.clientId),
+            mcpRemoteEnvironment(browser, home.path())));
     proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
     QCOMPARE(browser.completeLogin(server.auth), 200);
     QVERIFY2(proxy.takeResponse(1).contains(u"result"), proxy.stderrText().constData());
@@ -113,13 +125,9 @@ void tst_McpRemote::storedLoginIsImportedOnce()
     TestBrowser browser;
     {
         QTemporaryDir throwaway;
-        QProcessEnvironment env = styled(browser.environment(throwaway.path()));
-        env.remove(u"OAUTH2_CALLBACK_PORT"_s);
-        env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, throwaway.filePath(u"mcp-auth"_s));
         ProxyProcess first;
-        QVERIFY(first.start({url, QString::number(port), u"--static-oauth-client-info"_s,
-                                    u"{\"client_id\":\"mcp-remote-dcr\"}"_s},
-                env));
+        QVERIFY(first.start(staticClientArguments(url, port, client.clientId),
+                mcpRemoteEnvironment(browser, throwaway.path())));
         first.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
         QCOMPARE(browser.completeLogin(server.auth), 200);
         QVERIFY2(first.takeResponse(1).contains(u"result"), first.stderrText().constData());
@@ -137,9 +145,7 @@ void tst_McpRemote::storedLoginIsImportedOnce()
                     {u"refresh_token"_s, server.auth.latestRefreshToken()}, {u"expires_in"_s, 3600},
                     {u"expires_at"_s, 1000.0}}));
 
-    QProcessEnvironment env = styled(browser.environment(home.path()));
-    env.remove(u"OAUTH2_CALLBACK_PORT"_s);
-    env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, home.filePath(u"mcp-auth"_s));
+    const QProcessEnvironment env = mcpRemoteEnvironment(browser, home.path());
     const int tokenRequests = server.auth.tokenCount();
     for (int start = 0; start < 2; ++start) {
         ProxyProcess proxy;
