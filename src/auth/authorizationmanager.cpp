@@ -50,6 +50,10 @@ AuthorizationManager::AuthorizationManager(
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
     m_nam.setTlsConfiguration(tlsConfiguration(m_config.upstream.caBundle));
+    // mcp-remote's --connect-timeout and --headers-timeout bound every request it makes (they
+    // configure its one global undici dispatcher), the OAuth ones included; each OAuth request
+    // keeps its own bound for the whole exchange as well.
+    m_nam.setPhaseTimeouts(m_config.upstream.connectTimeoutMs, m_config.upstream.headersTimeoutMs);
     setClock(nullptr);
     connect(&m_persistence, &TokenPersistence::writesDone, this,
             &AuthorizationManager::storeWritesDone);

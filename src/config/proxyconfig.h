@@ -68,8 +68,8 @@ struct ProxyConfig
         int pingIntervalMs = 0;
         // addition: upstream.connectTimeoutMs / UPSTREAM_CONNECT_TIMEOUT_MS / --connect-timeout,
         // upstream.headersTimeoutMs / UPSTREAM_HEADERS_TIMEOUT_MS / --headers-timeout: bounds for
-        // connecting and for the response headers of every MCP request; 0: unbounded (the
-        // system's connect timeout; upstream.timeoutMs still bounds inactivity).
+        // connecting and for the response headers of every request (MCP and OAuth); 0: unbounded
+        // (the system's connect timeout; upstream.timeoutMs still bounds inactivity).
         int connectTimeoutMs = 0;
         int headersTimeoutMs = 0;
     };
