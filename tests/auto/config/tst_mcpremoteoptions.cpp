@@ -331,6 +331,10 @@ void tst_McpRemoteOptions::options_data()
             << QStringList{u"oauth2.callbackHost=127.0.0.1"_s, u"oauth2.callbackPort=12704"_s,
                        u"oauth2.redirectUri=http://127.0.0.1:12704/oauth/callback"_s,
                        u"oauth2.callbackPortAlternatives=7"_s};
+    QTest::addRow("derived port pinned by a configured client")
+            << QStringList{url, u"--host"_s, u"127.0.0.1"_s} << QStringList{u"OAUTH2_CLIENT_ID=c"_s}
+            << QStringList{u"oauth2.redirectUri=http://127.0.0.1:12704/oauth/callback"_s,
+                       u"oauth2.callbackPortAlternatives=0"_s};
     QTest::addRow("README: callback path")
             << QStringList{url, u"--callback-path"_s, u"/custom/callback"_s} << QStringList{}
             << QStringList{
