@@ -1012,8 +1012,8 @@ private:
         // mcp-remote's strictPort: a port given as an argument, or one a client is registered
         // for (a pre-registered client, a client metadata document, mcp-remote's registration
         // about to be imported, or ours: OAUTH2_CLIENT_ID, OAUTH2_CLIENT_METADATA_URL) must be
-        // that port; the derived one is only a preference, and
-        // mcp-remote tries it and the next 7 (PORT_CANDIDATES).
+        // that port; the derived one is only a preference, and mcp-remote tries it and the next
+        // 7 (PORT_CANDIDATES).
         const bool strictPort = !r.callbackPort.isEmpty() || r.staticClientInfo
                 || r.clientMetadataUrl || storedClient || setting("oauth2.clientId"_L1)
                 || setting("oauth2.clientMetadataUrl"_L1);
