@@ -354,6 +354,8 @@ void tst_ProxyStateless::unsupportedVersionIsRetriedOnce()
     QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
     proxy.initialize();
     QCOMPARE(server.postsOf(u"server/discover"_s).size(), 2); // -32022, then the retry
+    // The proxy's own subscriptions/listen follows initialize: the next -32022 is for tools/list.
+    QVERIFY(QTest::qWaitFor([&] { return !server.listens.isEmpty(); }, 10000));
     server.rejectVersionFirst = 1;
     proxy.send(R"({"jsonrpc":"2.0","id":5,"method":"tools/list"})");
     QCOMPARE(proxy.takeResponse(5).value(u"result")[u"tools"].toArray().size(), 1);
