@@ -436,11 +436,21 @@ function callgrindIr(file) {
     return Number(m[1]);
 }
 
-async function irOf(name, upstream, url, calls, dir) {
-    const out = path.join(dir, `${name}-${calls}.callgrind`);
-    const valgrind = ['--tool=callgrind', `--callgrind-out-file=${out}`];
+// FIELD_TOOL=strace: system calls (all threads) instead of instructions, by the same subtraction.
+const straceMode = process.env.FIELD_TOOL === 'strace';
+
+function syscallCount(file) {
+    const m = fs.readFileSync(file, 'utf8').match(/^100\.00\s+\S+\s+\S+\s+(\d+)\s+(?:\d+\s+)?total/m);
+    if (!m) throw new Error(`no total in ${file}`);
+    return Number(m[1]);
+}
+
+async function irOf(name, kind, url, calls, dir) {
+    const out = path.join(dir, `${kind}-${name}-${calls}.${straceMode ? 'strace' : 'callgrind'}`);
+    const tool = straceMode ? 'strace' : 'valgrind';
+    const valgrind = straceMode ? ['-f', '-qq', '-c', '-o', out] : ['--tool=callgrind', `--callgrind-out-file=${out}`];
     if (name === 'floor') {
-        const child = spawn('valgrind', [...valgrind, opts.floor, '--url', url, '--ca-bundle', caPath,
+        const child = spawn(tool, [...valgrind, opts.floor, '--url', url, '--ca-bundle', caPath,
             '--token', TOKEN, '--seq', '1', '--calls', String(calls)], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (c) => { stderr += c; });
@@ -448,14 +458,14 @@ async function irOf(name, upstream, url, calls, dir) {
         if (code !== 0) throw new Error(`floor under valgrind exited ${code}: ${stderr.slice(-500)}`);
     } else {
         const env = { ...process.env };
-        const client = new StdioClient(name, { command: 'valgrind', args: [...valgrind, opts.proxy, '--log-level', 'error',
+        const client = new StdioClient(name, { command: tool, args: [...valgrind, opts.proxy, '--log-level', 'error',
             '--ca-bundle', caPath, '--header', `Authorization: Bearer ${TOKEN}`, url], env });
         try {
             await stdioInitialize(client);
             await withTimeout(pool(client, calls, 8), 600_000, `${name} calls`);
         } finally { await client.close(); }
     }
-    return callgrindIr(out);
+    return straceMode ? syscallCount(out) : callgrindIr(out);
 }
 
 async function memoryAt256(url) {
@@ -473,7 +483,7 @@ async function mainCallgrind() {
     const [n1, n2] = opts.callgrind;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'field-callgrind-'));
     const lines = [
-        `Callgrind (${new Date().toISOString()}): Ir per call = (Ir(${n2} calls) - Ir(${n1} calls)) / ${n2 - n1}, 8 in flight, ` +
+        `${straceMode ? 'strace -c (read "Ir" as system calls)' : 'Callgrind'} (${new Date().toISOString()}): Ir per call = (Ir(${n2} calls) - Ir(${n1} calls)) / ${n2 - n1}, 8 in flight, ` +
         `all threads, no relay; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (Ir does not depend on it).`,
         '',
         '| server | ours Ir/call | floor Ir/call | ours / floor | ours VmHWM / PSS MB, 256 in flight |',
@@ -486,12 +496,14 @@ async function mainCallgrind() {
         const r = { kind };
         for (const name of ['ours', 'floor']) {
             log(`${kind}: ${name} under callgrind`);
-            const a = await irOf(name, upstream, url, n1, dir);
-            const b = await irOf(name, upstream, url, n2, dir);
+            const a = await irOf(name, kind, url, n1, dir);
+            const b = await irOf(name, kind, url, n2, dir);
             r[name] = (b - a) / (n2 - n1);
         }
-        log(`${kind}: ours natively, 256 in flight`);
-        Object.assign(r, await memoryAt256(url));
+        if (!straceMode) {
+            log(`${kind}: ours natively, 256 in flight`);
+            Object.assign(r, await memoryAt256(url));
+        }
         await Promise.race([upstream.stop(), sleep(3000)]); // the SDK's session close may linger
         results.push(r);
         lines.push(`| ${kind} | ${fmt(r.ours, 0)} | ${fmt(r.floor, 0)} | ${fmt(r.ours / r.floor, 2)} | ${fmt(r.hwm)} / ${fmt(r.pss)} |`);
@@ -499,8 +511,9 @@ async function mainCallgrind() {
     lines.push('', `Profiles: ${dir} (callgrind_annotate --inclusive=yes FILE).`);
     const text = lines.join('\n');
     fs.mkdirSync(opts.out, { recursive: true });
-    fs.writeFileSync(path.join(opts.out, 'callgrind.md'), text + '\n');
-    fs.writeFileSync(path.join(opts.out, 'callgrind.json'), JSON.stringify({ opts, results }, null, 2));
+    const base = straceMode ? 'syscalls' : 'callgrind';
+    fs.writeFileSync(path.join(opts.out, `${base}.md`), text + '\n');
+    fs.writeFileSync(path.join(opts.out, `${base}.json`), JSON.stringify({ opts, results }, null, 2));
     process.stdout.write(text + '\n');
     process.exit(0);
 }

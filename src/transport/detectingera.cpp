@@ -129,8 +129,8 @@ void DetectingEra::messageFailed(Handle handle, const TransportError &error)
         // the probe decides now. A server that moved to MCP 2026-07-28 is bridged, a legacy one
         // gets the initialize again and fails it again, with the error the host then sees. A
         // server that did not answer at all (timeout, connection refused) is not asked twice.
-        qCInfo(lcTransport).noquote() << "initialize without the probe failed ("
-                                      << error.describe() << "); probing with server/discover";
+        qCInfo(lcTransport).noquote() << "initialize without the probe failed (" << error.describe()
+                                      << "); probing with server/discover";
         const Unprobed unprobed = std::exchange(m_unprobed, Unprobed());
         m_legacy->forgetSession();
         m_active = m_modern.get();

@@ -142,8 +142,8 @@ void tst_ProxyLegacy::secondStartSkipsTheProbe_data()
     // start sends initialize without the server/discover probe. Nothing is remembered when no
     // probe decided.
     QTest::newRow("auto (the default)") << QStringList{} << QList<int>{2, 1, 1};
-    QTest::newRow("protocol legacy") << QStringList{u"--protocol"_s, u"legacy"_s}
-                                     << QList<int>{1, 1, 1};
+    QTest::newRow("protocol legacy")
+            << QStringList{u"--protocol"_s, u"legacy"_s} << QList<int>{1, 1, 1};
 }
 
 void tst_ProxyLegacy::secondStartSkipsTheProbe()

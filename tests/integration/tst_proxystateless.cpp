@@ -10,9 +10,9 @@
 #include <QtCore/QFile>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
-#include <QtCore/QTemporaryDir>
 #include <QtCore/QPointer>
 #include <QtCore/QSet>
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -647,8 +647,9 @@ void tst_ProxyStateless::rememberedLegacyEraOfAServerNowModern()
                                     QJsonObject{{u"name"_s, u"old"_s}, {u"version"_s, u"1"_s}}}}},
             {u"era"_s, u"legacy"_s},
             {u"eraDetectedAt"_s,
-                    QDateTime::currentDateTimeUtc().addSecs(-ageSeconds).toString(
-                            Qt::ISODateWithMs)}}));
+                    QDateTime::currentDateTimeUtc()
+                            .addSecs(-ageSeconds)
+                            .toString(Qt::ISODateWithMs)}}));
     file.close();
     QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
 
@@ -677,8 +678,8 @@ void tst_ProxyStateless::rememberedLegacyEraOfAServerNowModern()
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QJsonObject remembered = parse(file.readAll());
     QCOMPARE(remembered.value(u"era").toString(), u"modern"_s);
-    const QDateTime detectedAt = QDateTime::fromString(
-            remembered.value(u"eraDetectedAt").toString(), Qt::ISODateWithMs);
+    const QDateTime detectedAt =
+            QDateTime::fromString(remembered.value(u"eraDetectedAt").toString(), Qt::ISODateWithMs);
     QVERIFY(qAbs(detectedAt.secsTo(QDateTime::currentDateTimeUtc())) < 600);
 }
 

@@ -67,8 +67,8 @@ QByteArray InitializeResultCache::encode(
     if (remembered.era != RememberedInitialize::Era::Unknown
             && remembered.eraDetectedAt.isValid()) {
         object.insert("era"_L1, eraName(remembered.era));
-        object.insert("eraDetectedAt"_L1,
-                remembered.eraDetectedAt.toUTC().toString(Qt::ISODateWithMs));
+        object.insert(
+                "eraDetectedAt"_L1, remembered.eraDetectedAt.toUTC().toString(Qt::ISODateWithMs));
     }
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }

@@ -125,7 +125,6 @@ void tst_InitializeResultCache::oneFilePerServer()
     QVERIFY(!b.load());
 }
 
-
 void tst_InitializeResultCache::era_data()
 {
     using Era = RememberedInitialize::Era;
@@ -138,7 +137,8 @@ void tst_InitializeResultCache::era_data()
     QTest::newRow("none (an older file)") << QJsonValue() << QJsonValue() << Era::Unknown;
     QTest::newRow("unknown name") << QJsonValue(u"future"_s) << at << Era::Unknown;
     QTest::newRow("not a string") << QJsonValue(1) << at << Era::Unknown;
-    QTest::newRow("legacy without a time") << QJsonValue(u"legacy"_s) << QJsonValue() << Era::Unknown;
+    QTest::newRow("legacy without a time")
+            << QJsonValue(u"legacy"_s) << QJsonValue() << Era::Unknown;
     QTest::newRow("legacy with a broken time")
             << QJsonValue(u"legacy"_s) << QJsonValue(u"yesterday"_s) << Era::Unknown;
 }
@@ -149,10 +149,9 @@ void tst_InitializeResultCache::era()
     QFETCH(QJsonValue, era);
     QFETCH(QJsonValue, detectedAt);
     QFETCH(Era, expected);
-    QJsonObject object = QJsonDocument::fromJson(InitializeResultCache::encode(
-                                                         Server,
-                                                         RememberedInitialize{u"2025-11-25"_s,
-                                                                 initializeResult()}))
+    QJsonObject object = QJsonDocument::fromJson(
+            InitializeResultCache::encode(
+                    Server, RememberedInitialize{u"2025-11-25"_s, initializeResult()}))
                                  .object();
     QVERIFY(!object.contains(u"era")); // nothing detected, nothing written
     if (!era.isNull())
@@ -167,8 +166,8 @@ void tst_InitializeResultCache::era()
     if (expected == Era::Unknown)
         return;
     // ... and survives a write and a read.
-    const auto again = InitializeResultCache::decode(
-            Server, InitializeResultCache::encode(Server, *decoded));
+    const auto again =
+            InitializeResultCache::decode(Server, InitializeResultCache::encode(Server, *decoded));
     QVERIFY(again.has_value());
     QCOMPARE(again->era, expected);
     QCOMPARE(again->eraDetectedAt, decoded->eraDetectedAt);

@@ -294,8 +294,8 @@ void tst_UpstreamConnections::overflowManagersAskForHttp1()
     QCOMPARE(connections.requestManagerCount(), 2);
     for (int i = 0; i < Burst; ++i) {
         const bool overflow = i >= UpstreamConnections::ConnectionsPerManager;
-        const QVariant allowed = replies.at(i)->request().attribute(
-                QNetworkRequest::Http2AllowedAttribute);
+        const QVariant allowed =
+                replies.at(i)->request().attribute(QNetworkRequest::Http2AllowedAttribute);
         QCOMPARE(allowed.isValid() && !allowed.toBool(), overflow && answeredFirst);
     }
     QTRY_COMPARE_WITH_TIMEOUT(held.size(), Burst, 30000);
