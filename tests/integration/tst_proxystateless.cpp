@@ -79,7 +79,7 @@ public:
     }
 
 private:
-    void answer(FakeHttpResponder *responder, int status, const QJsonObject &message)
+    void answer(FakeHttpResponder *responder, int status, const QJsonObject &message) const
     {
         if (sse && status == 200) {
             responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
@@ -430,7 +430,7 @@ void tst_ProxyStateless::listenStreamDeliversListChanges()
     QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
     proxy.initialize();
     QVERIFY(QTest::qWaitFor([&] { return !server.listens.isEmpty(); }, 10000));
-    const QJsonObject listen = parse(server.postsOf(u"subscriptions/listen"_s).first().body);
+    const QJsonObject listen = parse(server.postsOf(u"subscriptions/listen"_s).constFirst().body);
     QCOMPARE(listen.value(u"params")[u"notifications"][u"toolsListChanged"].toBool(), true);
     server.notifyListeners(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})");
     QVERIFY(!proxy.takeMethod(u"notifications/tools/list_changed"_s).isEmpty());

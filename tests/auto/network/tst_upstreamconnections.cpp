@@ -120,6 +120,7 @@ void tst_UpstreamConnections::moreThanSixRequestsInFlight()
     UpstreamConnections connections(clientTls(), alwaysOverflow());
 
     std::vector<std::unique_ptr<QNetworkReply>> replies;
+    replies.reserve(Burst);
     for (int i = 0; i < Burst; ++i) {
         replies.emplace_back(
                 connections.post(Pool::Requests, request(server.url(u"/mcp"_s)), "{}"));
@@ -176,6 +177,7 @@ void tst_UpstreamConnections::nearUpstreamKeepsSixConnections()
     QVERIFY(connections.quickestAnswerMs() >= 0);
 
     std::vector<std::unique_ptr<QNetworkReply>> replies;
+    replies.reserve(Burst);
     for (int i = 0; i < Burst; ++i) {
         replies.emplace_back(
                 connections.post(Pool::Requests, request(server.url(u"/mcp"_s)), "{}"));
@@ -187,7 +189,7 @@ void tst_UpstreamConnections::nearUpstreamKeepsSixConnections()
     int answered = 0;
     while (answered < Burst) {
         QTRY_VERIFY_WITH_TIMEOUT(answered < held.size(), 20000);
-        QPointer<FakeHttpResponder> next = held.at(answered++);
+        const QPointer<FakeHttpResponder> &next = held.at(answered++);
         QVERIFY(next);
         next->reply(200, {}, "{}");
     }
@@ -287,6 +289,7 @@ void tst_UpstreamConnections::overflowManagersAskForHttp1()
         QVERIFY(!connections.http2Seen());
     }
     std::vector<std::unique_ptr<QNetworkReply>> replies;
+    replies.reserve(Burst);
     for (int i = 0; i < Burst; ++i) {
         replies.emplace_back(
                 connections.post(Pool::Requests, request(server.url(u"/mcp"_s)), "{}"));
