@@ -756,6 +756,10 @@ void StatelessHttpEra::finishProbe(Handle handle, int httpStatus, const QByteArr
         m_hostMode = HostMode::Bridged;
         qCInfo(lcTransport).noquote()
                 << "upstream speaks MCP" << m_wireVersion << "(stateless); bridging the host";
+        Q_EMIT modernServerDetected();
+        pending = find(handle);
+        if (!pending)
+            return;
         const QJsonObject hostRequest = QJsonDocument::fromJson(pending->hostBody).object();
         const QString hostVersion =
                 hostRequest.value("params"_L1).toObject().value("protocolVersion"_L1).toString();

@@ -1,14 +1,18 @@
 // The real binary against a fake MCP 2026-07-28 (stateless) server: era detection, the bridge for
 // a host of an earlier revision (initialize from server/discover, _meta, request metadata headers,
-// tools/list filter, multi round-trip requests, subscriptions/listen) and a 2026-07-28 host
-// passed through.
+// tools/list filter, multi round-trip requests, subscriptions/listen), a 2026-07-28 host
+// passed through, and a remembered legacy era that the server has left since.
 #include "support/fakehttpserver.h"
 #include "support/proxyprocess.h"
 
+#include <QtCore/QCryptographicHash>
+#include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QPointer>
 #include <QtCore/QSet>
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -75,7 +79,7 @@ public:
     }
 
 private:
-    void answer(FakeHttpResponder *responder, int status, const QJsonObject &message)
+    void answer(FakeHttpResponder *responder, int status, const QJsonObject &message) const
     {
         if (sse && status == 200) {
             responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
@@ -270,6 +274,8 @@ private Q_SLOTS:
     void brokenStreamIsReissuedUnderANewId_data();
     void brokenStreamIsReissuedUnderANewId();
     void alwaysBrokenStreamFailsClearly();
+    void rememberedLegacyEraOfAServerNowModern_data();
+    void rememberedLegacyEraOfAServerNowModern();
 };
 
 void tst_ProxyStateless::bridgedHost_data()
@@ -441,7 +447,7 @@ void tst_ProxyStateless::listenStreamDeliversListChanges()
     QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
     proxy.initialize();
     QVERIFY(QTest::qWaitFor([&] { return !server.listens.isEmpty(); }, 10000));
-    const QJsonObject listen = parse(server.postsOf(u"subscriptions/listen"_s).first().body);
+    const QJsonObject listen = parse(server.postsOf(u"subscriptions/listen"_s).constFirst().body);
     QCOMPARE(listen.value(u"params")[u"notifications"][u"toolsListChanged"].toBool(), true);
     server.notifyListeners(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})");
     QVERIFY(!proxy.takeMethod(u"notifications/tools/list_changed"_s).isEmpty());
@@ -642,6 +648,81 @@ void tst_ProxyStateless::alwaysBrokenStreamFailsClearly()
     for (const FakeHttpRequest &call : server.postsOf(u"tools/call"_s))
         ids.insert(QString::fromUtf8(json(QJsonObject{{u"id"_s, parse(call.body).value(u"id")}})));
     QCOMPARE(ids.size(), 3);
+}
+
+void tst_ProxyStateless::rememberedLegacyEraOfAServerNowModern_data()
+{
+    QTest::addColumn<qint64>("ageSeconds"); // of the remembered verdict
+    QTest::addColumn<int>("initializePosts"); // initialize tried before the probe
+    // Within a day the remembered verdict skips the probe: initialize goes first, the server
+    // refuses it, and the probe finds the modern server. After a day the probe comes first.
+    QTest::newRow("remembered an hour ago") << qint64(3600) << 1;
+    QTest::newRow("remembered two days ago") << qint64(2 * 86400) << 0;
+}
+
+void tst_ProxyStateless::rememberedLegacyEraOfAServerNowModern()
+{
+    QFETCH(qint64, ageSeconds);
+    QFETCH(int, initializePosts);
+    FakeStatelessServer server;
+    QVERIFY(server.http.listen());
+    const QString url = server.http.url(u"/mcp"_s).toString();
+    // The file of the initialize cache (auth/store/initializeresultcache.h) as an earlier start
+    // against a 2025 server at this URL left it.
+    QTemporaryDir store;
+    QVERIFY(store.isValid());
+    const QByteArray hash =
+            QCryptographicHash::hash(url.toUtf8(), QCryptographicHash::Sha256).toHex();
+    const QString folder = store.filePath(u"initialize/v1"_s);
+    QVERIFY(QDir().mkpath(folder));
+    const auto ownerOnly = QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner;
+    for (const QString &directory : {store.path(), store.filePath(u"initialize"_s), folder})
+        QVERIFY(QFile::setPermissions(directory, ownerOnly));
+    QFile file(folder + u'/' + QString::fromLatin1(hash.left(32)) + u".json"_s);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(json(QJsonObject{{u"schema"_s, 1}, {u"server"_s, QString::fromLatin1(hash)},
+            {u"requestedProtocolVersion"_s, u"2025-06-18"_s},
+            {u"result"_s,
+                    QJsonObject{{u"protocolVersion"_s, u"2025-06-18"_s},
+                            {u"capabilities"_s, QJsonObject()},
+                            {u"serverInfo"_s,
+                                    QJsonObject{{u"name"_s, u"old"_s}, {u"version"_s, u"1"_s}}}}},
+            {u"era"_s, u"legacy"_s},
+            {u"eraDetectedAt"_s,
+                    QDateTime::currentDateTimeUtc()
+                            .addSecs(-ageSeconds)
+                            .toString(Qt::ISODateWithMs)}}));
+    file.close();
+    QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
+
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"OAUTH2_TOKEN_CACHE_DIR"_s, store.path());
+    QVERIFY(proxy.start({url}, env));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"tst","version":"1"}}})");
+    const QJsonObject initialized = proxy.takeResponse(u"init"_s);
+    QVERIFY2(initialized.contains(u"result"), proxy.stderrText().constData());
+    QCOMPARE(initialized.value(u"result")[u"serverInfo"][u"name"].toString(), u"stateless"_s);
+    proxy.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"query","arguments":{"region":"eu"}}})");
+    QCOMPARE(proxy.takeResponse(4).value(u"result")[u"content"][0][u"text"].toString(),
+            u"called query"_s);
+    QCOMPARE(server.postsOf(u"initialize"_s).size(), initializePosts);
+    QCOMPARE(server.postsOf(u"server/discover"_s).size(), 1);
+    QCOMPARE(proxy.stderrText().contains("probing with server/discover"), initializePosts > 0);
+    // Nothing else reached the host: not the refusal of the unprobed initialize.
+    QVERIFY(proxy.messages().isEmpty());
+
+    proxy.closeStdin();
+    QVERIFY(proxy.waitForExit());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject remembered = parse(file.readAll());
+    QCOMPARE(remembered.value(u"era").toString(), u"modern"_s);
+    const QDateTime detectedAt =
+            QDateTime::fromString(remembered.value(u"eraDetectedAt").toString(), Qt::ISODateWithMs);
+    QVERIFY(qAbs(detectedAt.secsTo(QDateTime::currentDateTimeUtc())) < 600);
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyStateless)
