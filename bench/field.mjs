@@ -4,6 +4,7 @@
 //
 //   node field.mjs --proxy PATH [--floor PATH] [--baseline PATH] [--rtt 0,20,80] [--servers h1-sse,h1-json,h2-sse]
 //                  [--only ours,reference,mcp-remote,direct,floor] [--spawns N] [--calls N] [--quick]
+//   node field.mjs --proxy PATH --floor PATH --callgrind 100,300 [--servers ...]
 //
 // Upstream: McpServer + StreamableHTTPServerTransport (@modelcontextprotocol/sdk, pinned in
 // package-lock.json), one `echo` tool, behind node:https (HTTP/1.1) or node:http2 (ALPN h2, HTTP/1.1
@@ -24,6 +25,12 @@
 // The direct SDK client (Client + StreamableHTTPClientTransport, in this process; HTTP/1.1 through
 // undici's fetch) and the bare-QNAM floor (bench/floor, --floor) have no stdio hop. --baseline: an
 // earlier build of ours as its own row (before/after a change, same run).
+//
+// --callgrind N1,N2: instead of the above, the CPU per call as instructions (load-independent):
+// ours and the floor under `valgrind --tool=callgrind` (every thread), straight to the server
+// (no relay), once with N1 and once with N2 calls at 8 in flight; Ir per call = (Ir(N2) - Ir(N1)) /
+// (N2 - N1), so start-up, initialize and exit cancel out. Then, natively, ours' VmHWM and PSS
+// with 256 calls in flight (and the floor's, at its 8 in flight), for memory.
 //
 // Ours runs with a static --header "Authorization: Bearer t" (the bytes a stored token gives; the
 // store's own start-up cost, a few ms, is not in it); the reference needs its client_credentials
@@ -63,6 +70,7 @@ function parseArgs(argv) {
         else if (a === '--spawns') o.spawns = Number(v());
         else if (a === '--calls') o.calls = Number(v());
         else if (a === '--seq') o.seq = Number(v());
+        else if (a === '--callgrind') o.callgrind = v().split(',').map(Number);
         else if (a === '--quick') { o.spawns = 2; o.calls = 200; o.seq = 30; o.rtts = [0, 80]; o.servers = ['h1-sse', 'h2-sse']; }
         else throw new Error(`unknown argument ${a}`);
     }
@@ -419,6 +427,98 @@ async function benchFloor(upstream, relay) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// --callgrind
+
+function callgrindIr(file) {
+    const text = fs.readFileSync(file, 'utf8');
+    const m = text.match(/^(?:summary|totals):\s+(\d+)/m);
+    if (!m) throw new Error(`no totals in ${file}`);
+    return Number(m[1]);
+}
+
+// FIELD_TOOL=strace: system calls (all threads) instead of instructions, by the same subtraction.
+const straceMode = process.env.FIELD_TOOL === 'strace';
+
+function syscallCount(file) {
+    const m = fs.readFileSync(file, 'utf8').match(/^100\.00\s+\S+\s+\S+\s+(\d+)\s+(?:\d+\s+)?total/m);
+    if (!m) throw new Error(`no total in ${file}`);
+    return Number(m[1]);
+}
+
+async function irOf(name, kind, url, calls, dir) {
+    const out = path.join(dir, `${kind}-${name}-${calls}.${straceMode ? 'strace' : 'callgrind'}`);
+    const tool = straceMode ? 'strace' : 'valgrind';
+    const valgrind = straceMode ? ['-f', '-qq', '-c', '-o', out] : ['--tool=callgrind', `--callgrind-out-file=${out}`];
+    if (name === 'floor') {
+        const child = spawn(tool, [...valgrind, opts.floor, '--url', url, '--ca-bundle', caPath,
+            '--token', TOKEN, '--seq', '1', '--calls', String(calls)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (c) => { stderr += c; });
+        const code = await new Promise((r) => child.on('exit', r));
+        if (code !== 0) throw new Error(`floor under valgrind exited ${code}: ${stderr.slice(-500)}`);
+    } else {
+        const env = { ...process.env };
+        const client = new StdioClient(name, { command: tool, args: [...valgrind, opts.proxy, '--log-level', 'error',
+            '--ca-bundle', caPath, '--header', `Authorization: Bearer ${TOKEN}`, url], env });
+        try {
+            await stdioInitialize(client);
+            await withTimeout(pool(client, calls, 8), 600_000, `${name} calls`);
+        } finally { await client.close(); }
+    }
+    return straceMode ? syscallCount(out) : callgrindIr(out);
+}
+
+async function memoryAt256(url) {
+    const env = { ...process.env };
+    const client = new StdioClient('ours', { command: opts.proxy, args: ['--log-level', 'error', '--ca-bundle', caPath,
+        '--header', `Authorization: Bearer ${TOKEN}`, url], env });
+    try {
+        await stdioInitialize(client);
+        await withTimeout(pool(client, 2048, 256), 300_000, 'ours 256 in flight');
+        return memoryMb(client.pid);
+    } finally { await client.close(); }
+}
+
+async function mainCallgrind() {
+    const [n1, n2] = opts.callgrind;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'field-callgrind-'));
+    const lines = [
+        `${straceMode ? 'strace -c (read "Ir" as system calls)' : 'Callgrind'} (${new Date().toISOString()}): Ir per call = (Ir(${n2} calls) - Ir(${n1} calls)) / ${n2 - n1}, 8 in flight, ` +
+        `all threads, no relay; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (Ir does not depend on it).`,
+        '',
+        '| server | ours Ir/call | floor Ir/call | ours / floor | ours VmHWM / PSS MB, 256 in flight |',
+        '|---|---:|---:|---:|---:|',
+    ];
+    const results = [];
+    for (const kind of opts.servers) {
+        const upstream = await startUpstream(kind);
+        const url = `https://127.0.0.1:${upstream.port}/mcp`;
+        const r = { kind };
+        for (const name of ['ours', 'floor']) {
+            log(`${kind}: ${name} under callgrind`);
+            const a = await irOf(name, kind, url, n1, dir);
+            const b = await irOf(name, kind, url, n2, dir);
+            r[name] = (b - a) / (n2 - n1);
+        }
+        if (!straceMode) {
+            log(`${kind}: ours natively, 256 in flight`);
+            Object.assign(r, await memoryAt256(url));
+        }
+        await Promise.race([upstream.stop(), sleep(3000)]); // the SDK's session close may linger
+        results.push(r);
+        lines.push(`| ${kind} | ${fmt(r.ours, 0)} | ${fmt(r.floor, 0)} | ${fmt(r.ours / r.floor, 2)} | ${fmt(r.hwm)} / ${fmt(r.pss)} |`);
+    }
+    lines.push('', `Profiles: ${dir} (callgrind_annotate --inclusive=yes FILE).`);
+    const text = lines.join('\n');
+    fs.mkdirSync(opts.out, { recursive: true });
+    const base = straceMode ? 'syscalls' : 'callgrind';
+    fs.writeFileSync(path.join(opts.out, `${base}.md`), text + '\n');
+    fs.writeFileSync(path.join(opts.out, `${base}.json`), JSON.stringify({ opts, results }, null, 2));
+    process.stdout.write(text + '\n');
+    process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 const fmt = (v, d = 1) => (v === null || v === undefined || Number.isNaN(v) ? '—' : Number(v).toFixed(d));
 
@@ -468,4 +568,4 @@ async function main() {
     process.stdout.write(text + '\n');
 }
 
-if (process.env.NODE_EXTRA_CA_CERTS === caPath) main().catch((err) => { log(err.stack ?? String(err)); process.exit(1); });
+if (process.env.NODE_EXTRA_CA_CERTS === caPath) (opts.callgrind ? mainCallgrind() : main()).catch((err) => { log(err.stack ?? String(err)); process.exit(1); });

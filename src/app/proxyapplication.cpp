@@ -27,7 +27,7 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     , m_session(ToolFilter(config.tools.allow, config.tools.deny))
     , m_connections(std::make_shared<UpstreamConnections>(
               tlsConfiguration(config.upstream.caBundle), connectionOptions(config)))
-    , m_http(createEra(config, m_connections), sessionOptions(config))
+    , m_http(createEra(config, m_connections, &m_detecting), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
     , m_initializeCache(config.oauth2.tokenCacheDir.isEmpty() ? TokenStore::defaultDirectory()
                                                               : config.oauth2.tokenCacheDir,
@@ -65,11 +65,21 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     connect(&m_http, &UpstreamSession::initializeResultReceived, this,
             [this](const QString &requestedVersion, const QJsonObject &result) {
                 if (m_remembered && m_remembered->requestedVersion == requestedVersion
-                        && m_remembered->result == result)
+                        && m_remembered->result == result && m_remembered->era == m_era
+                        && m_remembered->eraDetectedAt == m_eraDetectedAt)
                     return;
                 m_remembered = RememberedInitialize{requestedVersion, result};
+                m_remembered->era = m_era;
+                m_remembered->eraDetectedAt = m_eraDetectedAt;
                 m_initializeCache.save(*m_remembered);
             });
+    if (m_detecting) {
+        // Kept with the initialize result (written when that comes), for the next start.
+        connect(m_detecting, &DetectingEra::eraDetected, this, [this](bool legacy) {
+            m_era = legacy ? RememberedInitialize::Era::Legacy : RememberedInitialize::Era::Modern;
+            m_eraDetectedAt = QDateTime::currentDateTimeUtc();
+        });
+    }
 
     connect(&m_stdio, &StdioChannel::inputClosed, this, [this] {
         beginShutdown(qMin(m_config.upstream.timeoutMs, EndOfInputGraceCapMs), "stdin closed");
@@ -139,8 +149,8 @@ UpstreamConnections::Options ProxyApplication::connectionOptions(const ProxyConf
     return options;
 }
 
-std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
-        const ProxyConfig &config, const std::shared_ptr<UpstreamConnections> &connections)
+std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config,
+        const std::shared_ptr<UpstreamConnections> &connections, DetectingEra **detecting)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
     // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
@@ -187,8 +197,10 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(
     if (transport == UpstreamTransport::SseFirst || transport == UpstreamTransport::SseOnly)
         return createUpstreamEra(transport, http, sse);
     modern.detection = StatelessHttpEra::Detection::FallBack;
-    return std::make_unique<DetectingEra>(
+    auto era = std::make_unique<DetectingEra>(
             std::make_unique<StatelessHttpEra>(modern), createUpstreamEra(transport, http, sse));
+    *detecting = era.get();
+    return era;
 }
 
 bool ProxyApplication::startsWithStreamableHttp(const ProxyConfig &config)
@@ -221,8 +233,15 @@ void ProxyApplication::start()
     // A first start whose browser login outlasts the host's patience gets its initialize
     // answered from what this server said last time (UpstreamSession).
     m_remembered = m_initializeCache.load();
-    if (m_remembered)
+    if (m_remembered) {
         m_http.setRememberedInitialize(m_remembered->requestedVersion, m_remembered->result);
+        m_era = m_remembered->era;
+        m_eraDetectedAt = m_remembered->eraDetectedAt;
+        // upstream.protocol auto against a server found legacy within the last day: initialize
+        // goes out without the server/discover probe (one round trip less to "ready").
+        if (m_detecting && m_remembered->skipsProbeAt(QDateTime::currentDateTimeUtc()))
+            m_detecting->setSkipProbe(true);
+    }
     // TCP and TLS to the upstream while the host is still writing initialize (and while a stored
     // token is loaded): the first message then finds a warm connection.
     if (startsWithStreamableHttp(m_config))

@@ -11,6 +11,7 @@
 #include "transport/upstreamera.h"
 #include "transport/upstreamsession.h"
 
+#include <QtCore/QDateTime>
 #include <QtCore/QObject>
 #include <QtCore/QTimer>
 
@@ -19,6 +20,7 @@
 
 namespace McpProxy {
 
+class DetectingEra;
 class SignalWatcher;
 class StdinReader;
 
@@ -43,8 +45,9 @@ private:
     // The era strategy upstream.protocol and upstream.transport name (docs/architecture.md,
     // "Era strategies"); FallbackEra owns any switch between Streamable HTTP and HTTP+SSE,
     // DetectingEra the one between MCP 2026-07-28 and the earlier eras.
-    static std::unique_ptr<UpstreamEra> createEra(
-            const ProxyConfig &config, const std::shared_ptr<UpstreamConnections> &connections);
+    // `detecting`: set to the DetectingEra of upstream.protocol auto, if there is one.
+    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config,
+            const std::shared_ptr<UpstreamConnections> &connections, DetectingEra **detecting);
     // Whether the first message goes out as a Streamable HTTP POST (every upstream.protocol and
     // upstream.transport but an HTTP+SSE start), so start() warms the shared connections.
     static bool startsWithStreamableHttp(const ProxyConfig &config);
@@ -58,10 +61,14 @@ private:
     ProxySession m_session;
     // The connections to the upstream, shared by the eras of m_http.
     std::shared_ptr<UpstreamConnections> m_connections;
+    DetectingEra *m_detecting = nullptr; // owned by m_http's era; set while m_http is built
     UpstreamSession m_http;
     AuthorizationManager m_auth;
     InitializeResultCache m_initializeCache;
     std::optional<RememberedInitialize> m_remembered;
+    // What upstream.protocol auto found in this run (or the remembered era while no probe ran).
+    RememberedInitialize::Era m_era = RememberedInitialize::Era::Unknown;
+    QDateTime m_eraDetectedAt;
     QTimer m_graceTimer;
     StdinReader *m_stdin = nullptr;
     SignalWatcher *m_signals = nullptr;

@@ -12,6 +12,7 @@
 #include <QtCore/QTimer>
 
 #include <algorithm>
+#include <utility>
 
 namespace McpProxy {
 
@@ -49,6 +50,10 @@ AuthorizationManager::AuthorizationManager(
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
     m_nam.setTlsConfiguration(tlsConfiguration(m_config.upstream.caBundle));
+    // mcp-remote's --connect-timeout and --headers-timeout bound every request it makes (they
+    // configure its one global undici dispatcher), the OAuth ones included; each OAuth request
+    // keeps its own bound for the whole exchange as well.
+    m_nam.setPhaseTimeouts(m_config.upstream.connectTimeoutMs, m_config.upstream.headersTimeoutMs);
     setClock(nullptr);
     connect(&m_persistence, &TokenPersistence::writesDone, this,
             &AuthorizationManager::storeWritesDone);
@@ -63,7 +68,19 @@ AuthorizationManager::AuthorizationManager(
         finishRound(true);
     });
     connect(&m_deviceLogin, &DeviceCodeLogin::failed, this,
-            [this](const AuthorizationFailure &failure, bool codeShown) {
+            [this](const AuthorizationFailure &failure, bool codeShown, bool clientRefused) {
+                // A registration of ours made before the server offered the device grant lacks
+                // it (RFC 7591 grant_types): register anew, once, and start the device login
+                // again with the new client.
+                if (clientRefused && m_provisioning.forgetRegistrationOnce()) {
+                    qCWarning(lcAuth).noquote()
+                            << failure.english
+                            << "; the client registration does not include the device grant: "
+                               "registering anew";
+                    const bool fallback = m_deviceLoginIsFallback;
+                    withClient([this, fallback] { runDeviceCode(fallback); });
+                    return;
+                }
                 if (m_deviceLoginIsFallback && !codeShown) {
                     // The server would not start a device login for us (e.g. a client registered
                     // without that grant): the browser login with the printed URL still works.
@@ -582,7 +599,7 @@ void AuthorizationManager::runClientCredentials()
     request.grant = {{u"grant_type"_s, u"client_credentials"_s}};
     request.scope = scopeForRequest();
     m_requestedScope = request.scope;
-    m_limits.countAuthorization(request.scope);
+    countAuthorizationOnce(request.scope);
     requestToken(request, [this](const TokenResponse &response) {
         if (response.tokens) {
             accept(*response.tokens);
@@ -676,7 +693,7 @@ void AuthorizationManager::runDeviceCode(bool fallback)
             finishRound(true); // another instance logged in meanwhile
             return;
         }
-        m_limits.countAuthorization(options.scope);
+        countAuthorizationOnce(options.scope);
         m_deviceLoginIsFallback = fallback;
         if (!m_deviceLogin.start(options))
             qCWarning(lcAuth) << "a device login is already running";
@@ -749,7 +766,7 @@ void AuthorizationManager::runBrowserLogin()
             finishRound(true); // another instance logged in meanwhile
             return;
         }
-        m_limits.countAuthorization(options.scope);
+        countAuthorizationOnce(options.scope);
         if (!m_login.start(options)) {
             qCWarning(lcAuth) << "a login is already running";
             return;
@@ -999,10 +1016,21 @@ void AuthorizationManager::renewalDone(bool ok, const OAuthError &error)
                                 << "); will authorize again when the server asks";
 }
 
+void AuthorizationManager::countAuthorizationOnce(const QString &scope)
+{
+    // One round is one authorization however many grants it tries: a device login that falls
+    // back to the browser, or starts again after a re-registration, is still the one the user
+    // completes.
+    if (std::exchange(m_roundCounted, true))
+        return;
+    m_limits.countAuthorization(scope);
+}
+
 void AuthorizationManager::finishRound(bool ok, const Failure &failure)
 {
     const Round round = m_round;
     m_round = Round::None;
+    m_roundCounted = false;
     // Siblings waiting for the lock must find the new tokens on disk: unlock after the write.
     m_persistence.releaseAfterWrites();
     if (!ok)

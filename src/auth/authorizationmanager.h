@@ -125,6 +125,8 @@ private:
     TokenStoreKey storeKey() const;
     // Rounds.
     void beginRound(Round round);
+    // Counts the running round's authorization (AuthorizationLimits) once, whatever it tries.
+    void countAuthorizationOnce(const QString &scope);
     void finishRound(bool ok, const Failure &failure = {});
     void failFast(const QString &message);
     void rememberFailure(const Failure &failure);
@@ -188,6 +190,7 @@ private:
     QString m_storedClientId;
     bool m_configuredCodeUsed = false;
     bool m_deviceLoginIsFallback = false; // the running device login replaces a browser login
+    bool m_roundCounted = false; // the running round counted its authorization (m_limits)
     bool m_configuredRefreshTokenUsed = false;
     int m_renewFailures = 0;
     int m_tokensReceived = 0;

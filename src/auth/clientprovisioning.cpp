@@ -292,10 +292,43 @@ bool ClientProvisioning::forgetRegistrationOnce()
 
 QString ClientProvisioning::redirectUri()
 {
-    if (!m_config.oauth2.redirectUri.isEmpty())
-        return m_config.oauth2.redirectUri.toString();
     if (!m_redirectUri.isEmpty())
         return m_redirectUri;
+    const QUrl &configured = m_config.oauth2.redirectUri;
+    if (!configured.isEmpty() && m_config.oauth2.callbackPortAlternatives > 0) {
+        // A preferred port (mcp-remote's, derived from the server URL): when it is taken, the
+        // first free one after it, chosen once for this process before registration (RFC 7591
+        // redirect_uris), as mcp-remote does.
+        const QHostAddress address = configured.host() == u"::1"_s
+                ? QHostAddress(QHostAddress::LocalHostIPv6)
+                : QHostAddress(QHostAddress::LocalHost);
+        const int preferred = configured.port();
+        for (int port = preferred;
+                port <= preferred + m_config.oauth2.callbackPortAlternatives && port <= 65535;
+                ++port) {
+            QTcpServer probe;
+            if (!probe.listen(address, quint16(port)))
+                continue;
+            QUrl chosen = configured;
+            chosen.setPort(port);
+            if (port != preferred) {
+                qCWarning(lcAuth).noquote()
+                        << QStringLiteral("the callback port %1 (derived from the server URL, as "
+                                          "mcp-remote does) is in use: using %2")
+                                   .arg(preferred)
+                                   .arg(port);
+            }
+            m_redirectUri = chosen.toString();
+            return m_redirectUri;
+        }
+        qCWarning(lcAuth).noquote()
+                << QStringLiteral("the callback ports %1-%2 are all in use; pass a free port as "
+                                  "the second argument")
+                           .arg(preferred)
+                           .arg(preferred + m_config.oauth2.callbackPortAlternatives);
+    }
+    if (!configured.isEmpty())
+        return configured.toString();
     int port = m_config.oauth2.callbackPort;
     if (port == 0) {
         // The redirect URI must be known before registration (RFC 7591 redirect_uris): reserve

@@ -1009,6 +1009,15 @@ private:
         setValue("oauth2.callbackPort"_L1, double(port), portOrigin, false);
         setValue("oauth2.redirectUri"_L1, McpRemote::redirectUri(host, port, path),
                 r.callbackPath ? u"--callback-path"_s : hostOrigin, false);
+        // mcp-remote's strictPort: a port given as an argument, or one a client is registered
+        // for (a pre-registered client, a client metadata document, mcp-remote's registration
+        // about to be imported, or ours: OAUTH2_CLIENT_ID, OAUTH2_CLIENT_METADATA_URL) must be
+        // that port; the derived one is only a preference, and mcp-remote tries it and the next
+        // 7 (PORT_CANDIDATES).
+        const bool strictPort = !r.callbackPort.isEmpty() || r.staticClientInfo
+                || r.clientMetadataUrl || storedClient || setting("oauth2.clientId"_L1)
+                || setting("oauth2.clientMetadataUrl"_L1);
+        m_callbackPortAlternatives = strictPort ? 0 : McpRemote::CallbackPortCandidates - 1;
         return true;
     }
 
@@ -1338,6 +1347,7 @@ private:
         o.authorizeParams = m_authorizeParams;
         o.mcpRemoteServerHash = m_mcpRemoteHash;
         o.mcpRemoteStoreDirectory = m_mcpRemoteStoreDirectory;
+        o.callbackPortAlternatives = m_callbackPortAlternatives;
         for (const HeaderSetting &header : std::as_const(m_headers))
             u.headers.append({header.name.toLatin1(), header.value});
         return true;
@@ -1352,6 +1362,7 @@ private:
     QList<std::pair<QString, QString>> m_authorizeParams;
     QString m_mcpRemoteHash;
     QString m_mcpRemoteStoreDirectory;
+    int m_callbackPortAlternatives = 0;
     QList<HeaderSetting> m_headers;
     QStringList m_warnings;
     QString m_error;

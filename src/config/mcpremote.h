@@ -55,6 +55,9 @@ QString redirectUri(const QString &host, int port, const QString &callbackPath);
 QString defaultCallbackHost();
 
 inline constexpr QLatin1StringView DefaultCallbackPath{"/oauth/callback"};
+// How many ports mcp-remote tries for a callback port it derived (the derived one and the next
+// ones, PORT_CANDIDATES), when the first is taken.
+inline constexpr int CallbackPortCandidates = 8;
 // Paths mcp-remote reserves for coordinating its instances (never a callback path).
 inline constexpr QLatin1StringView ReservedCallbackPaths[] = {
         QLatin1StringView("/wait-for-auth"), QLatin1StringView("/.mcp-remote/id")};

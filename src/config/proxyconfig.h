@@ -68,8 +68,8 @@ struct ProxyConfig
         int pingIntervalMs = 0;
         // addition: upstream.connectTimeoutMs / UPSTREAM_CONNECT_TIMEOUT_MS / --connect-timeout,
         // upstream.headersTimeoutMs / UPSTREAM_HEADERS_TIMEOUT_MS / --headers-timeout: bounds for
-        // connecting and for the response headers of every MCP request; 0: unbounded (the
-        // system's connect timeout; upstream.timeoutMs still bounds inactivity).
+        // connecting and for the response headers of every request (MCP and OAuth); 0: unbounded
+        // (the system's connect timeout; upstream.timeoutMs still bounds inactivity).
         int connectTimeoutMs = 0;
         int headersTimeoutMs = 0;
     };
@@ -93,6 +93,10 @@ struct ProxyConfig
         QString authorizationCode; // oauth2.authorizationCode / OAUTH2_AUTHORIZATION_CODE
         QUrl authorizationUrl; // oauth2.authorizationUrl / OAUTH2_AUTHORIZATION_URL
         QUrl redirectUri; // oauth2.redirectUri / OAUTH2_REDIRECT_URI
+        // addition, derived (never configured): how many ports after redirectUri's may replace
+        // it when that one is taken (mcp-remote's callback port derived from the server URL is a
+        // preference, its next 7 ports the alternatives); 0: the port is the one registered.
+        int callbackPortAlternatives = 0;
         QString codeVerifier; // oauth2.codeVerifier / OAUTH2_CODE_VERIFIER
         QString refreshToken; // oauth2.refreshToken / OAUTH2_REFRESH_TOKEN
         bool interactive = true; // oauth2.interactive / OAUTH2_INTERACTIVE

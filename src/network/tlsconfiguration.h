@@ -43,6 +43,13 @@ public:
         m_configuration = configuration;
     }
     QSslConfiguration tlsConfiguration() const { return m_configuration; }
+    // false: every request asks for HTTP/1.1 (QNetworkRequest::Http2AllowedAttribute). Qt 6.4
+    // opens a single connection for a request that allows HTTP/2 over https, and the other five
+    // only after its ALPN said HTTP/1.1 (activeChannelCount, qhttpnetworkconnection.cpp); those
+    // then share that connection's TLS context, whose TLS 1.3 session is not resumable before the
+    // server's ticket arrives. For a server known to speak HTTP/1.1, all six start at once and each
+    // resumes the configuration's session ticket.
+    void setHttp2Allowed(bool allowed) { m_http2Allowed = allowed; }
 
     // Bounds for connecting and for the response headers of every request (PhaseTimeouts;
     // upstream.connectTimeoutMs, upstream.headersTimeoutMs); 0: unbounded.
@@ -72,6 +79,8 @@ protected:
     {
         QNetworkRequest configured = request;
         configured.setSslConfiguration(m_configuration);
+        if (!m_http2Allowed)
+            configured.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
         // A Cookie header of the user's (--header) wins over the jar.
         if (!m_cookies || request.hasRawHeader("Cookie")) {
             configured.setAttribute(
@@ -91,6 +100,7 @@ protected:
 private:
     QSslConfiguration m_configuration = QSslConfiguration::defaultConfiguration();
     bool m_cookies = true;
+    bool m_http2Allowed = true;
     int m_connectTimeoutMs = 0;
     int m_headersTimeoutMs = 0;
     LowDelaySockets::Watcher m_lowDelay;

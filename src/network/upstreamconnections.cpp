@@ -57,6 +57,11 @@ UpstreamConnections::Slot &UpstreamConnections::addManager(std::vector<Slot> &sl
     // One jar for all (shareCookieJar() keeps it from being deleted by the manager).
     slot.manager->shareCookieJar(cookieJar());
     slot.manager->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
+    // A manager added for the overflow of an HTTP/1.1 server (pick() adds none after an HTTP/2
+    // answer) opens its connections at once, each resuming the shared session
+    // (TlsNetworkAccessManager::setHttp2Allowed()).
+    if (m_protocolKnown && !m_http2)
+        slot.manager->setHttp2Allowed(false);
     slots.push_back(std::move(slot));
     return slots.back();
 }

@@ -26,7 +26,9 @@ namespace McpProxy {
 // - warm(): TCP and TLS to the upstream before the host's first message (connectToHost*);
 // - Requests grows past Qt's six connections per host and manager (defaultHttpChannelCount in
 //   qhttpnetworkconnection.cpp) on HTTP/1.1: a request goes to the first manager of the pool with
-//   fewer than six in flight, a new one when all are busy (at most maxRequestManagers). Only for
+//   fewer than six in flight, a new one when all are busy (at most maxRequestManagers), which asks
+//   for HTTP/1.1 only so that Qt opens its six connections at once (not one, then five after its
+//   ALPN answer), each resuming the shared TLS session. Only for
 //   an upstream whose quickest answer so far took at least overflowRoundTripMs: a new connection
 //   costs two round trips and a TLS handshake's CPU, which a near upstream never wins back over
 //   waiting for one of six busy connections. Once the server has answered over HTTP/2 (ALPN)

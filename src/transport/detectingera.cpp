@@ -1,5 +1,9 @@
 #include "transport/detectingera.h"
 
+#include "logging/logcategories.h"
+
+#include <utility>
+
 namespace McpProxy {
 
 using namespace Qt::StringLiterals;
@@ -16,8 +20,11 @@ DetectingEra::DetectingEra(std::unique_ptr<StatelessHttpEra> modern,
     connect(m_modern.get(), &StatelessHttpEra::legacyServerDetected, this,
             [this](Handle handle, const QByteArray &body, const JsonRpcMessage &message) {
                 m_active = m_legacy.get();
+                Q_EMIT eraDetected(true);
                 m_legacy->send(handle, body, message);
             });
+    connect(m_modern.get(), &StatelessHttpEra::modernServerDetected, this,
+            [this] { Q_EMIT eraDetected(false); });
 }
 
 DetectingEra::~DetectingEra()
@@ -34,6 +41,12 @@ void DetectingEra::send(Handle handle, const QByteArray &body, const JsonRpcMess
     if (message.isRequest() && message.method() == "initialize"_L1
             && !(legacyActive() && message.idKey().startsWith("s:mcp-oauth2-proxy-reinit-"_L1))) {
         m_active = m_modern.get();
+        if (std::exchange(m_skipProbe, false)) {
+            qCInfo(lcTransport) << "upstream answered in the legacy era last time: initialize "
+                                   "without the server/discover probe";
+            m_active = m_legacy.get();
+            m_unprobed = Unprobed{handle, body, message};
+        }
     }
     m_active->send(handle, body, message);
 }
@@ -47,6 +60,8 @@ void DetectingEra::resend(Handle handle)
 
 void DetectingEra::abort(Handle handle)
 {
+    if (handle == m_unprobed.handle)
+        m_unprobed = Unprobed();
     m_modern->abort(handle);
     m_legacy->abort(handle);
 }
@@ -99,11 +114,31 @@ void DetectingEra::serverMessageReceived(const QByteArray &line, const JsonRpcMe
 
 void DetectingEra::messageDelivered(Handle handle, int httpStatus)
 {
+    if (handle == m_unprobed.handle)
+        m_unprobed = Unprobed(); // the legacy era still holds
     listener()->messageDelivered(handle, httpStatus);
 }
 
 void DetectingEra::messageFailed(Handle handle, const TransportError &error)
 {
+    const bool answered = error.kind == TransportError::Kind::HttpStatus
+            || error.kind == TransportError::Kind::InvalidResponse
+            || error.kind == TransportError::Kind::StreamEnded;
+    if (handle == m_unprobed.handle && legacyActive() && answered) {
+        // The server refused the unprobed initialize (or answered it with no usable response):
+        // the probe decides now. A server that moved to MCP 2026-07-28 is bridged, a legacy one
+        // gets the initialize again and fails it again, with the error the host then sees. A
+        // server that did not answer at all (timeout, connection refused) is not asked twice.
+        qCInfo(lcTransport).noquote() << "initialize without the probe failed (" << error.describe()
+                                      << "); probing with server/discover";
+        const Unprobed unprobed = std::exchange(m_unprobed, Unprobed());
+        m_legacy->forgetSession();
+        m_active = m_modern.get();
+        m_modern->send(unprobed.handle, unprobed.body, unprobed.message);
+        return;
+    }
+    if (handle == m_unprobed.handle)
+        m_unprobed = Unprobed();
     listener()->messageFailed(handle, error);
 }
 

@@ -25,6 +25,8 @@ const QString ProbeIdPrefix = u"mcp-oauth2-proxy-discover-"_s;
 const QString ListenIdPrefix = u"mcp-oauth2-proxy-listen-"_s;
 const QString ReissueIdPrefix = u"mcp-oauth2-proxy-reissue-"_s;
 const QString ToolsListIdPrefix = u"mcp-oauth2-proxy-tools-"_s;
+constexpr char ToolsListChanged[] =
+        R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})";
 
 // An SSE event that carries a JSON-RPC message (no event type, or "message", and some data).
 bool isMessageEvent(const SseEvent &event)
@@ -433,9 +435,9 @@ bool StatelessHttpEra::handleResponse(
             ++pending->retries;
             m_wireVersion = version;
             pending->version = version;
-            const QJsonValue sentId = pending->request.value("id"_L1);
-            pending->request = prepareRequest(QJsonDocument::fromJson(pending->hostBody).object());
-            pending->request.insert("id"_L1, sentId); // a re-issue's own id stays
+            // The request as last sent (a continuation keeps its inputResponses and
+            // requestState) with the new version in _meta; its id stays.
+            pending->request = prepareRequest(pending->request);
             post(handle);
             return true;
         }
@@ -714,6 +716,13 @@ void StatelessHttpEra::handleToolsListPage()
 void StatelessHttpEra::finishRelisting(bool listed)
 {
     const QList<Handle> waiters = std::exchange(m_relisting.waiters, {});
+    if (listed && m_hostMode == HostMode::Bridged) {
+        // The server refused a call the host built from its own tools/list: that list is stale
+        // too. A bridged host speaks 2025-11-25 or older, where list_changed is how a server says
+        // so (server/tools "List Changed Notification"). A modern host gets no such notification:
+        // it receives only what its subscriptions/listen asked for (basic/patterns/subscriptions).
+        deliverToHost(QByteArray(ToolsListChanged));
+    }
     for (const Handle handle : waiters) {
         Pending *pending = find(handle);
         if (!pending || pending->state != Pending::State::Relisting)
@@ -747,6 +756,10 @@ void StatelessHttpEra::finishProbe(Handle handle, int httpStatus, const QByteArr
         m_hostMode = HostMode::Bridged;
         qCInfo(lcTransport).noquote()
                 << "upstream speaks MCP" << m_wireVersion << "(stateless); bridging the host";
+        Q_EMIT modernServerDetected();
+        pending = find(handle);
+        if (!pending)
+            return;
         const QJsonObject hostRequest = QJsonDocument::fromJson(pending->hostBody).object();
         const QString hostVersion =
                 hostRequest.value("params"_L1).toObject().value("protocolVersion"_L1).toString();

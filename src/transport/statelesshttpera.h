@@ -92,6 +92,8 @@ Q_SIGNALS:
     // forgotten `handle` (the host's initialize); whoever listens sends it on another era.
     void legacyServerDetected(McpProxy::UpstreamEraListener::Handle handle, const QByteArray &body,
             const McpProxy::JsonRpcMessage &message);
+    // server/discover was answered as by a modern server (before the host's initialize is).
+    void modernServerDetected();
 
 private:
     // One message on its way (or answered here).

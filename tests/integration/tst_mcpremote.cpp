@@ -16,6 +16,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QTemporaryDir>
+#include <QtNetwork/QTcpServer>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -37,6 +38,23 @@ QProcessEnvironment styled(QProcessEnvironment env)
     return env;
 }
 
+// The environment of a host that runs mcp-remote's command line with our binary: mcp-remote's
+// config dir under `home`, the callback port from the command line (not OAUTH2_CALLBACK_PORT).
+QProcessEnvironment mcpRemoteEnvironment(const TestBrowser &browser, const QString &home)
+{
+    QProcessEnvironment env = styled(browser.environment(home));
+    env.remove(u"OAUTH2_CALLBACK_PORT"_s);
+    env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, QDir(home).filePath(u"mcp-auth"_s));
+    return env;
+}
+
+// `mcp-remote <url> <port> --static-oauth-client-info {"client_id":"<clientId>"}`
+QStringList staticClientArguments(const QString &url, int port, const QString &clientId)
+{
+    return {url, QString::number(port), u"--static-oauth-client-info"_s,
+            u"{\"client_id\":\""_s + clientId + u"\"}"_s};
+}
+
 bool writeJson(const QString &path, const QJsonObject &object)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
@@ -54,6 +72,7 @@ private Q_SLOTS:
     void initTestCase_data();
     void preRegisteredClientWithMcpRemotesRedirectUri();
     void storedLoginIsImportedOnce();
+    void derivedCallbackPortTakenMovesToTheNextFreeOne();
 };
 
 void tst_McpRemote::initTestCase_data()
@@ -77,14 +96,9 @@ void tst_McpRemote::preRegisteredClientWithMcpRemotesRedirectUri()
     server.auth.addClient(client);
     TestBrowser browser;
     QTemporaryDir home;
-    QProcessEnvironment env = styled(browser.environment(home.path()));
-    env.remove(u"OAUTH2_CALLBACK_PORT"_s);
-    env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, home.filePath(u"mcp-auth"_s));
     ProxyProcess proxy;
-    QVERIFY(proxy.start(
-            {server.mcp.url().toString(), QString::number(port), u"--static-oauth-client-info"_s,
-                    u"{\"client_id\":\"pre-registered\"}"_s},
-            env));
+    QVERIFY(proxy.start(staticClientArguments(server.mcp.url().toString(), port, client.clientId),
+            mcpRemoteEnvironment(browser, home.path())));
     proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
     QCOMPARE(browser.completeLogin(server.auth), 200);
     QVERIFY2(proxy.takeResponse(1).contains(u"result"), proxy.stderrText().constData());
@@ -113,13 +127,9 @@ void tst_McpRemote::storedLoginIsImportedOnce()
     TestBrowser browser;
     {
         QTemporaryDir throwaway;
-        QProcessEnvironment env = styled(browser.environment(throwaway.path()));
-        env.remove(u"OAUTH2_CALLBACK_PORT"_s);
-        env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, throwaway.filePath(u"mcp-auth"_s));
         ProxyProcess first;
-        QVERIFY(first.start({url, QString::number(port), u"--static-oauth-client-info"_s,
-                                    u"{\"client_id\":\"mcp-remote-dcr\"}"_s},
-                env));
+        QVERIFY(first.start(staticClientArguments(url, port, client.clientId),
+                mcpRemoteEnvironment(browser, throwaway.path())));
         first.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
         QCOMPARE(browser.completeLogin(server.auth), 200);
         QVERIFY2(first.takeResponse(1).contains(u"result"), first.stderrText().constData());
@@ -137,9 +147,7 @@ void tst_McpRemote::storedLoginIsImportedOnce()
                     {u"refresh_token"_s, server.auth.latestRefreshToken()}, {u"expires_in"_s, 3600},
                     {u"expires_at"_s, 1000.0}}));
 
-    QProcessEnvironment env = styled(browser.environment(home.path()));
-    env.remove(u"OAUTH2_CALLBACK_PORT"_s);
-    env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, home.filePath(u"mcp-auth"_s));
+    const QProcessEnvironment env = mcpRemoteEnvironment(browser, home.path());
     const int tokenRequests = server.auth.tokenCount();
     for (int start = 0; start < 2; ++start) {
         ProxyProcess proxy;
@@ -164,6 +172,46 @@ void tst_McpRemote::storedLoginIsImportedOnce()
     QCOMPARE(server.auth.tokenCount(), tokenRequests + 1);
     QCOMPARE(browser.urls().size(), 1);
     QCOMPARE(server.auth.registerCount(), 0);
+}
+
+void tst_McpRemote::derivedCallbackPortTakenMovesToTheNextFreeOne()
+{
+    // `mcp-remote <url> --host 127.0.0.1`: the callback port is derived from the server URL and
+    // only preferred (mcp-remote's strictPort is off). Another program holds it: like
+    // mcp-remote, the proxy takes the next free port, registers (RFC 7591) with that redirect URI,
+    // and says so on stderr, instead of failing the login.
+    GuardedServer server;
+    TestBrowser browser;
+    QTemporaryDir home;
+    QProcessEnvironment env = styled(browser.environment(home.path()));
+    env.remove(u"OAUTH2_CALLBACK_PORT"_s);
+    env.insert(u"MCP_REMOTE_CONFIG_DIR"_s, home.filePath(u"mcp-auth"_s)); // nothing stored
+    const QString url = server.mcp.url().toString();
+    const int derived =
+            McpRemote::defaultCallbackPort(McpRemote::serverUrlHash({url, {}, {}, {}, {}, {}}));
+    QTcpServer holder; // the other program
+    if (!holder.listen(QHostAddress::LocalHost, quint16(derived)))
+        QSKIP("the derived callback port is taken by something this test cannot control");
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({url, u"--host"_s, u"127.0.0.1"_s}, env));
+    proxy.send(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{}})");
+    QCOMPARE(browser.completeLogin(server.auth), 200);
+    QVERIFY2(proxy.takeResponse(1).contains(u"result"), proxy.stderrText().constData());
+    const QString moved = server.auth.authorizeRequests().first().redirectUri;
+    const QUrl movedUrl(moved);
+    QCOMPARE(movedUrl.host(), u"127.0.0.1"_s);
+    QCOMPARE(movedUrl.path(), McpRemote::DefaultCallbackPath);
+    QVERIFY2(movedUrl.port() > derived
+                    && movedUrl.port() < derived + McpRemote::CallbackPortCandidates,
+            qPrintable(moved));
+    QCOMPARE(server.auth.registrations().first().value(u"redirect_uris").toArray(),
+            QJsonArray{moved});
+    QVERIFY2(proxy.stderrText().contains(
+                     u"the callback port %1 (derived from the server URL, as mcp-remote does) is "
+                     "in use: using %2"_s.arg(derived)
+                             .arg(movedUrl.port())
+                             .toUtf8()),
+            proxy.stderrText().constData());
 }
 
 QTEST_MAIN(tst_McpRemote)

@@ -8,6 +8,7 @@
 #include "support/fakemcpserver.h"
 #include "support/guardedserver.h"
 #include "support/proxyprocess.h"
+#include "support/testbrowser.h"
 
 #include <QtCore/QJsonArray>
 #include <QtCore/QRegularExpression>
@@ -53,6 +54,7 @@ private Q_SLOTS:
     void initTestCase_data();
     void chosenDeviceLoginHonoursSlowDownAndStoresTheTokens();
     void headlessFallback();
+    void headlessFallbackRegistersAnewForTheDeviceGrant();
     void deniedOrExpired_data();
     void deniedOrExpired();
     void chosenWithoutServerSupportIsAClearError();
@@ -164,6 +166,62 @@ void tst_ProxyDeviceLogin::headlessFallback()
     QCOMPARE(server.auth.authorizeCount(), 0);
     QCOMPARE(server.auth.tokenRequests().last().grantType, DeviceGrantType);
     QVERIFY(!proxy.stderrText().contains("ssh -L")); // not the browser login's instructions
+}
+
+void tst_ProxyDeviceLogin::headlessFallbackRegistersAnewForTheDeviceGrant()
+{
+    // A client registered (RFC 7591) before the authorization server offered the device grant has
+    // only authorization_code and refresh_token: the device authorization endpoint refuses it
+    // (unauthorized_client). Headless, with the stored refresh token revoked, the proxy registers
+    // anew, with the device grant, and the device login goes on; no browser login is offered.
+    GuardedServer server;
+    TestBrowser browser;
+    QTemporaryDir store;
+    QProcessEnvironment env = browser.environment(store.path());
+    QFETCH_GLOBAL(QString, style);
+    if (style == u"configured")
+        env.insert(u"OAUTH2_GRANT"_s, u"authorization_code"_s);
+    {
+        ProxyProcess first;
+        QVERIFY(first.start({server.mcp.url().toString()}, env));
+        first.send(Initialize);
+        QCOMPARE(browser.completeLogin(server.auth), 200);
+        QVERIFY2(first.takeResponse(1).contains(u"result"), first.stderrText().constData());
+        first.closeStdin();
+        QVERIFY(first.waitForExit(15000));
+    }
+    QCOMPARE(server.auth.registerCount(), 1);
+    QVERIFY(!server.auth.registrations()
+                     .first()
+                     .value(u"grant_types")
+                     .toArray()
+                     .contains(QJsonValue(DeviceGrantType)));
+
+    server.auth.revokeAllTokens();
+    server.auth.setDeviceFlow(true, 600, 1);
+    env.remove(u"BROWSER"_s); // headless now
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    proxy.send(Initialize);
+    QTRY_VERIFY2_WITH_TIMEOUT(
+            !printedUserCode(proxy).isEmpty(), proxy.stderrText().constData(), 20000);
+    QVERIFY(server.auth.approveDevice(printedUserCode(proxy)));
+    QVERIFY2(proxy.takeResponse(1, 30000).contains(u"result"), proxy.stderrText().constData());
+    proxy.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    proxy.send(EchoCall);
+    QVERIFY(proxy.takeResponse(2).contains(u"result"));
+
+    QCOMPARE(server.auth.registerCount(), 2);
+    QVERIFY(server.auth.registrations()
+                    .last()
+                    .value(u"grant_types")
+                    .toArray()
+                    .contains(QJsonValue(DeviceGrantType)));
+    QCOMPARE(server.auth.deviceAuthorizationCount(), 2); // refused, then the new client's
+    QCOMPARE(server.auth.authorizeCount(), 1); // the first run's browser login only
+    QCOMPARE(server.auth.tokenRequests().last().grantType, DeviceGrantType);
+    QVERIFY(!proxy.stderrText().contains("ssh -L")); // no browser login offered
+    QVERIFY(proxy.stdoutViolations().isEmpty());
 }
 
 void tst_ProxyDeviceLogin::deniedOrExpired_data()

@@ -8,6 +8,7 @@
 #include "support/proxyprocess.h"
 #include "support/testbrowser.h"
 
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -31,6 +32,8 @@ private Q_SLOTS:
     void toolsRequestsAndNotifications();
     void oauth_data();
     void oauth();
+    void secondStartSkipsTheProbe_data();
+    void secondStartSkipsTheProbe();
 };
 
 void tst_ProxyLegacy::toolsRequestsAndNotifications_data()
@@ -129,6 +132,50 @@ void tst_ProxyLegacy::oauth()
     }
     QVERIFY(!proxy.stderrText().contains(server.auth.latestAccessToken().toUtf8()));
     QVERIFY(proxy.stdoutViolations().isEmpty());
+}
+
+void tst_ProxyLegacy::secondStartSkipsTheProbe_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QList<int>>("postsToSse"); // Streamable HTTP attempts of each start
+    // upstream.protocol auto remembers that the server answered in the legacy era: the next
+    // start sends initialize without the server/discover probe. Nothing is remembered when no
+    // probe decided.
+    QTest::newRow("auto (the default)") << QStringList{} << QList<int>{2, 1, 1};
+    QTest::newRow("protocol legacy")
+            << QStringList{u"--protocol"_s, u"legacy"_s} << QList<int>{1, 1, 1};
+}
+
+void tst_ProxyLegacy::secondStartSkipsTheProbe()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QList<int>, postsToSse);
+    FakeLegacyServer server;
+    QVERIFY(server.listen());
+    QTemporaryDir store;
+    QVERIFY(store.isValid());
+    QProcessEnvironment env;
+    env.insert(u"OAUTH2_TOKEN_CACHE_DIR"_s, store.path());
+    const auto countPosts = [&server] {
+        int posts = 0;
+        for (const FakeHttpRequest &request : server.http().requests())
+            posts += request.method == "POST" && request.path() == "/sse" ? 1 : 0;
+        return posts;
+    };
+    for (int start = 0; start < postsToSse.size(); ++start) {
+        const int before = countPosts();
+        ProxyProcess proxy;
+        QVERIFY(proxy.start(arguments + QStringList{server.url().toString()}, env));
+        proxy.initialize(u"2024-11-05"_s);
+        proxy.send(
+                R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"again"}}})");
+        QCOMPARE(resultText(proxy.takeResponse(1)), u"again"_s);
+        QCOMPARE(countPosts() - before, postsToSse.at(start));
+        QCOMPARE(proxy.stderrText().contains("without the server/discover probe"),
+                arguments.isEmpty() && start > 0);
+        proxy.closeStdin();
+        QVERIFY(proxy.waitForExit());
+    }
 }
 
 QTEST_MAIN(tst_ProxyLegacy)

@@ -1,14 +1,18 @@
 // The real binary against a fake MCP 2026-07-28 (stateless) server: era detection, the bridge for
 // a host of an earlier revision (initialize from server/discover, _meta, request metadata headers,
-// tools/list filter, multi round-trip requests, subscriptions/listen) and a 2026-07-28 host
-// passed through.
+// tools/list filter, multi round-trip requests, subscriptions/listen), a 2026-07-28 host
+// passed through, and a remembered legacy era that the server has left since.
 #include "support/fakehttpserver.h"
 #include "support/proxyprocess.h"
 
+#include <QtCore/QCryptographicHash>
+#include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QPointer>
 #include <QtCore/QSet>
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QTest>
 
 using namespace McpProxy::Test;
@@ -75,7 +79,7 @@ public:
     }
 
 private:
-    void answer(FakeHttpResponder *responder, int status, const QJsonObject &message)
+    void answer(FakeHttpResponder *responder, int status, const QJsonObject &message) const
     {
         if (sse && status == 200) {
             responder->beginStream(200, {{"Content-Type", "text/event-stream"}});
@@ -258,16 +262,20 @@ private Q_SLOTS:
     void bridgedHost_data();
     void bridgedHost();
     void unsupportedVersionIsRetriedOnce();
+    void inputRequiredBecomesHostRequest_data();
     void inputRequiredBecomesHostRequest();
     void unansweredInputRequestFailsTheRequest();
     void listenStreamDeliversListChanges();
     void modernHostPassesThrough();
+    void modernHostGetsNoUnrequestedListChanged();
     void forcedModernAgainstLegacyServerFails();
     void headerMismatchRelistsAndRetriesOnce();
     void headerMismatchTwiceReachesTheHost();
     void brokenStreamIsReissuedUnderANewId_data();
     void brokenStreamIsReissuedUnderANewId();
     void alwaysBrokenStreamFailsClearly();
+    void rememberedLegacyEraOfAServerNowModern_data();
+    void rememberedLegacyEraOfAServerNowModern();
 };
 
 void tst_ProxyStateless::bridgedHost_data()
@@ -352,14 +360,25 @@ void tst_ProxyStateless::unsupportedVersionIsRetriedOnce()
     QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
     proxy.initialize();
     QCOMPARE(server.postsOf(u"server/discover"_s).size(), 2); // -32022, then the retry
+    // The proxy's own subscriptions/listen follows initialize: the next -32022 is for tools/list.
+    QVERIFY(QTest::qWaitFor([&] { return !server.listens.isEmpty(); }, 10000));
     server.rejectVersionFirst = 1;
     proxy.send(R"({"jsonrpc":"2.0","id":5,"method":"tools/list"})");
     QCOMPARE(proxy.takeResponse(5).value(u"result")[u"tools"].toArray().size(), 1);
     QCOMPARE(server.postsOf(u"tools/list"_s).size(), 2);
 }
 
+void tst_ProxyStateless::inputRequiredBecomesHostRequest_data()
+{
+    QTest::addColumn<bool>("rejectContinuationVersion");
+    QTest::newRow("continuation answered") << false;
+    // -32022 on the continuation: its retry still carries inputResponses and requestState.
+    QTest::newRow("continuation refused with -32022 once") << true;
+}
+
 void tst_ProxyStateless::inputRequiredBecomesHostRequest()
 {
+    QFETCH(bool, rejectContinuationVersion);
     FakeStatelessServer server;
     server.elicit = true;
     QVERIFY(server.http.listen());
@@ -374,6 +393,7 @@ void tst_ProxyStateless::inputRequiredBecomesHostRequest()
     const QJsonObject ask = proxy.takeMethod(u"elicitation/create"_s);
     QVERIFY2(ask.contains(u"id"), proxy.stderrText().constData());
     QCOMPARE(ask.value(u"params")[u"message"].toString(), u"ok?"_s);
+    server.rejectVersionFirst = rejectContinuationVersion ? 1 : 0;
     const QByteArray answer = R"({"jsonrpc":"2.0","id":)"
             + QJsonDocument(QJsonArray{ask.value(u"id")})
                       .toJson(QJsonDocument::Compact)
@@ -386,9 +406,12 @@ void tst_ProxyStateless::inputRequiredBecomesHostRequest()
     QVERIFY2(text.endsWith(u"|opaque-state"_s), qPrintable(text));
     QVERIFY(text.contains(u"accept"_s));
     const QList<FakeHttpRequest> calls = server.postsOf(u"tools/call"_s);
-    QCOMPARE(calls.size(), 2);
+    QCOMPARE(calls.size(), rejectContinuationVersion ? 3 : 2);
     // The continuation has a new id; the host's answer itself never went upstream.
     QVERIFY(parse(calls.at(0).body).value(u"id") != parse(calls.at(1).body).value(u"id"));
+    if (rejectContinuationVersion)
+        QCOMPARE(
+                parse(calls.at(2).body).value(u"params"), parse(calls.at(1).body).value(u"params"));
     for (const FakeHttpRequest &request : server.posts)
         QVERIFY(!parse(request.body).contains(u"result"));
 }
@@ -424,7 +447,7 @@ void tst_ProxyStateless::listenStreamDeliversListChanges()
     QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
     proxy.initialize();
     QVERIFY(QTest::qWaitFor([&] { return !server.listens.isEmpty(); }, 10000));
-    const QJsonObject listen = parse(server.postsOf(u"subscriptions/listen"_s).first().body);
+    const QJsonObject listen = parse(server.postsOf(u"subscriptions/listen"_s).constFirst().body);
     QCOMPARE(listen.value(u"params")[u"notifications"][u"toolsListChanged"].toBool(), true);
     server.notifyListeners(R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})");
     QVERIFY(!proxy.takeMethod(u"notifications/tools/list_changed"_s).isEmpty());
@@ -451,6 +474,27 @@ void tst_ProxyStateless::modernHostPassesThrough()
     QCOMPARE(server.posts.size(), 2);
     QCOMPARE(server.posts.first().body, discover); // as the host wrote it
     QCOMPARE(server.posts.last().header("Mcp-Name"), "query"_ba);
+}
+
+void tst_ProxyStateless::modernHostGetsNoUnrequestedListChanged()
+{
+    FakeStatelessServer server;
+    server.validateParams = true; // the host's call lacks Mcp-Param-Region: -32020 first
+    QVERIFY(server.http.listen());
+    ProxyProcess proxy;
+    QVERIFY(proxy.start({server.http.url(u"/mcp"_s).toString()}));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})");
+    QVERIFY(proxy.takeResponse(1).contains(u"result"));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"query","arguments":{"region":"x"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})");
+    const QJsonObject answer = proxy.takeResponse(2);
+    QVERIFY2(answer.contains(u"result"), json(answer).constData());
+    QCOMPARE(server.postsOf(u"tools/call"_s).size(), 2);
+    // A 2026-07-28 client gets only the notifications its subscriptions/listen asked for
+    // (basic/patterns/subscriptions): none here.
+    for (const QJsonObject &message : proxy.messages())
+        QVERIFY(!message.contains(u"method"));
 }
 
 void tst_ProxyStateless::forcedModernAgainstLegacyServerFails()
@@ -510,6 +554,10 @@ void tst_ProxyStateless::headerMismatchRelistsAndRetriesOnce()
     QCOMPARE(lists.at(3).header("Mcp-Method"), "tools/list"_ba);
     for (const QJsonObject &message : proxy.messages())
         QVERIFY(message.value(u"id") != QJsonValue(parse(lists.at(2).body).value(u"id")));
+    // The host's own listing was stale as well: it is told so, once.
+    QVERIFY(!proxy.takeMethod(u"notifications/tools/list_changed"_s).isEmpty());
+    for (const QJsonObject &message : proxy.messages())
+        QVERIFY(message.value(u"method") != u"notifications/tools/list_changed"_s);
 }
 
 void tst_ProxyStateless::headerMismatchTwiceReachesTheHost()
@@ -600,6 +648,81 @@ void tst_ProxyStateless::alwaysBrokenStreamFailsClearly()
     for (const FakeHttpRequest &call : server.postsOf(u"tools/call"_s))
         ids.insert(QString::fromUtf8(json(QJsonObject{{u"id"_s, parse(call.body).value(u"id")}})));
     QCOMPARE(ids.size(), 3);
+}
+
+void tst_ProxyStateless::rememberedLegacyEraOfAServerNowModern_data()
+{
+    QTest::addColumn<qint64>("ageSeconds"); // of the remembered verdict
+    QTest::addColumn<int>("initializePosts"); // initialize tried before the probe
+    // Within a day the remembered verdict skips the probe: initialize goes first, the server
+    // refuses it, and the probe finds the modern server. After a day the probe comes first.
+    QTest::newRow("remembered an hour ago") << qint64(3600) << 1;
+    QTest::newRow("remembered two days ago") << qint64(2 * 86400) << 0;
+}
+
+void tst_ProxyStateless::rememberedLegacyEraOfAServerNowModern()
+{
+    QFETCH(qint64, ageSeconds);
+    QFETCH(int, initializePosts);
+    FakeStatelessServer server;
+    QVERIFY(server.http.listen());
+    const QString url = server.http.url(u"/mcp"_s).toString();
+    // The file of the initialize cache (auth/store/initializeresultcache.h) as an earlier start
+    // against a 2025 server at this URL left it.
+    QTemporaryDir store;
+    QVERIFY(store.isValid());
+    const QByteArray hash =
+            QCryptographicHash::hash(url.toUtf8(), QCryptographicHash::Sha256).toHex();
+    const QString folder = store.filePath(u"initialize/v1"_s);
+    QVERIFY(QDir().mkpath(folder));
+    const auto ownerOnly = QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner;
+    for (const QString &directory : {store.path(), store.filePath(u"initialize"_s), folder})
+        QVERIFY(QFile::setPermissions(directory, ownerOnly));
+    QFile file(folder + u'/' + QString::fromLatin1(hash.left(32)) + u".json"_s);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(json(QJsonObject{{u"schema"_s, 1}, {u"server"_s, QString::fromLatin1(hash)},
+            {u"requestedProtocolVersion"_s, u"2025-06-18"_s},
+            {u"result"_s,
+                    QJsonObject{{u"protocolVersion"_s, u"2025-06-18"_s},
+                            {u"capabilities"_s, QJsonObject()},
+                            {u"serverInfo"_s,
+                                    QJsonObject{{u"name"_s, u"old"_s}, {u"version"_s, u"1"_s}}}}},
+            {u"era"_s, u"legacy"_s},
+            {u"eraDetectedAt"_s,
+                    QDateTime::currentDateTimeUtc()
+                            .addSecs(-ageSeconds)
+                            .toString(Qt::ISODateWithMs)}}));
+    file.close();
+    QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
+
+    ProxyProcess proxy;
+    QProcessEnvironment env;
+    env.insert(u"OAUTH2_TOKEN_CACHE_DIR"_s, store.path());
+    QVERIFY(proxy.start({url}, env));
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":"init","method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"tst","version":"1"}}})");
+    const QJsonObject initialized = proxy.takeResponse(u"init"_s);
+    QVERIFY2(initialized.contains(u"result"), proxy.stderrText().constData());
+    QCOMPARE(initialized.value(u"result")[u"serverInfo"][u"name"].toString(), u"stateless"_s);
+    proxy.send(R"({"jsonrpc":"2.0","method":"notifications/initialized"})");
+    proxy.send(
+            R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"query","arguments":{"region":"eu"}}})");
+    QCOMPARE(proxy.takeResponse(4).value(u"result")[u"content"][0][u"text"].toString(),
+            u"called query"_s);
+    QCOMPARE(server.postsOf(u"initialize"_s).size(), initializePosts);
+    QCOMPARE(server.postsOf(u"server/discover"_s).size(), 1);
+    QCOMPARE(proxy.stderrText().contains("probing with server/discover"), initializePosts > 0);
+    // Nothing else reached the host: not the refusal of the unprobed initialize.
+    QVERIFY(proxy.messages().isEmpty());
+
+    proxy.closeStdin();
+    QVERIFY(proxy.waitForExit());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject remembered = parse(file.readAll());
+    QCOMPARE(remembered.value(u"era").toString(), u"modern"_s);
+    const QDateTime detectedAt =
+            QDateTime::fromString(remembered.value(u"eraDetectedAt").toString(), Qt::ISODateWithMs);
+    QVERIFY(qAbs(detectedAt.secsTo(QDateTime::currentDateTimeUtc())) < 600);
 }
 
 QTEST_GUILESS_MAIN(tst_ProxyStateless)

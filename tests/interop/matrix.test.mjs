@@ -21,19 +21,16 @@
 // (default info), KEEP_LOGS=1 (keep the proxy's and servers' stderr).
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { makePayload } from './lib/payload.mjs';
+import { startMatrixServer, textOf } from './matrix/start.mjs';
 import { readText, sleep, withTimeout } from './lib/test-helpers.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DIRECT = process.env.DIRECT === '1';
 const PROXY_BIN = process.env.PROXY_BIN;
 const PROXY_ARGS = (process.env.PROXY_ARGS ?? '').split(' ').filter(Boolean);
@@ -109,22 +106,6 @@ async function loadHost(kind) {
     };
 }
 
-async function startServer(era, dir) {
-    const child = spawn(process.execPath, [path.join(HERE, 'matrix', 'server.mjs'), '--era', era], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const logFile = path.join(dir, `server-${era}.stderr`);
-    child.stderr.pipe(createWriteStream(logFile));
-    const url = await withTimeout(
-        new Promise((resolve, reject) => {
-            createInterface({ input: child.stdout }).once('line', resolve);
-            child.once('exit', code => reject(new Error(`matrix/server.mjs --era ${era} exited with ${code}`)));
-        }),
-        30000,
-        `matrix server ${era} start`,
-    );
-    return { url, logFile, stop: () => child.kill() };
-}
-
-const textOf = result => result?.content?.find(c => c.type === 'text')?.text;
 
 for (const era of ERAS) {
     describe(`${era} server`, () => {
@@ -132,7 +113,7 @@ for (const era of ERAS) {
         let server;
         before(async () => {
             dir = await mkdtemp(path.join(tmpdir(), `mcp-matrix-${era}-`));
-            server = await startServer(era, dir);
+            server = await startMatrixServer(era, dir);
         });
         after(async () => {
             server?.stop();

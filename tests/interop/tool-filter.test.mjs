@@ -9,22 +9,19 @@
 // Env: MATRIX_ERAS (space-separated subset), PROXY_LOG_LEVEL (default info), KEEP_LOGS=1.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
+import { startMatrixServer, textOf } from './matrix/start.mjs';
 import { readText, withTimeout } from './lib/test-helpers.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PROXY_BIN = process.env.PROXY_BIN;
 const KEEP_LOGS = process.env.KEEP_LOGS === '1';
 const ERAS = (process.env.MATRIX_ERAS ?? '2026-07-28 2025-11-25 2024-11-05').split(' ').filter(Boolean);
@@ -32,22 +29,6 @@ const CALL = { timeout: 60000 };
 
 if (!PROXY_BIN) throw new Error('set PROXY_BIN to the mcp-oauth2-proxy binary');
 
-async function startServer(era, dir) {
-    const child = spawn(process.execPath, [path.join(HERE, 'matrix', 'server.mjs'), '--era', era], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const logFile = path.join(dir, `server-${era}.stderr`);
-    child.stderr.pipe(createWriteStream(logFile));
-    const url = await withTimeout(
-        new Promise((resolve, reject) => {
-            createInterface({ input: child.stdout }).once('line', resolve);
-            child.once('exit', code => reject(new Error(`matrix/server.mjs --era ${era} exited with ${code}`)));
-        }),
-        30000,
-        `matrix server ${era} start`,
-    );
-    return { url, logFile, stop: () => child.kill() };
-}
-
-const textOf = result => result?.content?.find(c => c.type === 'text')?.text;
 const namesOf = async client => (await client.listTools(undefined, CALL)).tools.map(t => t.name).sort();
 
 /** What the host sees with `filterArgs`, against one server: the tool list, a visible call, refused calls. */
@@ -81,7 +62,7 @@ for (const era of ERAS) {
         let server;
         before(async () => {
             dir = await mkdtemp(path.join(tmpdir(), `mcp-toolfilter-${era}-`));
-            server = await startServer(era, dir);
+            server = await startMatrixServer(era, dir);
         });
         after(async () => {
             server?.stop();

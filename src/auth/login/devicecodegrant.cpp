@@ -61,9 +61,13 @@ DeviceCodeGrant::Action DeviceCodeGrant::authorizationAnswered(
     }
     const DeviceAuthorizationResponse response = parseDeviceAuthorizationResponse(httpStatus, body);
     if (!response.authorization) {
-        const bool malformed = response.error.error == u"invalid_response"_s;
-        return fail(malformed ? FailureReason::Malformed : FailureReason::Refused,
-                safeErrorText(response.error, QString()));
+        const QString &error = response.error.error;
+        FailureReason reason = FailureReason::Refused;
+        if (error == u"invalid_response"_s)
+            reason = FailureReason::Malformed;
+        else if (error == u"unauthorized_client"_s || error == u"invalid_client"_s)
+            reason = FailureReason::ClientRefused;
+        return fail(reason, safeErrorText(response.error, QString()));
     }
     m_authorization = *response.authorization;
     m_intervalSeconds = m_authorization.intervalSeconds;

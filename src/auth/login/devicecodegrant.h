@@ -30,6 +30,9 @@ public:
         None,
         Unreachable, // no HTTP answer from the device authorization endpoint
         Refused, // the device authorization endpoint answered with an error
+        // It answered unauthorized_client or invalid_client (RFC 8628 section 3.2, RFC 6749
+        // section 5.2): this client may not use the grant, e.g. registered without it.
+        ClientRefused,
         Malformed, // its 2xx answer is not a usable RFC 8628 section 3.2 response
         Denied, // access_denied (section 3.5)
         Expired, // expired_token, or expires_in passed while polling

@@ -144,6 +144,7 @@ void DeviceCodeLogin::perform(const DeviceCodeGrant::Action &action)
     case Reason::None:
     case Reason::Unreachable:
     case Reason::Refused:
+    case Reason::ClientRefused:
     case Reason::Malformed:
         failure = AuthorizationFailure::fromText(
                 QT_TRANSLATE_NOOP("McpProxy::AuthorizationManager",
@@ -151,7 +152,7 @@ void DeviceCodeLogin::perform(const DeviceCodeGrant::Action &action)
                 {endpoint, action.detail});
         break;
     }
-    Q_EMIT failed(failure, m_codeShown);
+    Q_EMIT failed(failure, m_codeShown, action.reason == Reason::ClientRefused);
 }
 
 void DeviceCodeLogin::requestAuthorization()

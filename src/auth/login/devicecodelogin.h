@@ -53,8 +53,10 @@ Q_SIGNALS:
             const QString &userCode, int expiresInSeconds);
     void tokensReceived(const McpProxy::TokenSet &tokens);
     // codeShown: whether the user was already given a code (else the server refused or could not
-    // be used for the device grant at all).
-    void failed(const McpProxy::AuthorizationFailure &failure, bool codeShown);
+    // be used for the device grant at all). clientRefused: the device authorization endpoint
+    // refused this client (unauthorized_client, invalid_client), e.g. one registered without the
+    // device grant.
+    void failed(const McpProxy::AuthorizationFailure &failure, bool codeShown, bool clientRefused);
 
 private:
     void perform(const DeviceCodeGrant::Action &action);

@@ -22,7 +22,27 @@ QString serverHash(const QString &serverUrl)
             QCryptographicHash::hash(serverUrl.toUtf8(), QCryptographicHash::Sha256).toHex());
 }
 
+QString eraName(RememberedInitialize::Era era)
+{
+    switch (era) {
+    case RememberedInitialize::Era::Legacy:
+        return u"legacy"_s;
+    case RememberedInitialize::Era::Modern:
+        return u"modern"_s;
+    case RememberedInitialize::Era::Unknown:
+        break;
+    }
+    return QString();
+}
+
 } // namespace
+
+bool RememberedInitialize::skipsProbeAt(const QDateTime &now) const
+{
+    // A clock set back (detectedAt in the future) trusts nothing.
+    return era == Era::Legacy && eraDetectedAt.isValid() && eraDetectedAt <= now
+            && eraDetectedAt.secsTo(now) < LegacyEraTrustSeconds;
+}
 
 InitializeResultCache::InitializeResultCache(const QString &directory, const QString &serverUrl)
     : m_directory(QDir::cleanPath(QDir(directory).absolutePath()))
@@ -38,12 +58,18 @@ QString InitializeResultCache::fileName(const QString &serverUrl)
 QByteArray InitializeResultCache::encode(
         const QString &serverUrl, const RememberedInitialize &remembered)
 {
-    const QJsonObject object{
+    QJsonObject object{
             {u"schema"_s, SchemaVersion},
             {u"server"_s, serverHash(serverUrl)},
             {u"requestedProtocolVersion"_s, remembered.requestedVersion},
             {u"result"_s, remembered.result},
     };
+    if (remembered.era != RememberedInitialize::Era::Unknown
+            && remembered.eraDetectedAt.isValid()) {
+        object.insert("era"_L1, eraName(remembered.era));
+        object.insert(
+                "eraDetectedAt"_L1, remembered.eraDetectedAt.toUTC().toString(Qt::ISODateWithMs));
+    }
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
@@ -60,7 +86,21 @@ std::optional<RememberedInitialize> InitializeResultCache::decode(
             || !result.value("capabilities"_L1).isObject()
             || !result.value("serverInfo"_L1).isObject())
         return std::nullopt;
-    return RememberedInitialize{object.value("requestedProtocolVersion"_L1).toString(), result};
+    RememberedInitialize remembered{object.value("requestedProtocolVersion"_L1).toString(), result};
+    // The era is optional (files written before it was remembered have none); one that cannot be
+    // read is Unknown, which keeps the probe.
+    const QString era = object.value("era"_L1).toString();
+    const QDateTime detectedAt =
+            QDateTime::fromString(object.value("eraDetectedAt"_L1).toString(), Qt::ISODateWithMs);
+    if (detectedAt.isValid()) {
+        if (era == eraName(RememberedInitialize::Era::Legacy))
+            remembered.era = RememberedInitialize::Era::Legacy;
+        else if (era == eraName(RememberedInitialize::Era::Modern))
+            remembered.era = RememberedInitialize::Era::Modern;
+        if (remembered.era != RememberedInitialize::Era::Unknown)
+            remembered.eraDetectedAt = detectedAt.toUTC();
+    }
+    return remembered;
 }
 
 std::optional<RememberedInitialize> InitializeResultCache::load() const

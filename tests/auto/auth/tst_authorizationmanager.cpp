@@ -89,6 +89,7 @@ private Q_SLOTS:
     void storedTokensStayWithTheirServer();
     void idTokenIsTheBearerWhenAsked_data();
     void idTokenIsTheBearerWhenAsked();
+    void headersTimeoutBoundsTheTokenRequest();
 
 private:
     int browserLaunches() const;
@@ -934,6 +935,24 @@ void tst_AuthorizationManager::idTokenIsTheBearerWhenAsked()
         QVERIFY2(secondsLeft <= 600, qPrintable(QString::number(secondsLeft)));
     else
         QVERIFY2(secondsLeft > 600, qPrintable(QString::number(secondsLeft)));
+}
+
+void tst_AuthorizationManager::headersTimeoutBoundsTheTokenRequest()
+{
+    // upstream.headersTimeoutMs (mcp-remote's --headers-timeout) bounds the OAuth requests too:
+    // a token endpoint that never answers fails the round after 300 ms, not after the token
+    // request's own 30 s bound (the spy waits 10 s, a third of that).
+    FakeAuthServer auth;
+    setUpAuth(auth);
+    auth.failToken(FakeAuthServer::TokenFailure::Hang, 100);
+    ProxyConfig config = clientCredentials(auth);
+    config.upstream.headersTimeoutMs = 300;
+    AuthorizationManager manager(config);
+    QSignalSpy finished(&manager, &AuthorizationManager::authorizationFinished);
+    manager.authorize(auth.bearerChallenge(), 401);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.last().at(0).toBool(), false);
+    QCOMPARE(auth.tokenCount(), 1);
 }
 
 QTEST_GUILESS_MAIN(tst_AuthorizationManager)

@@ -43,6 +43,8 @@ QString reasonName(DeviceCodeGrant::FailureReason reason)
         return u"unreachable"_s;
     case R::Refused:
         return u"refused"_s;
+    case R::ClientRefused:
+        return u"client_refused"_s;
     case R::Malformed:
         return u"malformed"_s;
     case R::Denied:
@@ -221,8 +223,16 @@ void tst_DeviceCodeGrant::run_data()
             << u"token_error"_s;
     QTest::addRow("device endpoint unreachable")
             << 0 << QByteArray() << Replies{} << QList<qint64>{} << u"unreachable"_s;
-    QTest::addRow("device endpoint refuses")
-            << 401 << oauthError("invalid_client") << Replies{} << QList<qint64>{} << u"refused"_s;
+    // A client the endpoint does not know, or one registered without the device grant (a
+    // registration made before the server offered it): the caller may register anew.
+    QTest::addRow("device endpoint refuses the client: invalid_client")
+            << 401 << oauthError("invalid_client") << Replies{} << QList<qint64>{}
+            << u"client_refused"_s;
+    QTest::addRow("device endpoint refuses the client: unauthorized_client")
+            << 400 << oauthError("unauthorized_client", "grant type not registered") << Replies{}
+            << QList<qint64>{} << u"client_refused"_s;
+    QTest::addRow("device endpoint refuses the request")
+            << 400 << oauthError("invalid_scope") << Replies{} << QList<qint64>{} << u"refused"_s;
     QTest::addRow("device endpoint malformed")
             << 200 << R"({"device_code":"FAKE-DEVICE-CODE-4711"})"_ba << Replies{}
             << QList<qint64>{} << u"malformed"_s;

@@ -1,5 +1,6 @@
 // InitializeResultCache: what a file must hold to be used (table-driven), and the file itself
-// (round trip, owner-only, one file per server, nothing of the URL in clear, logout's remove).
+// (round trip, owner-only, one file per server, nothing of the URL in clear, logout's remove),
+// and the remembered protocol era with the rule that lets a start skip the server/discover probe.
 #include "auth/store/initializeresultcache.h"
 
 #include <QtCore/QDir>
@@ -10,6 +11,8 @@
 
 using namespace McpProxy;
 using namespace Qt::StringLiterals;
+
+Q_DECLARE_METATYPE(McpProxy::RememberedInitialize::Era)
 
 namespace {
 
@@ -34,6 +37,10 @@ private Q_SLOTS:
     void decode();
     void roundTripOwnerOnly();
     void oneFilePerServer();
+    void era_data();
+    void era();
+    void legacyEraSkipsTheProbeForADay_data();
+    void legacyEraSkipsTheProbeForADay();
 };
 
 void tst_InitializeResultCache::decode_data()
@@ -120,6 +127,87 @@ void tst_InitializeResultCache::oneFilePerServer()
     // A file copied over another server's is not used for it.
     QVERIFY(QFile::copy(a.filePath(), b.filePath()));
     QVERIFY(!b.load());
+}
+
+void tst_InitializeResultCache::era_data()
+{
+    using Era = RememberedInitialize::Era;
+    QTest::addColumn<QJsonValue>("era");
+    QTest::addColumn<QJsonValue>("detectedAt");
+    QTest::addColumn<Era>("expected");
+    const QJsonValue at = u"2026-12-01T10:00:00.000Z"_s;
+    QTest::newRow("legacy") << QJsonValue(u"legacy"_s) << at << Era::Legacy;
+    QTest::newRow("modern") << QJsonValue(u"modern"_s) << at << Era::Modern;
+    QTest::newRow("none (an older file)") << QJsonValue() << QJsonValue() << Era::Unknown;
+    QTest::newRow("unknown name") << QJsonValue(u"future"_s) << at << Era::Unknown;
+    QTest::newRow("not a string") << QJsonValue(1) << at << Era::Unknown;
+    QTest::newRow("legacy without a time")
+            << QJsonValue(u"legacy"_s) << QJsonValue() << Era::Unknown;
+    QTest::newRow("legacy with a broken time")
+            << QJsonValue(u"legacy"_s) << QJsonValue(u"yesterday"_s) << Era::Unknown;
+}
+
+void tst_InitializeResultCache::era()
+{
+    using Era = RememberedInitialize::Era;
+    QFETCH(QJsonValue, era);
+    QFETCH(QJsonValue, detectedAt);
+    QFETCH(Era, expected);
+    QJsonObject object = QJsonDocument::fromJson(
+            InitializeResultCache::encode(
+                    Server, RememberedInitialize{u"2025-11-25"_s, initializeResult()}))
+                                 .object();
+    QVERIFY(!object.contains(u"era")); // nothing detected, nothing written
+    if (!era.isNull())
+        object.insert(u"era"_s, era);
+    if (!detectedAt.isNull())
+        object.insert(u"eraDetectedAt"_s, detectedAt);
+    const auto decoded = InitializeResultCache::decode(
+            Server, QJsonDocument(object).toJson(QJsonDocument::Compact));
+    QVERIFY(decoded.has_value()); // the era never makes the result unusable
+    QCOMPARE(decoded->era, expected);
+    QCOMPARE(decoded->eraDetectedAt.isValid(), expected != Era::Unknown);
+    if (expected == Era::Unknown)
+        return;
+    // ... and survives a write and a read.
+    const auto again =
+            InitializeResultCache::decode(Server, InitializeResultCache::encode(Server, *decoded));
+    QVERIFY(again.has_value());
+    QCOMPARE(again->era, expected);
+    QCOMPARE(again->eraDetectedAt, decoded->eraDetectedAt);
+    QCOMPARE(again->eraDetectedAt, QDateTime(QDate(2026, 12, 1), QTime(10, 0), Qt::UTC));
+}
+
+void tst_InitializeResultCache::legacyEraSkipsTheProbeForADay_data()
+{
+    using Era = RememberedInitialize::Era;
+    QTest::addColumn<Era>("era");
+    QTest::addColumn<qint64>("ageSeconds"); // now minus eraDetectedAt
+    QTest::addColumn<bool>("skips");
+    const qint64 day = RememberedInitialize::LegacyEraTrustSeconds;
+    QTest::newRow("legacy, just detected") << Era::Legacy << qint64(0) << true;
+    QTest::newRow("legacy, an hour ago") << Era::Legacy << qint64(3600) << true;
+    QTest::newRow("legacy, a second short of a day") << Era::Legacy << day - 1 << true;
+    QTest::newRow("legacy, a day ago: probe again") << Era::Legacy << day << false;
+    QTest::newRow("legacy, detected in the future (clock set back)")
+            << Era::Legacy << qint64(-60) << false;
+    QTest::newRow("modern: its probe is its initialize") << Era::Modern << qint64(0) << false;
+    QTest::newRow("unknown") << Era::Unknown << qint64(0) << false;
+}
+
+void tst_InitializeResultCache::legacyEraSkipsTheProbeForADay()
+{
+    using Era = RememberedInitialize::Era;
+    QFETCH(Era, era);
+    QFETCH(qint64, ageSeconds);
+    QFETCH(bool, skips);
+    const QDateTime now(QDate(2026, 12, 3), QTime(6, 0), Qt::UTC);
+    RememberedInitialize remembered{u"2025-11-25"_s, initializeResult()};
+    remembered.era = era;
+    remembered.eraDetectedAt = now.addSecs(-ageSeconds);
+    QCOMPARE(remembered.skipsProbeAt(now), skips);
+    remembered.eraDetectedAt = QDateTime();
+    QVERIFY(!remembered.skipsProbeAt(now)); // no time, no trust
 }
 
 QTEST_APPLESS_MAIN(tst_InitializeResultCache)

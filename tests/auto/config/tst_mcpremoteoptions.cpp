@@ -103,6 +103,8 @@ QString fieldText(const ProxyConfig &c, const QString &path)
         return o.callbackHost;
     if (path == u"oauth2.callbackPort")
         return QString::number(o.callbackPort);
+    if (path == u"oauth2.callbackPortAlternatives")
+        return QString::number(o.callbackPortAlternatives);
     if (path == u"oauth2.callbackTimeoutSeconds")
         return QString::number(o.callbackTimeoutSeconds);
     if (path == u"oauth2.authorizeParams")
@@ -284,7 +286,7 @@ void tst_McpRemoteOptions::options_data()
     QTest::addRow("README: plain url")
             << QStringList{url} << QStringList{}
             << QStringList{u"upstream.url="_s + url, u"oauth2.redirectUri="_s,
-                       u"oauth2.callbackPort=53682"_s,
+                       u"oauth2.callbackPort=53682"_s, u"oauth2.callbackPortAlternatives=0"_s,
                        u"oauth2.mcpRemoteServerHash=2499d8b26827bb8c0b6efe76f75fcbe2"_s};
     QTest::addRow("README: header with ${VAR}")
             << QStringList{url, u"--header"_s, u"Authorization: Bearer ${AUTH_TOKEN}"_s}
@@ -322,15 +324,22 @@ void tst_McpRemoteOptions::options_data()
             << QStringList{url, u"9696"_s} << QStringList{}
             << QStringList{u"upstream.url="_s + url, u"oauth2.callbackPort=9696"_s,
                        u"oauth2.callbackHost="_s + localhost,
-                       u"oauth2.redirectUri=http://"_s + localhost + u":9696/oauth/callback"_s};
+                       u"oauth2.redirectUri=http://"_s + localhost + u":9696/oauth/callback"_s,
+                       u"oauth2.callbackPortAlternatives=0"_s};
     QTest::addRow("README: host")
             << QStringList{url, u"--host"_s, u"127.0.0.1"_s} << QStringList{}
             << QStringList{u"oauth2.callbackHost=127.0.0.1"_s, u"oauth2.callbackPort=12704"_s,
-                       u"oauth2.redirectUri=http://127.0.0.1:12704/oauth/callback"_s};
+                       u"oauth2.redirectUri=http://127.0.0.1:12704/oauth/callback"_s,
+                       u"oauth2.callbackPortAlternatives=7"_s};
+    QTest::addRow("derived port pinned by a configured client")
+            << QStringList{url, u"--host"_s, u"127.0.0.1"_s} << QStringList{u"OAUTH2_CLIENT_ID=c"_s}
+            << QStringList{u"oauth2.redirectUri=http://127.0.0.1:12704/oauth/callback"_s,
+                       u"oauth2.callbackPortAlternatives=0"_s};
     QTest::addRow("README: callback path")
             << QStringList{url, u"--callback-path"_s, u"/custom/callback"_s} << QStringList{}
             << QStringList{
-                       u"oauth2.redirectUri=http://"_s + localhost + u":12704/custom/callback"_s};
+                       u"oauth2.redirectUri=http://"_s + localhost + u":12704/custom/callback"_s,
+                       u"oauth2.callbackPortAlternatives=7"_s};
     QTest::addRow("README: allow http")
             << QStringList{u"http://internal-service.vpc/sse"_s, u"--allow-http"_s} << QStringList{}
             << QStringList{u"allowInsecureHttp=true"_s};
@@ -377,7 +386,8 @@ void tst_McpRemoteOptions::options_data()
                        u"{ \"client_id\": \"xxx\", \"client_secret\": \"yyy\" }"_s}
             << QStringList{}
             << QStringList{u"oauth2.clientId=xxx"_s, u"oauth2.clientSecret=yyy"_s,
-                       u"oauth2.redirectUri=http://"_s + localhost + u":12704/oauth/callback"_s};
+                       u"oauth2.redirectUri=http://"_s + localhost + u":12704/oauth/callback"_s,
+                       u"oauth2.callbackPortAlternatives=0"_s};
     QTest::addRow("static client info from @file with ${VAR}")
             << QStringList{url, u"--static-oauth-client-info"_s, u"@@TMP@/info.json"_s}
             << QStringList{u"MCP_CLIENT_SECRET=s3cret"_s}
@@ -388,7 +398,8 @@ void tst_McpRemoteOptions::options_data()
             << QStringList{}
             << QStringList{u"oauth2.clientMetadataUrl=https://client.example.com/.well-known/"
                            "oauth-client-metadata"_s,
-                       u"oauth2.redirectUri=http://"_s + localhost + u":3334/oauth/callback"_s};
+                       u"oauth2.redirectUri=http://"_s + localhost + u":3334/oauth/callback"_s,
+                       u"oauth2.callbackPortAlternatives=0"_s};
     QTest::addRow("README: client credentials") << QStringList{u"https://example.remote/mcp"_s,
             u"--client-credentials"_s, u"--static-oauth-client-info"_s,
             u"{\"client_id\":\"my-client\",\"client_secret\":\"${MCP_CLIENT_SECRET}\"}"_s}
@@ -553,6 +564,13 @@ void tst_McpRemoteOptions::storedClientSelectsRedirectUri()
             u"http://"_s + McpRemote::defaultCallbackHost() + u":12704/oauth/callback"_s);
     QCOMPARE(result.config->oauth2.mcpRemoteStoreDirectory,
             m_tmp->filePath(u"mcp-auth/mcp-remote-v1"_s));
+    // The registration lists exactly that port: it is not moved when taken (mcp-remote's
+    // strictPort would not hold here, but its registration would then no longer match).
+    QCOMPARE(result.config->oauth2.callbackPortAlternatives, 0);
+    // Same command line with --host: the imported registration still pins the port.
+    result = load({url, u"--host"_s, McpRemote::defaultCallbackHost()});
+    QVERIFY2(result.config.has_value(), qPrintable(result.error));
+    QCOMPARE(result.config->oauth2.callbackPortAlternatives, 0);
 
     result = load({url}, {u"OAUTH2_CALLBACK_PORT=4000"_s});
     QVERIFY2(result.config.has_value(), qPrintable(result.error));

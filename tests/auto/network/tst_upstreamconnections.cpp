@@ -29,6 +29,8 @@ private Q_SLOTS:
     void nearUpstreamKeepsSixConnections();
     void oneCookieJarForEveryPool();
     void tlsSessionTicketIsShared();
+    void overflowManagersAskForHttp1_data();
+    void overflowManagersAskForHttp1();
 
 private:
     static void configure(FakeHttpServer &server, bool tls)
@@ -118,6 +120,7 @@ void tst_UpstreamConnections::moreThanSixRequestsInFlight()
     UpstreamConnections connections(clientTls(), alwaysOverflow());
 
     std::vector<std::unique_ptr<QNetworkReply>> replies;
+    replies.reserve(Burst);
     for (int i = 0; i < Burst; ++i) {
         replies.emplace_back(
                 connections.post(Pool::Requests, request(server.url(u"/mcp"_s)), "{}"));
@@ -174,6 +177,7 @@ void tst_UpstreamConnections::nearUpstreamKeepsSixConnections()
     QVERIFY(connections.quickestAnswerMs() >= 0);
 
     std::vector<std::unique_ptr<QNetworkReply>> replies;
+    replies.reserve(Burst);
     for (int i = 0; i < Burst; ++i) {
         replies.emplace_back(
                 connections.post(Pool::Requests, request(server.url(u"/mcp"_s)), "{}"));
@@ -185,7 +189,7 @@ void tst_UpstreamConnections::nearUpstreamKeepsSixConnections()
     int answered = 0;
     while (answered < Burst) {
         QTRY_VERIFY_WITH_TIMEOUT(answered < held.size(), 20000);
-        QPointer<FakeHttpResponder> next = held.at(answered++);
+        const QPointer<FakeHttpResponder> &next = held.at(answered++);
         QVERIFY(next);
         next->reply(200, {}, "{}");
     }
@@ -249,6 +253,63 @@ void tst_UpstreamConnections::tlsSessionTicketIsShared()
     QVERIFY(!connections.sessionTicket().isEmpty());
     const QSslConfiguration used = first->sslConfiguration();
     QVERIFY(!used.testSslOption(QSsl::SslOptionDisableSessionPersistence));
+}
+
+void tst_UpstreamConnections::overflowManagersAskForHttp1_data()
+{
+    QTest::addColumn<bool>("answeredFirst"); // an HTTP/1.1 answer came before the burst
+    QTest::newRow("after an HTTP/1.1 answer") << true;
+    QTest::newRow("protocol not known yet") << false;
+}
+
+void tst_UpstreamConnections::overflowManagersAskForHttp1()
+{
+    // Once the server answered over HTTP/1.1, a manager added for a burst asks for HTTP/1.1 only:
+    // Qt then connects its six channels at once, each offering the shared session ticket, instead
+    // of one first and the others after that one's ALPN answer. The first manager, and any manager
+    // added before the protocol is known, keep HTTP/2 allowed (ALPN decides).
+    QFETCH(bool, answeredFirst);
+    constexpr int Burst = 2 * UpstreamConnections::ConnectionsPerManager;
+    FakeHttpServer server;
+    configure(server, true);
+    QList<QPointer<FakeHttpResponder>> held;
+    server.setHandler([&held](const FakeHttpRequest &request, FakeHttpResponder *responder) {
+        if (request.path() == "/first")
+            responder->reply(200, {}, "{}");
+        else
+            held.append(responder);
+    });
+    QVERIFY(server.listen());
+    UpstreamConnections connections(clientTls(), alwaysOverflow());
+    if (answeredFirst) {
+        std::unique_ptr<QNetworkReply> first(
+                connections.post(Pool::Requests, request(server.url(u"/first"_s)), "{}"));
+        QTRY_VERIFY_WITH_TIMEOUT(first->isFinished(), 20000);
+        QCOMPARE(first->error(), QNetworkReply::NoError);
+        QVERIFY(!connections.http2Seen());
+    }
+    std::vector<std::unique_ptr<QNetworkReply>> replies;
+    replies.reserve(Burst);
+    for (int i = 0; i < Burst; ++i) {
+        replies.emplace_back(
+                connections.post(Pool::Requests, request(server.url(u"/mcp"_s)), "{}"));
+    }
+    QCOMPARE(connections.requestManagerCount(), 2);
+    for (int i = 0; i < Burst; ++i) {
+        const bool overflow = i >= UpstreamConnections::ConnectionsPerManager;
+        const QVariant allowed =
+                replies.at(i)->request().attribute(QNetworkRequest::Http2AllowedAttribute);
+        QCOMPARE(allowed.isValid() && !allowed.toBool(), overflow && answeredFirst);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(held.size(), Burst, 30000);
+    for (const QPointer<FakeHttpResponder> &responder : std::as_const(held)) {
+        QVERIFY(responder);
+        responder->reply(200, {}, "{}");
+    }
+    for (const auto &reply : replies) {
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 20000);
+        QCOMPARE(reply->error(), QNetworkReply::NoError);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_UpstreamConnections)

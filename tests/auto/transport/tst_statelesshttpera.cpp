@@ -190,7 +190,21 @@ struct Harness
         }
         return std::nullopt;
     }
-    int answerCount() const { return int(received.size() + failed.size()); }
+    // Responses and failures; notifications are not answers.
+    int answerCount() const
+    {
+        int count = int(failed.size());
+        for (const QList<QVariant> &args : received)
+            count += parse(args.at(0).toByteArray()).contains(u"method") ? 0 : 1;
+        return count;
+    }
+    int notificationCount(const QString &method) const
+    {
+        int count = 0;
+        for (const QList<QVariant> &args : received)
+            count += parse(args.at(0).toByteArray()).value(u"method").toString() == method ? 1 : 0;
+        return count;
+    }
     QJsonObject waitFor(int id, int timeoutMs = 20000)
     {
         std::optional<QJsonObject> found;
@@ -243,20 +257,24 @@ void tst_StatelessHttpEra::refusedCallsShareOneRelistingAndRetryOnce()
     QCOMPARE(server.calls.at(2).value(u"id").toInt() + server.calls.at(3).value(u"id").toInt(), 3);
     for (const QList<QVariant> &args : h.received)
         QVERIFY(!args.at(0).toByteArray().contains("mcp-oauth2-proxy-tools-"));
+    // The host (2025-11-25, bridged) built the calls from a stale list: one list_changed.
+    QCOMPARE(h.notificationCount(u"notifications/tools/list_changed"_s), 1);
 }
 
 void tst_StatelessHttpEra::failedRelistingGivesTheServersError_data()
 {
     QTest::addColumn<int>("listStatus");
     QTest::addColumn<bool>("listQuery");
-    QTest::newRow("tools/list fails") << 500 << true;
-    QTest::newRow("the tool is gone") << 200 << false;
+    QTest::addColumn<int>("listChanged"); // notifications the host gets
+    QTest::newRow("tools/list fails") << 500 << true << 0; // nothing new is known
+    QTest::newRow("the tool is gone") << 200 << false << 1;
 }
 
 void tst_StatelessHttpEra::failedRelistingGivesTheServersError()
 {
     QFETCH(int, listStatus);
     QFETCH(bool, listQuery);
+    QFETCH(int, listChanged);
     Server server;
     server.toolsListStatus = listStatus;
     server.listQuery = listQuery;
@@ -270,6 +288,7 @@ void tst_StatelessHttpEra::failedRelistingGivesTheServersError()
     QCOMPARE(server.calls.size(), 1); // no retry without a corrected header set
     QCOMPARE(server.toolsLists, 1);
     QCOMPARE(h.answerCount(), 2);
+    QCOMPARE(h.notificationCount(u"notifications/tools/list_changed"_s), listChanged);
 }
 
 void tst_StatelessHttpEra::cancelWhileRelistingSendsNothingMore()
