@@ -21,12 +21,19 @@ inline QSslConfiguration tlsConfiguration(const QString &caBundlePath, QString *
     if (caBundlePath.isEmpty())
         return configuration;
     const QList<QSslCertificate> extra = QSslCertificate::fromPath(caBundlePath, QSsl::Pem);
-    if (extra.isEmpty() && warning) {
-        *warning = QStringLiteral("the CA bundle %1 holds no PEM certificate; only the system CA "
-                                  "store is trusted")
-                           .arg(caBundlePath);
+    if (extra.isEmpty()) {
+        if (warning) {
+            *warning = QStringLiteral("the CA bundle %1 holds no PEM certificate; only the system "
+                                      "CA store is trusted")
+                               .arg(caBundlePath);
+        }
+        return configuration;
     }
-    configuration.addCaCertificates(extra);
+    // Adding CA certificates turns off the on-demand loading of the system's roots
+    // (QSslConfiguration::addCaCertificates(), qsslconfiguration.cpp), after which the OpenSSL
+    // backend trusts only the configuration's list: a public server would fail verification as
+    // soon as a bundle is given. The system's roots are therefore listed with the bundle's.
+    configuration.setCaCertificates(QSslConfiguration::systemCaCertificates() + extra);
     return configuration;
 }
 
