@@ -71,6 +71,7 @@ function parseArgs(argv) {
         else if (a === '--calls') o.calls = Number(v());
         else if (a === '--seq') o.seq = Number(v());
         else if (a === '--callgrind') o.callgrind = v().split(',').map(Number);
+        else if (a === '--attach') o.attach = Number(v());
         else if (a === '--quick') { o.spawns = 2; o.calls = 200; o.seq = 30; o.rtts = [0, 80]; o.servers = ['h1-sse', 'h2-sse']; }
         else throw new Error(`unknown argument ${a}`);
     }
@@ -436,84 +437,350 @@ function callgrindIr(file) {
     return Number(m[1]);
 }
 
-// FIELD_TOOL=strace: system calls (all threads) instead of instructions, by the same subtraction.
-const straceMode = process.env.FIELD_TOOL === 'strace';
+// FIELD_TOOL=strace: system calls (all threads) instead of instructions, by the same subtraction,
+// with the count of each system call. FIELD_TOOL=perf: `perf stat` of every thread (task-clock,
+// user and system time, context switches, wake-ups, system calls; software events and
+// tracepoints, no hardware counters needed), natively, by the same subtraction.
+const tool = process.env.FIELD_TOOL ?? 'callgrind';
+const straceMode = tool === 'strace';
+const perfMode = tool === 'perf';
+const recordMode = tool === 'record'; // perf record -g: profiles only (perf report -i FILE)
+const PERF_EVENTS = ['task-clock', 'user_time', 'system_time', 'context-switches', 'cpu-migrations',
+    'page-faults', 'raw_syscalls:sys_enter', 'sched:sched_wakeup', 'sched:sched_switch'];
 
-function syscallCount(file) {
-    const m = fs.readFileSync(file, 'utf8').match(/^100\.00\s+\S+\s+\S+\s+(\d+)\s+(?:\d+\s+)?total/m);
+// strace -c: { total, byName: { read: n, ... } }
+function syscallCounts(file) {
+    const text = fs.readFileSync(file, 'utf8');
+    const m = text.match(/^100\.00\s+\S+\s+\S+\s+(\d+)\s+(?:\d+\s+)?total/m);
     if (!m) throw new Error(`no total in ${file}`);
-    return Number(m[1]);
+    const byName = {};
+    for (const row of text.matchAll(/^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?([a-z_0-9]+)\s*$/gm))
+        if (row[2] !== 'total') byName[row[2]] = Number(row[1]);
+    return { total: Number(m[1]), byName };
+}
+
+// perf stat -x,: { event: value } (task-clock in ms, user/system_time in ns)
+function perfCounts(file) {
+    const values = {};
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+        const f = line.split(',');
+        if (f.length > 3 && PERF_EVENTS.includes(f[2])) values[f[2]] = Number(f[0]);
+    }
+    return values;
+}
+
+// Who runs in the --callgrind modes: ours, the floor (its own driver, no stdio), floor-stdio (the
+// floor as a minimal stdio proxy: qnam-floor --stdio) and echo (only the stdio hop: qnam-floor
+// --echo, no network; measured once).
+const MEASURED = ['ours', 'floor', 'floor-stdio', 'echo'];
+// NAME+noglib: the same with QT_NO_GLIB=1 (Qt's own poll dispatcher instead of GLib's).
+const baseName = (name) => name.split('+')[0];
+const variantEnv = (name) => ({ ...process.env, ...(name.includes('+noglib') ? { QT_NO_GLIB: '1' } : {}) });
+function stdioCommand(name, url) {
+    name = baseName(name);
+    if (name === 'ours') {
+        return [opts.proxy, '--log-level', 'error', '--ca-bundle', caPath, '--header', `Authorization: Bearer ${TOKEN}`, url];
+    }
+    if (name === 'floor-stdio') return [opts.floor, '--stdio', '--url', url, '--ca-bundle', caPath, '--token', TOKEN];
+    return [opts.floor, '--echo'];
 }
 
 async function irOf(name, kind, url, calls, dir) {
-    const out = path.join(dir, `${kind}-${name}-${calls}.${straceMode ? 'strace' : 'callgrind'}`);
-    const tool = straceMode ? 'strace' : 'valgrind';
-    const valgrind = straceMode ? ['-f', '-qq', '-c', '-o', out] : ['--tool=callgrind', `--callgrind-out-file=${out}`];
+    const out = path.join(dir, `${kind}-${name}-${calls}.${tool}`);
+    const command = straceMode ? 'strace' : perfMode || recordMode ? 'perf' : 'valgrind';
+    const valgrind = straceMode ? ['-f', '-qq', '-c', '-o', out]
+        : perfMode ? ['stat', '-x', ',', '-o', out, '-e', PERF_EVENTS.join(','), '--']
+        : recordMode ? ['record', '-q', '-F', process.env.FIELD_RECORD_HZ ?? '4000', '--call-graph', process.env.FIELD_RECORD_GRAPH ?? 'fp', '-o', out, '--']
+            : ['--tool=callgrind', `--callgrind-out-file=${out}`];
     if (name === 'floor') {
-        const child = spawn(tool, [...valgrind, opts.floor, '--url', url, '--ca-bundle', caPath,
+        const child = spawn(command, [...valgrind, opts.floor, '--url', url, '--ca-bundle', caPath,
             '--token', TOKEN, '--seq', '1', '--calls', String(calls)], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stderr = '';
         child.stderr.on('data', (c) => { stderr += c; });
         const code = await new Promise((r) => child.on('exit', r));
-        if (code !== 0) throw new Error(`floor under valgrind exited ${code}: ${stderr.slice(-500)}`);
+        if (code !== 0) throw new Error(`floor under ${command} exited ${code}: ${stderr.slice(-500)}`);
     } else {
         const env = { ...process.env };
-        const client = new StdioClient(name, { command: tool, args: [...valgrind, opts.proxy, '--log-level', 'error',
-            '--ca-bundle', caPath, '--header', `Authorization: Bearer ${TOKEN}`, url], env });
+        const client = new StdioClient(name, { command, args: [...valgrind, ...stdioCommand(name, url)], env });
         try {
             await stdioInitialize(client);
             await withTimeout(pool(client, calls, 8), 600_000, `${name} calls`);
         } finally { await client.close(); }
     }
-    return straceMode ? syscallCount(out) : callgrindIr(out);
+    return straceMode ? syscallCounts(out) : perfMode ? perfCounts(out) : recordMode ? 0 : callgrindIr(out);
 }
 
-async function memoryAt256(url) {
-    const env = { ...process.env };
-    const client = new StdioClient('ours', { command: opts.proxy, args: ['--log-level', 'error', '--ca-bundle', caPath,
-        '--header', `Authorization: Bearer ${TOKEN}`, url], env });
+// (b - a) / n, field by field, for the strace and perf records.
+function perCall(a, b, n) {
+    if (typeof a === 'number') return (b - a) / n;
+    const r = {};
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+        if (typeof (a[k] ?? b[k]) === 'object') r[k] = perCall(a[k] ?? {}, b[k] ?? {}, n);
+        else r[k] = ((b[k] ?? 0) - (a[k] ?? 0)) / n;
+    }
+    return r;
+}
+
+// Memory of a process (MB): VmHWM, smaps_rollup, and its resident pages by kind of mapping
+// (smaps): shared libraries and the executable (file-backed), heap ([heap] and anonymous maps:
+// malloc arenas, Qt's allocations), thread stacks, other.
+function memoryDetail(pid) {
+    const r = memoryMb(pid);
+    try {
+        const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+        for (const key of ['Rss', 'Pss', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Anonymous', 'Pss_Anon', 'Pss_File']) {
+            const m = rollup.match(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm'));
+            if (m) r[key] = Number(m[1]) / 1024;
+        }
+        const kinds = {};
+        const files = {};
+        let name = null;
+        for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+            const head = line.match(/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/);
+            if (head) { name = head[1]; continue; }
+            const rss = line.match(/^Rss:\s+(\d+) kB/);
+            if (!rss) continue;
+            const mb = Number(rss[1]) / 1024;
+            const kind = name.startsWith('/') ? 'files' : name === '[stack]' ? 'stack' : name === '' || name === '[heap]' ? 'anonymous' : 'other';
+            kinds[kind] = (kinds[kind] ?? 0) + mb;
+            if (kind === 'files') files[path.basename(name)] = (files[path.basename(name)] ?? 0) + mb;
+        }
+        r.kinds = kinds;
+        r.files = Object.fromEntries(Object.entries(files).sort((x, y) => y[1] - x[1]).slice(0, 15));
+        r.threads = fs.readdirSync(`/proc/${pid}/task`).length;
+    } catch { /* gone */ }
+    return r;
+}
+
+async function memoryAt256(name, url) {
+    const env = { ...process.env, ...(process.env.FIELD_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.FIELD_MALLOC_ARENA_MAX } : {}) };
+    const [command, ...args] = stdioCommand(name, url);
+    const client = new StdioClient(name, { command, args, env });
     try {
         await stdioInitialize(client);
-        await withTimeout(pool(client, 2048, 256), 300_000, 'ours 256 in flight');
-        return memoryMb(client.pid);
+        const afterInit = memoryDetail(client.pid);
+        await withTimeout(pool(client, 2048, 256), 300_000, `${name} 256 in flight`);
+        return { afterInit, at256: memoryDetail(client.pid) };
     } finally { await client.close(); }
 }
 
 async function mainCallgrind() {
     const [n1, n2] = opts.callgrind;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'field-callgrind-'));
-    const lines = [
-        `${straceMode ? 'strace -c (read "Ir" as system calls)' : 'Callgrind'} (${new Date().toISOString()}): Ir per call = (Ir(${n2} calls) - Ir(${n1} calls)) / ${n2 - n1}, 8 in flight, ` +
-        `all threads, no relay; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (Ir does not depend on it).`,
-        '',
-        '| server | ours Ir/call | floor Ir/call | ours / floor | ours VmHWM / PSS MB, 256 in flight |',
-        '|---|---:|---:|---:|---:|',
-    ];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), `field-${tool}-`));
+    const names = MEASURED.filter((n) => !opts.only || opts.only.includes(n));
+    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    const what = straceMode ? 'system calls (strace -c -f)' : perfMode ? 'perf stat (all threads)' : 'instructions (callgrind, all threads)';
+    const lines = [`${what}, ${new Date().toISOString()}: per call = (value(${n2} calls) - value(${n1} calls)) / ${n2 - n1}, ` +
+        `8 in flight, no relay; load average ${load}.`, ''];
+    if (perfMode) {
+        lines.push('| server | contender | task-clock ms | user ms | sys ms | context switches | wake-ups | system calls | migrations | page faults |',
+            '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    } else if (straceMode) {
+        lines.push('| server | contender | system calls | the most frequent (per call) |', '|---|---|---:|---|');
+    } else {
+        lines.push('| server | contender | Ir/call |', '|---|---|---:|');
+    }
     const results = [];
+    let echoDone = false;
     for (const kind of opts.servers) {
         const upstream = await startUpstream(kind);
         const url = `https://127.0.0.1:${upstream.port}/mcp`;
-        const r = { kind };
-        for (const name of ['ours', 'floor']) {
-            log(`${kind}: ${name} under callgrind`);
+        for (const name of names) {
+            if (name === 'echo' && echoDone) continue;
+            if (name === 'echo') echoDone = true;
+            log(`${kind}: ${name} under ${tool}`);
             const a = await irOf(name, kind, url, n1, dir);
             const b = await irOf(name, kind, url, n2, dir);
-            r[name] = (b - a) / (n2 - n1);
+            const v = perCall(a, b, n2 - n1);
+            const row = name === 'echo' ? '(none)' : kind;
+            results.push({ kind: row, name, perCall: v });
+            if (perfMode) {
+                lines.push(`| ${row} | ${name} | ${fmt(v['task-clock'], 3)} | ${fmt(v.user_time / 1e6, 3)} | ${fmt(v.system_time / 1e6, 3)} | ` +
+                    `${fmt(v['context-switches'], 2)} | ${fmt(v['sched:sched_wakeup'], 2)} | ${fmt(v['raw_syscalls:sys_enter'], 1)} | ` +
+                    `${fmt(v['cpu-migrations'], 2)} | ${fmt(v['page-faults'], 2)} |`);
+            } else if (straceMode) {
+                const top = Object.entries(v.byName).filter(([, n]) => Math.abs(n) >= 0.05).sort((x, y) => y[1] - x[1])
+                    .map(([k, n]) => `${k} ${n.toFixed(2)}`).join(', ');
+                lines.push(`| ${row} | ${name} | ${fmt(v.total, 1)} | ${top} |`);
+            } else {
+                lines.push(`| ${row} | ${name} | ${fmt(v, 0)} |`);
+            }
         }
-        if (!straceMode) {
-            log(`${kind}: ours natively, 256 in flight`);
-            Object.assign(r, await memoryAt256(url));
+        if (!straceMode && !perfMode && process.env.FIELD_MEMORY !== '0') {
+            for (const name of ['ours', 'floor-stdio'].filter((n) => names.includes(n))) {
+                log(`${kind}: ${name} natively, 256 in flight`);
+                results.push({ kind, name, memory: await memoryAt256(name, url) });
+            }
         }
         await Promise.race([upstream.stop(), sleep(3000)]); // the SDK's session close may linger
-        results.push(r);
-        lines.push(`| ${kind} | ${fmt(r.ours, 0)} | ${fmt(r.floor, 0)} | ${fmt(r.ours / r.floor, 2)} | ${fmt(r.hwm)} / ${fmt(r.pss)} |`);
     }
-    lines.push('', `Profiles: ${dir} (callgrind_annotate --inclusive=yes FILE).`);
+    const memory = results.filter((r) => r.memory);
+    if (memory.length) {
+        lines.push('', '256 calls in flight (2048 calls), natively, MB: VmHWM, then at the end Rss, Pss, private dirty, and Rss by kind of mapping (after initialize → at the end)',
+            '', '| server | contender | threads | VmHWM | Rss | Pss | Private_Dirty | files (libraries) | anonymous (heap, arenas) | stacks |',
+            '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+        for (const r of memory) {
+            const m0 = r.memory.afterInit;
+            const m = r.memory.at256;
+            const k = (x, key) => fmt(x.kinds?.[key] ?? 0);
+            lines.push(`| ${r.kind} | ${r.name} | ${m.threads} | ${fmt(m.hwm)} | ${fmt(m.Rss)} | ${fmt(m.Pss)} | ${fmt(m.Private_Dirty)} | ` +
+                `${k(m0, 'files')} → ${k(m, 'files')} | ${k(m0, 'anonymous')} → ${k(m, 'anonymous')} | ${k(m0, 'stack')} → ${k(m, 'stack')} |`);
+        }
+    }
+    lines.push('', `Raw files: ${dir}.`);
     const text = lines.join('\n');
     fs.mkdirSync(opts.out, { recursive: true });
-    const base = straceMode ? 'syscalls' : 'callgrind';
+    const base = straceMode ? 'syscalls' : perfMode ? 'perfstat' : 'callgrind';
     fs.writeFileSync(path.join(opts.out, `${base}.md`), text + '\n');
-    fs.writeFileSync(path.join(opts.out, `${base}.json`), JSON.stringify({ opts, results }, null, 2));
+    fs.writeFileSync(path.join(opts.out, `${base}.json`), JSON.stringify({ opts, load, results }, null, 2));
+    process.stdout.write(text + '\n');
+    process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --attach N: where the CPU time per call goes, without start-up in the numbers. Each contender
+// runs natively, gets initialize and 300 warm-up calls, then `perf stat -p PID --per-thread`
+// (software events and tracepoints) is attached for N calls with 8 in flight; /proc per thread
+// (utime, stime, voluntary and involuntary context switches, schedstat run time) is read before and
+// after. The floor (no stdio) waits for the tool before its CPU phase (qnam-floor --pause).
+
+const ATTACH_EVENTS = ['task-clock', 'context-switches', 'cpu-migrations', 'page-faults',
+    'raw_syscalls:sys_enter', 'sched:sched_wakeup'];
+
+function threadSnapshot(pid) {
+    const threads = {};
+    for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        try {
+            const base = `/proc/${pid}/task/${tid}`;
+            const stat = fs.readFileSync(`${base}/stat`, 'utf8');
+            const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            const status = fs.readFileSync(`${base}/status`, 'utf8');
+            const num = (key) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+)`, 'm'))[1]);
+            const sched = fs.readFileSync(`${base}/schedstat`, 'utf8').trim().split(' ').map(Number);
+            threads[tid] = { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+                utime: Number(f[11]) * 10, stime: Number(f[12]) * 10, runNs: sched[0], slices: sched[2],
+                voluntary: num('voluntary_ctxt_switches'), involuntary: num('nonvoluntary_ctxt_switches') };
+        } catch { /* gone */ }
+    }
+    return threads;
+}
+
+function threadDelta(before, after, calls) {
+    const rows = {};
+    for (const [tid, b] of Object.entries(after)) {
+        const a = before[tid] ?? { utime: 0, stime: 0, runNs: 0, slices: 0, voluntary: 0, involuntary: 0 };
+        const name = b.comm.replace(/[0-9]+$/, '');
+        const r = rows[name] ?? (rows[name] = { threads: 0, utime: 0, stime: 0, runMs: 0, voluntary: 0, involuntary: 0 });
+        ++r.threads;
+        r.utime += (b.utime - a.utime) / calls;
+        r.stime += (b.stime - a.stime) / calls;
+        r.runMs += (b.runNs - a.runNs) / 1e6 / calls;
+        r.voluntary += (b.voluntary - a.voluntary) / calls;
+        r.involuntary += (b.involuntary - a.involuntary) / calls;
+    }
+    return rows;
+}
+
+// FIELD_ATTACH_TRACE=1: also `perf trace -s` (system calls per thread, by name) into FILE.trace.
+function startPerfStat(pid, out) {
+    const perf = spawn('perf', ['stat', '-p', String(pid), '--per-thread', '-x', ',', '-o', out, '-e', ATTACH_EVENTS.join(',')],
+        { stdio: 'ignore' });
+    const trace = process.env.FIELD_ATTACH_TRACE === '1'
+        ? spawn('perf', ['trace', '-s', '-p', String(pid), '-o', `${out}.trace`], { stdio: 'ignore' }) : null;
+    const traced = trace ? new Promise((r) => trace.on('exit', r)) : null;
+    const exited = new Promise((r) => perf.on('exit', r));
+    return { async stop() { perf.kill('SIGINT'); trace?.kill('SIGINT'); await exited; await traced; } };
+}
+
+function perfPerThread(out, calls) {
+    const rows = {};
+    for (const line of fs.readFileSync(out, 'utf8').split('\n')) {
+        const f = line.split(',');
+        if (f.length < 4 || !ATTACH_EVENTS.includes(f[3]) || !/^[\d.]+$/.test(f[1])) continue; // <not counted>: idle
+        const name = f[0].replace(/-\d+$/, '').replace(/[0-9]+$/, '');
+        const r = rows[name] ?? (rows[name] = {});
+        r[f[3]] = (r[f[3]] ?? 0) + Number(f[1]) / calls;
+    }
+    return rows;
+}
+
+async function attachOne(name, url, calls, out) {
+    if (baseName(name) === 'floor') {
+        const child = spawn(opts.floor, ['--url', url, '--ca-bundle', caPath, '--token', TOKEN, '--seq', '1',
+            '--calls', String(calls), '--pause'], { stdio: ['pipe', 'pipe', 'pipe'], env: variantEnv(name) });
+        let stdout = '';
+        let stderr = '';
+        const phase = new Promise((r) => child.stderr.on('data', (c) => { stderr += c; if (stderr.includes('cpu phase')) r(); }));
+        const result = new Promise((r) => child.stdout.on('data', (c) => { stdout += c; if (stdout.includes('\n')) r(); }));
+        await withTimeout(phase, 120_000, 'floor cpu phase');
+        const before = threadSnapshot(child.pid);
+        const perf = startPerfStat(child.pid, out);
+        await sleep(500);
+        child.stdin.write('\n');
+        await withTimeout(result, 300_000, 'floor calls');
+        const after = threadSnapshot(child.pid);
+        await perf.stop();
+        child.stdin.end();
+        await new Promise((r) => child.on('exit', r));
+        return { proc: threadDelta(before, after, calls), perf: perfPerThread(out, calls) };
+    }
+    const [command, ...args] = stdioCommand(name, url);
+    const client = new StdioClient(name, { command, args, env: variantEnv(name) });
+    try {
+        await stdioInitialize(client);
+        await withTimeout(pool(client, 300, 8), 120_000, `${name} warm-up`);
+        const before = threadSnapshot(client.pid);
+        const perf = startPerfStat(client.pid, out);
+        await sleep(500);
+        await withTimeout(pool(client, calls, 8), 300_000, `${name} calls`);
+        const after = threadSnapshot(client.pid);
+        await perf.stop();
+        return { proc: threadDelta(before, after, calls), perf: perfPerThread(out, calls) };
+    } finally { await client.close(); }
+}
+
+async function mainAttach() {
+    const calls = opts.attach;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'field-attach-'));
+    const names = opts.only ?? MEASURED;
+    const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    const lines = [`Per call over ${calls} calls (8 in flight, no relay, after 300 warm-up calls), ${new Date().toISOString()}, load average ${load}: ` +
+        'run time (schedstat), user and system time (/proc, 10 ms ticks), voluntary and involuntary context switches (/proc), ' +
+        'and from `perf stat -p --per-thread`: wake-ups issued (sched:sched_wakeup), system calls (raw_syscalls:sys_enter).', '',
+        '| server | contender | thread | run ms | user ms | sys ms | voluntary cs | involuntary cs | wake-ups issued | system calls |',
+        '|---|---|---|---:|---:|---:|---:|---:|---:|---:|'];
+    const results = [];
+    let echoDone = false;
+    for (const kind of opts.servers) {
+        const upstream = await startUpstream(kind);
+        const url = `https://127.0.0.1:${upstream.port}/mcp`;
+        for (const name of names) {
+            if (name === 'echo' && echoDone) continue;
+            if (name === 'echo') echoDone = true;
+            log(`${kind}: ${name}, perf stat attached`);
+            const r = await attachOne(name, url, calls, path.join(dir, `${kind}-${name}.perf`));
+            const row = name === 'echo' ? '(none)' : kind;
+            results.push({ kind: row, name, ...r });
+            const total = { runMs: 0, utime: 0, stime: 0, voluntary: 0, involuntary: 0, wake: 0, sys: 0 };
+            for (const [thread, p] of Object.entries(r.proc)) {
+                const q = r.perf[thread] ?? {};
+                const wake = q['sched:sched_wakeup'] ?? 0;
+                const sys = q['raw_syscalls:sys_enter'] ?? 0;
+                for (const [k, v] of Object.entries({ runMs: p.runMs, utime: p.utime, stime: p.stime, voluntary: p.voluntary, involuntary: p.involuntary, wake, sys })) total[k] += v;
+                if (p.runMs < 0.001 && sys < 0.01) continue;
+                lines.push(`| ${row} | ${name} | ${thread}${p.threads > 1 ? ` (${p.threads})` : ''} | ${fmt(p.runMs, 3)} | ${fmt(p.utime, 3)} | ${fmt(p.stime, 3)} | ` +
+                    `${fmt(p.voluntary, 2)} | ${fmt(p.involuntary, 2)} | ${fmt(wake, 2)} | ${fmt(sys, 1)} |`);
+            }
+            lines.push(`| ${row} | **${name}** | all | **${fmt(total.runMs, 3)}** | ${fmt(total.utime, 3)} | ${fmt(total.stime, 3)} | ` +
+                `${fmt(total.voluntary, 2)} | ${fmt(total.involuntary, 2)} | ${fmt(total.wake, 2)} | ${fmt(total.sys, 1)} |`);
+        }
+        await Promise.race([upstream.stop(), sleep(3000)]);
+    }
+    lines.push('', `Raw files: ${dir}.`);
+    const text = lines.join('\n');
+    fs.mkdirSync(opts.out, { recursive: true });
+    fs.writeFileSync(path.join(opts.out, 'attach.md'), text + '\n');
+    fs.writeFileSync(path.join(opts.out, 'attach.json'), JSON.stringify({ opts, load, results }, null, 2));
     process.stdout.write(text + '\n');
     process.exit(0);
 }
@@ -568,4 +835,4 @@ async function main() {
     process.stdout.write(text + '\n');
 }
 
-if (process.env.NODE_EXTRA_CA_CERTS === caPath) (opts.callgrind ? mainCallgrind() : main()).catch((err) => { log(err.stack ?? String(err)); process.exit(1); });
+if (process.env.NODE_EXTRA_CA_CERTS === caPath) (opts.attach ? mainAttach() : opts.callgrind ? mainCallgrind() : main()).catch((err) => { log(err.stack ?? String(err)); process.exit(1); });
