@@ -23,12 +23,12 @@ constexpr int SignalGraceMs = 2000;
 ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
+    , m_tls(tls(config))
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
     , m_session(ToolFilter(config.tools.allow, config.tools.deny))
-    , m_connections(std::make_shared<UpstreamConnections>(
-              tlsConfiguration(config.upstream.caBundle), connectionOptions(config)))
-    , m_http(createEra(config, m_connections, &m_detecting), sessionOptions(config))
-    , m_auth(config, tokenStoreOptions(config))
+    , m_connections(std::make_shared<UpstreamConnections>(m_tls, connectionOptions(config)))
+    , m_http(createEra(config, m_tls, m_connections, &m_detecting), sessionOptions(config))
+    , m_auth(config, tokenStoreOptions(config), m_tls)
     , m_initializeCache(config.oauth2.tokenCacheDir.isEmpty() ? TokenStore::defaultDirectory()
                                                               : config.oauth2.tokenCacheDir,
               config.upstream.url.toString())
@@ -124,19 +124,25 @@ UpstreamSession::Options ProxyApplication::sessionOptions(const ProxyConfig &con
     return options;
 }
 
-StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig &config)
+QSslConfiguration ProxyApplication::tls(const ProxyConfig &config)
+{
+    // Trust the system store plus the configured bundle (corporate TLS inspection, private CA).
+    QString warning;
+    QSslConfiguration configuration = tlsConfiguration(config.upstream.caBundle, &warning);
+    if (!warning.isEmpty())
+        qCWarning(lcApp).noquote() << warning;
+    return configuration;
+}
+
+StreamableHttpEra::Options ProxyApplication::transportOptions(
+        const ProxyConfig &config, const QSslConfiguration &tls)
 {
     StreamableHttpEra::Options options;
     options.url = config.upstream.url;
     options.timeoutMs = config.upstream.timeoutMs;
     options.openServerStream = config.upstream.openServerStream;
     options.headers = config.upstream.headers;
-    // Trust the system store plus the configured bundle (corporate TLS inspection, private CA);
-    // the authorization manager builds the same configuration for its own connections.
-    QString warning;
-    options.sslConfiguration = tlsConfiguration(config.upstream.caBundle, &warning);
-    if (!warning.isEmpty())
-        qCWarning(lcApp).noquote() << warning;
+    options.sslConfiguration = tls;
     return options;
 }
 
@@ -150,11 +156,12 @@ UpstreamConnections::Options ProxyApplication::connectionOptions(const ProxyConf
 }
 
 std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config,
-        const std::shared_ptr<UpstreamConnections> &connections, DetectingEra **detecting)
+        const QSslConfiguration &tls, const std::shared_ptr<UpstreamConnections> &connections,
+        DetectingEra **detecting)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
     // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
-    StreamableHttpEra::Options http = transportOptions(config);
+    StreamableHttpEra::Options http = transportOptions(config, tls);
     // The server/discover probe, initialize and what follows ride the same connections
     // (docs/performance.md, "Connections").
     http.connections = connections;

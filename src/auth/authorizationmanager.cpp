@@ -37,8 +37,9 @@ QDateTime idTokenExpiry(const QString &jwt)
 
 } // namespace
 
-AuthorizationManager::AuthorizationManager(
-        const ProxyConfig &config, const std::optional<TokenStoreOptions> &store, QObject *parent)
+AuthorizationManager::AuthorizationManager(const ProxyConfig &config,
+        const std::optional<TokenStoreOptions> &store, const std::optional<QSslConfiguration> &tls,
+        QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_tokenClient(&m_nam)
@@ -49,7 +50,7 @@ AuthorizationManager::AuthorizationManager(
     , m_renewal(m_config.oauth2.refreshSkewSeconds)
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    m_nam.setTlsConfiguration(tlsConfiguration(m_config.upstream.caBundle));
+    m_nam.setTlsConfiguration(tls ? *tls : tlsConfiguration(m_config.upstream.caBundle));
     // mcp-remote's --connect-timeout and --headers-timeout bound every request it makes (they
     // configure its one global undici dispatcher), the OAuth ones included; each OAuth request
     // keeps its own bound for the whole exchange as well.
