@@ -473,9 +473,12 @@ function perfCounts(file) {
 // floor as a minimal stdio proxy: qnam-floor --stdio) and echo (only the stdio hop: qnam-floor
 // --echo, no network; measured once).
 const MEASURED = ['ours', 'floor', 'floor-stdio', 'echo'];
-// NAME+noglib: the same with QT_NO_GLIB=1 (Qt's own poll dispatcher instead of GLib's).
+// NAME+noglib: the same with QT_NO_GLIB=1 (Qt's own poll dispatcher instead of GLib's in every
+// thread); NAME+glib: with QT_NO_GLIB set empty (GLib's in every thread: ours keeps a user's
+// setting, and Qt takes an empty one as unset).
 const baseName = (name) => name.split('+')[0];
-const variantEnv = (name) => ({ ...process.env, ...(name.includes('+noglib') ? { QT_NO_GLIB: '1' } : {}) });
+const variantEnv = (name) => ({ ...process.env, ...(name.includes('+noglib') ? { QT_NO_GLIB: '1' } : {}),
+    ...(name.includes('+glib') ? { QT_NO_GLIB: '' } : {}) });
 function stdioCommand(name, url) {
     name = baseName(name);
     if (name === 'ours') {

@@ -31,7 +31,11 @@ bool startDetached(const QString &program, const QStringList &arguments,
     QProcess process;
     process.setProgram(program);
     process.setArguments(arguments);
-    process.setProcessEnvironment(environment);
+    // main() picks Qt's own event dispatcher for the proxy through QT_NO_GLIB; a browser keeps
+    // its usual one.
+    QProcessEnvironment childEnvironment = environment;
+    childEnvironment.remove(u"QT_NO_GLIB"_s);
+    process.setProcessEnvironment(childEnvironment);
     process.setStandardInputFile(QProcess::nullDevice());
     process.setStandardOutputFile(QProcess::nullDevice());
     process.setStandardErrorFile(QProcess::nullDevice());
