@@ -444,7 +444,8 @@ function callgrindIr(file) {
 const tool = process.env.FIELD_TOOL ?? 'callgrind';
 const straceMode = tool === 'strace';
 const perfMode = tool === 'perf';
-const recordMode = tool === 'record'; // perf record -g: profiles only (perf report -i FILE)
+const recordMode = tool === 'record';
+const memoryOnly = tool === 'memory'; // only the 256-in-flight memory of ours and floor-stdio // perf record -g: profiles only (perf report -i FILE)
 const PERF_EVENTS = ['task-clock', 'user_time', 'system_time', 'context-switches', 'cpu-migrations',
     'page-faults', 'raw_syscalls:sys_enter', 'sched:sched_wakeup', 'sched:sched_switch'];
 
@@ -556,8 +557,9 @@ function memoryDetail(pid) {
 }
 
 async function memoryAt256(name, url) {
-    const env = { ...process.env, ...(process.env.FIELD_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.FIELD_MALLOC_ARENA_MAX } : {}) };
-    const [command, ...args] = stdioCommand(name, url);
+    const env = { ...variantEnv(name), ...(process.env.FIELD_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.FIELD_MALLOC_ARENA_MAX } : {}) };
+    // FIELD_WRAP="heaptrack -o FILE": run it under that tool (its numbers, not the table's, count).
+    const [command, ...args] = [...(process.env.FIELD_WRAP?.split(' ') ?? []), ...stdioCommand(name, url)];
     const client = new StdioClient(name, { command, args, env });
     try {
         await stdioInitialize(client);
@@ -570,7 +572,7 @@ async function memoryAt256(name, url) {
 async function mainCallgrind() {
     const [n1, n2] = opts.callgrind;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `field-${tool}-`));
-    const names = MEASURED.filter((n) => !opts.only || opts.only.includes(n));
+    const names = opts.only ?? MEASURED;
     const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
     const what = straceMode ? 'system calls (strace -c -f)' : perfMode ? 'perf stat (all threads)' : 'instructions (callgrind, all threads)';
     const lines = [`${what}, ${new Date().toISOString()}: per call = (value(${n2} calls) - value(${n1} calls)) / ${n2 - n1}, ` +
@@ -588,7 +590,7 @@ async function mainCallgrind() {
     for (const kind of opts.servers) {
         const upstream = await startUpstream(kind);
         const url = `https://127.0.0.1:${upstream.port}/mcp`;
-        for (const name of names) {
+        for (const name of memoryOnly ? [] : names) {
             if (name === 'echo' && echoDone) continue;
             if (name === 'echo') echoDone = true;
             log(`${kind}: ${name} under ${tool}`);
@@ -610,7 +612,7 @@ async function mainCallgrind() {
             }
         }
         if (!straceMode && !perfMode && process.env.FIELD_MEMORY !== '0') {
-            for (const name of ['ours', 'floor-stdio'].filter((n) => names.includes(n))) {
+            for (const name of names.filter((n) => ['ours', 'floor-stdio'].includes(baseName(n)))) {
                 log(`${kind}: ${name} natively, 256 in flight`);
                 results.push({ kind, name, memory: await memoryAt256(name, url) });
             }

@@ -17,12 +17,15 @@ namespace {
 const QByteArray StdoutNoise = "FAKE-BROWSER-STDOUT-NOISE";
 const QByteArray StderrNoise = "FAKE-BROWSER-STDERR-NOISE";
 
-// Writes the noise first, then records where its std channels point and its arguments (one per
-// line, after its own name), renaming the record into place so a reader never sees half of it.
+// Writes the noise first, then records its QT_NO_GLIB, where its std channels point and its
+// arguments (one per line, after its own name), renaming the record into place so a reader never
+// sees half of it.
 const char FakeBrowserScript[] = R"(#!/bin/sh
 echo "FAKE-BROWSER-STDOUT-NOISE"
 echo "FAKE-BROWSER-STDERR-NOISE" >&2
 record="$FAKE_BROWSER_RECORD"
+printf '%s\n' "${QT_NO_GLIB-unset}" > "$record.env.tmp"
+mv "$record.env.tmp" "$record.env"
 fd0=$(readlink "/proc/$$/fd/0" 2>/dev/null || echo unknown)
 fd1=$(readlink "/proc/$$/fd/1" 2>/dev/null || echo unknown)
 fd2=$(readlink "/proc/$$/fd/2" 2>/dev/null || echo unknown)
@@ -269,6 +272,23 @@ private Q_SLOTS:
         QVERIFY(fds.open(QIODevice::ReadOnly));
         const QList<QByteArray> targets = fds.readAll().trimmed().split('\n');
         QCOMPARE(targets, (QList<QByteArray>{"/dev/null", "/dev/null", "/dev/null"}));
+    }
+
+    // main() sets QT_NO_GLIB for the proxy's own threads (docs/qt-notes.md); a browser keeps its
+    // usual event dispatcher.
+    void browserDoesNotInheritQtNoGlib()
+    {
+#ifdef Q_OS_WIN
+        QSKIP("the fake browser of Windows records no environment; Qt there has no GLib");
+#endif
+        QProcessEnvironment env = baseEnvironment();
+        env.insert(u"BROWSER"_s, u"fake-browser"_s);
+        env.insert(u"QT_NO_GLIB"_s, u"1"_s);
+        QVERIFY(BrowserLauncher::open(m_url, env, nullptr));
+        QVERIFY(!waitForRecord().isEmpty());
+        QFile recorded(m_record + u".env"_s);
+        QVERIFY(recorded.open(QIODevice::ReadOnly));
+        QCOMPARE(recorded.readAll().trimmed(), QByteArray("unset"));
     }
 
     // Run in a child process (by noiseNeverReachesOurStdout) with its stdout on a pipe.
