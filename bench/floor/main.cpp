@@ -149,11 +149,12 @@ int main(int argc, char **argv)
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addOptions({{u"stdio"_qs, u"minimal stdio proxy"_qs}, {u"echo"_qs, u"stdio echo"_qs},
-            {u"url"_qs, u"MCP endpoint"_qs, u"url"_qs},
-            {u"ca-bundle"_qs, u"PEM"_qs, u"path"_qs}, {u"token"_qs, u"bearer token"_qs, u"t"_qs},
+            {u"url"_qs, u"MCP endpoint"_qs, u"url"_qs}, {u"ca-bundle"_qs, u"PEM"_qs, u"path"_qs},
+            {u"token"_qs, u"bearer token"_qs, u"t"_qs},
             {u"seq"_qs, u"sequential calls"_qs, u"n"_qs, u"100"_qs},
             {u"calls"_qs, u"calls for CPU"_qs, u"n"_qs, u"1000"_qs},
-            {u"pause"_qs, u"before the CPU phase, say so on stderr and wait for a line on stdin"_qs}});
+            {u"pause"_qs,
+                    u"before the CPU phase, say so on stderr and wait for a line on stdin"_qs}});
     parser.process(app);
     const QUrl url(parser.value(u"url"_qs));
     const int seqCalls = parser.value(u"seq"_qs).toInt();
