@@ -25,7 +25,7 @@ int main(int argc, char *argv[])
     // event dispatcher instead of GLib's: Qt reads QT_NO_GLIB whenever it creates a thread's
     // dispatcher (qthread_unix.cpp). GLib's wakes a loop with one eventfd write per posted event
     // (g_main_context_wakeup), Qt's once until the loop runs (QEventDispatcherUNIX::wakeUp)
-    // (docs/performance.md, "CPU per call"). The main thread keeps GLib's, created above:
+    // (docs/performance.md, "Third pass"). The main thread keeps GLib's, created above:
     // libsecret, under the keychain, finishes its jobs only there (docs/qt-notes.md). A user's own
     // setting is kept; browsers the proxy starts do not inherit ours (BrowserLauncher).
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
