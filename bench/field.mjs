@@ -693,8 +693,12 @@ function startPerfStat(pid, out) {
     const trace = process.env.FIELD_ATTACH_TRACE === '1'
         ? spawn('perf', ['trace', '-s', '-p', String(pid), '-o', `${out}.trace`], { stdio: 'ignore' }) : null;
     const traced = trace ? new Promise((r) => trace.on('exit', r)) : null;
+    // FIELD_ATTACH_RECORD=1: also `perf record` (cpu-clock samples, all threads) into FILE.record.
+    const record = process.env.FIELD_ATTACH_RECORD === '1'
+        ? spawn('perf', ['record', '-q', '-F', '2000', '-p', String(pid), '-o', `${out}.record`], { stdio: 'ignore' }) : null;
+    const recorded = record ? new Promise((r) => record.on('exit', r)) : null;
     const exited = new Promise((r) => perf.on('exit', r));
-    return { async stop() { perf.kill('SIGINT'); trace?.kill('SIGINT'); await exited; await traced; } };
+    return { async stop() { perf.kill('SIGINT'); trace?.kill('SIGINT'); record?.kill('SIGINT'); await exited; await traced; await recorded; } };
 }
 
 function perfPerThread(out, calls) {
