@@ -25,9 +25,9 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     , m_config(config)
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
     , m_session(ToolFilter(config.tools.allow, config.tools.deny))
-    , m_connections(std::make_shared<UpstreamConnections>(
-              tlsConfiguration(config.upstream.caBundle), connectionOptions(config)))
-    , m_http(createEra(config, m_connections, &m_detecting), sessionOptions(config))
+    , m_tls(tlsSettingsOf(config))
+    , m_connections(std::make_shared<UpstreamConnections>(m_tls, connectionOptions(config)))
+    , m_http(createEra(config, m_tls, m_connections, &m_detecting), sessionOptions(config))
     , m_auth(config, tokenStoreOptions(config))
     , m_initializeCache(config.oauth2.tokenCacheDir.isEmpty() ? TokenStore::defaultDirectory()
                                                               : config.oauth2.tokenCacheDir,
@@ -124,19 +124,26 @@ UpstreamSession::Options ProxyApplication::sessionOptions(const ProxyConfig &con
     return options;
 }
 
-StreamableHttpEra::Options ProxyApplication::transportOptions(const ProxyConfig &config)
+TlsSettings ProxyApplication::tlsSettingsOf(const ProxyConfig &config)
+{
+    QString warning;
+    TlsSettings tls = tlsSettings(config.upstream.caBundle, &warning);
+    if (!warning.isEmpty())
+        qCWarning(lcApp).noquote() << warning;
+    return tls;
+}
+
+StreamableHttpEra::Options ProxyApplication::transportOptions(
+        const ProxyConfig &config, const TlsSettings &tls)
 {
     StreamableHttpEra::Options options;
     options.url = config.upstream.url;
     options.timeoutMs = config.upstream.timeoutMs;
     options.openServerStream = config.upstream.openServerStream;
     options.headers = config.upstream.headers;
-    // Trust the system store plus the configured bundle (corporate TLS inspection, private CA);
-    // the authorization manager builds the same configuration for its own connections.
-    QString warning;
-    options.sslConfiguration = tlsConfiguration(config.upstream.caBundle, &warning);
-    if (!warning.isEmpty())
-        qCWarning(lcApp).noquote() << warning;
+    // Trust the system store and the configured bundle (corporate TLS inspection, private CA);
+    // the authorization manager builds the same settings for its own connections.
+    options.tls = tls;
     return options;
 }
 
@@ -150,11 +157,12 @@ UpstreamConnections::Options ProxyApplication::connectionOptions(const ProxyConf
 }
 
 std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config,
-        const std::shared_ptr<UpstreamConnections> &connections, DetectingEra **detecting)
+        const TlsSettings &tls, const std::shared_ptr<UpstreamConnections> &connections,
+        DetectingEra **detecting)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
     // HTTP with SSE (MCP 2024-11-05), or one with the other as its fallback (FallbackEra).
-    StreamableHttpEra::Options http = transportOptions(config);
+    StreamableHttpEra::Options http = transportOptions(config, tls);
     // The server/discover probe, initialize and what follows ride the same connections
     // (docs/performance.md, "Connections").
     http.connections = connections;
@@ -162,7 +170,7 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     sse.url = http.url;
     sse.timeoutMs = http.timeoutMs;
     sse.headers = http.headers;
-    sse.sslConfiguration = http.sslConfiguration;
+    sse.tls = http.tls;
     sse.cookieJar = connections->cookieJar();
     sse.connectTimeoutMs = config.upstream.connectTimeoutMs;
     sse.headersTimeoutMs = config.upstream.headersTimeoutMs;
@@ -188,7 +196,7 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     modern.timeoutMs = http.timeoutMs;
     modern.openServerStream = http.openServerStream;
     modern.headers = http.headers;
-    modern.sslConfiguration = http.sslConfiguration;
+    modern.tls = http.tls;
     modern.connections = connections;
     if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
         return std::make_unique<StatelessHttpEra>(modern);

@@ -41,12 +41,15 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    static StreamableHttpEra::Options transportOptions(const ProxyConfig &config);
+    // The system CAs and the CA bundle, read once (a bundle without a certificate is logged).
+    static TlsSettings tlsSettingsOf(const ProxyConfig &config);
+    static StreamableHttpEra::Options transportOptions(
+            const ProxyConfig &config, const TlsSettings &tls);
     // The era strategy upstream.protocol and upstream.transport name (docs/architecture.md,
     // "Era strategies"); FallbackEra owns any switch between Streamable HTTP and HTTP+SSE,
     // DetectingEra the one between MCP 2026-07-28 and the earlier eras.
     // `detecting`: set to the DetectingEra of upstream.protocol auto, if there is one.
-    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config,
+    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config, const TlsSettings &tls,
             const std::shared_ptr<UpstreamConnections> &connections, DetectingEra **detecting);
     // Whether the first message goes out as a Streamable HTTP POST (every upstream.protocol and
     // upstream.transport but an HTTP+SSE start), so start() warms the shared connections.
@@ -59,6 +62,7 @@ private:
     ProxyConfig m_config;
     StdioChannel m_stdio;
     ProxySession m_session;
+    TlsSettings m_tls; // for the MCP traffic (AuthorizationManager reads its own)
     // The connections to the upstream, shared by the eras of m_http.
     std::shared_ptr<UpstreamConnections> m_connections;
     DetectingEra *m_detecting = nullptr; // owned by m_http's era; set while m_http is built

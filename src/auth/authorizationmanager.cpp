@@ -49,7 +49,7 @@ AuthorizationManager::AuthorizationManager(
     , m_renewal(m_config.oauth2.refreshSkewSeconds)
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    m_nam.setTlsConfiguration(tlsConfiguration(m_config.upstream.caBundle));
+    m_nam.setTlsSettings(tlsSettings(m_config.upstream.caBundle));
     // mcp-remote's --connect-timeout and --headers-timeout bound every request it makes (they
     // configure its one global undici dispatcher), the OAuth ones included; each OAuth request
     // keeps its own bound for the whole exchange as well.
