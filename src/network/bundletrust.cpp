@@ -8,6 +8,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <vector>
+
 namespace McpProxy {
 
 using namespace Qt::StringLiterals;
@@ -22,7 +24,7 @@ using X509Pointer = std::unique_ptr<X509, X509Deleter>;
 
 struct StackDeleter
 {
-    void operator()(STACK_OF(X509) * stack) const { sk_X509_pop_free(stack, X509_free); }
+    void operator()(STACK_OF(X509) * stack) const { sk_X509_free(stack); }
 };
 
 struct StoreContextDeleter
@@ -83,8 +85,8 @@ bool BundleTrust::isAnchorError(QSslError::SslError error)
     }
 }
 
-bool BundleTrust::vouchesFor(const QList<QSslError> &errors, const Peer &peer,
-        const QDateTime &now, QString *reason) const
+bool BundleTrust::vouchesFor(const QList<QSslError> &errors, const Peer &peer, const QDateTime &now,
+        QString *reason) const
 {
     const auto refuse = [reason](const QString &why) {
         if (reason)
@@ -120,23 +122,23 @@ bool BundleTrust::verifies(const Peer &peer, const QDateTime &now, QString *reas
     const X509Pointer leaf = toX509(peer.certificate);
     if (!leaf)
         return refuse(u"no peer certificate"_s);
+    // The stack only points to the certificates; `intermediates` owns them.
+    std::vector<X509Pointer> intermediates;
     const std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
     if (!untrusted)
         return refuse(u"out of memory"_s);
     for (const QSslCertificate &certificate : peer.chain) {
         if (certificate == peer.certificate)
             continue;
-        X509Pointer intermediate = toX509(certificate);
-        if (!intermediate)
+        intermediates.push_back(toX509(certificate));
+        if (!intermediates.back())
             return refuse(u"a certificate of the peer's chain cannot be read"_s);
-        if (sk_X509_push(untrusted.get(), intermediate.get()) <= 0)
+        if (sk_X509_push(untrusted.get(), intermediates.back().get()) <= 0)
             return refuse(u"out of memory"_s);
-        intermediate.release(); // the stack owns it now
     }
 
     const std::unique_ptr<X509_STORE_CTX, StoreContextDeleter> context(X509_STORE_CTX_new());
-    if (!context
-            || X509_STORE_CTX_init(context.get(), m_store, leaf.get(), untrusted.get()) != 1) {
+    if (!context || X509_STORE_CTX_init(context.get(), m_store, leaf.get(), untrusted.get()) != 1) {
         return refuse(u"OpenSSL cannot verify"_s);
     }
     // The purpose also sets the trust setting checked at the anchor (X509_TRUST_SSL_SERVER).

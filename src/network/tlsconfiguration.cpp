@@ -11,8 +11,8 @@ TlsSettings tlsSettings(const QString &caBundlePath, QString *warning)
     TlsSettings settings;
     if (caBundlePath.isEmpty())
         return settings;
-    auto bundle = std::make_shared<const BundleTrust>(
-            QSslCertificate::fromPath(caBundlePath, QSsl::Pem));
+    auto bundle =
+            std::make_shared<const BundleTrust>(QSslCertificate::fromPath(caBundlePath, QSsl::Pem));
     if (bundle->size() == 0) {
         if (warning) {
             *warning = u"the CA bundle %1 holds no PEM certificate; only the system CA store is "

@@ -22,8 +22,8 @@ namespace McpProxy {
 // certificates ends that on-demand loading (QSslConfiguration::addCaCertificates(),
 // qsslconfiguration.cpp), so the system's roots would all have to be listed and parsed up front,
 // and Qt 6.4's Schannel backend hands such certificates to Windows as a PKCS #12 without a key
-// (qtls_schannel.cpp), which Wine's PFXImportCertStore rejects. The bundle instead vouches, with its
-// own verification, for the chains that only fail for want of a trusted CA (BundleTrust, hooked
+// (qtls_schannel.cpp), which Wine's PFXImportCertStore rejects. The bundle instead vouches, with
+// its own verification, for the chains that only fail for want of a trusted CA (BundleTrust, hooked
 // up by TlsNetworkAccessManager).
 struct TlsSettings
 {

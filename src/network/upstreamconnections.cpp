@@ -198,7 +198,8 @@ void UpstreamConnections::warmPool(Pool pool)
         return;
     QNetworkAccessManager &nam = manager(pool);
     if (m_warmUrl.scheme() == "https"_L1)
-        nam.connectToHostEncrypted(m_warmUrl.host(), quint16(m_warmUrl.port(443)), m_tls.configuration);
+        nam.connectToHostEncrypted(
+                m_warmUrl.host(), quint16(m_warmUrl.port(443)), m_tls.configuration);
     else
         nam.connectToHost(m_warmUrl.host(), quint16(m_warmUrl.port(80)));
 }

@@ -80,8 +80,8 @@ std::shared_ptr<Issued> issue(const Spec &spec, const Issued *issuer)
             && ASN1_TIME_set(X509_getm_notBefore(x), now + time_t(spec.notBefore))
             && ASN1_TIME_set(X509_getm_notAfter(x), now + time_t(spec.notAfter))
             && X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-                       reinterpret_cast<const unsigned char *>(spec.commonName.constData()), -1,
-                       -1, 0)
+                       reinterpret_cast<const unsigned char *>(spec.commonName.constData()), -1, -1,
+                       0)
                     == 1
             && X509_set_issuer_name(x, X509_get_subject_name(signer)) == 1
             && X509_set_pubkey(x, out->key.get()) == 1
@@ -102,8 +102,8 @@ std::shared_ptr<Issued> issue(const Spec &spec, const Issued *issuer)
     const int length = i2d_X509(x, &der);
     if (length <= 0)
         return {};
-    out->certificate = QSslCertificate(
-            QByteArray(reinterpret_cast<const char *>(der), length), QSsl::Der);
+    out->certificate =
+            QSslCertificate(QByteArray(reinterpret_cast<const char *>(der), length), QSsl::Der);
     OPENSSL_free(der);
     return out->certificate.isNull() ? nullptr : out;
 }
@@ -187,14 +187,14 @@ void tst_BundleTrust::verifies_data()
     const QStringList root{u"root"_s};
     const QString host = QString::fromLatin1(Host);
 
-    QTest::newRow("issued by the bundle's CA") << root << QStringList{u"leaf"_s} << host << 0LL << true;
+    QTest::newRow("issued by the bundle's CA")
+            << root << QStringList{u"leaf"_s} << host << 0LL << true;
     QTest::newRow("the bundle's CA also sent by the peer")
             << root << QStringList{u"leaf"_s, u"root"_s} << host << 0LL << true;
     QTest::newRow("an impostor CA of the same name issued it")
             << root << QStringList{u"impostor leaf"_s} << host << 0LL << false;
     QTest::newRow("an impostor CA issued it and the peer sends that CA")
-            << root << QStringList{u"impostor leaf"_s, u"impostor root"_s} << host << 0LL
-            << false;
+            << root << QStringList{u"impostor leaf"_s, u"impostor root"_s} << host << 0LL << false;
     QTest::newRow("the bundle holds the impostor")
             << QStringList{u"impostor root"_s} << QStringList{u"leaf"_s} << host << 0LL << false;
     QTest::newRow("the bundle holds the impostor and the CA")
@@ -206,8 +206,8 @@ void tst_BundleTrust::verifies_data()
             << root << QStringList{u"leaf"_s} << u"example.test"_s << 0LL << false;
     QTest::newRow("the right CA, a subdomain")
             << root << QStringList{u"leaf"_s} << u"a.mcp.example.test"_s << 0LL << false;
-    QTest::newRow("the host in other case") << root << QStringList{u"leaf"_s} << u"MCP.Example.Test"_s
-                                  << 0LL << true;
+    QTest::newRow("the host in other case")
+            << root << QStringList{u"leaf"_s} << u"MCP.Example.Test"_s << 0LL << true;
     QTest::newRow("no host") << root << QStringList{u"leaf"_s} << QString() << 0LL << false;
     QTest::newRow("an IPv4 literal of the subjectAltName")
             << root << QStringList{u"IP leaf"_s} << u"10.1.2.3"_s << 0LL << true;
@@ -219,15 +219,17 @@ void tst_BundleTrust::verifies_data()
             << root << QStringList{u"IP leaf"_s} << u"addresses"_s << 0LL << false;
     QTest::newRow("a DNS name's certificate for an IP literal")
             << root << QStringList{u"leaf"_s} << u"127.0.0.1"_s << 0LL << false;
-    QTest::newRow("an expired leaf") << root << QStringList{u"expired leaf"_s} << host << 0LL << false;
-    QTest::newRow("a leaf not yet valid") << root << QStringList{u"future leaf"_s} << host << 0LL << false;
+    QTest::newRow("an expired leaf")
+            << root << QStringList{u"expired leaf"_s} << host << 0LL << false;
+    QTest::newRow("a leaf not yet valid")
+            << root << QStringList{u"future leaf"_s} << host << 0LL << false;
     QTest::newRow("a good leaf, after its end")
             << root << QStringList{u"leaf"_s} << host << qint64(366 * Day) << false;
     QTest::newRow("a leaf of an expired root")
             << QStringList{u"expired root"_s} << QStringList{u"leaf of an expired root"_s} << host
             << 0LL << false;
-    QTest::newRow("a leaf for clients only") << root << QStringList{u"client leaf"_s} << host << 0LL
-                                   << false;
+    QTest::newRow("a leaf for clients only")
+            << root << QStringList{u"client leaf"_s} << host << 0LL << false;
     QTest::newRow("a leaf without extended key usage")
             << root << QStringList{u"leaf without EKU"_s} << host << 0LL << true;
     QTest::newRow("an intermediate from the peer's chain")
@@ -295,31 +297,27 @@ void tst_BundleTrust::vouchesOnlyForAnchorErrors_data()
                        QSslError::UnableToVerifyFirstCertificate}
             << leaf << false << true;
     QTest::newRow("Schannel: partial chain, untrusted root")
-            << QList<int>{QSslError::UnableToGetIssuerCertificate,
-                       QSslError::CertificateUntrusted}
+            << QList<int>{QSslError::UnableToGetIssuerCertificate, QSslError::CertificateUntrusted}
             << leaf << false << true;
     QTest::newRow("a self-signed leaf that the bundle holds")
             << QList<int>{QSslError::SelfSignedCertificate} << u"self-signed leaf"_s << false
             << true;
     QTest::newRow("unknown issuer and a host name mismatch")
-            << QList<int>{QSslError::UnableToGetLocalIssuerCertificate,
-                       QSslError::HostNameMismatch}
+            << QList<int>{QSslError::UnableToGetLocalIssuerCertificate, QSslError::HostNameMismatch}
             << leaf << false << false;
-    QTest::newRow("unknown issuer and an expired certificate")
-            << QList<int>{QSslError::UnableToGetLocalIssuerCertificate,
-                       QSslError::CertificateExpired}
-            << leaf << false << false;
+    QTest::newRow("unknown issuer and an expired certificate") << QList<int>{
+            QSslError::UnableToGetLocalIssuerCertificate,
+            QSslError::CertificateExpired} << leaf << false << false;
     QTest::newRow("unknown issuer and an invalid purpose")
             << QList<int>{QSslError::UnableToGetLocalIssuerCertificate, QSslError::InvalidPurpose}
             << leaf << false << false;
     QTest::newRow("unknown issuer and an unspecified error")
-            << QList<int>{QSslError::UnableToGetLocalIssuerCertificate,
-                       QSslError::UnspecifiedError}
+            << QList<int>{QSslError::UnableToGetLocalIssuerCertificate, QSslError::UnspecifiedError}
             << leaf << false << false;
     QTest::newRow("no error") << QList<int>{} << leaf << false << false;
     QTest::newRow("anchor errors, a chain the bundle refuses")
-            << QList<int>{QSslError::UnableToGetLocalIssuerCertificate}
-            << u"impostor leaf"_s << false << false;
+            << QList<int>{QSslError::UnableToGetLocalIssuerCertificate} << u"impostor leaf"_s
+            << false << false;
     QTest::newRow("anchor errors about a certificate the peer did not send")
             << QList<int>{QSslError::UnableToGetLocalIssuerCertificate} << leaf << true << false;
 }
@@ -356,9 +354,9 @@ void tst_BundleTrust::anchorErrors_data()
     QTest::addColumn<int>("error");
     QTest::addColumn<bool>("anchor");
     const QList<QSslError::SslError> anchors{QSslError::UnableToGetIssuerCertificate,
-            QSslError::UnableToGetLocalIssuerCertificate,
-            QSslError::UnableToVerifyFirstCertificate, QSslError::SelfSignedCertificate,
-            QSslError::SelfSignedCertificateInChain, QSslError::CertificateUntrusted};
+            QSslError::UnableToGetLocalIssuerCertificate, QSslError::UnableToVerifyFirstCertificate,
+            QSslError::SelfSignedCertificate, QSslError::SelfSignedCertificateInChain,
+            QSslError::CertificateUntrusted};
     // Every error Qt 6.4 names (QSslError::SslError runs from NoError to OcspStatusUnknown).
     for (int error = QSslError::NoError; error <= QSslError::OcspStatusUnknown; ++error) {
         const QString name = QSslError(QSslError::SslError(error)).errorString();
@@ -383,8 +381,8 @@ void tst_BundleTrust::emptyBundleVouchesForNothing()
     peer.certificate = certificates({u"self-signed leaf"_s}).first();
     peer.chain = {peer.certificate};
     peer.host = QString::fromLatin1(Host);
-    QVERIFY(!trust.vouchesFor({QSslError(QSslError::SelfSignedCertificate, peer.certificate)},
-            peer, Now));
+    QVERIFY(!trust.vouchesFor(
+            {QSslError(QSslError::SelfSignedCertificate, peer.certificate)}, peer, Now));
 }
 
 QTEST_GUILESS_MAIN(tst_BundleTrust)

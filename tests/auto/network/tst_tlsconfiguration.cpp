@@ -147,8 +147,8 @@ void tst_TlsConfiguration::bundleVouchesForItsServerOnly()
     const QUrl url = server.url(u"/"_s);
     std::unique_ptr<QNetworkReply> reply;
     if (warmUp) {
-        manager.connectToHostEncrypted(url.host(), quint16(url.port()),
-                manager.tlsSettings().configuration, peerName);
+        manager.connectToHostEncrypted(
+                url.host(), quint16(url.port()), manager.tlsSettings().configuration, peerName);
     } else {
         QNetworkRequest request(url);
         if (!peerName.isEmpty())
