@@ -1,5 +1,7 @@
 #include "network/tlsconfiguration.h"
 
+#include "logging/logcategories.h"
+
 #include <QtNetwork/QNetworkReply>
 
 namespace McpProxy {
@@ -50,8 +52,15 @@ void TlsNetworkAccessManager::vouchForPeer(
     peer.host = reply->request().peerVerifyName();
     if (peer.host.isEmpty())
         peer.host = reply->url().host();
-    if (m_settings.bundle->vouchesFor(errors, peer, QDateTime::currentDateTimeUtc()))
+    QString reason;
+    if (m_settings.bundle->vouchesFor(errors, peer, QDateTime::currentDateTimeUtc(), &reason)) {
         reply->ignoreSslErrors(errors);
+        return;
+    }
+    // Qt's own error names only the first failure against the system's CAs; this says why the
+    // bundle did not step in (a wrong host name, an expired or misused certificate, another CA).
+    qCWarning(lcNetwork).noquote().nospace()
+            << "the CA bundle does not vouch for " << peer.host << ": " << reason;
 }
 
 } // namespace McpProxy

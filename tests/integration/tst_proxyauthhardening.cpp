@@ -205,6 +205,9 @@ void tst_ProxyAuthHardening::serverOfAnUntrustedCaIsRefused()
     QVERIFY2(problem.isEmpty(),
             QByteArray(problem + '\n' + proxy.stderrText().right(3000)).constData());
     QVERIFY(proxy.stderrText().contains("SSL handshake failed"));
+    // With a bundle, stderr also says why the bundle did not vouch for the server.
+    QCOMPARE(proxy.stderrText().contains("the CA bundle does not vouch for 127.0.0.1: "),
+            !bundle.isEmpty());
 }
 
 void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()
