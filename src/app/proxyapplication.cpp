@@ -23,7 +23,7 @@ constexpr int SignalGraceMs = 2000;
 ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     : QObject(parent)
     , m_config(config)
-    , m_tls(tls(config))
+    , m_tls(tlsSettingsOf(config))
     , m_stdio(StdoutWriter::standardOutput(), config.maxLineBytes)
     , m_session(ToolFilter(config.tools.allow, config.tools.deny))
     , m_connections(std::make_shared<UpstreamConnections>(m_tls, connectionOptions(config)))
@@ -124,25 +124,24 @@ UpstreamSession::Options ProxyApplication::sessionOptions(const ProxyConfig &con
     return options;
 }
 
-QSslConfiguration ProxyApplication::tls(const ProxyConfig &config)
+TlsSettings ProxyApplication::tlsSettingsOf(const ProxyConfig &config)
 {
-    // Trust the system store plus the configured bundle (corporate TLS inspection, private CA).
     QString warning;
-    QSslConfiguration configuration = tlsConfiguration(config.upstream.caBundle, &warning);
+    TlsSettings tls = tlsSettings(config.upstream.caBundle, &warning);
     if (!warning.isEmpty())
         qCWarning(lcApp).noquote() << warning;
-    return configuration;
+    return tls;
 }
 
 StreamableHttpEra::Options ProxyApplication::transportOptions(
-        const ProxyConfig &config, const QSslConfiguration &tls)
+        const ProxyConfig &config, const TlsSettings &tls)
 {
     StreamableHttpEra::Options options;
     options.url = config.upstream.url;
     options.timeoutMs = config.upstream.timeoutMs;
     options.openServerStream = config.upstream.openServerStream;
     options.headers = config.upstream.headers;
-    options.sslConfiguration = tls;
+    options.tls = tls;
     return options;
 }
 
@@ -156,7 +155,7 @@ UpstreamConnections::Options ProxyApplication::connectionOptions(const ProxyConf
 }
 
 std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &config,
-        const QSslConfiguration &tls, const std::shared_ptr<UpstreamConnections> &connections,
+        const TlsSettings &tls, const std::shared_ptr<UpstreamConnections> &connections,
         DetectingEra **detecting)
 {
     // The earlier eras, by upstream.transport: Streamable HTTP (MCP 2025-03-26 … 2025-11-25),
@@ -169,7 +168,7 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     sse.url = http.url;
     sse.timeoutMs = http.timeoutMs;
     sse.headers = http.headers;
-    sse.sslConfiguration = http.sslConfiguration;
+    sse.tls = http.tls;
     sse.cookieJar = connections->cookieJar();
     sse.connectTimeoutMs = config.upstream.connectTimeoutMs;
     sse.headersTimeoutMs = config.upstream.headersTimeoutMs;
@@ -195,7 +194,7 @@ std::unique_ptr<UpstreamEra> ProxyApplication::createEra(const ProxyConfig &conf
     modern.timeoutMs = http.timeoutMs;
     modern.openServerStream = http.openServerStream;
     modern.headers = http.headers;
-    modern.sslConfiguration = http.sslConfiguration;
+    modern.tls = http.tls;
     modern.connections = connections;
     if (config.upstream.protocol == ProxyConfig::Protocol::Stateless)
         return std::make_unique<StatelessHttpEra>(modern);

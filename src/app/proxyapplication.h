@@ -41,18 +41,16 @@ Q_SIGNALS:
     void finished(int exitCode);
 
 private:
-    // The TLS settings of every connection (tlsConfiguration()), built once: listing the system's
-    // CA certificates parses every one of them.
-    static QSslConfiguration tls(const ProxyConfig &config);
+    // The system CAs and the CA bundle, read once (a bundle without a certificate is logged).
+    static TlsSettings tlsSettingsOf(const ProxyConfig &config);
     static StreamableHttpEra::Options transportOptions(
-            const ProxyConfig &config, const QSslConfiguration &tls);
+            const ProxyConfig &config, const TlsSettings &tls);
     // The era strategy upstream.protocol and upstream.transport name (docs/architecture.md,
     // "Era strategies"); FallbackEra owns any switch between Streamable HTTP and HTTP+SSE,
     // DetectingEra the one between MCP 2026-07-28 and the earlier eras.
     // `detecting`: set to the DetectingEra of upstream.protocol auto, if there is one.
-    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config,
-            const QSslConfiguration &tls, const std::shared_ptr<UpstreamConnections> &connections,
-            DetectingEra **detecting);
+    static std::unique_ptr<UpstreamEra> createEra(const ProxyConfig &config, const TlsSettings &tls,
+            const std::shared_ptr<UpstreamConnections> &connections, DetectingEra **detecting);
     // Whether the first message goes out as a Streamable HTTP POST (every upstream.protocol and
     // upstream.transport but an HTTP+SSE start), so start() warms the shared connections.
     static bool startsWithStreamableHttp(const ProxyConfig &config);
@@ -62,7 +60,7 @@ private:
     void shutDownTransport();
 
     ProxyConfig m_config;
-    QSslConfiguration m_tls;
+    TlsSettings m_tls; // of every connection, the MCP traffic's and AuthorizationManager's
     StdioChannel m_stdio;
     ProxySession m_session;
     // The connections to the upstream, shared by the eras of m_http.

@@ -168,7 +168,7 @@ void Subcommand::revoke(const TokenStoreKey &key, const QList<RegistrationKey> &
             return;
         }
         auto nam = std::make_unique<TlsNetworkAccessManager>();
-        nam->setTlsConfiguration(tlsConfiguration(m_config->upstream.caBundle));
+        nam->setTlsSettings(tlsSettings(m_config->upstream.caBundle));
         m_nam = std::move(nam);
         m_discovery = std::make_unique<AuthorizationDiscovery>(m_nam.get());
         DiscoveryRequest request;

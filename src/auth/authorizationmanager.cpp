@@ -50,7 +50,7 @@ AuthorizationManager::AuthorizationManager(const ProxyConfig &config,
     , m_renewal(m_config.oauth2.refreshSkewSeconds)
 {
     m_nam.setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    m_nam.setTlsConfiguration(tls ? *tls : tlsConfiguration(m_config.upstream.caBundle));
+    m_nam.setTlsSettings(tls ? *tls : tlsSettings(m_config.upstream.caBundle));
     // mcp-remote's --connect-timeout and --headers-timeout bound every request it makes (they
     // configure its one global undici dispatcher), the OAuth ones included; each OAuth request
     // keeps its own bound for the whole exchange as well.

@@ -47,12 +47,12 @@ class AuthorizationManager : public QObject
     Q_OBJECT
 public:
     // Without store options the tokens live in memory only (tests); with them, tokens and client
-    // registrations persist across restarts and processes (TokenStore). `tls`: the configuration
-    // of its connections, when the caller has already built it (tlsConfiguration(), which parses
-    // the system's CA certificates); otherwise built here from upstream.caBundle.
+    // registrations persist across restarts and processes (TokenStore). `tls`: the TLS settings
+    // of its connections when the caller has already built them (tlsSettings(), which reads the CA
+    // bundle); otherwise built here from upstream.caBundle.
     explicit AuthorizationManager(const ProxyConfig &config,
             const std::optional<TokenStoreOptions> &store = std::nullopt,
-            const std::optional<QSslConfiguration> &tls = std::nullopt, QObject *parent = nullptr);
+            const std::optional<TlsSettings> &tls = std::nullopt, QObject *parent = nullptr);
     ~AuthorizationManager() override;
 
     // True when a grant is configured: start() obtains a token right away, and the transport

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "network/bundletrust.h"
 #include "network/lowdelaysockets.h"
 #include "network/phasetimeouts.h"
 
@@ -9,47 +10,47 @@
 #include <QtNetwork/QSslCertificate>
 #include <QtNetwork/QSslConfiguration>
 
+#include <memory>
+
 namespace McpProxy {
 
 // The TLS settings of every connection the proxy opens (MCP requests and streams, discovery,
-// registration, token and revocation requests): the system CA store plus the PEM certificates of
-// upstream.caBundle / MCP_PROXY_CA_BUNDLE / --ca-bundle (a private or corporate CA). The one
-// place that builds them. *warning (English) is set when the bundle holds no certificate.
-inline QSslConfiguration tlsConfiguration(const QString &caBundlePath, QString *warning = nullptr)
+// registration, token and revocation requests). The configuration is Qt's default one: the
+// system's CAs, which Qt's OpenSSL backend loads on demand (only a chain's issuers, looked up by
+// name) and Schannel takes from the Windows store. A CA bundle (upstream.caBundle /
+// MCP_PROXY_CA_BUNDLE / --ca-bundle: a private or corporate CA) is not added to it: adding CA
+// certificates ends that on-demand loading (QSslConfiguration::addCaCertificates(),
+// qsslconfiguration.cpp), so the system's roots would all have to be listed and parsed up front,
+// and Qt 6.4's Schannel backend hands such certificates to Windows as a PKCS #12 without a key
+// (qtls_schannel.cpp), which Wine's PFXImportCertStore rejects. The bundle instead vouches, with
+// its own verification, for the chains that only fail for want of a trusted CA (BundleTrust, hooked
+// up by TlsNetworkAccessManager).
+struct TlsSettings
 {
     QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
-    if (caBundlePath.isEmpty())
-        return configuration;
-    const QList<QSslCertificate> extra = QSslCertificate::fromPath(caBundlePath, QSsl::Pem);
-    if (extra.isEmpty()) {
-        if (warning) {
-            *warning = QStringLiteral("the CA bundle %1 holds no PEM certificate; only the system "
-                                      "CA store is trusted")
-                               .arg(caBundlePath);
-        }
-        return configuration;
-    }
-    // Adding CA certificates turns off the on-demand loading of the system's roots
-    // (QSslConfiguration::addCaCertificates(), qsslconfiguration.cpp), after which the OpenSSL
-    // backend trusts only the configuration's list: a public server would fail verification as
-    // soon as a bundle is given. The system's roots are therefore listed with the bundle's.
-    configuration.setCaCertificates(QSslConfiguration::systemCaCertificates() + extra);
-    return configuration;
-}
+    std::shared_ptr<const BundleTrust> bundle; // null: the system's CAs only
+};
+
+// The one place that builds them, reading the bundle once. *warning (English) is set when the
+// bundle holds no certificate.
+TlsSettings tlsSettings(const QString &caBundlePath, QString *warning = nullptr);
 
 // A QNetworkAccessManager that sends every request with one TLS configuration and TCP_NODELAY
-// on its connections (LowDelaySockets), so that no request can forget either. (No Q_OBJECT: it adds
-// no signals, slots or properties.)
+// on its connections (LowDelaySockets), so that no request can forget either, and that lets the
+// CA bundle vouch for a server the system's CAs do not know (TlsSettings, BundleTrust): on
+// sslErrors, which every reply of the manager reports (requests and connectToHostEncrypted()
+// warm-ups alike: both go through get() or the like, QNetworkAccessManagerPrivate::postProcess()
+// in qnetworkaccessmanager.cpp), the errors are ignored, exactly those, only when the
+// bundle verifies the peer's chain for the request's host. Otherwise nothing is ignored and the
+// request fails as before (QNetworkReply::SslHandshakeFailedError). (No Q_OBJECT: it adds no
+// signals, slots or properties.)
 class TlsNetworkAccessManager : public QNetworkAccessManager
 {
 public:
-    using QNetworkAccessManager::QNetworkAccessManager;
+    explicit TlsNetworkAccessManager(QObject *parent = nullptr);
 
-    void setTlsConfiguration(const QSslConfiguration &configuration)
-    {
-        m_configuration = configuration;
-    }
-    QSslConfiguration tlsConfiguration() const { return m_configuration; }
+    void setTlsSettings(const TlsSettings &settings) { m_settings = settings; }
+    const TlsSettings &tlsSettings() const { return m_settings; }
     // false: every request asks for HTTP/1.1 (QNetworkRequest::Http2AllowedAttribute). Qt 6.4
     // opens a single connection for a request that allows HTTP/2 over https, and the other five
     // only after its ALPN said HTTP/1.1 (activeChannelCount, qhttpnetworkconnection.cpp); those
@@ -85,7 +86,7 @@ protected:
             Operation operation, const QNetworkRequest &request, QIODevice *outgoingData) override
     {
         QNetworkRequest configured = request;
-        configured.setSslConfiguration(m_configuration);
+        configured.setSslConfiguration(m_settings.configuration);
         if (!m_http2Allowed)
             configured.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
         // A Cookie header of the user's (--header) wins over the jar.
@@ -105,7 +106,9 @@ protected:
     }
 
 private:
-    QSslConfiguration m_configuration = QSslConfiguration::defaultConfiguration();
+    void vouchForPeer(QNetworkReply *reply, const QList<QSslError> &errors) const;
+
+    TlsSettings m_settings;
     bool m_cookies = true;
     bool m_http2Allowed = true;
     int m_connectTimeoutMs = 0;

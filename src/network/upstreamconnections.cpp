@@ -18,7 +18,7 @@ std::size_t index(UpstreamConnections::Pool pool)
 } // namespace
 
 UpstreamConnections::UpstreamConnections(
-        const QSslConfiguration &tls, const Options &options, QObject *parent)
+        const TlsSettings &tls, const Options &options, QObject *parent)
     : QObject(parent)
     , m_tls(tls)
     , m_options(options)
@@ -27,11 +27,11 @@ UpstreamConnections::UpstreamConnections(
     m_clock.start();
     // Qt keeps a session (and a TLS 1.3 ticket) only with persistence on; it is off by default
     // (QSslConfiguration::defaultConfiguration(), SslOptionDisableSessionPersistence).
-    m_tls.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
+    m_tls.configuration.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
     // A warm-up connection (connectToHostEncrypted) may speak HTTP/2 only when the configuration
     // offers it by ALPN (qnetworkaccessmanager.cpp); otherwise it is not the connection that the
     // requests, which allow HTTP/2 by default in Qt 6, would use.
-    m_tls.setAllowedNextProtocols(
+    m_tls.configuration.setAllowedNextProtocols(
             {QSslConfiguration::ALPNProtocolHTTP2, QSslConfiguration::NextProtocolHttp1_1});
     addManager(m_requestManagers);
     addManager(m_controlManagers);
@@ -50,7 +50,7 @@ UpstreamConnections::Slot &UpstreamConnections::addManager(std::vector<Slot> &sl
 {
     Slot slot;
     slot.manager = std::make_unique<TlsNetworkAccessManager>();
-    slot.manager->setTlsConfiguration(m_tls);
+    slot.manager->setTlsSettings(m_tls);
     // Redirects never carry our headers to another origin; every request of the eras also sets
     // its own policy (docs/qt-notes.md).
     slot.manager->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
@@ -185,10 +185,10 @@ void UpstreamConnections::observe(QNetworkReply *reply)
     // Later connections of every manager offer it (Qt resumes a session from the configuration's
     // ticket when persistence is on).
     m_ticketWanted = false;
-    m_tls.setSessionTicket(ticket);
+    m_tls.configuration.setSessionTicket(ticket);
     for (std::vector<Slot> *slots : {&m_requestManagers, &m_controlManagers, &m_streamManagers}) {
         for (Slot &slot : *slots)
-            slot.manager->setTlsConfiguration(m_tls);
+            slot.manager->setTlsSettings(m_tls);
     }
 }
 
@@ -198,7 +198,8 @@ void UpstreamConnections::warmPool(Pool pool)
         return;
     QNetworkAccessManager &nam = manager(pool);
     if (m_warmUrl.scheme() == "https"_L1)
-        nam.connectToHostEncrypted(m_warmUrl.host(), quint16(m_warmUrl.port(443)), m_tls);
+        nam.connectToHostEncrypted(
+                m_warmUrl.host(), quint16(m_warmUrl.port(443)), m_tls.configuration);
     else
         nam.connectToHost(m_warmUrl.host(), quint16(m_warmUrl.port(80)));
 }

@@ -6,7 +6,6 @@
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QObject>
 #include <QtCore/QUrl>
-#include <QtNetwork/QSslConfiguration>
 
 #include <array>
 #include <memory>
@@ -56,8 +55,8 @@ public:
     };
 
     explicit UpstreamConnections(
-            const QSslConfiguration &tls, const Options &options, QObject *parent = nullptr);
-    explicit UpstreamConnections(const QSslConfiguration &tls)
+            const TlsSettings &tls, const Options &options, QObject *parent = nullptr);
+    explicit UpstreamConnections(const TlsSettings &tls)
         : UpstreamConnections(tls, Options{})
     { }
     ~UpstreamConnections() override;
@@ -81,7 +80,7 @@ public:
     bool http2Seen() const { return m_http2; }
     // The jar every manager shares (for the HTTP+SSE era's managers too); null without cookies.
     QNetworkCookieJar *cookieJar() const { return m_options.cookies ? m_cookieJar.get() : nullptr; }
-    QByteArray sessionTicket() const { return m_tls.sessionTicket(); }
+    QByteArray sessionTicket() const { return m_tls.configuration.sessionTicket(); }
     int inFlight(Pool pool) const;
     qint64 quickestAnswerMs() const { return m_quickestAnswerMs; } // -1: none yet
 
@@ -97,7 +96,7 @@ private:
     QNetworkReply *track(Slot &slot, QNetworkReply *reply, bool timed);
     void observe(QNetworkReply *reply);
 
-    QSslConfiguration m_tls;
+    TlsSettings m_tls;
     const Options m_options;
     QElapsedTimer m_clock;
     qint64 m_quickestAnswerMs = -1; // post/get/delete to finished, any pool but Streams

@@ -284,7 +284,7 @@ LegacySseEra::LegacySseEra(const Options &options, QObject *parent)
     // (docs/qt-notes.md).
     for (TlsNetworkAccessManager *nam : {&m_postNam, &m_streamNam}) {
         nam->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
-        nam->setTlsConfiguration(m_options.sslConfiguration);
+        nam->setTlsSettings(m_options.tls);
         nam->shareCookieJar(m_options.cookieJar);
         nam->setPhaseTimeouts(m_options.connectTimeoutMs, m_options.headersTimeoutMs);
     }

@@ -14,7 +14,6 @@
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtNetwork/QNetworkRequest>
-#include <QtNetwork/QSslConfiguration>
 
 #include <map>
 #include <utility>
@@ -39,7 +38,7 @@ public:
         QUrl url; // the SSE endpoint (GET)
         int timeoutMs = 300000; // a request's inactivity limit: no byte on its POST or the stream
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
-        QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+        TlsSettings tls; // the system CAs and the CA bundle (tlsSettings())
         // Shared by the era's network managers (upstream.cookies); null: no cookies. Not owned.
         QNetworkCookieJar *cookieJar = nullptr;
         // upstream.connectTimeoutMs / upstream.headersTimeoutMs (PhaseTimeouts); 0: unbounded.

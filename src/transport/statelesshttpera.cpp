@@ -110,9 +110,8 @@ StatelessHttpEra::StatelessHttpEra(const Options &options, QObject *parent)
     : UpstreamEra(parent)
     , m_options(options)
     , m_userAgent("mcp-oauth2-proxy/" MCPPROXY_VERSION " (Qt "_ba + qVersion() + ')')
-    , m_connections(options.connections
-                      ? options.connections
-                      : std::make_shared<UpstreamConnections>(options.sslConfiguration))
+    , m_connections(options.connections ? options.connections
+                                        : std::make_shared<UpstreamConnections>(options.tls))
 {
     // Every request sets ManualRedirectPolicy itself (buildRequest()).
     m_listenTimer.setSingleShot(true);

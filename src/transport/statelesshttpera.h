@@ -16,7 +16,6 @@
 #include <QtCore/QTimer>
 #include <QtCore/QUrl>
 #include <QtNetwork/QNetworkRequest>
-#include <QtNetwork/QSslConfiguration>
 
 #include <functional>
 #include <map>
@@ -55,7 +54,7 @@ public:
         int timeoutMs = 300000; // inactivity on a POST exchange (upstream.timeoutMs)
         bool openServerStream = true; // subscriptions/listen for list changes and updates
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
-        QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+        TlsSettings tls; // the system CAs and the CA bundle (tlsSettings())
         // Shared with the other eras of the same upstream; empty: the era makes its own.
         std::shared_ptr<UpstreamConnections> connections;
         Detection detection = Detection::Required;

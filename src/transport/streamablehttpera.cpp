@@ -403,9 +403,8 @@ StreamableHttpEra::StreamableHttpEra(const Options &options, QObject *parent)
     : UpstreamEra(parent)
     , m_options(options)
     , m_userAgent("mcp-oauth2-proxy/" MCPPROXY_VERSION " (Qt "_ba + qVersion() + ')')
-    , m_connections(options.connections
-                      ? options.connections
-                      : std::make_shared<UpstreamConnections>(options.sslConfiguration))
+    , m_connections(options.connections ? options.connections
+                                        : std::make_shared<UpstreamConnections>(options.tls))
     , m_stream(
               m_connections->manager(UpstreamConnections::Pool::Streams),
               [this] { return buildRequest(AcceptStream); },

@@ -10,7 +10,6 @@
 #include <QtCore/QString>
 #include <QtCore/QUrl>
 #include <QtNetwork/QNetworkRequest>
-#include <QtNetwork/QSslConfiguration>
 
 #include <map>
 #include <memory>
@@ -33,7 +32,7 @@ public:
         int timeoutMs = 300000; // inactivity on a POST exchange (reference: upstream.timeoutMs)
         bool openServerStream = true;
         QList<std::pair<QByteArray, QByteArray>> headers; // static headers, never logged
-        QSslConfiguration sslConfiguration = QSslConfiguration::defaultConfiguration();
+        TlsSettings tls; // the system CAs and the CA bundle (tlsSettings())
         int maxResumeAttempts = 5; // consecutive resumptions without a new event
         int defaultRetryMs = 1000; // reconnection time when the server sent no retry:
         int maxBackoffMs = 30000; // standalone GET stream reconnection cap

@@ -2,9 +2,9 @@
 // configured, authorization on the first 401), against fakes that behave like a private-CA
 // deployment or a hostile authorization server: --ca-bundle / MCP_PROXY_CA_BUNDLE covers the MCP
 // requests and every authorization request, and a server whose CA neither the system store nor
-// the bundle trusts is refused (under Wine, whose crypt32 keeps the bundle from Schannel, the
-// bundle's rows check that refusal and are expected failures); the token request authenticates like
-// the npm mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization
+// the bundle trusts is refused (the bundle vouches by its own verification, so this holds with
+// every TLS backend, Wine's Schannel included); the token request authenticates like the npm
+// mcp-oauth2-proxy by default (authStyle body); a token that cannot be an Authorization
 // header value (RFC 6750 section 2.1, RFC 9110 section 5.5) never reaches the server and fails
 // clearly.
 #include "support/fakeauthserver.h"
@@ -12,7 +12,6 @@
 #include "support/guardedserver.h"
 #include "support/proxyprocess.h"
 #include "support/testbrowser.h"
-#include "support/wine.h"
 
 #include <QtCore/QFile>
 #include <QtCore/QTemporaryDir>
@@ -122,17 +121,9 @@ void tst_ProxyAuthHardening::caBundleCoversEveryConnection()
     ProxyProcess proxy;
     QVERIFY(proxy.start(arguments, env));
     proxy.send(initializeLine("init"));
-    const bool bundleIgnored = underWine();
-    if (!atStartUp && !bundleIgnored) // discovery, registration, then the code exchange over TLS
+    if (!atStartUp) // discovery, registration, then the code exchange over TLS
         QCOMPARE(browser.completeLogin(server.auth), 200);
     const QJsonObject response = proxy.takeResponse(u"init"_s, 20000);
-    if (bundleIgnored) {
-        // The bundle cannot reach Wine's Schannel: the server is refused as untrusted, clearly.
-        const QByteArray problem = untrustedServerRefusalProblem(response, server.mcp);
-        QVERIFY2(problem.isEmpty(),
-                QByteArray(problem + '\n' + proxy.stderrText().right(3000)).constData());
-        QEXPECT_FAIL("", WineIgnoresCaBundle, Abort);
-    }
     QVERIFY2(response.contains(u"result"),
             QByteArray(QJsonDocument(response).toJson() + proxy.stderrText().right(3000))
                     .constData());
@@ -167,17 +158,7 @@ void tst_ProxyAuthHardening::caBundleCoversLoginAndLogout()
                         + process.stdoutLines().join('\n') + '\n'
                         + process.stderrText().right(4000));
     };
-    const bool bundleIgnored = underWine();
-    const auto [loginCode, loginOut] = run(u"login"_s, !bundleIgnored);
-    if (bundleIgnored) {
-        // The bundle cannot reach Wine's Schannel: the login fails on the untrusted server, and
-        // says so.
-        QVERIFY2(loginCode > 0 && loginOut.contains("SSL handshake failed")
-                        && loginOut.contains("issuer certificate"),
-                loginOut.constData());
-        QVERIFY(server.mcp.http().requests().isEmpty());
-        QEXPECT_FAIL("", WineIgnoresCaBundle, Abort);
-    }
+    const auto [loginCode, loginOut] = run(u"login"_s, true);
     QVERIFY2(loginCode == 0 && loginOut.contains("Logged in"), loginOut.constData());
     const auto [logoutCode, logoutOut] = run(u"logout"_s, false);
     QVERIFY2(logoutCode == 0, logoutOut.constData());
@@ -224,6 +205,9 @@ void tst_ProxyAuthHardening::serverOfAnUntrustedCaIsRefused()
     QVERIFY2(problem.isEmpty(),
             QByteArray(problem + '\n' + proxy.stderrText().right(3000)).constData());
     QVERIFY(proxy.stderrText().contains("SSL handshake failed"));
+    // With a bundle, stderr also says why the bundle did not vouch for the server.
+    QCOMPARE(proxy.stderrText().contains("the CA bundle does not vouch for 127.0.0.1: "),
+            !bundle.isEmpty());
 }
 
 void tst_ProxyAuthHardening::tokenRequestAuthenticatesLikeTheReference()

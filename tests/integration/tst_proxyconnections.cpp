@@ -4,7 +4,6 @@
 #include "support/fakehttpserver.h"
 #include "support/fakemcpserver.h"
 #include "support/proxyprocess.h"
-#include "support/wine.h"
 
 #include <QtTest/QTest>
 
@@ -34,8 +33,6 @@ void tst_ProxyConnections::connectsBeforeTheHostWrites()
     QFETCH(bool, tls);
     QFETCH(bool, sse);
     QFETCH(QString, protocol);
-    if (tls && underWine())
-        QSKIP(WineIgnoresCaBundle); // the refusal is tst_proxyauthhardening's
     FakeMcpServer server;
     if (tls)
         server.http().setTlsConfiguration(FakeHttpServer::testTlsConfiguration());

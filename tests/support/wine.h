@@ -19,15 +19,4 @@ inline bool underWine()
 #endif
 }
 
-// Wine 8's PFXImportCertStore imports only a PKCS #12 that holds an RSA private key
-// (dlls/crypt32/unixlib.c, open_cert_store, and dlls/crypt32/pfx.c, import_key). Qt's Schannel
-// backend hands the configured CA certificates (QSslConfiguration::addCaCertificates) to Windows
-// as a PKCS #12 without a key (qtls_schannel.cpp, createStoreFromCertificateChain) and, when that
-// import fails, builds the chain without them: under Wine the proxy's Schannel client never trusts
-// a --ca-bundle, and refuses the server as it refuses any unknown CA. Real Windows imports such a
-// PKCS #12.
-inline constexpr char WineIgnoresCaBundle[] =
-        "Wine 8's PFXImportCertStore rejects a PKCS #12 without a private key, so Qt's Schannel "
-        "backend never gets the CA bundle: only real Windows can show the bundle trusted";
-
 } // namespace McpProxy::Test

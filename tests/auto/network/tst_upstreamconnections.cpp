@@ -38,7 +38,7 @@ private:
         if (tls)
             server.setTlsConfiguration(FakeHttpServer::testTlsConfiguration());
     }
-    static QSslConfiguration clientTls() { return tlsConfiguration(FakeHttpServer::testCaPath()); }
+    static TlsSettings clientTls() { return tlsSettings(FakeHttpServer::testCaPath()); }
     static QNetworkRequest request(const QUrl &url)
     {
         QNetworkRequest out(url);
