@@ -38,7 +38,7 @@ QDateTime idTokenExpiry(const QString &jwt)
 } // namespace
 
 AuthorizationManager::AuthorizationManager(const ProxyConfig &config,
-        const std::optional<TokenStoreOptions> &store, const std::optional<QSslConfiguration> &tls,
+        const std::optional<TokenStoreOptions> &store, const std::optional<TlsSettings> &tls,
         QObject *parent)
     : QObject(parent)
     , m_config(config)
