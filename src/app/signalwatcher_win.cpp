@@ -80,6 +80,11 @@ SignalWatcher *SignalWatcher::create(QObject *parent)
 
 bool prepareStandardStreams()
 {
+    for (const DWORD which : {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE}) {
+        const HANDLE handle = GetStdHandle(which);
+        if (handle != nullptr && handle != INVALID_HANDLE_VALUE)
+            SetHandleInformation(handle, HANDLE_FLAG_INHERIT, 0);
+    }
     return GetStdHandle(STD_INPUT_HANDLE) != nullptr;
 }
 
