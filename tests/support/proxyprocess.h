@@ -52,7 +52,8 @@ public:
         std::thread([state = m_state, read] {
             QByteArray buffer(64 * 1024, Qt::Uninitialized);
             DWORD n = 0;
-            while (ReadFile(read, buffer.data(), DWORD(buffer.size()), &n, nullptr) && n > 0) {
+            // The end is ERROR_BROKEN_PIPE; a read of 0 bytes (a 0-byte write) is not.
+            while (ReadFile(read, buffer.data(), DWORD(buffer.size()), &n, nullptr)) {
                 QMutexLocker locker(&state->mutex);
                 state->data.append(buffer.constData(), qsizetype(n));
             }
