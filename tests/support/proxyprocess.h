@@ -31,11 +31,11 @@ namespace McpProxy::Test {
 #ifdef Q_OS_WIN
 // One output pipe of the child, read by a thread of its own with blocking ReadFile until end of
 // file. QProcess's own reader (QWindowsPipeReader) re-issues its overlapped ReadFile from a
-// thread-pool callback; Windows cancels the I/O a thread issued when that thread exits, and
-// Wine's thread pool retires idle worker threads without asking whether they have I/O pending
-// (Windows' pool keeps such a thread: ThreadIsIoPending), so under Wine a read issued by a retired
-// worker ends with ERROR_OPERATION_ABORTED, which Qt 6.4 takes for a broken pipe: after a quiet
-// spell (a login the user takes a while to complete) nothing more the proxy writes is read.
+// thread-pool callback (qwindowspipereader.cpp, waitCallback); Windows cancels the I/O a thread
+// issued when that thread exits, and Wine's thread pool retires idle worker threads, so under
+// Wine a read issued by a retired worker ends with ERROR_OPERATION_ABORTED, which Qt 6.4 takes for
+// a broken pipe: after a quiet spell (a login the user takes a while to complete) nothing more the
+// proxy writes is read, although it goes on working.
 class PipeDrain
 {
 public:
