@@ -22,8 +22,9 @@ protected:
 };
 
 // Process set-up that must happen before QCoreApplication exists (docs/qt-notes.md):
-// re-open closed standard fds on the null device, ignore SIGPIPE. Returns false when fd 0 was
-// closed (stdin is then at EOF).
+// re-open closed standard fds on the null device, ignore SIGPIPE; on Windows, keep the standard
+// handles from being inherited by programs we start. Returns false when fd 0 was closed (stdin is
+// then at EOF).
 bool prepareStandardStreams();
 bool standardInputIsTerminal();
 

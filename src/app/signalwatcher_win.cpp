@@ -80,6 +80,15 @@ SignalWatcher *SignalWatcher::create(QObject *parent)
 
 bool prepareStandardStreams()
 {
+    // The host made our standard handles inheritable to hand them to us. A program we start with
+    // inheritance on (QProcess passes its null-device handles that way: the browser) would get
+    // copies of all three and keep the host's pipes open after we exit, so a host waiting for the
+    // end of our stdout would wait for the browser (CreateProcess, bInheritHandles).
+    for (const DWORD which : {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE}) {
+        const HANDLE handle = GetStdHandle(which);
+        if (handle != nullptr && handle != INVALID_HANDLE_VALUE)
+            SetHandleInformation(handle, HANDLE_FLAG_INHERIT, 0);
+    }
     return GetStdHandle(STD_INPUT_HANDLE) != nullptr;
 }
 

@@ -200,8 +200,12 @@ void tst_ProxyDeviceLogin::headlessFallbackRegistersAnewForTheDeviceGrant()
     server.auth.revokeAllTokens();
     server.auth.setDeviceFlow(true, 600, 1);
     env.remove(u"BROWSER"_s); // headless now
+    QStringList arguments{server.mcp.url().toString()};
+#ifdef Q_OS_WIN
+    arguments.prepend(u"--no-browser"_s); // Windows always has a default browser (ShellExecuteW)
+#endif
     ProxyProcess proxy;
-    QVERIFY(proxy.start({server.mcp.url().toString()}, env));
+    QVERIFY(proxy.start(arguments, env));
     proxy.send(Initialize);
     QTRY_VERIFY2_WITH_TIMEOUT(
             !printedUserCode(proxy).isEmpty(), proxy.stderrText().constData(), 20000);
