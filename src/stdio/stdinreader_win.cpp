@@ -38,11 +38,21 @@ public:
                         this, [this] { Q_EMIT endOfInput(); }, Qt::QueuedConnection);
                 return;
             }
+            // On a pipe, a successful read of no bytes is a zero-length write of the other end
+            // (WriteFile with nothing to write completes a pending ReadFile with 0 bytes), not
+            // the end: the end is ERROR_BROKEN_PIPE once every write handle is closed. On a file
+            // or the console, a successful read of no bytes is the end of the input.
+            const bool pipe = GetFileType(input) == FILE_TYPE_PIPE;
             QByteArray buffer(256 * 1024, Qt::Uninitialized);
             for (;;) {
                 DWORD n = 0;
-                if (!ReadFile(input, buffer.data(), DWORD(buffer.size()), &n, nullptr) || n == 0)
-                    break; // ERROR_BROKEN_PIPE (writer closed), ERROR_OPERATION_ABORTED, or EOF
+                if (!ReadFile(input, buffer.data(), DWORD(buffer.size()), &n, nullptr))
+                    break; // ERROR_BROKEN_PIPE (writer closed), ERROR_OPERATION_ABORTED
+                if (n == 0) {
+                    if (pipe)
+                        continue;
+                    break; // the end of a file, or of the console's input
+                }
                 QByteArray chunk(buffer.constData(), qsizetype(n));
                 QMetaObject::invokeMethod(
                         this, [this, chunk] { Q_EMIT chunkReceived(chunk); }, Qt::QueuedConnection);

@@ -1,10 +1,14 @@
 // The Windows stdio over real anonymous pipes: StdinReader's ReadFile thread delivers lines as
-// they are written and one endOfInput when the writer closes; StdoutWriter writes whole LF lines
-// through WriteFile, and a pipe whose reader went away closes the output once.
+// they are written and one endOfInput when the writer closes (a zero-length write is not the end;
+// the end of a file is); StdoutWriter writes whole LF lines through WriteFile, and a pipe whose
+// reader went away closes the output once.
 #include "stdio/stdinreader.h"
 #include "stdio/stdiochannel.h"
 #include "stdio/stdoutwriter.h"
 
+#include <QtCore/QCoreApplication>
+#include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
@@ -64,6 +68,8 @@ class tst_StdioPipesWin : public QObject
 private Q_SLOTS:
     void readerDeliversLinesThenEndOfInput();
     void readerOnClosedStdinEndsAtOnce();
+    void zeroLengthWriteIsNotEndOfInput();
+    void readerOnFileEndsAtEndOfFile();
     void writerWritesWholeLfLines();
     void closedPipeClosesOutputOnce();
 };
@@ -117,6 +123,62 @@ void tst_StdioPipesWin::readerOnClosedStdinEndsAtOnce()
     QTRY_COMPARE(end.size(), 1);
     QCOMPARE(chunks.size(), 0);
     SetStdHandle(STD_INPUT_HANDLE, saved);
+}
+
+void tst_StdioPipesWin::zeroLengthWriteIsNotEndOfInput()
+{
+    // A host may write nothing (an empty write on its end of the pipe): the ReadFile of the reader
+    // then succeeds with 0 bytes, which on a pipe is not the end of the input.
+    Pipe pipe;
+    QVERIFY(pipe.ok);
+    const HANDLE saved = GetStdHandle(STD_INPUT_HANDLE);
+    QVERIFY(SetStdHandle(STD_INPUT_HANDLE, pipe.read));
+    QObject owner;
+    StdinReader *reader = StdinReader::create(&owner);
+    QSignalSpy chunks(reader, &StdinReader::chunkReceived);
+    QSignalSpy end(reader, &StdinReader::endOfInput);
+    reader->start();
+    QVERIFY(pipe.writeAll("{\"a\":1}\n"));
+    QTRY_COMPARE(chunks.size(), 1);
+    DWORD written = 1;
+    QVERIFY(WriteFile(pipe.write, "", 0, &written, nullptr));
+    QCOMPARE(written, DWORD(0));
+    QVERIFY(pipe.writeAll("{\"b\":2}\n"));
+    QTRY_COMPARE(chunks.size(), 2);
+    QCOMPARE(chunks.at(1).first().toByteArray(), "{\"b\":2}\n"_ba);
+    QCOMPARE(end.size(), 0);
+    pipe.closeWrite();
+    QTRY_COMPARE(end.size(), 1);
+    SetStdHandle(STD_INPUT_HANDLE, saved);
+}
+
+void tst_StdioPipesWin::readerOnFileEndsAtEndOfFile()
+{
+    // stdin redirected from a file (mcp-oauth2-proxy < requests.jsonl): ReadFile succeeds with 0
+    // bytes at its end.
+    const QString path = QDir::temp().filePath(
+            u"tst_stdiopipes_win-%1.jsonl"_s.arg(QCoreApplication::applicationPid()));
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write("{\"a\":1}\n"), qint64(8));
+    }
+    const HANDLE input = CreateFileW(reinterpret_cast<LPCWSTR>(path.utf16()), GENERIC_READ,
+            FILE_SHARE_READ, nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
+    QVERIFY(input != INVALID_HANDLE_VALUE);
+    const HANDLE saved = GetStdHandle(STD_INPUT_HANDLE);
+    QVERIFY(SetStdHandle(STD_INPUT_HANDLE, input));
+    QObject owner;
+    StdinReader *reader = StdinReader::create(&owner);
+    QSignalSpy chunks(reader, &StdinReader::chunkReceived);
+    QSignalSpy end(reader, &StdinReader::endOfInput);
+    reader->start();
+    QTRY_COMPARE(end.size(), 1);
+    QCOMPARE(chunks.size(), 1);
+    QCOMPARE(chunks.at(0).first().toByteArray(), "{\"a\":1}\n"_ba);
+    SetStdHandle(STD_INPUT_HANDLE, saved);
+    CloseHandle(input);
+    QFile::remove(path);
 }
 
 void tst_StdioPipesWin::writerWritesWholeLfLines()
