@@ -48,8 +48,10 @@ public:
                 DWORD n = 0;
                 if (!ReadFile(input, buffer.data(), DWORD(buffer.size()), &n, nullptr))
                     break; // ERROR_BROKEN_PIPE (writer closed), ERROR_OPERATION_ABORTED
+                // A pipe whose writer is gone fails PeekNamedPipe (ERROR_BROKEN_PIPE): the end,
+                // and never a loop of empty reads.
                 if (n == 0) {
-                    if (pipe)
+                    if (pipe && PeekNamedPipe(input, nullptr, 0, nullptr, nullptr, nullptr))
                         continue;
                     break; // the end of a file, or of the console's input
                 }
