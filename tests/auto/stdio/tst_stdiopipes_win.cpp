@@ -59,6 +59,21 @@ struct Pipe
     bool ok = false;
 };
 
+// The process's standard input handle, replaced for one test and put back however the test ends
+// (a failed check returns early). StdinReader's thread takes the handle when it starts.
+struct StdinFrom
+{
+    explicit StdinFrom(HANDLE input)
+        : saved(GetStdHandle(STD_INPUT_HANDLE))
+        , ok(SetStdHandle(STD_INPUT_HANDLE, input))
+    { }
+    ~StdinFrom() { SetStdHandle(STD_INPUT_HANDLE, saved); }
+    StdinFrom(const StdinFrom &) = delete;
+    StdinFrom &operator=(const StdinFrom &) = delete;
+    HANDLE saved;
+    bool ok;
+};
+
 } // namespace
 
 class tst_StdioPipesWin : public QObject
@@ -78,8 +93,8 @@ void tst_StdioPipesWin::readerDeliversLinesThenEndOfInput()
 {
     Pipe pipe;
     QVERIFY(pipe.ok);
-    const HANDLE saved = GetStdHandle(STD_INPUT_HANDLE);
-    QVERIFY(SetStdHandle(STD_INPUT_HANDLE, pipe.read));
+    const StdinFrom stdinFrom(pipe.read);
+    QVERIFY(stdinFrom.ok);
     StdioChannel channel(StdoutWriter(-1), 1 << 20);
     StdinReader *reader = StdinReader::create(&channel);
     connect(reader, &StdinReader::chunkReceived, &channel, &StdioChannel::feed);
@@ -105,7 +120,6 @@ void tst_StdioPipesWin::readerDeliversLinesThenEndOfInput()
     QCOMPARE(lines.at(3).first().toByteArray(), "{\"d\":4}"_ba);
     QTest::qWait(100);
     QCOMPARE(closed.size(), 1); // exactly once
-    SetStdHandle(STD_INPUT_HANDLE, saved);
 }
 
 void tst_StdioPipesWin::readerOnClosedStdinEndsAtOnce()
@@ -113,8 +127,8 @@ void tst_StdioPipesWin::readerOnClosedStdinEndsAtOnce()
     Pipe pipe;
     QVERIFY(pipe.ok);
     pipe.closeWrite(); // like a host starting us with stdin on NUL or already closed
-    const HANDLE saved = GetStdHandle(STD_INPUT_HANDLE);
-    QVERIFY(SetStdHandle(STD_INPUT_HANDLE, pipe.read));
+    const StdinFrom stdinFrom(pipe.read);
+    QVERIFY(stdinFrom.ok);
     QObject owner;
     StdinReader *reader = StdinReader::create(&owner);
     QSignalSpy chunks(reader, &StdinReader::chunkReceived);
@@ -122,7 +136,6 @@ void tst_StdioPipesWin::readerOnClosedStdinEndsAtOnce()
     reader->start();
     QTRY_COMPARE(end.size(), 1);
     QCOMPARE(chunks.size(), 0);
-    SetStdHandle(STD_INPUT_HANDLE, saved);
 }
 
 void tst_StdioPipesWin::zeroLengthWriteIsNotEndOfInput()
@@ -133,8 +146,8 @@ void tst_StdioPipesWin::zeroLengthWriteIsNotEndOfInput()
     // with or without the rule it checks.
     Pipe pipe;
     QVERIFY(pipe.ok);
-    const HANDLE saved = GetStdHandle(STD_INPUT_HANDLE);
-    QVERIFY(SetStdHandle(STD_INPUT_HANDLE, pipe.read));
+    const StdinFrom stdinFrom(pipe.read);
+    QVERIFY(stdinFrom.ok);
     QObject owner;
     StdinReader *reader = StdinReader::create(&owner);
     QSignalSpy chunks(reader, &StdinReader::chunkReceived);
@@ -151,7 +164,6 @@ void tst_StdioPipesWin::zeroLengthWriteIsNotEndOfInput()
     QCOMPARE(end.size(), 0);
     pipe.closeWrite();
     QTRY_COMPARE(end.size(), 1);
-    SetStdHandle(STD_INPUT_HANDLE, saved);
 }
 
 void tst_StdioPipesWin::readerOnFileEndsAtEndOfFile()
@@ -168,8 +180,8 @@ void tst_StdioPipesWin::readerOnFileEndsAtEndOfFile()
     const HANDLE input = CreateFileW(reinterpret_cast<LPCWSTR>(path.utf16()), GENERIC_READ,
             FILE_SHARE_READ, nullptr, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
     QVERIFY(input != INVALID_HANDLE_VALUE);
-    const HANDLE saved = GetStdHandle(STD_INPUT_HANDLE);
-    QVERIFY(SetStdHandle(STD_INPUT_HANDLE, input));
+    const StdinFrom stdinFrom(input);
+    QVERIFY(stdinFrom.ok);
     QObject owner;
     StdinReader *reader = StdinReader::create(&owner);
     QSignalSpy chunks(reader, &StdinReader::chunkReceived);
@@ -178,7 +190,6 @@ void tst_StdioPipesWin::readerOnFileEndsAtEndOfFile()
     QTRY_COMPARE(end.size(), 1);
     QCOMPARE(chunks.size(), 1);
     QCOMPARE(chunks.at(0).first().toByteArray(), "{\"a\":1}\n"_ba);
-    SetStdHandle(STD_INPUT_HANDLE, saved);
     CloseHandle(input);
     QFile::remove(path);
 }
