@@ -36,7 +36,10 @@ std::optional<ListKind> listKindOfMethod(QStringView method)
 
 bool declaresListChanged(const QJsonObject &capabilities, ListKind kind)
 {
-    return capabilities.value(QLatin1String(capabilityName(kind))).toObject().value("listChanged"_L1).toBool();
+    return capabilities.value(QLatin1String(capabilityName(kind)))
+            .toObject()
+            .value("listChanged"_L1)
+            .toBool();
 }
 
 QByteArray listChangedNotification(ListKind kind)

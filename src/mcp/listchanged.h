@@ -14,7 +14,8 @@ namespace McpProxy {
 // `listChanged` for it, and its notification. Pure, no I/O.
 enum class ListKind { Tools, Prompts, Resources };
 
-inline constexpr ListKind AllListKinds[] = {ListKind::Tools, ListKind::Prompts, ListKind::Resources};
+inline constexpr ListKind AllListKinds[] = {
+        ListKind::Tools, ListKind::Prompts, ListKind::Resources};
 
 // The list a request method reads: tools/list, prompts/list, and resources/list and
 // resources/templates/list (both announced by notifications/resources/list_changed); none for

@@ -105,12 +105,11 @@ void tst_ProxyListChanged::cancelledListDuringLogin()
     // The host lists again; any notification the login brings comes before this answer.
     proxy.send(R"({"jsonrpc":"2.0","id":3,"method":"tools/list"})");
     const QJsonObject tools = proxy.takeResponse(3);
-    QVERIFY2(!tools.value(u"result")[u"tools"].toArray().isEmpty(),
-            proxy.stderrText().constData());
+    QVERIFY2(!tools.value(u"result")[u"tools"].toArray().isEmpty(), proxy.stderrText().constData());
     QCOMPARE(countMethod(proxy.messages(), ToolsListChanged), 0); // once, or never
     for (const QJsonObject &message : proxy.messages()) // no answer for the cancelled request
-        QVERIFY2(message.value(u"id") != QJsonValue(2),
-                QJsonDocument(message).toJson().constData());
+        QVERIFY2(
+                message.value(u"id") != QJsonValue(2), QJsonDocument(message).toJson().constData());
     QCOMPARE(server.auth.authorizeCount(), 2);
     QVERIFY(proxy.stdoutViolations().isEmpty());
 }

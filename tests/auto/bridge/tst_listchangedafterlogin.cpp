@@ -55,121 +55,94 @@ void tst_ListChangedAfterLogin::notificationsAfterLogin_data()
     const QString prompts = u"notifications/prompts/list_changed"_s;
     const QString resources = u"notifications/resources/list_changed"_s;
 
-    QTest::newRow("tools/list cancelled during the login")
-            << QStringList{init(ToolsDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"finish ok"_s}
-            << QStringList{tools};
-    QTest::newRow("prompts/list")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 prompts/list"_s, u"cancel 2"_s,
-                       u"finish ok"_s}
-            << QStringList{prompts};
-    QTest::newRow("resources/list")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 resources/list"_s,
-                       u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{resources};
-    QTest::newRow("resources/templates/list")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 resources/templates/list"_s,
-                       u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{resources};
-    QTest::newRow("resources and templates share one notification")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 resources/list"_s,
-                       u"send 3 resources/templates/list"_s, u"cancel 3"_s, u"cancel 2"_s,
-                       u"finish ok"_s}
-            << QStringList{resources};
-    QTest::newRow("the same list twice: once")
-            << QStringList{init(ToolsDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"send 3 tools/list"_s, u"cancel 3"_s, u"finish ok"_s}
-            << QStringList{tools};
-    QTest::newRow("every list, in a fixed order")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 resources/list"_s,
-                       u"send 3 prompts/list"_s, u"send 4 tools/list"_s, u"cancel 2"_s,
-                       u"cancel 3"_s, u"cancel 4"_s, u"finish ok"_s}
-            << QStringList{tools, prompts, resources};
-    QTest::newRow("only what was declared")
-            << QStringList{init(PromptsDeclared), u"start"_s, u"send 2 resources/list"_s,
-                       u"send 3 prompts/list"_s, u"send 4 tools/list"_s, u"cancel 2"_s,
-                       u"cancel 3"_s, u"cancel 4"_s, u"finish ok"_s}
-            << QStringList{prompts};
-    QTest::newRow("listChanged false")
-            << QStringList{init(ToolsNotDeclared), u"start"_s, u"send 2 tools/list"_s,
-                       u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("capabilities without listChanged")
-            << QStringList{init(ToolsWithoutListChanged), u"start"_s, u"send 2 tools/list"_s,
-                       u"send 3 prompts/list"_s, u"send 4 resources/list"_s, u"cancel 2"_s,
-                       u"cancel 3"_s, u"cancel 4"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("listChanged not a boolean")
-            << QStringList{init(ListChangedNotABoolean), u"start"_s, u"send 2 tools/list"_s,
-                       u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("no capabilities object")
-            << QStringList{u"init null"_s, u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("other methods cancelled")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/call"_s,
-                       u"send 3 ping"_s, u"send 4 resources/read"_s, u"send 5 prompts/get"_s,
-                       u"send 6 completion/complete"_s, u"cancel 2"_s, u"cancel 3"_s,
-                       u"cancel 4"_s, u"cancel 5"_s, u"cancel 6"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("answered before the cancellation")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"answer 2"_s,
-                       u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("an unknown id cancelled")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 7"_s,
-                       u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("the login failed")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"finish failed"_s}
-            << QStringList{};
-    QTest::newRow("a failed login's cancellations are forgotten")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"finish failed"_s, u"start"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("a failed login, then a cancellation during the next")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"finish failed"_s, u"start"_s, u"send 3 prompts/list"_s, u"cancel 3"_s,
-                       u"finish ok"_s}
-            << QStringList{prompts};
-    QTest::newRow("cancelled while no authorization was pending")
-            << QStringList{init(AllDeclared), u"send 2 tools/list"_s, u"cancel 2"_s, u"start"_s,
-                       u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("cancelled after the login")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"finish ok"_s,
-                       u"cancel 2"_s, u"start"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("sent before the round, cancelled during it")
-            << QStringList{init(AllDeclared), u"send 2 tools/list"_s, u"start"_s, u"cancel 2"_s,
-                       u"finish ok"_s}
-            << QStringList{tools};
-    QTest::newRow("said once, not again at the next login")
-            << QStringList{init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"finish ok"_s, u"start"_s, u"finish ok"_s}
-            << QStringList{tools};
-    QTest::newRow("held at start-up, initialize answered from memory meanwhile")
-            << QStringList{u"start"_s, init(ToolsDeclared), u"send 2 tools/list"_s, u"cancel 2"_s,
-                       u"finish ok"_s}
-            << QStringList{tools};
-    QTest::newRow("initialize not answered yet")
-            << QStringList{u"start"_s, u"send i initialize"_s, u"send 2 tools/list"_s,
-                       u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("initialize refused")
-            << QStringList{u"start"_s, u"send i initialize"_s, u"answer i"_s,
-                       u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("a new initialize: its answer counts")
-            << QStringList{init(AllDeclared), init(ToolsNotDeclared), u"start"_s,
-                       u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{};
-    QTest::newRow("a new initialize not answered: nothing declared")
-            << QStringList{init(AllDeclared), u"start"_s, u"send i2 initialize"_s,
-                       u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
-            << QStringList{};
+    QTest::newRow("tools/list cancelled during the login") << QStringList{init(ToolsDeclared),
+            u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                                           << QStringList{tools};
+    QTest::newRow("prompts/list") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 prompts/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                  << QStringList{prompts};
+    QTest::newRow("resources/list") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 resources/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                    << QStringList{resources};
+    QTest::newRow("resources/templates/list") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 resources/templates/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                              << QStringList{resources};
+    QTest::newRow("resources and templates share one notification") << QStringList{
+            init(AllDeclared), u"start"_s, u"send 2 resources/list"_s,
+            u"send 3 resources/templates/list"_s, u"cancel 3"_s, u"cancel 2"_s,
+            u"finish ok"_s} << QStringList{resources};
+    QTest::newRow("the same list twice: once") << QStringList{init(ToolsDeclared), u"start"_s,
+            u"send 2 tools/list"_s, u"cancel 2"_s, u"send 3 tools/list"_s, u"cancel 3"_s,
+            u"finish ok"_s} << QStringList{tools};
+    QTest::newRow("every list, in a fixed order") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 resources/list"_s, u"send 3 prompts/list"_s, u"send 4 tools/list"_s,
+            u"cancel 2"_s, u"cancel 3"_s, u"cancel 4"_s, u"finish ok"_s}
+                                                  << QStringList{tools, prompts, resources};
+    QTest::newRow("only what was declared") << QStringList{init(PromptsDeclared), u"start"_s,
+            u"send 2 resources/list"_s, u"send 3 prompts/list"_s, u"send 4 tools/list"_s,
+            u"cancel 2"_s, u"cancel 3"_s, u"cancel 4"_s, u"finish ok"_s}
+                                            << QStringList{prompts};
+    QTest::newRow("listChanged false") << QStringList{init(ToolsNotDeclared), u"start"_s,
+            u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                       << QStringList{};
+    QTest::newRow("capabilities without listChanged") << QStringList{init(ToolsWithoutListChanged),
+            u"start"_s, u"send 2 tools/list"_s, u"send 3 prompts/list"_s,
+            u"send 4 resources/list"_s, u"cancel 2"_s, u"cancel 3"_s, u"cancel 4"_s, u"finish ok"_s}
+                                                      << QStringList{};
+    QTest::newRow("listChanged not a boolean") << QStringList{init(ListChangedNotABoolean),
+            u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                               << QStringList{};
+    QTest::newRow("no capabilities object") << QStringList{u"init null"_s, u"start"_s,
+            u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                            << QStringList{};
+    QTest::newRow("other methods cancelled") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 tools/call"_s, u"send 3 ping"_s, u"send 4 resources/read"_s,
+            u"send 5 prompts/get"_s, u"send 6 completion/complete"_s, u"cancel 2"_s, u"cancel 3"_s,
+            u"cancel 4"_s, u"cancel 5"_s, u"cancel 6"_s, u"finish ok"_s}
+                                             << QStringList{};
+    QTest::newRow("answered before the cancellation") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 tools/list"_s, u"answer 2"_s, u"cancel 2"_s, u"finish ok"_s}
+                                                      << QStringList{};
+    QTest::newRow("an unknown id cancelled") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 tools/list"_s, u"cancel 7"_s, u"finish ok"_s}
+                                             << QStringList{};
+    QTest::newRow("the login failed") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 tools/list"_s, u"cancel 2"_s, u"finish failed"_s}
+                                      << QStringList{};
+    QTest::newRow("a failed login's cancellations are forgotten") << QStringList{init(AllDeclared),
+            u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s, u"finish failed"_s, u"start"_s,
+            u"finish ok"_s} << QStringList{};
+    QTest::newRow("a failed login, then a cancellation during the next") << QStringList{
+            init(AllDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
+            u"finish failed"_s, u"start"_s, u"send 3 prompts/list"_s, u"cancel 3"_s,
+            u"finish ok"_s} << QStringList{prompts};
+    QTest::newRow("cancelled while no authorization was pending") << QStringList{init(AllDeclared),
+            u"send 2 tools/list"_s, u"cancel 2"_s, u"start"_s, u"finish ok"_s}
+                                                                  << QStringList{};
+    QTest::newRow("cancelled after the login") << QStringList{init(AllDeclared), u"start"_s,
+            u"send 2 tools/list"_s, u"finish ok"_s, u"cancel 2"_s, u"start"_s, u"finish ok"_s}
+                                               << QStringList{};
+    QTest::newRow("sent before the round, cancelled during it") << QStringList{init(AllDeclared),
+            u"send 2 tools/list"_s, u"start"_s, u"cancel 2"_s, u"finish ok"_s}
+                                                                << QStringList{tools};
+    QTest::newRow("said once, not again at the next login") << QStringList{init(AllDeclared),
+            u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s, u"start"_s,
+            u"finish ok"_s} << QStringList{tools};
+    QTest::newRow("held at start-up, initialize answered from memory meanwhile") << QStringList{
+            u"start"_s, init(ToolsDeclared), u"send 2 tools/list"_s, u"cancel 2"_s,
+            u"finish ok"_s} << QStringList{tools};
+    QTest::newRow("initialize not answered yet") << QStringList{u"start"_s, u"send i initialize"_s,
+            u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                                 << QStringList{};
+    QTest::newRow("initialize refused") << QStringList{u"start"_s, u"send i initialize"_s,
+            u"answer i"_s, u"send 2 tools/list"_s, u"cancel 2"_s, u"finish ok"_s}
+                                        << QStringList{};
+    QTest::newRow("a new initialize: its answer counts") << QStringList{init(AllDeclared),
+            init(ToolsNotDeclared), u"start"_s, u"send 2 tools/list"_s, u"cancel 2"_s,
+            u"finish ok"_s} << QStringList{};
+    QTest::newRow("a new initialize not answered: nothing declared") << QStringList{
+            init(AllDeclared), u"start"_s, u"send i2 initialize"_s, u"send 2 tools/list"_s,
+            u"cancel 2"_s, u"finish ok"_s} << QStringList{};
 }
 
 void tst_ListChangedAfterLogin::notificationsAfterLogin()
