@@ -51,6 +51,7 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
     connect(&m_session, &ProxySession::clientBoundMessage, &m_stdio, &StdioChannel::send);
     connect(&m_http, &UpstreamSession::authorizationRequired, &m_auth,
             [this](const QByteArray &wwwAuthenticate, int httpStatus) {
+                m_session.authorizationStarted();
                 m_auth.setProtocolVersion(m_http.protocolVersion());
                 m_auth.authorize(wwwAuthenticate, httpStatus);
             });
@@ -58,6 +59,9 @@ ProxyApplication::ProxyApplication(const ProxyConfig &config, QObject *parent)
             &UpstreamSession::setAuthorizationHeader);
     connect(&m_auth, &AuthorizationManager::authorizationFinished, &m_http,
             &UpstreamSession::finishAuthorization);
+    // A host that gave up on a list while it waited is told to list again (ProxySession).
+    connect(&m_auth, &AuthorizationManager::authorizationFinished, &m_session,
+            &ProxySession::authorizationFinished);
     connect(&m_auth, &AuthorizationManager::renewalPointChanged, &m_http,
             &UpstreamSession::setRenewalPoint);
     connect(&m_auth, &AuthorizationManager::interactiveLoginStarted, &m_http,
@@ -256,6 +260,7 @@ void ProxyApplication::start()
         // Stored tokens are loaded, and with a grant configured a token is obtained, while stdin
         // is already being read; messages wait for it in order (never blocking the reader).
         m_http.holdForAuthorization();
+        m_session.authorizationStarted();
         m_auth.start();
     }
     m_stdin->start();

@@ -50,6 +50,7 @@ void ProxySession::routeClientLine(const QByteArray &line)
         }
         if (m_toolFilter.isActive() && message.method() == "tools/list"_L1)
             ++m_toolListRequests[message.idKey()];
+        m_listChanged.requestSent(message.idKey(), message.method());
         break;
     case JsonRpcMessage::Kind::Notification:
         if (message.method() == "notifications/cancelled"_L1) {
@@ -62,6 +63,7 @@ void ProxySession::routeClientLine(const QByteArray &line)
                                                  .value("requestId"_L1);
             const QString idKey = JsonRpcMessage::idKey(requestId);
             m_toolListRequests.remove(idKey); // no answer comes for it
+            m_listChanged.cancelled(idKey);
             Q_EMIT serverBoundMessage(line, message);
             if (!idKey.isEmpty())
                 Q_EMIT cancelRequested(idKey); // a request no longer in flight is left alone
@@ -85,11 +87,17 @@ void ProxySession::rejectOverlongLine(const QByteArray &start, qsizetype maxLeng
 
 void ProxySession::routeServerLine(const QByteArray &line)
 {
+    if (m_toolListRequests.isEmpty() && !m_listChanged.awaitsAnswers()) {
+        Q_EMIT clientBoundMessage(line);
+        return;
+    }
+    const JsonRpcMessage message = JsonRpcMessage::classify(line);
+    if (message.isResponse())
+        m_listChanged.answered(message.idKey(), line);
     if (!m_toolListRequests.isEmpty()) {
         // Every page of tools/list is one response (MCP server/tools "Listing Tools",
         // basic/utilities/pagination): each loses the hidden tools. Server requests and
         // notifications (notifications/tools/list_changed among them) pass unchanged.
-        const JsonRpcMessage message = JsonRpcMessage::classify(line);
         if (message.isResponse() && m_toolListRequests.contains(message.idKey())) {
             if (--m_toolListRequests[message.idKey()] == 0)
                 m_toolListRequests.remove(message.idKey());
@@ -103,6 +111,21 @@ void ProxySession::routeServerLine(const QByteArray &line)
         }
     }
     Q_EMIT clientBoundMessage(line);
+}
+
+void ProxySession::authorizationStarted()
+{
+    m_listChanged.authorizationStarted();
+}
+
+void ProxySession::authorizationFinished(bool ok)
+{
+    for (const QByteArray &notification : m_listChanged.authorizationFinished(ok)) {
+        qCInfo(lcBridge).noquote() << "the host gave up on a list while authorization was "
+                                      "pending; telling it to list again:"
+                                   << notification;
+        Q_EMIT clientBoundMessage(notification);
+    }
 }
 
 } // namespace McpProxy

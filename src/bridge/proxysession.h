@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bridge/listchangedafterlogin.h"
 #include "filter/toolfilter.h"
 #include "jsonrpc/jsonrpcmessage.h"
 
@@ -15,7 +16,9 @@ namespace McpProxy {
 // by ProxyApplication. It answers what never goes upstream (unparseable lines, batches, lines
 // too long) and turns a cancellation into an abort; which request is still owed an answer is
 // UpstreamSession's rule alone. It is also the one place every era shares where the tool filter
-// applies: tools/list answers lose the hidden tools, a tools/call of one is answered here.
+// applies: tools/list answers lose the hidden tools, a tools/call of one is answered here. And
+// it sees what the host asked, cancelled and received, so it tells a host that gave up on a list
+// while a login ran to list again once the login succeeded (ListChangedAfterLogin).
 class ProxySession : public QObject
 {
     Q_OBJECT
@@ -32,6 +35,10 @@ public Q_SLOTS:
     // One line for the client from upstream: a server message (a response only while it is
     // owed), or the error a request gets instead of its response.
     void routeServerLine(const QByteArray &line);
+    // Messages wait for an authorization round (UpstreamSession::authorizationRequired(), or
+    // held at start-up) until authorizationFinished() (AuthorizationManager's).
+    void authorizationStarted();
+    void authorizationFinished(bool ok);
 
 Q_SIGNALS:
     void serverBoundMessage(const QByteArray &body, const McpProxy::JsonRpcMessage &message);
@@ -43,6 +50,7 @@ private:
     // Id keys of the host's tools/list requests still waiting for their answer, each with the
     // number of answers still due (a request refused for a duplicate id gets its own).
     QHash<QString, int> m_toolListRequests;
+    ListChangedAfterLogin m_listChanged;
 };
 
 } // namespace McpProxy

@@ -1,6 +1,7 @@
 #include "transport/statelesshttpera.h"
 
 #include "logging/logcategories.h"
+#include "mcp/listchanged.h"
 #include "transport/eradetection.h"
 #include "transport/httpexchange.h"
 
@@ -25,8 +26,6 @@ const QString ProbeIdPrefix = u"mcp-oauth2-proxy-discover-"_s;
 const QString ListenIdPrefix = u"mcp-oauth2-proxy-listen-"_s;
 const QString ReissueIdPrefix = u"mcp-oauth2-proxy-reissue-"_s;
 const QString ToolsListIdPrefix = u"mcp-oauth2-proxy-tools-"_s;
-constexpr char ToolsListChanged[] =
-        R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})";
 
 // An SSE event that carries a JSON-RPC message (no event type, or "message", and some data).
 bool isMessageEvent(const SseEvent &event)
@@ -720,7 +719,7 @@ void StatelessHttpEra::finishRelisting(bool listed)
         // too. A bridged host speaks 2025-11-25 or older, where list_changed is how a server says
         // so (server/tools "List Changed Notification"). A modern host gets no such notification:
         // it receives only what its subscriptions/listen asked for (basic/patterns/subscriptions).
-        deliverToHost(QByteArray(ToolsListChanged));
+        deliverToHost(listChangedNotification(ListKind::Tools));
     }
     for (const Handle handle : waiters) {
         Pending *pending = find(handle);
@@ -964,17 +963,11 @@ void StatelessHttpEra::startListening()
     // the server's capabilities announce are asked for.
     const QJsonObject capabilities = m_discover.value("capabilities"_L1).toObject();
     QJsonObject filter;
-    const auto listChanged = [&capabilities](const char *capability) {
-        return capabilities.value(QLatin1String(capability))
-                .toObject()
-                .value("listChanged"_L1)
-                .toBool();
-    };
-    if (listChanged("tools"))
+    if (declaresListChanged(capabilities, ListKind::Tools))
         filter.insert("toolsListChanged"_L1, true);
-    if (listChanged("prompts"))
+    if (declaresListChanged(capabilities, ListKind::Prompts))
         filter.insert("promptsListChanged"_L1, true);
-    if (listChanged("resources"))
+    if (declaresListChanged(capabilities, ListKind::Resources))
         filter.insert("resourcesListChanged"_L1, true);
     if (!m_resourceSubscriptions.isEmpty())
         filter.insert(

@@ -283,7 +283,8 @@ void FakeMcpServer::handleRequest(Call call, const QString &method)
     if (method == u"initialize") {
         const QJsonObject result{{u"protocolVersion"_s, QString::fromLatin1(call.protocolVersion)},
                 {u"capabilities"_s,
-                        QJsonObject{{u"tools"_s, QJsonObject{{u"listChanged"_s, false}}},
+                        QJsonObject{
+                                {u"tools"_s, QJsonObject{{u"listChanged"_s, m_toolsListChanged}}},
                                 {u"logging"_s, QJsonObject()}}},
                 {u"serverInfo"_s,
                         QJsonObject{

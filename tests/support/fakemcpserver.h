@@ -49,6 +49,8 @@ public:
     void setDropStreamAbruptly(bool abruptly) { m_dropAbruptly = abruptly; }
     void setRetryMs(int retryMs) { m_retryMs = retryMs; } // "retry:" of priming events; -1: none
     void setPrimingEvents(bool enabled) { m_primingEvents = enabled; }
+    // Whether the InitializeResult declares tools.listChanged (default: false).
+    void setToolsListChanged(bool declared) { m_toolsListChanged = declared; }
     // Answer JSON-RPC `method` with this HTTP status (times: how often; -1: until cleared).
     void failStatus(const QString &method, int status, const QByteArray &body = {}, int times = -1);
     void clearFailures() { m_failures.clear(); }
@@ -190,6 +192,7 @@ private:
     bool m_deleteAllowed = true;
     bool m_dropAbruptly = false;
     bool m_primingEvents = true;
+    bool m_toolsListChanged = false;
     bool m_stallAfterHeaders = false;
     bool m_recording = true;
     bool m_exchangeLogging = false;

@@ -34,6 +34,8 @@ private Q_SLOTS:
     void overlongLineGetsAnError();
     void toolFilterApplies_data();
     void toolFilterApplies();
+    void listChangedAfterLogin_data();
+    void listChangedAfterLogin();
 };
 
 void tst_ProxySession::clientLinesAreClassified_data()
@@ -226,6 +228,61 @@ void tst_ProxySession::toolFilterApplies()
         }
     }
     QCOMPARE(got, seen);
+}
+
+// The shell of ListChangedAfterLogin (tst_listchangedafterlogin has the rule's rows): the same
+// id key for the request, its answer and its cancellation, the InitializeResult read from the
+// line the host received, and the notification sent to the host alone.
+void tst_ProxySession::listChangedAfterLogin_data()
+{
+    QTest::addColumn<bool>("filtered"); // a tool filter is active
+    QTest::addColumn<QByteArray>("id"); // of the host's tools/list, as JSON
+    QTest::addColumn<bool>("answeredFirst");
+    QTest::addColumn<bool>("loginOk");
+    QTest::addColumn<bool>("notified");
+
+    QTest::newRow("cancelled, the login succeeds") << false << "7"_ba << false << true << true;
+    QTest::newRow("a string id") << false << R"("t-7")"_ba << false << true << true;
+    QTest::newRow("with a tool filter") << true << "7"_ba << false << true << true;
+    QTest::newRow("the login fails") << false << "7"_ba << false << false << false;
+    QTest::newRow("answered before the cancellation") << false << "7"_ba << true << true << false;
+    QTest::newRow("answered, with a tool filter") << true << "7"_ba << true << true << false;
+}
+
+void tst_ProxySession::listChangedAfterLogin()
+{
+    QFETCH(bool, filtered);
+    QFETCH(QByteArray, id);
+    QFETCH(bool, answeredFirst);
+    QFETCH(bool, loginOk);
+    QFETCH(bool, notified);
+    ProxySession session(filtered ? ToolFilter({}, {u"delete_*"_s}) : ToolFilter());
+    QSignalSpy toServer(&session, &ProxySession::serverBoundMessage);
+    QSignalSpy toClient(&session, &ProxySession::clientBoundMessage);
+    session.routeClientLine(
+            R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"h","version":"1"}}})");
+    session.authorizationStarted();
+    session.routeServerLine(
+            R"({"jsonrpc":"2.0","id":1,"result":{"protocolVersion":"2025-11-25","capabilities":{"tools":{"listChanged":true}},"serverInfo":{"name":"s","version":"1"}}})");
+    session.routeClientLine(R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"tools/list"})");
+    if (answeredFirst) {
+        session.routeServerLine(R"({"jsonrpc":"2.0","id":)" + id
+                + R"(,"result":{"tools":[{"name":"echo","inputSchema":{"type":"object"}}]}})");
+    }
+    session.routeClientLine(
+            R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":)" + id
+            + R"(,"reason":"timed out"}})");
+    const qsizetype before = toClient.size();
+    session.authorizationFinished(loginOk);
+    QCOMPARE(toServer.size(), 3); // initialize, tools/list, the cancellation: nothing added
+    QCOMPARE(toClient.size() - before, notified ? 1 : 0);
+    if (notified) {
+        QCOMPARE(toClient.last().first().toByteArray(),
+                R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})"_ba);
+    }
+    session.authorizationStarted();
+    session.authorizationFinished(true);
+    QCOMPARE(toClient.size() - before, notified ? 1 : 0); // said once
 }
 
 QTEST_APPLESS_MAIN(tst_ProxySession)
