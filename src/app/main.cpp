@@ -11,6 +11,7 @@
 #include <QtCore/QCoreApplication>
 #include <QtCore/QLibraryInfo>
 #include <QtCore/QLocale>
+#include <QtCore/QProcessEnvironment>
 #include <QtCore/QTimer>
 #include <QtCore/QTranslator>
 
@@ -21,14 +22,18 @@ int main(int argc, char *argv[])
 {
     prepareStandardStreams();
     QCoreApplication app(argc, argv);
+    // The loader is the only reader of the environment; everything else gets its part from the
+    // loaded configuration. Taken before the line below changes it: programs the proxy starts
+    // (a browser) get this snapshot (ProxyConfig::childEnvironment), never our QT_NO_GLIB.
+    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     // The threads Qt starts from now on (QNetworkAccessManager's HTTP threads) get Qt's own poll()
     // event dispatcher instead of GLib's: Qt reads QT_NO_GLIB whenever it creates a thread's
     // dispatcher (qthread_unix.cpp). GLib's wakes a loop with one eventfd write per posted event
     // (g_main_context_wakeup), Qt's once until the loop runs (QEventDispatcherUNIX::wakeUp)
     // (docs/performance.md, "Third pass"). The main thread keeps GLib's, created above:
     // libsecret, under the keychain, finishes its jobs only there (docs/qt-notes.md). A user's own
-    // setting is kept; browsers the proxy starts do not inherit ours (BrowserLauncher).
-    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+    // setting is kept, and reaches the programs we start with the snapshot above.
+    if (!environment.contains(u"QT_NO_GLIB"_s))
         qputenv("QT_NO_GLIB", "1");
     QCoreApplication::setApplicationName(QStringLiteral("mcp-oauth2-proxy"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MCPPROXY_VERSION));
@@ -47,9 +52,6 @@ int main(int argc, char *argv[])
         writeText(isError ? StandardStream::Error : StandardStream::Output, cli.text + u'\n');
         return isError ? 2 : 0;
     }
-    // The loader is the only reader of the environment; everything else gets its part from the
-    // loaded configuration.
-    const QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     const ConfigLoadResult loaded = loadConfig(cli.options, environment);
     for (const QString &warning : loaded.warnings)
         writeText(StandardStream::Error, warning + u'\n');

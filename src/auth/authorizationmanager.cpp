@@ -659,8 +659,7 @@ void AuthorizationManager::runAuthorizationCode()
         return;
     }
     if (!server.deviceAuthorizationEndpoint.isEmpty()
-            && (!o.openBrowser
-                    || !BrowserLauncher::canOpen(QProcessEnvironment::systemEnvironment()))) {
+            && (!o.openBrowser || !BrowserLauncher::canOpen(m_config.childEnvironment))) {
         qCInfo(lcAuth) << "no browser can be opened here and the authorization server offers the "
                           "device authorization grant: logging in with a code";
         runDeviceCode(true);
@@ -760,6 +759,7 @@ void AuthorizationManager::runBrowserLogin()
     options.issParameterSupported = server.authorizationResponseIssParameterSupported;
     options.serverName = m_config.upstream.url.host();
     options.openBrowser = o.openBrowser;
+    options.environment = m_config.childEnvironment;
     // One browser login per entry across processes: whoever holds the lock logs
     // in; the others wait for it and find the stored tokens.
     withEntryLock([this, options](bool) {

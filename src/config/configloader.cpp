@@ -125,6 +125,7 @@ void applyProcessEnvironment(const QProcessEnvironment &env, ProxyConfig *config
                 config->proxyEnvironment.insert(variant, env.value(variant));
         }
     }
+    config->childEnvironment = env;
 }
 
 // The npm package's assertSecureUrl wording for the verdict of UrlPolicy::check(). translated:

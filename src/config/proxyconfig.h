@@ -168,8 +168,12 @@ struct ProxyConfig
     // addition: stdio.maxLineBytes / MCP_PROXY_MAX_LINE_BYTES (>= 1024): longest stdin line.
     qsizetype maxLineBytes = qsizetype(64) * 1024 * 1024;
     // http_proxy, https_proxy, all_proxy and no_proxy (lower or upper case) as the environment
-    // had them, for EnvironmentProxyFactory; nothing else of the environment.
+    // had them, for EnvironmentProxyFactory.
     QProcessEnvironment proxyEnvironment;
+    // The environment as the loader was given it, unchanged: what programs the proxy starts (a
+    // browser, BrowserLauncher) get and where they are looked up (PATH, $BROWSER, DISPLAY). Empty:
+    // a child gets an empty environment, and no browser is found on Linux/BSD.
+    QProcessEnvironment childEnvironment;
 };
 
 } // namespace McpProxy

@@ -1,5 +1,7 @@
 #include "network/bundletrust.h"
 
+#include "crypto/opensslhandles.h"
+
 #include <QtCore/QUrl>
 #include <QtNetwork/QHostAddress>
 
@@ -15,22 +17,6 @@ namespace McpProxy {
 using namespace Qt::StringLiterals;
 
 namespace {
-
-struct X509Deleter
-{
-    void operator()(X509 *certificate) const { X509_free(certificate); }
-};
-using X509Pointer = std::unique_ptr<X509, X509Deleter>;
-
-struct StackDeleter
-{
-    void operator()(STACK_OF(X509) * stack) const { sk_X509_free(stack); }
-};
-
-struct StoreContextDeleter
-{
-    void operator()(X509_STORE_CTX *context) const { X509_STORE_CTX_free(context); }
-};
 
 X509Pointer toX509(const QSslCertificate &certificate)
 {
@@ -124,7 +110,7 @@ bool BundleTrust::verifies(const Peer &peer, const QDateTime &now, QString *reas
         return refuse(u"no peer certificate"_s);
     // The stack only points to the certificates; `intermediates` owns them.
     std::vector<X509Pointer> intermediates;
-    const std::unique_ptr<STACK_OF(X509), StackDeleter> untrusted(sk_X509_new_null());
+    const X509StackPointer untrusted(sk_X509_new_null());
     if (!untrusted)
         return refuse(u"out of memory"_s);
     for (const QSslCertificate &certificate : peer.chain) {
@@ -137,7 +123,7 @@ bool BundleTrust::verifies(const Peer &peer, const QDateTime &now, QString *reas
             return refuse(u"out of memory"_s);
     }
 
-    const std::unique_ptr<X509_STORE_CTX, StoreContextDeleter> context(X509_STORE_CTX_new());
+    const X509StoreContextPointer context(X509_STORE_CTX_new());
     if (!context || X509_STORE_CTX_init(context.get(), m_store, leaf.get(), untrusted.get()) != 1) {
         return refuse(u"OpenSSL cannot verify"_s);
     }

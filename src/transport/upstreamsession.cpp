@@ -197,7 +197,7 @@ void UpstreamSession::serverMessageReceived(const QByteArray &line, const JsonRp
             m_pingTimer.start();
     }
     if (owner->origin == Outgoing::Origin::KeepAlive)
-        m_pingInFlight = false;
+        endKeepAlivePing();
     if (owner->origin != Outgoing::Origin::Client)
         return; // our own re-initialization or keep-alive: never shown to the client
     Q_EMIT messageReceived(line, message);
@@ -266,7 +266,7 @@ void UpstreamSession::failRequest(Handle handle, const TransportError &error)
                 << error.describe();
     } else if (outgoing->origin == Outgoing::Origin::KeepAlive) {
         settle(*outgoing);
-        m_pingInFlight = false;
+        endKeepAlivePing();
         qCInfo(lcTransport).noquote() << "keep-alive ping failed:" << error.describe();
     } else if (message.isRequest()) {
         const int owedBefore = m_clientRequestsOwed;
@@ -579,9 +579,16 @@ void UpstreamSession::sendKeepAlivePing()
     Outgoing &ping = create(body, JsonRpcMessage::classify(body), Outgoing::Origin::KeepAlive);
     m_pingInFlight = true;
     ping.onDone = [this](bool) {
-        m_pingInFlight = false;
+        endKeepAlivePing();
     };
     transmit(ping);
+}
+
+// Whichever comes first of its response, its failure and the end of its exchange ends the ping;
+// the next tick may send another.
+void UpstreamSession::endKeepAlivePing()
+{
+    m_pingInFlight = false;
 }
 
 // --- re-initialization ---

@@ -179,6 +179,7 @@ private:
     void receiveEarlyAnsweredInitialize(const QByteArray &line, const JsonRpcMessage &message);
 
     void sendKeepAlivePing();
+    void endKeepAlivePing();
     void startReinitialization();
     void finishReinitialization(bool ok);
     void captureProtocolVersion(const QByteArray &line);
@@ -200,7 +201,7 @@ private:
     QTimer m_authorizationDeadlineTimer;
     QTimer m_pingTimer; // Options::pingIntervalMs
     int m_pingCount = 0;
-    bool m_pingInFlight = false;
+    bool m_pingInFlight = false; // set by sendKeepAlivePing(), cleared by endKeepAlivePing() only
     qint64 m_interactiveUntil = -1; // on m_authorizationClock, while a browser login runs
 
     SessionState m_state = SessionState::Live;

@@ -60,7 +60,9 @@ public:
                 false; // AS metadata authorization_response_iss_parameter_supported
         bool openBrowser = true;
         QString serverName; // named in the instructions; empty: the endpoint's host
-        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        // The browser's environment, and where BrowserLauncher looks for it
+        // (ProxyConfig::childEnvironment).
+        QProcessEnvironment environment;
     };
 
     explicit AuthorizationCodeLogin(QObject *parent = nullptr);

@@ -31,11 +31,7 @@ bool startDetached(const QString &program, const QStringList &arguments,
     QProcess process;
     process.setProgram(program);
     process.setArguments(arguments);
-    // main() picks Qt's own event dispatcher for the proxy through QT_NO_GLIB; a browser keeps
-    // its usual one.
-    QProcessEnvironment childEnvironment = environment;
-    childEnvironment.remove(u"QT_NO_GLIB"_s);
-    process.setProcessEnvironment(childEnvironment);
+    process.setProcessEnvironment(environment);
     process.setStandardInputFile(QProcess::nullDevice());
     process.setStandardOutputFile(QProcess::nullDevice());
     process.setStandardErrorFile(QProcess::nullDevice());

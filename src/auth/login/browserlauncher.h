@@ -17,7 +17,7 @@ namespace McpProxy {
 // like a shell does, the URL is always one argument and never seen by a shell). Then Linux/BSD:
 // wslview under WSL (WSL_DISTRO_NAME), then, only when DISPLAY or WAYLAND_DISPLAY is set,
 // xdg-open. macOS: /usr/bin/open. Windows: ShellExecuteW. Programs are looked up in the PATH of
-// `environment`, which is also the child's environment.
+// `environment`, which is also the child's whole environment, passed unchanged.
 class BrowserLauncher
 {
 public:

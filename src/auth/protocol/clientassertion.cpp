@@ -1,5 +1,7 @@
 #include "auth/protocol/clientassertion.h"
 
+#include "crypto/opensslhandles.h"
+
 #include <QtCore/QDateTime>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
@@ -32,24 +34,6 @@ constexpr int P256CoordinateSize = 32; // RFC 7518 section 3.4
 constexpr QByteArray::Base64Options Base64Url =
         QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
 
-struct BioDeleter
-{
-    void operator()(BIO *bio) const { BIO_free(bio); }
-};
-struct KeyDeleter
-{
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-};
-struct DigestContextDeleter
-{
-    void operator()(EVP_MD_CTX *context) const { EVP_MD_CTX_free(context); }
-};
-struct EcdsaSignatureDeleter
-{
-    void operator()(ECDSA_SIG *signature) const { ECDSA_SIG_free(signature); }
-};
-using KeyPointer = std::unique_ptr<EVP_PKEY, KeyDeleter>;
-
 void setError(QString *error, const QString &text)
 {
     if (error)
@@ -63,14 +47,14 @@ int refusePassphrase(char * /*buffer*/, int /*size*/, int /*rwflag*/, void * /*u
     return -1;
 }
 
-KeyPointer readPrivateKey(const QByteArray &pem)
+EvpPkeyPointer readPrivateKey(const QByteArray &pem)
 {
     if (pem.isEmpty() || pem.size() > INT_MAX)
         return nullptr;
-    const std::unique_ptr<BIO, BioDeleter> bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
+    const BioPointer bio(BIO_new_mem_buf(pem.constData(), int(pem.size())));
     if (!bio)
         return nullptr;
-    KeyPointer key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refusePassphrase, nullptr));
+    EvpPkeyPointer key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refusePassphrase, nullptr));
     ERR_clear_error(); // keep the thread's OpenSSL error queue clean for Qt's TLS backend
     return key;
 }
@@ -113,7 +97,7 @@ QString algorithmForKey(EVP_PKEY *key, QString *problem)
 // left-padded to 32 bytes (RFC 7518 section 3.4).
 std::optional<QByteArray> sign(EVP_PKEY *key, const QByteArray &signingInput, bool ecdsa)
 {
-    const std::unique_ptr<EVP_MD_CTX, DigestContextDeleter> context(EVP_MD_CTX_new());
+    const EvpMdContextPointer context(EVP_MD_CTX_new());
     size_t length = 0;
     const auto *data = reinterpret_cast<const unsigned char *>(signingInput.constData());
     const auto size = size_t(signingInput.size());
@@ -134,8 +118,7 @@ std::optional<QByteArray> sign(EVP_PKEY *key, const QByteArray &signingInput, bo
         return signature;
 
     const auto *der = reinterpret_cast<const unsigned char *>(signature.constData());
-    const std::unique_ptr<ECDSA_SIG, EcdsaSignatureDeleter> parsed(
-            d2i_ECDSA_SIG(nullptr, &der, long(signature.size())));
+    const EcdsaSigPointer parsed(d2i_ECDSA_SIG(nullptr, &der, long(signature.size())));
     if (!parsed) {
         ERR_clear_error();
         return std::nullopt;
@@ -181,7 +164,7 @@ std::optional<QByteArray> createClientAssertion(const ClientAssertionInput &inpu
                         input.algorithm));
         return std::nullopt;
     }
-    const KeyPointer key = readPrivateKey(input.privateKeyPem);
+    const EvpPkeyPointer key = readPrivateKey(input.privateKeyPem);
     if (!key) {
         setError(error, u"the private key is not an unencrypted PEM private key"_s);
         return std::nullopt;
@@ -225,7 +208,7 @@ std::optional<QByteArray> createClientAssertion(const ClientAssertionInput &inpu
 
 QString signingAlgorithmForKey(const QByteArray &privateKeyPem)
 {
-    const KeyPointer key = readPrivateKey(privateKeyPem);
+    const EvpPkeyPointer key = readPrivateKey(privateKeyPem);
     if (!key)
         return QString();
     QString problem;

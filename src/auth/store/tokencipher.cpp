@@ -1,5 +1,7 @@
 #include "auth/store/tokencipher.h"
 
+#include "crypto/opensslhandles.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -13,12 +15,6 @@ namespace McpProxy {
 namespace {
 
 constexpr char Magic[4] = {'M', 'C', 'P', 'T'};
-
-struct CipherContextDeleter
-{
-    void operator()(EVP_CIPHER_CTX *context) const { EVP_CIPHER_CTX_free(context); }
-};
-using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextDeleter>;
 
 bool fitsInt(QByteArrayView bytes)
 {
@@ -52,7 +48,7 @@ std::optional<QByteArray> TokenCipher::seal(
         return std::nullopt;
 
     // OpenSSL's EVP AEAD order: init with the cipher, set the IV length, then key and nonce.
-    const CipherContext ctx(EVP_CIPHER_CTX_new());
+    const EvpCipherContextPointer ctx(EVP_CIPHER_CTX_new());
     if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1
             || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, NonceSize, nullptr) != 1
             || EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytesOf(key), bytesOf(nonce)) != 1)
@@ -105,7 +101,7 @@ std::optional<QByteArray> TokenCipher::openGcm(QByteArrayView key, QByteArrayVie
     if (key.size() != KeySize || iv.size() != NonceSize || tag.size() != TagSize
             || !fitsInt(ciphertext) || !fitsInt(aad))
         return std::nullopt;
-    const CipherContext ctx(EVP_CIPHER_CTX_new());
+    const EvpCipherContextPointer ctx(EVP_CIPHER_CTX_new());
     if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1
             || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, NonceSize, nullptr) != 1
             || EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytesOf(key), bytesOf(iv)) != 1)

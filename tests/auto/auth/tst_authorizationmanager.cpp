@@ -14,6 +14,7 @@
 #include <QtCore/QJsonArray>
 #include <QtCore/QJsonDocument>
 #include <QtCore/QJsonObject>
+#include <QtCore/QProcessEnvironment>
 #include <QtCore/QTemporaryDir>
 #include <QtNetwork/QNetworkAccessManager>
 #include <QtNetwork/QNetworkReply>
@@ -31,6 +32,8 @@ ProxyConfig configFor(const FakeAuthServer &auth)
 {
     ProxyConfig config;
     config.upstream.url = auth.url(u"/mcp"_s);
+    // As the loader takes it: $BROWSER is the test browser (initTestCase).
+    config.childEnvironment = QProcessEnvironment::systemEnvironment();
     return config;
 }
 

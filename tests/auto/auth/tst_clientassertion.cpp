@@ -1,5 +1,7 @@
 #include "auth/protocol/clientassertion.h"
 
+#include "crypto/opensslhandles.h"
+
 #include <QtCore/QDateTime>
 #include <QtCore/QHash>
 #include <QtCore/QJsonDocument>
@@ -26,17 +28,11 @@ constexpr qint64 FixedNow = 1764072000; // 2025-11-25T12:00:00Z
 constexpr QByteArray::Base64Options Base64Url =
         QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals;
 
-struct KeyDeleter
-{
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-};
-using KeyPointer = std::unique_ptr<EVP_PKEY, KeyDeleter>;
-
 enum class PemFormat { Pkcs8, Traditional, Encrypted };
 
 QByteArray toPem(EVP_PKEY *key, PemFormat format)
 {
-    const std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+    const BioPointer bio(BIO_new(BIO_s_mem()));
     char passphrase[] = "test passphrase";
     int written = 0;
     switch (format) {
@@ -88,8 +84,7 @@ QByteArray rawToDer(const QByteArray &raw)
 
 bool verify(EVP_PKEY *key, const QByteArray &signingInput, const QByteArray &signature)
 {
-    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
-            EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    const EvpMdContextPointer context(EVP_MD_CTX_new());
     const bool ok = EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key) == 1
             && EVP_DigestVerify(context.get(),
                        reinterpret_cast<const unsigned char *>(signature.constData()),
@@ -119,17 +114,17 @@ private Q_SLOTS:
     void signingAlgorithmForKey();
 
 private:
-    std::map<QString, KeyPointer> m_keys;
+    std::map<QString, EvpPkeyPointer> m_keys;
     QHash<QString, QByteArray> m_pems;
 };
 
 void tst_ClientAssertion::initTestCase()
 {
-    m_keys[u"p256"_s] = KeyPointer(EVP_EC_gen("P-256"));
-    m_keys[u"p384"_s] = KeyPointer(EVP_EC_gen("P-384"));
-    m_keys[u"rsa2048"_s] = KeyPointer(EVP_RSA_gen(2048));
-    m_keys[u"rsa1024"_s] = KeyPointer(EVP_RSA_gen(1024));
-    m_keys[u"ed25519"_s] = KeyPointer(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+    m_keys[u"p256"_s] = EvpPkeyPointer(EVP_EC_gen("P-256"));
+    m_keys[u"p384"_s] = EvpPkeyPointer(EVP_EC_gen("P-384"));
+    m_keys[u"rsa2048"_s] = EvpPkeyPointer(EVP_RSA_gen(2048));
+    m_keys[u"rsa1024"_s] = EvpPkeyPointer(EVP_RSA_gen(1024));
+    m_keys[u"ed25519"_s] = EvpPkeyPointer(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
     for (const auto &[name, key] : m_keys) {
         QVERIFY2(key, qPrintable(name));
         m_pems[name] = toPem(key.get(), PemFormat::Pkcs8);

@@ -205,6 +205,7 @@ private Q_SLOTS:
     void processEnvironment_data();
     void processEnvironment();
     void environmentDefaults();
+    void childEnvironmentIsTheEnvironmentGiven();
     void exampleConfig();
     void toolFilters_data();
     void toolFilters();
@@ -1429,6 +1430,27 @@ void tst_ConfigLoader::environmentDefaults()
     QCOMPARE(config.oauth2.callbackPort, ProxyConfig().oauth2.callbackPort);
     QVERIFY(McpProxy::environmentDefaults({}).oauth2.useKeychain);
     QVERIFY(McpProxy::environmentDefaults({}).oauth2.tokenCacheDir.isEmpty());
+}
+
+// Programs the proxy starts (a browser) get the environment main() handed to the loader, as it
+// was: a user's QT_NO_GLIB=1 too, and nothing main() sets afterwards.
+void tst_ConfigLoader::childEnvironmentIsTheEnvironmentGiven()
+{
+    const QStringList env = {Url, u"QT_NO_GLIB=1"_s, u"BROWSER=firefox %s"_s, u"DISPLAY=:0"_s,
+            u"PATH=/opt/bin"_s, u"https_proxy=http://p:3128"_s};
+    const ConfigLoadResult result = load(env, QString(), {});
+    QVERIFY2(result.config.has_value(), qPrintable(result.error));
+    QStringList child = result.config->childEnvironment.toStringList();
+    QStringList given = env;
+    child.sort();
+    given.sort();
+    QCOMPARE(child, given);
+
+    QProcessEnvironment environment;
+    environment.insert(u"QT_NO_GLIB"_s, u"1"_s);
+    environment.insert(u"BROWSER"_s, u"firefox"_s);
+    QCOMPARE(McpProxy::environmentDefaults(environment).childEnvironment, environment);
+    QVERIFY(McpProxy::environmentDefaults({}).childEnvironment.isEmpty());
 }
 
 void tst_ConfigLoader::configSecrets()

@@ -5,6 +5,8 @@
 // (issuer, names, validity, extended key usage, an issuer that is no CA).
 #include "network/bundletrust.h"
 
+#include "crypto/opensslhandles.h"
+
 #include <QtCore/QHash>
 #include <QtTest/QTest>
 
@@ -18,19 +20,6 @@ using namespace McpProxy;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-struct KeyDeleter
-{
-    void operator()(EVP_PKEY *key) const { EVP_PKEY_free(key); }
-};
-struct X509Deleter
-{
-    void operator()(X509 *certificate) const { X509_free(certificate); }
-};
-struct ExtensionDeleter
-{
-    void operator()(X509_EXTENSION *extension) const { X509_EXTENSION_free(extension); }
-};
 
 // The instant every check runs at, unless a row says otherwise.
 const QDateTime Now(QDate(2030, 1, 1), QTime(12, 0), Qt::UTC);
@@ -48,8 +37,8 @@ struct Spec
 
 struct Issued
 {
-    std::unique_ptr<EVP_PKEY, KeyDeleter> key;
-    std::unique_ptr<X509, X509Deleter> x509;
+    EvpPkeyPointer key;
+    X509Pointer x509;
     QSslCertificate certificate;
 };
 
@@ -57,7 +46,7 @@ bool addExtension(X509 *certificate, X509 *issuer, int nid, const QByteArray &va
 {
     X509V3_CTX context;
     X509V3_set_ctx(&context, issuer, certificate, nullptr, nullptr, 0);
-    const std::unique_ptr<X509_EXTENSION, ExtensionDeleter> extension(
+    const X509ExtensionPointer extension(
             X509V3_EXT_conf_nid(nullptr, &context, nid, value.constData()));
     return extension && X509_add_ext(certificate, extension.get(), -1) == 1;
 }
